@@ -1,0 +1,205 @@
+package storage
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/google/btree"
+)
+
+// FormatVersion is the on-disk format this build writes. A directory with
+// a higher version was written by a newer guocedb and is refused.
+const FormatVersion = 1
+
+// formatKey holds the directory's format version (8 bytes, big-endian).
+var formatKey = []byte("\x00meta/format")
+
+// ErrNewerFormat is returned by Open for a directory written by a newer
+// guocedb.
+var ErrNewerFormat = errors.New("data directory was written by a newer guocedb")
+
+// Options configures a Store. The zero value is not useful; start from
+// DefaultOptions.
+type Options struct {
+	// SyncWrites makes every commit durable before it returns (fsync).
+	// Concurrent commits share fsyncs.
+	SyncWrites bool
+	// MemTableSize bounds one memtable; the largest atomic transaction is
+	// about 15% of it.
+	MemTableSize int64
+	// BlockCacheSize is Badger's block cache in bytes.
+	BlockCacheSize int64
+	// IndexCacheSize bounds Badger's table index cache in bytes.
+	IndexCacheSize int64
+}
+
+// DefaultOptions returns durable settings sized for a small server.
+func DefaultOptions() Options {
+	return Options{
+		SyncWrites:     true,
+		MemTableSize:   64 << 20,
+		BlockCacheSize: 64 << 20,
+		IndexCacheSize: 32 << 20,
+	}
+}
+
+// Store is an open data directory. It is safe for concurrent use.
+type Store struct {
+	db        *badger.DB
+	oracle    *oracle
+	committer Committer
+	seed      maphash.Seed
+	logger    *slog.Logger
+
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	closeMu sync.Once
+}
+
+// Open opens (creating if needed) the Badger directory dir. It refuses a
+// directory whose format version is newer than FormatVersion, and a path
+// that is not a usable directory, with an error naming the path.
+func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory %q: %w", dir, err)
+	}
+	bo := badger.DefaultOptions(dir).
+		WithSyncWrites(opts.SyncWrites).
+		WithDetectConflicts(false). // the oracle detects conflicts itself
+		WithMemTableSize(opts.MemTableSize).
+		WithBlockCacheSize(opts.BlockCacheSize).
+		WithIndexCacheSize(opts.IndexCacheSize).
+		WithNumVersionsToKeep(1).
+		WithLogger(badgerLogger{logger.With("component", "badger")})
+	db, err := badger.OpenManaged(bo)
+	if err != nil {
+		return nil, fmt.Errorf("open data directory %q: %w", dir, err)
+	}
+	s := &Store{
+		db:        db,
+		oracle:    newOracle(db.MaxVersion()),
+		committer: &badgerCommitter{db: db},
+		seed:      maphash.MakeSeed(),
+		logger:    logger,
+		stop:      make(chan struct{}),
+	}
+	if err := s.checkFormat(); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	s.wg.Add(1)
+	go s.maintain()
+	return s, nil
+}
+
+func (s *Store) checkFormat() error {
+	txn := s.Begin()
+	v, ok, err := txn.Get(formatKey)
+	txn.Discard()
+	if err != nil {
+		return fmt.Errorf("read format version: %w", err)
+	}
+	if !ok {
+		return s.DirectCommit(context.Background(), &WriteSet{Mutations: []Mutation{{Key: formatKey, Value: binary.BigEndian.AppendUint64(nil, FormatVersion)}}})
+	}
+	if len(v) != 8 {
+		return fmt.Errorf("format version record is corrupt (%d bytes)", len(v))
+	}
+	if got := binary.BigEndian.Uint64(v); got > FormatVersion {
+		return fmt.Errorf("%w: format version %d, this build reads up to %d", ErrNewerFormat, got, FormatVersion)
+	}
+	return nil
+}
+
+// Begin starts a transaction reading the latest committed snapshot.
+func (s *Store) Begin() *Txn {
+	ts := s.oracle.begin()
+	return &Txn{
+		store:  s,
+		readTs: ts,
+		snap:   s.db.NewTransactionAt(ts, false),
+		writes: btree.NewG(32, entryLess),
+		iters:  make(map[*Iterator]struct{}),
+	}
+}
+
+// commit runs the commit protocol: conflict check and timestamp, then the
+// Committer, then publication of the timestamp to new readers.
+func (s *Store) commit(ctx context.Context, readTs uint64, ws *WriteSet, keys map[uint64]struct{}) error {
+	ts, err := s.oracle.prepare(readTs, keys)
+	if err != nil {
+		return err
+	}
+	defer s.oracle.done(ts)
+	return s.committer.Commit(ctx, ws, ts)
+}
+
+// DirectCommit applies ws at a fresh timestamp without a snapshot: for
+// catalog changes and bulk work that must not conflict with anything (DDL
+// commits implicitly in MySQL). It still records the keys for conflict
+// detection, so a transaction that wrote the same keys concurrently fails.
+func (s *Store) DirectCommit(ctx context.Context, ws *WriteSet) error {
+	keys := make(map[uint64]struct{}, len(ws.Mutations))
+	for _, m := range ws.Mutations {
+		keys[maphash.Bytes(s.seed, m.Key)] = struct{}{}
+	}
+	readTs := s.oracle.begin()
+	defer s.oracle.end(readTs)
+	// No snapshot was read, so a conflict with a commit after readTs is
+	// harmless; use the newest timestamp to skip the check.
+	return s.commit(ctx, s.oracle.lastTsSnapshot(), ws, keys)
+}
+
+// maintain lets Badger drop versions no snapshot can see and reclaims value
+// log space.
+func (s *Store) maintain() {
+	defer s.wg.Done()
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	gc := 0
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tick.C:
+			s.db.SetDiscardTs(s.oracle.minActive())
+			if gc++; gc%30 == 0 {
+				for s.db.RunValueLogGC(0.5) == nil {
+				}
+			}
+		}
+	}
+}
+
+// Size returns the LSM and value log sizes in bytes.
+func (s *Store) Size() (lsm, vlog int64) { return s.db.Size() }
+
+// Close stops background work and closes Badger, flushing memtables.
+func (s *Store) Close() error {
+	var err error
+	s.closeMu.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		err = s.db.Close()
+	})
+	return err
+}
+
+// badgerLogger routes Badger's printf logging into slog; Badger is chatty
+// at info level, so that goes to debug.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug(fmt.Sprintf(f, a...)) }

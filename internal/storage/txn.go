@@ -1,0 +1,346 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"sync"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/google/btree"
+)
+
+// ErrTxnDone is returned by operations on a committed or discarded Txn.
+var ErrTxnDone = errors.New("transaction already finished")
+
+type entry struct {
+	key    []byte
+	value  []byte
+	delete bool
+}
+
+func entryLess(a, b entry) bool { return bytes.Compare(a.key, b.key) < 0 }
+
+// Txn is a snapshot read plus a buffered write set. It is safe for use by
+// several goroutines (the engine may read partitions in parallel), but its
+// iterators must all be closed before Commit or Discard.
+//
+// Savepoints are copy-on-write clones of the write buffer, so taking one is
+// O(1) whatever the transaction's size.
+type Txn struct {
+	store  *Store
+	readTs uint64
+
+	mu     sync.Mutex
+	snap   *badger.Txn
+	writes *btree.BTreeG[entry]
+	iters  map[*Iterator]struct{} // open iterators, closed on finish
+	done   bool
+}
+
+// ReadTs returns the snapshot timestamp the transaction reads at.
+func (t *Txn) ReadTs() uint64 { return t.readTs }
+
+// Get returns the value at key as seen by this transaction: its own
+// buffered writes first, then the snapshot. It returns (nil, false, nil)
+// when the key does not exist.
+func (t *Txn) Get(key []byte) ([]byte, bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return nil, false, ErrTxnDone
+	}
+	if e, ok := t.writes.Get(entry{key: key}); ok {
+		if e.delete {
+			return nil, false, nil
+		}
+		return e.value, true, nil
+	}
+	item, err := t.snap.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read key: %w", err)
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("read value: %w", err)
+	}
+	return v, true, nil
+}
+
+// Set buffers a put. key and value must not be modified afterwards.
+func (t *Txn) Set(key, value []byte) error {
+	return t.put(entry{key: key, value: value})
+}
+
+// Delete buffers a delete of key.
+func (t *Txn) Delete(key []byte) error {
+	return t.put(entry{key: key, delete: true})
+}
+
+func (t *Txn) put(e entry) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return ErrTxnDone
+	}
+	t.writes.ReplaceOrInsert(e)
+	return nil
+}
+
+// Pending reports whether the transaction has buffered writes.
+func (t *Txn) Pending() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.writes.Len()
+}
+
+// Savepoint is an opaque copy of a transaction's buffered writes.
+type Savepoint struct{ writes *btree.BTreeG[entry] }
+
+// Savepoint captures the current write buffer.
+func (t *Txn) Savepoint() Savepoint {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return Savepoint{writes: t.writes.Clone()}
+}
+
+// RollbackTo restores the write buffer captured by sp. sp stays usable.
+func (t *Txn) RollbackTo(sp Savepoint) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.writes = sp.writes.Clone()
+}
+
+// Commit checks for conflicts, assigns a commit timestamp and hands the
+// write set to the store's Committer. It returns ErrConflict when a
+// concurrent transaction committed a write to the same key first. The Txn is
+// finished afterwards, whatever the outcome.
+func (t *Txn) Commit(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return ErrTxnDone
+	}
+	defer t.finishLocked()
+	if t.writes.Len() == 0 {
+		return nil
+	}
+	ws := &WriteSet{Mutations: make([]Mutation, 0, t.writes.Len())}
+	keys := make(map[uint64]struct{}, t.writes.Len())
+	t.writes.Ascend(func(e entry) bool {
+		ws.Mutations = append(ws.Mutations, Mutation{Key: e.key, Value: e.value, Delete: e.delete})
+		keys[maphash.Bytes(t.store.seed, e.key)] = struct{}{}
+		return true
+	})
+	return t.store.commit(ctx, t.readTs, ws, keys)
+}
+
+// Discard drops the buffered writes. It is safe to call more than once and
+// after Commit.
+func (t *Txn) Discard() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.done {
+		t.finishLocked()
+	}
+}
+
+func (t *Txn) finishLocked() {
+	t.done = true
+	// Badger panics when a transaction is discarded with open iterators; a
+	// statement abandoned half way may leave some behind.
+	for it := range t.iters {
+		it.closeLocked()
+	}
+	t.snap.Discard()
+	t.writes = nil
+	t.store.oracle.end(t.readTs)
+}
+
+// Iterator walks keys in [start, end) in ascending byte order (or
+// descending with Reverse), merging the transaction's own writes over the
+// snapshot. It is not safe for concurrent use.
+type Iterator struct {
+	txn     *Txn
+	it      *badger.Iterator
+	start   []byte
+	end     []byte
+	reverse bool
+	pending []entry // buffered writes inside the range, in iteration order
+	pi      int
+
+	key, value []byte
+	valid      bool
+	err        error
+}
+
+// IterOptions selects the range and direction of an Iterator.
+type IterOptions struct {
+	Start, End []byte // End nil means unbounded
+	Reverse    bool
+	// KeysOnly skips loading values: for existence checks and counts.
+	KeysOnly bool
+}
+
+// NewIterator opens an iterator positioned on the first key of the range.
+func (t *Txn) NewIterator(opts IterOptions) (*Iterator, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return nil, ErrTxnDone
+	}
+	bo := badger.DefaultIteratorOptions
+	bo.Reverse = opts.Reverse
+	bo.PrefetchValues = false
+	bo.Prefix = commonPrefix(opts.Start, opts.End)
+	it := &Iterator{txn: t, it: t.snap.NewIterator(bo), start: opts.Start, end: opts.End, reverse: opts.Reverse}
+	// The write buffer is copied into the iterator so that writes made while
+	// iterating (UPDATE of the scanned table) do not disturb the scan.
+	collect := func(e entry) bool { it.pending = append(it.pending, e); return true }
+	switch {
+	case opts.Reverse && opts.End == nil:
+		t.writes.DescendGreaterThan(entry{key: opts.Start}, collect)
+		if e, ok := t.writes.Get(entry{key: opts.Start}); ok {
+			it.pending = append(it.pending, e)
+		}
+	case opts.Reverse:
+		t.writes.DescendRange(entry{key: opts.End}, entry{key: opts.Start}, collect)
+		if e, ok := t.writes.Get(entry{key: opts.Start}); ok {
+			it.pending = append(it.pending, e)
+		}
+		if len(it.pending) > 0 && bytes.Equal(it.pending[0].key, opts.End) {
+			it.pending = it.pending[1:]
+		}
+	case opts.End == nil:
+		t.writes.AscendGreaterOrEqual(entry{key: opts.Start}, collect)
+	default:
+		t.writes.AscendRange(entry{key: opts.Start}, entry{key: opts.End}, collect)
+	}
+	if opts.Reverse {
+		if opts.End == nil {
+			it.it.Rewind()
+		} else {
+			it.it.Seek(opts.End)
+			if it.it.Valid() && bytes.Equal(it.it.Item().Key(), opts.End) {
+				it.it.Next()
+			}
+		}
+	} else {
+		it.it.Seek(opts.Start)
+	}
+	t.iters[it] = struct{}{}
+	it.advance()
+	return it, nil
+}
+
+func commonPrefix(a, b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return a[:n]
+}
+
+func (it *Iterator) inRange(k []byte) bool {
+	if bytes.Compare(k, it.start) < 0 {
+		return false
+	}
+	return it.end == nil || bytes.Compare(k, it.end) < 0
+}
+
+// before reports whether a comes before b in iteration order.
+func (it *Iterator) before(a, b []byte) bool {
+	c := bytes.Compare(a, b)
+	if it.reverse {
+		return c > 0
+	}
+	return c < 0
+}
+
+// advance moves to the next visible key, merging buffered writes (which win
+// on equal keys) with the snapshot and skipping deletes.
+func (it *Iterator) advance() {
+	if it.it == nil {
+		it.valid = false
+		return
+	}
+	for {
+		var snapKey []byte
+		if it.it.Valid() {
+			snapKey = it.it.Item().Key()
+			if !it.inRange(snapKey) {
+				snapKey = nil
+			}
+		}
+		var buf *entry
+		if it.pi < len(it.pending) {
+			buf = &it.pending[it.pi]
+		}
+		switch {
+		case snapKey == nil && buf == nil:
+			it.valid = false
+			return
+		case buf != nil && (snapKey == nil || !it.before(snapKey, buf.key)):
+			if snapKey != nil && bytes.Equal(snapKey, buf.key) {
+				it.it.Next()
+			}
+			it.pi++
+			if buf.delete {
+				continue
+			}
+			it.key, it.value, it.valid = buf.key, buf.value, true
+			return
+		default:
+			item := it.it.Item()
+			it.key = item.KeyCopy(nil)
+			v, err := item.ValueCopy(nil)
+			it.it.Next()
+			if err != nil {
+				it.err, it.valid = fmt.Errorf("read value: %w", err), false
+				return
+			}
+			it.value, it.valid = v, true
+			return
+		}
+	}
+}
+
+// Valid reports whether the iterator is positioned on a key.
+func (it *Iterator) Valid() bool { return it.valid }
+
+// Key returns the current key; it stays valid after Next.
+func (it *Iterator) Key() []byte { return it.key }
+
+// Value returns the current value; it stays valid after Next.
+func (it *Iterator) Value() []byte { return it.value }
+
+// Next moves to the following key.
+func (it *Iterator) Next() { it.advance() }
+
+// Err returns the first error met while iterating.
+func (it *Iterator) Err() error { return it.err }
+
+// Close releases the snapshot iterator. It is safe to call twice and after
+// the transaction finished.
+func (it *Iterator) Close() {
+	it.txn.mu.Lock()
+	defer it.txn.mu.Unlock()
+	it.closeLocked()
+}
+
+func (it *Iterator) closeLocked() {
+	if it.it != nil {
+		it.it.Close()
+		it.it = nil
+		delete(it.txn.iters, it)
+		it.valid = false
+	}
+}
