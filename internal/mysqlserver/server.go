@@ -3,10 +3,19 @@ package mysqlserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"time"
 
+	sqle "github.com/dolthub/go-mysql-server"
+	"github.com/dolthub/go-mysql-server/server"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/mysql_db"
+	"github.com/dolthub/vitess/go/mysql"
+
+	"github.com/guocedb/guocedb/internal/backend"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -24,19 +33,135 @@ type Config struct {
 }
 
 // Server is the SQL engine over a Store plus its MySQL wire listener.
-type Server struct{}
+type Server struct {
+	engine   *sqle.Engine
+	provider *backend.Provider
+	srv      *server.Server
+	logger   *slog.Logger
+	addr     net.Addr
+}
+
+// NewEngine builds the go-mysql-server engine over store, loading users and
+// grants and creating root@localhost with rootPassword on first start.
+func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version string, logger *slog.Logger) (*sqle.Engine, *backend.Provider, error) {
+	provider, err := backend.NewProvider(ctx, store, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	engine := sqle.New(analyzer.NewDefault(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
+	if err := loadUsers(engine, provider, rootPassword); err != nil {
+		return nil, nil, errors.Join(err, provider.Close())
+	}
+	return engine, provider, nil
+}
+
+// NewSessionBuilder returns the builder of guocedb sessions for the
+// go-mysql-server wire server.
+func NewSessionBuilder(store *storage.Store) server.SessionBuilder {
+	return func(_ context.Context, c *mysql.Conn, addr string) (sql.Session, error) {
+		client := sql.Client{Capabilities: c.Capabilities}
+		if u, ok := c.UserData.(sql.MysqlConnectionUser); ok {
+			client.Address, client.User = u.Host, u.User
+		}
+		return backend.NewSession(sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID), store), nil
+	}
+}
+
+// persister stores the users and grants blob through the catalog.
+type persister struct{ c *backend.Catalog }
+
+func (p persister) Persist(ctx *sql.Context, data []byte) error {
+	return p.c.PersistMySQLDb(ctx, data)
+}
+
+func loadUsers(engine *sqle.Engine, provider *backend.Provider, rootPassword string) error {
+	db := engine.Analyzer.Catalog.MySQLDb
+	ctx := sql.NewEmptyContext()
+	blob, err := provider.Catalog().LoadMySQLDb()
+	if err != nil {
+		return fmt.Errorf("load users and grants: %w", err)
+	}
+	if len(blob) > 0 {
+		if err := db.LoadData(ctx, blob); err != nil {
+			return fmt.Errorf("load users and grants: %w", err)
+		}
+	}
+	db.SetPersister(persister{provider.Catalog()})
+	db.SetEnabled(true)
+	if len(blob) == 0 {
+		ed := db.Editor()
+		defer ed.Close()
+		db.AddSuperUser(ed, "root", "localhost", rootPassword)
+		if err := db.Persist(ctx, ed); err != nil {
+			return fmt.Errorf("persist root account: %w", err)
+		}
+	}
+	return nil
+}
+
+var _ mysql_db.MySQLDbPersistence = persister{}
 
 // New builds the engine over store and binds the listener (not yet serving).
 func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error) {
-	return nil, errors.New("not implemented yet")
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	engine, provider, err := NewEngine(context.Background(), store, cfg.RootPassword, cfg.Version, logger)
+	if err != nil {
+		return nil, err
+	}
+	scfg := server.Config{
+		Protocol: "tcp",
+		Address:  cfg.Addr,
+		Version:  "8.0.33-guocedb-" + cfg.Version,
+	}
+	srv, err := server.NewServer(scfg, engine, sql.NewContext, NewSessionBuilder(store), nil)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
+	}
+	return &Server{engine: engine, provider: provider, srv: srv, logger: logger, addr: srv.Listener.Addr()}, nil
 }
 
+// Engine returns the SQL engine.
+func (s *Server) Engine() *sqle.Engine { return s.engine }
+
 // Addr returns the bound listener address.
-func (s *Server) Addr() net.Addr { return nil }
+func (s *Server) Addr() net.Addr { return s.addr }
 
 // Serve accepts connections until Shutdown; it returns nil after Shutdown.
-func (s *Server) Serve() error { return nil }
+func (s *Server) Serve() error { return s.srv.Start() }
 
 // Shutdown stops accepting, waits for running statements up to ctx's
-// deadline, then closes every connection (rolling back open transactions).
-func (s *Server) Shutdown(ctx context.Context) error { return nil }
+// deadline, then closes every connection (rolling back open transactions)
+// and persists the catalog's counters. Storage stays open: its owner
+// closes it after this returns.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Close()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for running(s.engine) > 0 {
+		select {
+		case <-ctx.Done():
+			s.logger.Warn("shutdown timeout: statements still running", "running", running(s.engine))
+			break wait
+		case <-tick.C:
+		}
+	}
+	if sm := s.srv.SessionManager(); sm != nil {
+		for _, p := range s.engine.ProcessList.Processes() {
+			s.engine.ProcessList.Kill(p.Connection)
+		}
+	}
+	return errors.Join(err, s.provider.Close())
+}
+
+func running(e *sqle.Engine) int {
+	n := 0
+	for _, p := range e.ProcessList.Processes() {
+		if p.Command == sql.ProcessCommandQuery {
+			n++
+		}
+	}
+	return n
+}

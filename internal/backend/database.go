@@ -1,0 +1,316 @@
+package backend
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+)
+
+// Database is one database of the catalog. It holds only its name: every
+// call reads the current catalog, so DDL by other sessions is visible.
+type Database struct {
+	p    *Provider
+	name string
+}
+
+var (
+	_ sql.Database                = (*Database)(nil)
+	_ sql.TableCreator            = (*Database)(nil)
+	_ sql.IndexedTableCreator     = (*Database)(nil)
+	_ sql.TableDropper            = (*Database)(nil)
+	_ sql.TableRenamer            = (*Database)(nil)
+	_ sql.CollatedDatabase        = (*Database)(nil)
+	_ sql.ViewDatabase            = (*Database)(nil)
+	_ sql.TriggerDatabase         = (*Database)(nil)
+	_ sql.StoredProcedureDatabase = (*Database)(nil)
+	_ sql.EventDatabase           = (*Database)(nil)
+)
+
+// Name implements sql.Nameable.
+func (d *Database) Name() string { return d.name }
+
+// GetTableInsensitive implements sql.Database.
+func (d *Database) GetTableInsensitive(_ *sql.Context, name string) (sql.Table, bool, error) {
+	st := d.p.catalog.table(d.name, name)
+	if st == nil {
+		return nil, false, nil
+	}
+	return &Table{db: d, st: st}, true, nil
+}
+
+// GetTableNames implements sql.Database.
+func (d *Database) GetTableNames(*sql.Context) ([]string, error) {
+	return d.p.catalog.tableNames(d.name), nil
+}
+
+// CreateTable implements sql.TableCreator.
+func (d *Database) CreateTable(ctx *sql.Context, name string, schema sql.PrimaryKeySchema, collation sql.CollationID, comment string) error {
+	def := &tableDef{
+		Name:       name,
+		Columns:    columnDefs(schema.Schema),
+		PKOrdinals: append([]int(nil), schema.PkOrdinals...),
+		Collation:  collation,
+		Comment:    comment,
+	}
+	_, err := d.p.catalog.createTable(commitCtx(ctx), d.name, def)
+	return err
+}
+
+// CreateIndexedTable implements sql.IndexedTableCreator: a primary key
+// with prefix lengths, which guocedb stores as a key on whole values.
+func (d *Database) CreateIndexedTable(ctx *sql.Context, name string, schema sql.PrimaryKeySchema, idx sql.IndexDef, collation sql.CollationID) error {
+	for _, c := range idx.Columns {
+		if c.Length > 0 {
+			return sql.ErrUnsupportedIndexPrefix.New(c.Name)
+		}
+	}
+	return d.CreateTable(ctx, name, schema, collation, "")
+}
+
+// DropTable implements sql.TableDropper.
+func (d *Database) DropTable(ctx *sql.Context, name string) error {
+	return d.p.catalog.dropTable(commitCtx(ctx), d.name, name)
+}
+
+// RenameTable implements sql.TableRenamer.
+func (d *Database) RenameTable(ctx *sql.Context, oldName, newName string) error {
+	st := d.p.catalog.table(d.name, oldName)
+	if st == nil {
+		return sql.ErrTableNotFound.New(oldName)
+	}
+	if !strings.EqualFold(oldName, newName) && d.p.catalog.table(d.name, newName) != nil {
+		return sql.ErrTableAlreadyExists.New(newName)
+	}
+	def := st.def.clone()
+	def.Name = newName
+	for i := range def.ForeignKeys {
+		def.ForeignKeys[i].Table = newName
+		if strings.EqualFold(def.ForeignKeys[i].ParentTable, oldName) {
+			def.ForeignKeys[i].ParentTable = newName
+		}
+	}
+	if _, err := d.p.catalog.replaceTable(commitCtx(ctx), d.name, st, def); err != nil {
+		return err
+	}
+	// Foreign keys of other tables follow the rename.
+	for _, other := range d.p.catalog.tables(d.name) {
+		changed := false
+		odef := other.def.clone()
+		for i, fk := range odef.ForeignKeys {
+			if strings.EqualFold(fk.ParentTable, oldName) && strings.EqualFold(fk.ParentDatabase, d.name) {
+				odef.ForeignKeys[i].ParentTable = newName
+				changed = true
+			}
+		}
+		if changed {
+			if _, err := d.p.catalog.replaceTable(commitCtx(ctx), d.name, other, odef); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// GetCollation implements sql.CollatedDatabase.
+func (d *Database) GetCollation(*sql.Context) sql.CollationID {
+	if s := d.p.catalog.database(d.name); s != nil && s.def.Collation != 0 {
+		return s.def.Collation
+	}
+	return sql.Collation_Default
+}
+
+// SetCollation implements sql.CollatedDatabase.
+func (d *Database) SetCollation(ctx *sql.Context, collation sql.CollationID) error {
+	return d.p.catalog.setDatabaseCollation(commitCtx(ctx), d.name, collation)
+}
+
+// CreateView implements sql.ViewDatabase.
+func (d *Database) CreateView(ctx *sql.Context, name, selectStatement, createViewStmt string) error {
+	if d.p.catalog.table(d.name, name) != nil {
+		return sql.ErrExistingView.New(d.name, name)
+	}
+	v := sql.ViewDefinition{Name: name, TextDefinition: selectStatement, CreateViewStatement: createViewStmt, SqlMode: sql.LoadSqlMode(ctx).String()}
+	err := d.p.catalog.putObject(commitCtx(ctx), kindView, d.name, name, v, true)
+	if errors.Is(err, errObjectExists) {
+		return sql.ErrExistingView.New(d.name, name)
+	}
+	return err
+}
+
+// DropView implements sql.ViewDatabase.
+func (d *Database) DropView(ctx *sql.Context, name string) error {
+	ok, err := d.p.catalog.dropObject(commitCtx(ctx), kindView, d.name, name)
+	if err == nil && !ok {
+		return sql.ErrViewDoesNotExist.New(d.name, name)
+	}
+	return err
+}
+
+// GetViewDefinition implements sql.ViewDatabase.
+func (d *Database) GetViewDefinition(_ *sql.Context, name string) (sql.ViewDefinition, bool, error) {
+	var v sql.ViewDefinition
+	raw, ok := d.p.catalog.object(kindView, d.name, name)
+	if !ok {
+		return v, false, nil
+	}
+	return v, true, json.Unmarshal(raw, &v)
+}
+
+// AllViews implements sql.ViewDatabase.
+func (d *Database) AllViews(*sql.Context) ([]sql.ViewDefinition, error) {
+	var out []sql.ViewDefinition
+	err := d.p.catalog.objects(kindView, d.name, func(b []byte) error {
+		var v sql.ViewDefinition
+		err := json.Unmarshal(b, &v)
+		out = append(out, v)
+		return err
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, err
+}
+
+// GetTriggers implements sql.TriggerDatabase, in creation order (the
+// order in which triggers of one event fire).
+func (d *Database) GetTriggers(*sql.Context) ([]sql.TriggerDefinition, error) {
+	var out []sql.TriggerDefinition
+	err := d.p.catalog.objects(kindTrigger, d.name, func(b []byte) error {
+		var t sql.TriggerDefinition
+		err := json.Unmarshal(b, &t)
+		out = append(out, t)
+		return err
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// CreateTrigger implements sql.TriggerDatabase.
+func (d *Database) CreateTrigger(ctx *sql.Context, def sql.TriggerDefinition) error {
+	if def.CreatedAt.IsZero() {
+		def.CreatedAt = time.Now().UTC()
+	}
+	err := d.p.catalog.putObject(commitCtx(ctx), kindTrigger, d.name, def.Name, def, true)
+	if errors.Is(err, errObjectExists) {
+		return fmt.Errorf("trigger %q already exists", def.Name)
+	}
+	return err
+}
+
+// DropTrigger implements sql.TriggerDatabase.
+func (d *Database) DropTrigger(ctx *sql.Context, name string) error {
+	ok, err := d.p.catalog.dropObject(commitCtx(ctx), kindTrigger, d.name, name)
+	if err == nil && !ok {
+		return sql.ErrTriggerDoesNotExist.New(name)
+	}
+	return err
+}
+
+// GetStoredProcedure implements sql.StoredProcedureDatabase.
+func (d *Database) GetStoredProcedure(_ *sql.Context, name string) (sql.StoredProcedureDetails, bool, error) {
+	var p sql.StoredProcedureDetails
+	raw, ok := d.p.catalog.object(kindProcedure, d.name, name)
+	if !ok {
+		return p, false, nil
+	}
+	return p, true, json.Unmarshal(raw, &p)
+}
+
+// GetStoredProcedures implements sql.StoredProcedureDatabase.
+func (d *Database) GetStoredProcedures(*sql.Context) ([]sql.StoredProcedureDetails, error) {
+	var out []sql.StoredProcedureDetails
+	err := d.p.catalog.objects(kindProcedure, d.name, func(b []byte) error {
+		var p sql.StoredProcedureDetails
+		err := json.Unmarshal(b, &p)
+		out = append(out, p)
+		return err
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, err
+}
+
+// SaveStoredProcedure implements sql.StoredProcedureDatabase.
+func (d *Database) SaveStoredProcedure(ctx *sql.Context, spd sql.StoredProcedureDetails) error {
+	err := d.p.catalog.putObject(commitCtx(ctx), kindProcedure, d.name, spd.Name, spd, true)
+	if errors.Is(err, errObjectExists) {
+		return sql.ErrStoredProcedureAlreadyExists.New(spd.Name)
+	}
+	return err
+}
+
+// DropStoredProcedure implements sql.StoredProcedureDatabase.
+func (d *Database) DropStoredProcedure(ctx *sql.Context, name string) error {
+	ok, err := d.p.catalog.dropObject(commitCtx(ctx), kindProcedure, d.name, name)
+	if err == nil && !ok {
+		return sql.ErrStoredProcedureDoesNotExist.New(name)
+	}
+	return err
+}
+
+// GetEvent implements sql.EventDatabase.
+func (d *Database) GetEvent(_ *sql.Context, name string) (sql.EventDefinition, bool, error) {
+	var e sql.EventDefinition
+	raw, ok := d.p.catalog.object(kindEvent, d.name, name)
+	if !ok {
+		return e, false, nil
+	}
+	return e, true, json.Unmarshal(raw, &e)
+}
+
+// GetEvents implements sql.EventDatabase.
+func (d *Database) GetEvents(*sql.Context) ([]sql.EventDefinition, any, error) {
+	var out []sql.EventDefinition
+	err := d.p.catalog.objects(kindEvent, d.name, func(b []byte) error {
+		var e sql.EventDefinition
+		err := json.Unmarshal(b, &e)
+		out = append(out, e)
+		return err
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil, err
+}
+
+// NeedsToReloadEvents implements sql.EventDatabase.
+func (d *Database) NeedsToReloadEvents(*sql.Context, any) (bool, error) { return false, nil }
+
+// SaveEvent implements sql.EventDatabase.
+func (d *Database) SaveEvent(ctx *sql.Context, ed sql.EventDefinition) (bool, error) {
+	err := d.p.catalog.putObject(commitCtx(ctx), kindEvent, d.name, ed.Name, ed, true)
+	if errors.Is(err, errObjectExists) {
+		return false, sql.ErrEventAlreadyExists.New(ed.Name)
+	}
+	return ed.Status == sql.EventStatus_Enable.String(), err
+}
+
+// DropEvent implements sql.EventDatabase.
+func (d *Database) DropEvent(ctx *sql.Context, name string) error {
+	ok, err := d.p.catalog.dropObject(commitCtx(ctx), kindEvent, d.name, name)
+	if err == nil && !ok {
+		return sql.ErrEventDoesNotExist.New(name)
+	}
+	return err
+}
+
+// UpdateEvent implements sql.EventDatabase.
+func (d *Database) UpdateEvent(ctx *sql.Context, originalName string, ed sql.EventDefinition) (bool, error) {
+	if !strings.EqualFold(originalName, ed.Name) {
+		if _, err := d.p.catalog.dropObject(commitCtx(ctx), kindEvent, d.name, originalName); err != nil {
+			return false, err
+		}
+	}
+	err := d.p.catalog.putObject(commitCtx(ctx), kindEvent, d.name, ed.Name, ed, false)
+	return ed.Status == sql.EventStatus_Enable.String(), err
+}
+
+// UpdateLastExecuted implements sql.EventDatabase.
+func (d *Database) UpdateLastExecuted(ctx *sql.Context, name string, lastExecuted time.Time) error {
+	ed, ok, err := d.GetEvent(ctx, name)
+	if err != nil || !ok {
+		return err
+	}
+	ed.LastExecuted = lastExecuted
+	return d.p.catalog.putObject(commitCtx(ctx), kindEvent, d.name, name, ed, false)
+}

@@ -1,0 +1,144 @@
+package backend
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/planbuilder"
+)
+
+// databaseDef is the persisted form of a database.
+type databaseDef struct {
+	Name      string          `json:"name"`
+	Collation sql.CollationID `json:"collation"`
+}
+
+// columnDef is the persisted form of a sql.Column. Types are stored as
+// Type.String() and expressions as SQL text, both parsed back with the
+// planbuilder, so the format does not depend on Go struct layouts.
+type columnDef struct {
+	Name          string  `json:"name"`
+	Type          string  `json:"type"`
+	Nullable      bool    `json:"nullable,omitempty"`
+	Default       *string `json:"default,omitempty"`
+	Generated     *string `json:"generated,omitempty"`
+	OnUpdate      *string `json:"on_update,omitempty"`
+	Virtual       bool    `json:"virtual,omitempty"`
+	AutoIncrement bool    `json:"auto_increment,omitempty"`
+	Comment       string  `json:"comment,omitempty"`
+	Extra         string  `json:"extra,omitempty"`
+}
+
+// indexDef is the persisted form of a secondary index.
+type indexDef struct {
+	ID      uint32            `json:"id"`
+	Name    string            `json:"name"`
+	Columns []sql.IndexColumn `json:"columns"`
+	Unique  bool              `json:"unique,omitempty"`
+	Comment string            `json:"comment,omitempty"`
+	// Building marks an index whose entries are still being written: the
+	// editors maintain it, but the planner does not see it yet.
+	Building bool `json:"building,omitempty"`
+}
+
+// tableDef is the persisted form of a table. ID names the key range that
+// holds its rows; a table rewrite (ALTER, TRUNCATE) moves it to a new ID.
+type tableDef struct {
+	ID          uint64                     `json:"id"`
+	Name        string                     `json:"name"`
+	Columns     []columnDef                `json:"columns"`
+	PKOrdinals  []int                      `json:"pk_ordinals"`
+	Indexes     []indexDef                 `json:"indexes,omitempty"`
+	NextIndexID uint32                     `json:"next_index_id"`
+	Checks      []sql.CheckDefinition      `json:"checks,omitempty"`
+	ForeignKeys []sql.ForeignKeyConstraint `json:"foreign_keys,omitempty"`
+	Collation   sql.CollationID            `json:"collation"`
+	Comment     string                     `json:"comment,omitempty"`
+}
+
+func exprText(d *sql.ColumnDefaultValue) *string {
+	if d == nil {
+		return nil
+	}
+	s := d.String()
+	return &s
+}
+
+func columnDefs(sch sql.Schema) []columnDef {
+	out := make([]columnDef, len(sch))
+	for i, c := range sch {
+		out[i] = columnDef{
+			Name:          c.Name,
+			Type:          c.Type.String(),
+			Nullable:      c.Nullable,
+			Default:       exprText(c.Default),
+			Generated:     exprText(c.Generated),
+			OnUpdate:      exprText(c.OnUpdate),
+			Virtual:       c.Virtual,
+			AutoIncrement: c.AutoIncrement,
+			Comment:       c.Comment,
+			Extra:         c.Extra,
+		}
+	}
+	return out
+}
+
+func unresolved(s *string) *sql.ColumnDefaultValue {
+	if s == nil {
+		return nil
+	}
+	return sql.NewUnresolvedColumnDefaultValue(*s)
+}
+
+// schema rebuilds the table's sql.Schema from its definition.
+func (d *tableDef) schema(db string) (sql.Schema, error) {
+	sch := make(sql.Schema, len(d.Columns))
+	for i, c := range d.Columns {
+		typ, err := planbuilder.ParseColumnTypeString(c.Type)
+		if err != nil {
+			return nil, fmt.Errorf("table %s column %s: parse type %q: %w", d.Name, c.Name, c.Type, err)
+		}
+		sch[i] = &sql.Column{
+			Name:           c.Name,
+			Type:           typ,
+			Nullable:       c.Nullable,
+			Default:        unresolved(c.Default),
+			Generated:      unresolved(c.Generated),
+			OnUpdate:       unresolved(c.OnUpdate),
+			Virtual:        c.Virtual,
+			AutoIncrement:  c.AutoIncrement,
+			Comment:        c.Comment,
+			Extra:          c.Extra,
+			Source:         d.Name,
+			DatabaseSource: db,
+		}
+	}
+	for _, o := range d.PKOrdinals {
+		if o < 0 || o >= len(sch) {
+			return nil, fmt.Errorf("table %s: primary key ordinal %d out of range", d.Name, o)
+		}
+		sch[o].PrimaryKey = true
+	}
+	return sch, nil
+}
+
+func (d *tableDef) index(name string) (int, bool) {
+	for i := range d.Indexes {
+		if strings.EqualFold(d.Indexes[i].Name, name) {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// clone returns a deep enough copy for copy-on-write changes.
+func (d *tableDef) clone() *tableDef {
+	c := *d
+	c.Columns = append([]columnDef(nil), d.Columns...)
+	c.PKOrdinals = append([]int(nil), d.PKOrdinals...)
+	c.Indexes = append([]indexDef(nil), d.Indexes...)
+	c.Checks = append([]sql.CheckDefinition(nil), d.Checks...)
+	c.ForeignKeys = append([]sql.ForeignKeyConstraint(nil), d.ForeignKeys...)
+	return &c
+}

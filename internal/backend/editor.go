@@ -1,0 +1,313 @@
+package backend
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/guocedb/guocedb/internal/codec"
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// editor applies row changes of one statement to the session transaction,
+// maintaining every secondary index and checking uniqueness. Duplicate
+// keys are reported with sql.NewUniqueKeyErr, unwrapped, because the engine
+// inspects that error for ON DUPLICATE KEY UPDATE, REPLACE and IGNORE.
+type editor struct {
+	t   *Table
+	err error // set when the transaction could not be obtained
+	tx  *Transaction
+}
+
+var (
+	_ sql.TableEditor         = (*editor)(nil)
+	_ sql.ForeignKeyEditor    = (*editor)(nil)
+	_ sql.AutoIncrementSetter = (*editor)(nil)
+)
+
+func (t *Table) editor(ctx *sql.Context) *editor {
+	tx, err := transaction(ctx, t.store())
+	return &editor{t: t, tx: tx, err: err}
+}
+
+// Inserter implements sql.InsertableTable.
+func (t *Table) Inserter(ctx *sql.Context) sql.RowInserter { return t.editor(ctx) }
+
+// Updater implements sql.UpdatableTable.
+func (t *Table) Updater(ctx *sql.Context) sql.RowUpdater { return t.editor(ctx) }
+
+// Deleter implements sql.DeletableTable.
+func (t *Table) Deleter(ctx *sql.Context) sql.RowDeleter { return t.editor(ctx) }
+
+// Replacer implements sql.ReplaceableTable.
+func (t *Table) Replacer(ctx *sql.Context) sql.RowReplacer { return t.editor(ctx) }
+
+// GetForeignKeyEditor implements sql.ForeignKeyTable.
+func (t *Table) GetForeignKeyEditor(ctx *sql.Context) sql.ForeignKeyEditor { return t.editor(ctx) }
+
+func (e *editor) StatementBegin(*sql.Context) {
+	if e.tx != nil {
+		e.tx.statementBegin()
+	}
+}
+
+func (e *editor) DiscardChanges(*sql.Context, error) error {
+	if e.tx != nil {
+		e.tx.statementDiscard()
+	}
+	return nil
+}
+
+func (e *editor) StatementComplete(*sql.Context) error {
+	if e.tx != nil {
+		e.tx.statementComplete()
+	}
+	return nil
+}
+
+func (e *editor) Close(*sql.Context) error { return nil }
+
+func (e *editor) writable() error {
+	if e.err != nil {
+		return e.err
+	}
+	if e.tx.readOnly {
+		return sql.ErrReadOnlyTransaction.New()
+	}
+	return nil
+}
+
+func (e *editor) seed() maphash.Seed { return e.t.db.p.seed }
+
+// Insert implements sql.RowInserter.
+func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
+	if err := e.writable(); err != nil {
+		return err
+	}
+	st := e.t.st
+	pk, err := st.pkKey(row, e.seed())
+	if err != nil {
+		return err
+	}
+	rk := st.rowKey(pk)
+	if !st.keyless() {
+		old, ok, err := e.tx.txn.Get(rk)
+		if err != nil {
+			return err
+		}
+		if ok {
+			existing, err := codec.DecodeRow(old, st.schema)
+			if err != nil {
+				return err
+			}
+			return sql.NewUniqueKeyErr(uniqueKeyString(row, st.def.PKOrdinals), true, existing)
+		}
+	}
+	keys := make([][]byte, len(st.indexes))
+	for i, ix := range st.indexes {
+		k, unique, err := st.indexKey(ix, row, pk)
+		if err != nil {
+			return err
+		}
+		if unique {
+			if err := e.checkUnique(ix, k, row); err != nil {
+				return err
+			}
+		}
+		keys[i] = k
+	}
+	enc, err := codec.EncodeRow(nil, st.schema, row)
+	if err != nil {
+		return err
+	}
+	if err := e.tx.txn.Set(rk, enc); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := e.tx.txn.Set(k, pk); err != nil {
+			return err
+		}
+	}
+	st.counters.rows.Add(1)
+	if st.autoIncCol >= 0 {
+		if v, ok := toUint64(row[st.autoIncCol]); ok && v > 0 {
+			return st.observeAutoInc(commitCtx(ctx), e.t.store(), v)
+		}
+	}
+	return nil
+}
+
+func (e *editor) checkUnique(ix *indexState, key []byte, row sql.Row) error {
+	pk, ok, err := e.tx.txn.Get(key)
+	if err != nil || !ok {
+		return err
+	}
+	st := e.t.st
+	var existing sql.Row
+	if v, ok, err := e.tx.txn.Get(st.rowKey(pk)); err == nil && ok {
+		existing, _ = codec.DecodeRow(v, st.schema)
+	}
+	return sql.NewUniqueKeyErr(uniqueKeyString(row, ix.ordinals), false, existing)
+}
+
+// Delete implements sql.RowDeleter.
+func (e *editor) Delete(_ *sql.Context, row sql.Row) error {
+	if err := e.writable(); err != nil {
+		return err
+	}
+	st := e.t.st
+	pk, err := e.existingPK(row)
+	if err != nil || pk == nil {
+		return err
+	}
+	if err := e.tx.txn.Delete(st.rowKey(pk)); err != nil {
+		return err
+	}
+	for _, ix := range st.indexes {
+		k, _, err := st.indexKey(ix, row, pk)
+		if err != nil {
+			return err
+		}
+		if err := e.tx.txn.Delete(k); err != nil {
+			return err
+		}
+	}
+	st.counters.rows.Add(-1)
+	return nil
+}
+
+// existingPK returns the key of a stored row equal to row: computed for
+// tables with a primary key, found by hash for keyless tables (nil when
+// there is no such row).
+func (e *editor) existingPK(row sql.Row) ([]byte, error) {
+	st := e.t.st
+	if !st.keyless() {
+		return st.pkKey(row, e.seed())
+	}
+	enc, err := codec.EncodeRow(nil, st.schema, row)
+	if err != nil {
+		return nil, err
+	}
+	h := binary.BigEndian.AppendUint64(nil, maphash.Bytes(e.seed(), enc))
+	start := st.rowKey(h)
+	it, err := e.tx.txn.NewIterator(storage.IterOptions{Start: start, End: prefixEnd(start)})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		if bytes.Equal(it.Value(), enc) {
+			return append([]byte(nil), it.Key()[len(rowPrefix(0)):]...), nil
+		}
+	}
+	return nil, it.Err()
+}
+
+// Update implements sql.RowUpdater.
+func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
+	if err := e.writable(); err != nil {
+		return err
+	}
+	st := e.t.st
+	if st.keyless() {
+		if err := e.Delete(ctx, old); err != nil {
+			return err
+		}
+		return e.Insert(ctx, new)
+	}
+	oldPK, err := st.pkKey(old, e.seed())
+	if err != nil {
+		return err
+	}
+	newPK, err := st.pkKey(new, e.seed())
+	if err != nil {
+		return err
+	}
+	pkChanged := !bytes.Equal(oldPK, newPK)
+	if pkChanged {
+		v, ok, err := e.tx.txn.Get(st.rowKey(newPK))
+		if err != nil {
+			return err
+		}
+		if ok {
+			existing, _ := codec.DecodeRow(v, st.schema)
+			return sql.NewUniqueKeyErr(uniqueKeyString(new, st.def.PKOrdinals), true, existing)
+		}
+	}
+	type change struct{ oldKey, newKey []byte }
+	changes := make([]change, 0, len(st.indexes))
+	for _, ix := range st.indexes {
+		ok, _, err := st.indexKey(ix, old, oldPK)
+		if err != nil {
+			return err
+		}
+		nk, unique, err := st.indexKey(ix, new, newPK)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(ok, nk) && !pkChanged {
+			continue
+		}
+		if unique && !bytes.Equal(ok, nk) {
+			if err := e.checkUnique(ix, nk, new); err != nil {
+				return err
+			}
+		}
+		changes = append(changes, change{ok, nk})
+	}
+	enc, err := codec.EncodeRow(nil, st.schema, new)
+	if err != nil {
+		return err
+	}
+	if pkChanged {
+		if err := e.tx.txn.Delete(st.rowKey(oldPK)); err != nil {
+			return err
+		}
+	}
+	if err := e.tx.txn.Set(st.rowKey(newPK), enc); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if err := e.tx.txn.Delete(c.oldKey); err != nil {
+			return err
+		}
+	}
+	for _, c := range changes {
+		if err := e.tx.txn.Set(c.newKey, newPK); err != nil {
+			return err
+		}
+	}
+	if st.autoIncCol >= 0 {
+		if v, ok := toUint64(new[st.autoIncCol]); ok && v > 0 {
+			return st.observeAutoInc(commitCtx(ctx), e.t.store(), v)
+		}
+	}
+	return nil
+}
+
+// SetAutoIncrementValue implements sql.AutoIncrementSetter.
+func (e *editor) SetAutoIncrementValue(ctx *sql.Context, v uint64) error {
+	st := e.t.st
+	st.counters.autoInc.Store(v)
+	st.counters.reserved.Store(0)
+	return st.reserveAutoInc(commitCtx(ctx), e.t.store())
+}
+
+// AcquireAutoIncrementLock implements sql.AutoIncrementSetter. Values are
+// handed out atomically, so no lock is needed.
+func (e *editor) AcquireAutoIncrementLock(*sql.Context) (func(), error) { return func() {}, nil }
+
+// IndexedAccess implements sql.IndexAddressable for foreign key checks,
+// which read through the same transaction and so see this statement's
+// writes.
+func (e *editor) IndexedAccess(ctx *sql.Context, lookup sql.IndexLookup) sql.IndexedTable {
+	return e.t.IndexedAccess(ctx, lookup)
+}
+
+// GetIndexes implements sql.IndexAddressable.
+func (e *editor) GetIndexes(ctx *sql.Context) ([]sql.Index, error) { return e.t.GetIndexes(ctx) }
+
+// PreciseMatch implements sql.IndexAddressable.
+func (e *editor) PreciseMatch() bool { return true }

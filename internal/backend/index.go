@@ -1,0 +1,298 @@
+package backend
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+
+	"github.com/guocedb/guocedb/internal/codec"
+)
+
+// primaryIndexID marks the primary key "index": its entries are the rows.
+const primaryIndexID = 0
+
+// Index is a primary or secondary index of a table, as the planner sees it.
+type Index struct {
+	db, table string
+	name      string
+	id        uint32 // primaryIndexID for PRIMARY
+	unique    bool
+	comment   string
+	exprs     []sql.Expression
+	types     []sql.Type
+	prefix    []uint16
+}
+
+var (
+	_ sql.Index        = (*Index)(nil)
+	_ sql.OrderedIndex = (*Index)(nil)
+)
+
+func newIndex(t *tableState, name string, id uint32, unique bool, comment string, ordinals []int, prefix []uint16) *Index {
+	ix := &Index{db: t.db, table: t.def.Name, name: name, id: id, unique: unique, comment: comment}
+	for i, o := range ordinals {
+		c := t.schema[o]
+		ix.exprs = append(ix.exprs, expression.NewGetFieldWithTable(o, 0, c.Type, t.db, t.def.Name, c.Name, c.Nullable))
+		ix.types = append(ix.types, c.Type)
+		p := uint16(0)
+		if prefix != nil {
+			p = prefix[i]
+		}
+		ix.prefix = append(ix.prefix, p)
+	}
+	return ix
+}
+
+// ID implements sql.Index.
+func (i *Index) ID() string { return i.name }
+
+// Database implements sql.Index.
+func (i *Index) Database() string { return i.db }
+
+// Table implements sql.Index.
+func (i *Index) Table() string { return i.table }
+
+// Expressions implements sql.Index.
+func (i *Index) Expressions() []string {
+	out := make([]string, len(i.exprs))
+	for j, e := range i.exprs {
+		out[j] = e.String()
+	}
+	return out
+}
+
+// IsUnique implements sql.Index.
+func (i *Index) IsUnique() bool { return i.unique }
+
+// IsSpatial implements sql.Index.
+func (i *Index) IsSpatial() bool { return false }
+
+// IsFullText implements sql.Index.
+func (i *Index) IsFullText() bool { return false }
+
+// IsVector implements sql.Index.
+func (i *Index) IsVector() bool { return false }
+
+// Comment implements sql.Index.
+func (i *Index) Comment() string { return i.comment }
+
+// IndexType implements sql.Index.
+func (i *Index) IndexType() string { return "BTREE" }
+
+// IsGenerated implements sql.Index.
+func (i *Index) IsGenerated() bool { return false }
+
+// ColumnExpressionTypes implements sql.Index.
+func (i *Index) ColumnExpressionTypes() []sql.ColumnExpressionType {
+	out := make([]sql.ColumnExpressionType, len(i.exprs))
+	for j, e := range i.exprs {
+		out[j] = sql.ColumnExpressionType{Expression: e.String(), Type: e.Type()}
+	}
+	return out
+}
+
+// CanSupport implements sql.Index.
+func (i *Index) CanSupport(*sql.Context, ...sql.Range) bool { return true }
+
+// CanSupportOrderBy implements sql.Index.
+func (i *Index) CanSupportOrderBy(sql.Expression) bool { return false }
+
+// PrefixLengths implements sql.Index.
+func (i *Index) PrefixLengths() []uint16 {
+	for _, p := range i.prefix {
+		if p > 0 {
+			return i.prefix
+		}
+	}
+	return nil
+}
+
+// Order implements sql.OrderedIndex: keys are in collation order, except
+// for prefix indexes, whose keys only order the prefixes.
+func (i *Index) Order() sql.IndexOrder {
+	if i.PrefixLengths() != nil {
+		return sql.IndexOrderNone
+	}
+	return sql.IndexOrderAsc
+}
+
+// Reversible implements sql.OrderedIndex.
+func (i *Index) Reversible() bool { return i.PrefixLengths() == nil }
+
+func (i *Index) String() string {
+	return fmt.Sprintf("%s.%s(%s)", i.table, i.name, strings.Join(i.Expressions(), ","))
+}
+
+// keySpan is one contiguous key range of an index scan plus the per-column
+// bounds every entry in it must still satisfy (columns after the first
+// non-point column are not contiguous in key order).
+type keySpan struct {
+	start, end []byte
+	cols       []colBound
+}
+
+// colBound bounds one column's encoded value: lo <= v < hi (hi nil:
+// unbounded).
+type colBound struct{ lo, hi []byte }
+
+func (b colBound) contains(v []byte) bool {
+	return bytes.Compare(v, b.lo) >= 0 && (b.hi == nil || bytes.Compare(v, b.hi) < 0)
+}
+
+// spans turns a lookup's ranges into key spans under prefix. It returns
+// no spans for an empty range.
+func (i *Index) spans(prefix []byte, ranges sql.MySQLRangeCollection) ([]keySpan, error) {
+	out := make([]keySpan, 0, len(ranges))
+	for _, r := range ranges {
+		s, ok, err := i.span(prefix, r)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (i *Index) span(prefix []byte, r sql.MySQLRange) (keySpan, bool, error) {
+	s := keySpan{cols: make([]colBound, len(r))}
+	for c, ce := range r {
+		if c >= len(i.types) {
+			break
+		}
+		b, ok, err := i.bound(c, ce)
+		if err != nil || !ok {
+			return keySpan{}, false, err
+		}
+		s.cols[c] = b
+	}
+	start := append([]byte(nil), prefix...)
+	fixed := true
+	var end []byte
+	for c := range s.cols {
+		b := s.cols[c]
+		if isPoint(b) {
+			start = append(start, b.lo...)
+			continue
+		}
+		fixed = false
+		if b.hi != nil {
+			end = append(append([]byte(nil), start...), b.hi...)
+		} else {
+			end = prefixEnd(start)
+		}
+		start = append(start, b.lo...)
+		break
+	}
+	if fixed {
+		end = prefixEnd(start)
+	}
+	s.start, s.end = start, end
+	if end != nil && bytes.Compare(start, end) >= 0 {
+		return keySpan{}, false, nil
+	}
+	return s, true, nil
+}
+
+// isPoint reports whether a bound admits exactly one encoded value, which
+// is then a fixed prefix for the following columns.
+func isPoint(b colBound) bool {
+	return b.hi != nil && len(b.lo) > 0 && bytes.Equal(prefixEnd(b.lo), b.hi) && keyLen(b.lo) == len(b.lo)
+}
+
+func keyLen(b []byte) int {
+	n, err := codec.SkipKey(b)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func (i *Index) encode(c int, v any) ([]byte, error) {
+	return codec.AppendKey(nil, i.types[c], v, i.prefix[c])
+}
+
+// bound converts a range column to encoded bounds. For prefix columns the
+// bound is widened to whole prefixes; the planner re-checks such lookups.
+func (i *Index) bound(c int, ce sql.MySQLRangeColumnExpr) (colBound, bool, error) {
+	var b colBound
+	null, err := i.encode(c, nil)
+	if err != nil {
+		return b, false, err
+	}
+	prefixCol := i.prefix[c] > 0
+	switch lb := ce.LowerBound.(type) {
+	case sql.BelowNull:
+		b.lo = []byte{}
+	case sql.AboveNull:
+		b.lo = prefixEnd(null)
+	case sql.Below:
+		if b.lo, err = i.encode(c, lb.Key); err != nil {
+			return b, false, err
+		}
+	case sql.Above:
+		k, err := i.encode(c, lb.Key)
+		if err != nil {
+			return b, false, err
+		}
+		if prefixCol {
+			b.lo = k
+		} else {
+			b.lo = prefixEnd(k)
+		}
+	case sql.AboveAll:
+		return b, false, nil
+	default:
+		return b, false, fmt.Errorf("unsupported range bound %T", lb)
+	}
+	switch ub := ce.UpperBound.(type) {
+	case sql.AboveAll:
+		b.hi = nil
+	case sql.AboveNull:
+		b.hi = prefixEnd(null)
+	case sql.BelowNull:
+		return b, false, nil
+	case sql.Below:
+		k, err := i.encode(c, ub.Key)
+		if err != nil {
+			return b, false, err
+		}
+		if prefixCol {
+			b.hi = prefixEnd(k)
+		} else {
+			b.hi = k
+		}
+	case sql.Above:
+		k, err := i.encode(c, ub.Key)
+		if err != nil {
+			return b, false, err
+		}
+		b.hi = prefixEnd(k)
+	default:
+		return b, false, fmt.Errorf("unsupported range bound %T", ub)
+	}
+	if b.hi != nil && bytes.Compare(b.lo, b.hi) >= 0 {
+		return b, false, nil
+	}
+	return b, true, nil
+}
+
+// matches checks the columns of an index key (after the index prefix)
+// against the span's per-column bounds.
+func (s *keySpan) matches(key []byte) (bool, error) {
+	for _, b := range s.cols {
+		n, err := codec.SkipKey(key)
+		if err != nil {
+			return false, err
+		}
+		if !b.contains(key[:n]) {
+			return false, nil
+		}
+		key = key[n:]
+	}
+	return true, nil
+}

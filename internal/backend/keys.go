@@ -1,0 +1,79 @@
+package backend
+
+import (
+	"encoding/binary"
+	"strings"
+)
+
+// Key layout. Every key starts with a one-byte namespace:
+//
+//	'c' catalog:   c db/<db>                      -> databaseDef (JSON)
+//	               c tbl/<db>\x00<table>          -> tableDef (JSON)
+//	               c obj/<kind>/<db>\x00<name>    -> view, trigger, procedure, event (JSON)
+//	               c seq/table                    -> last table id (uint64)
+//	               c mysqldb                      -> users and grants blob
+//	'a' counters:  a <table id>                   -> AUTO_INCREMENT high-water mark
+//	't' table data: t <table id> 'r' <pk key>      -> encoded row
+//	               t <table id> 'i' <index id> <index key> [<pk key>] -> pk key
+//
+// Database and table names are lower-cased in keys (names are
+// case-insensitive) and kept as written inside the definitions.
+const (
+	nsCatalog = 'c'
+	nsCounter = 'a'
+	nsTable   = 't'
+
+	tagRow   = 'r'
+	tagIndex = 'i'
+)
+
+var (
+	keyTableSeq = []byte("c" + "seq/table")
+	keyMySQLDb  = []byte("c" + "mysqldb")
+)
+
+func dbKey(db string) []byte { return []byte("cdb/" + strings.ToLower(db)) }
+
+func dbPrefix() []byte { return []byte("cdb/") }
+
+func tableKey(db, table string) []byte {
+	return []byte("ctbl/" + strings.ToLower(db) + "\x00" + strings.ToLower(table))
+}
+
+func tablePrefix(db string) []byte { return []byte("ctbl/" + strings.ToLower(db) + "\x00") }
+
+func objKey(kind, db, name string) []byte {
+	return []byte("cobj/" + kind + "/" + strings.ToLower(db) + "\x00" + strings.ToLower(name))
+}
+
+func objPrefix(kind, db string) []byte {
+	return []byte("cobj/" + kind + "/" + strings.ToLower(db) + "\x00")
+}
+
+func counterKey(tableID uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{nsCounter}, tableID)
+}
+
+// tableDataPrefix covers every row and index entry of a table.
+func tableDataPrefix(tableID uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{nsTable}, tableID)
+}
+
+func rowPrefix(tableID uint64) []byte { return append(tableDataPrefix(tableID), tagRow) }
+
+func indexPrefix(tableID uint64, indexID uint32) []byte {
+	return binary.BigEndian.AppendUint32(append(tableDataPrefix(tableID), tagIndex), indexID)
+}
+
+// prefixEnd returns the smallest key greater than every key starting with
+// p, or nil when there is none.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,272 @@
+package backend
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// rewriteBatchBytes bounds one commit of a table rewrite, far below
+// Badger's transaction size limit (about 15% of the memtable).
+const rewriteBatchBytes = 4 << 20
+
+// rewriter fills a new table id with rows in bounded batches and installs
+// the new definition atomically when done. Until then the new id is
+// invisible; if the rewrite fails or the server crashes, the collector
+// deletes it (its gc record is written first).
+type rewriter struct {
+	t       *Table
+	old     *tableState
+	def     *tableDef
+	st      *tableState
+	txn     *storage.Txn
+	size    int
+	failed  bool
+	closed  bool
+	indexOf map[uint32]bool // only these indexes are written (nil: all, and rows)
+}
+
+var _ sql.RowInserter = (*rewriter)(nil)
+
+func (t *Table) newRewriter(ctx *sql.Context, def *tableDef, newID bool) (*rewriter, error) {
+	if newID {
+		id, err := t.db.p.catalog.newTableID(commitCtx(ctx))
+		if err != nil {
+			return nil, err
+		}
+		def.ID = id
+	}
+	st, err := newTableState(t.st.db, def, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &rewriter{t: t, old: t.st, def: def, st: st, txn: t.store().Begin()}, nil
+}
+
+func (r *rewriter) StatementBegin(*sql.Context) {}
+
+func (r *rewriter) DiscardChanges(*sql.Context, error) error {
+	r.failed = true
+	return nil
+}
+
+func (r *rewriter) StatementComplete(*sql.Context) error { return nil }
+
+// Insert writes one row (or, when building a single index, only its entry).
+func (r *rewriter) Insert(ctx *sql.Context, row sql.Row) error {
+	st := r.st
+	pk, err := st.pkKey(row, r.t.db.p.seed)
+	if err != nil {
+		return err
+	}
+	if r.indexOf == nil {
+		rk := st.rowKey(pk)
+		if !st.keyless() {
+			if _, ok, err := r.txn.Get(rk); err != nil {
+				return err
+			} else if ok {
+				return sql.ErrPrimaryKeyViolation.New(fmt.Sprintf("%s: %s", st.def.Name, uniqueKeyString(row, st.def.PKOrdinals)))
+			}
+		}
+		enc, err := encodeRow(st, row)
+		if err != nil {
+			return err
+		}
+		if err := r.txn.Set(rk, enc); err != nil {
+			return err
+		}
+		r.size += len(rk) + len(enc)
+	}
+	for _, ix := range st.indexes {
+		if r.indexOf != nil && !r.indexOf[ix.def.ID] {
+			continue
+		}
+		k, unique, err := st.indexKey(ix, row, pk)
+		if err != nil {
+			return err
+		}
+		if unique {
+			if _, ok, err := r.txn.Get(k); err != nil {
+				return err
+			} else if ok {
+				return sql.ErrUniqueKeyViolation.New(fmt.Sprintf("%s: %s", ix.def.Name, uniqueKeyString(row, ix.ordinals)))
+			}
+		}
+		if err := r.txn.Set(k, pk); err != nil {
+			return err
+		}
+		r.size += len(k) + len(pk)
+	}
+	if st.autoIncCol >= 0 {
+		if v, ok := toUint64(row[st.autoIncCol]); ok && v >= r.st.counters.autoInc.Load() {
+			r.st.counters.autoInc.Store(v + 1)
+		}
+	}
+	if r.size >= rewriteBatchBytes {
+		return r.flush(ctx)
+	}
+	return nil
+}
+
+func (r *rewriter) flush(ctx *sql.Context) error {
+	err := r.txn.Commit(commitCtx(ctx))
+	r.txn = r.t.store().Begin()
+	r.size = 0
+	return err
+}
+
+// Close installs the new definition, or abandons the new data after a
+// failure.
+func (r *rewriter) Close(ctx *sql.Context) error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if r.failed {
+		r.txn.Discard()
+		if r.def.ID != r.old.def.ID {
+			r.t.db.p.catalog.abandonTableID(r.def.ID)
+		}
+		return nil
+	}
+	if err := r.flush(ctx); err != nil {
+		r.txn.Discard()
+		r.t.db.p.catalog.abandonTableID(r.def.ID)
+		return err
+	}
+	r.txn.Discard()
+	for i := range r.def.Indexes {
+		if r.indexOf == nil || r.indexOf[r.def.Indexes[i].ID] {
+			r.def.Indexes[i].Building = false
+		}
+	}
+	auto := r.st.counters.autoInc.Load()
+	st, err := r.t.db.p.catalog.replaceTable(commitCtx(ctx), r.t.st.db, r.old, r.def)
+	if err != nil {
+		return err
+	}
+	if r.def.ID != r.old.def.ID && auto > st.counters.autoInc.Load() {
+		st.counters.autoInc.Store(auto)
+	}
+	r.t.st = st
+	return nil
+}
+
+// ShouldRewriteTable implements sql.RewritableTable. Rows are stored
+// positionally for the exact schema, so every change of column set, order,
+// type or primary key rewrites the table; renames, comments and defaults
+// only change the definition.
+func (t *Table) ShouldRewriteTable(_ *sql.Context, oldSchema, newSchema sql.PrimaryKeySchema, oldColumn, newColumn *sql.Column) bool {
+	if len(oldSchema.Schema) != len(newSchema.Schema) || len(oldSchema.PkOrdinals) != len(newSchema.PkOrdinals) {
+		return true
+	}
+	for i := range oldSchema.PkOrdinals {
+		if oldSchema.PkOrdinals[i] != newSchema.PkOrdinals[i] {
+			return true
+		}
+	}
+	if oldColumn == nil || newColumn == nil {
+		return true
+	}
+	if oldSchema.Schema.IndexOfColName(oldColumn.Name) != newSchema.Schema.IndexOfColName(newColumn.Name) {
+		return true
+	}
+	return oldColumn.Type.String() != newColumn.Type.String()
+}
+
+// RewriteInserter implements sql.RewritableTable: the engine streams every
+// row, projected to newSchema, into the returned inserter.
+func (t *Table) RewriteInserter(ctx *sql.Context, oldSchema, newSchema sql.PrimaryKeySchema, oldColumn, newColumn *sql.Column, idxCols []sql.IndexColumn) (sql.RowInserter, error) {
+	if len(oldSchema.PkOrdinals) > 0 && len(newSchema.PkOrdinals) == 0 {
+		if err := sql.ValidatePrimaryKeyDrop(ctx, t, oldSchema); err != nil {
+			return nil, err
+		}
+	}
+	def := t.st.def.clone()
+	def.Columns = columnDefs(newSchema.Schema)
+	def.PKOrdinals = append([]int(nil), newSchema.PkOrdinals...)
+	rename := map[string]string{}
+	if oldColumn != nil && newColumn != nil && !strings.EqualFold(oldColumn.Name, newColumn.Name) {
+		rename[strings.ToLower(oldColumn.Name)] = newColumn.Name
+	}
+	def.Indexes = remapIndexes(def.Indexes, newSchema.Schema, rename)
+	r, err := t.newRewriter(ctx, def, true)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// remapIndexes follows column renames and drops columns (and then empty
+// indexes) that are gone from sch.
+func remapIndexes(in []indexDef, sch sql.Schema, rename map[string]string) []indexDef {
+	var out []indexDef
+	for _, ix := range in {
+		var cols []sql.IndexColumn
+		for _, c := range ix.Columns {
+			if n, ok := rename[strings.ToLower(c.Name)]; ok {
+				c.Name = n
+			}
+			if sch.IndexOfColName(c.Name) >= 0 {
+				cols = append(cols, c)
+			}
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		ix.Columns = cols
+		out = append(out, ix)
+	}
+	return out
+}
+
+// AddColumn implements sql.AlterableTable. The engine always rewrites
+// (ShouldRewriteTable), so this is reached only for layout-free changes.
+func (t *Table) AddColumn(*sql.Context, *sql.Column, *sql.ColumnOrder) error {
+	return fmt.Errorf("ADD COLUMN on %s requires a table rewrite", t.Name())
+}
+
+// DropColumn implements sql.AlterableTable; see AddColumn.
+func (t *Table) DropColumn(*sql.Context, string) error {
+	return fmt.Errorf("DROP COLUMN on %s requires a table rewrite", t.Name())
+}
+
+// ModifyColumn implements sql.AlterableTable for changes that keep the
+// stored layout: rename, comment, default, nullability.
+func (t *Table) ModifyColumn(ctx *sql.Context, columnName string, column *sql.Column, order *sql.ColumnOrder) error {
+	pos := t.st.schema.IndexOfColName(columnName)
+	if pos < 0 {
+		return sql.ErrTableColumnNotFound.New(t.Name(), columnName)
+	}
+	if order != nil && (order.First || order.AfterColumn != "") {
+		return fmt.Errorf("moving column %s requires a table rewrite", columnName)
+	}
+	if t.st.schema[pos].Type.String() != column.Type.String() {
+		return fmt.Errorf("changing the type of column %s requires a table rewrite", columnName)
+	}
+	sch := t.st.schema.Copy()
+	c := *column
+	c.PrimaryKey = sch[pos].PrimaryKey
+	sch[pos] = &c
+	def := t.st.def.clone()
+	def.Columns = columnDefs(sch)
+	rename := map[string]string{}
+	if !strings.EqualFold(columnName, column.Name) {
+		rename[strings.ToLower(columnName)] = column.Name
+	}
+	def.Indexes = remapIndexes(def.Indexes, sch, rename)
+	return t.replace(ctx, def)
+}
+
+// replace persists def (same table id) and makes it this table's state.
+func (t *Table) replace(ctx *sql.Context, def *tableDef) error {
+	st, err := t.db.p.catalog.replaceTable(commitCtx(ctx), t.st.db, t.st, def)
+	if err != nil {
+		return err
+	}
+	t.st = st
+	return nil
+}

@@ -1,0 +1,198 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// Transaction is a storage transaction seen by go-mysql-server. It is owned
+// by one session and used by one statement at a time.
+type Transaction struct {
+	txn        *storage.Txn
+	readOnly   bool
+	savepoints []namedSavepoint
+
+	// Statement atomicity: the write buffer as it was when the outermost
+	// table editor of the running statement began.
+	stmtDepth int
+	stmtStart storage.Savepoint
+}
+
+type namedSavepoint struct {
+	name string
+	sp   storage.Savepoint
+}
+
+var _ sql.Transaction = (*Transaction)(nil)
+
+// String implements sql.Transaction.
+func (t *Transaction) String() string { return fmt.Sprintf("guocedb txn @%d", t.txn.ReadTs()) }
+
+// IsReadOnly implements sql.Transaction.
+func (t *Transaction) IsReadOnly() bool { return t.readOnly }
+
+func (t *Transaction) statementBegin() {
+	if t.stmtDepth == 0 {
+		t.stmtStart = t.txn.Savepoint()
+	}
+	t.stmtDepth++
+}
+
+func (t *Transaction) statementDiscard() {
+	if t.stmtDepth > 0 {
+		t.txn.RollbackTo(t.stmtStart)
+	}
+}
+
+func (t *Transaction) statementComplete() {
+	if t.stmtDepth > 0 {
+		t.stmtDepth--
+	}
+}
+
+// Session is a client session with transactions over the store.
+type Session struct {
+	*sql.BaseSession
+	store *storage.Store
+}
+
+var (
+	_ sql.TransactionSession    = (*Session)(nil)
+	_ sql.LifecycleAwareSession = (*Session)(nil)
+)
+
+// NewSession wraps a base session.
+func NewSession(base *sql.BaseSession, store *storage.Store) *Session {
+	return &Session{BaseSession: base, store: store}
+}
+
+// StartTransaction implements sql.TransactionSession.
+func (s *Session) StartTransaction(_ *sql.Context, tc sql.TransactionCharacteristic) (sql.Transaction, error) {
+	return &Transaction{txn: s.store.Begin(), readOnly: tc == sql.ReadOnly}, nil
+}
+
+// CommitTransaction implements sql.TransactionSession. A write-write
+// conflict becomes MySQL error 1213 (SQLSTATE 40001): the client retries.
+func (s *Session) CommitTransaction(ctx *sql.Context, tx sql.Transaction) error {
+	t, ok := tx.(*Transaction)
+	if !ok {
+		return fmt.Errorf("unexpected transaction type %T", tx)
+	}
+	err := t.txn.Commit(ctx)
+	if errors.Is(err, storage.ErrConflict) {
+		return sql.ErrLockDeadlock.New("a concurrent transaction committed a change to the same rows")
+	}
+	return err
+}
+
+// Rollback implements sql.TransactionSession.
+func (s *Session) Rollback(_ *sql.Context, tx sql.Transaction) error {
+	if t, ok := tx.(*Transaction); ok {
+		t.txn.Discard()
+	}
+	return nil
+}
+
+// CreateSavepoint implements sql.TransactionSession.
+func (s *Session) CreateSavepoint(_ *sql.Context, tx sql.Transaction, name string) error {
+	t, ok := tx.(*Transaction)
+	if !ok {
+		return fmt.Errorf("unexpected transaction type %T", tx)
+	}
+	t.dropSavepoint(name)
+	t.savepoints = append(t.savepoints, namedSavepoint{name: name, sp: t.txn.Savepoint()})
+	return nil
+}
+
+func (t *Transaction) findSavepoint(name string) int {
+	for i := len(t.savepoints) - 1; i >= 0; i-- {
+		if strings.EqualFold(t.savepoints[i].name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (t *Transaction) dropSavepoint(name string) bool {
+	i := t.findSavepoint(name)
+	if i < 0 {
+		return false
+	}
+	t.savepoints = append(t.savepoints[:i], t.savepoints[i+1:]...)
+	return true
+}
+
+// RollbackToSavepoint implements sql.TransactionSession. Savepoints set
+// after the named one are released, as in MySQL.
+func (s *Session) RollbackToSavepoint(_ *sql.Context, tx sql.Transaction, name string) error {
+	t, ok := tx.(*Transaction)
+	if !ok {
+		return fmt.Errorf("unexpected transaction type %T", tx)
+	}
+	i := t.findSavepoint(name)
+	if i < 0 {
+		return sql.ErrSavepointDoesNotExist.New(name)
+	}
+	t.txn.RollbackTo(t.savepoints[i].sp)
+	t.savepoints = t.savepoints[:i+1]
+	return nil
+}
+
+// ReleaseSavepoint implements sql.TransactionSession.
+func (s *Session) ReleaseSavepoint(_ *sql.Context, tx sql.Transaction, name string) error {
+	t, ok := tx.(*Transaction)
+	if !ok {
+		return fmt.Errorf("unexpected transaction type %T", tx)
+	}
+	i := t.findSavepoint(name)
+	if i < 0 {
+		return sql.ErrSavepointDoesNotExist.New(name)
+	}
+	t.savepoints = t.savepoints[:i]
+	return nil
+}
+
+// CommandBegin implements sql.LifecycleAwareSession.
+func (s *Session) CommandBegin() error { return nil }
+
+// CommandEnd implements sql.LifecycleAwareSession.
+func (s *Session) CommandEnd() {}
+
+// SessionEnd implements sql.LifecycleAwareSession: a closed connection
+// rolls back its open transaction.
+func (s *Session) SessionEnd() {
+	if t, ok := s.GetTransaction().(*Transaction); ok && t != nil {
+		t.txn.Discard()
+	}
+}
+
+// transaction returns the statement's transaction, starting one if the
+// engine has not (internal paths such as harness setup).
+func transaction(ctx *sql.Context, store *storage.Store) (*Transaction, error) {
+	if t, ok := ctx.GetTransaction().(*Transaction); ok && t != nil {
+		return t, nil
+	}
+	if ts, ok := ctx.Session.(sql.TransactionSession); ok {
+		tx, err := ts.StartTransaction(ctx, sql.ReadWrite)
+		if err != nil {
+			return nil, err
+		}
+		ctx.SetTransaction(tx)
+		return tx.(*Transaction), nil
+	}
+	return nil, fmt.Errorf("session %T cannot hold guocedb transactions", ctx.Session)
+}
+
+// commitCtx adapts a sql.Context for storage calls.
+func commitCtx(ctx *sql.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
+}

@@ -1,0 +1,58 @@
+package mysqlserver
+
+import (
+	"context"
+	gosql "database/sql"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// startServer runs a server over a fresh data directory on a free
+// loopback port and returns a client for it.
+func startServer(t *testing.T, dir string) (*gosql.DB, func()) {
+	t.Helper()
+	store, err := storage.Open(dir, storage.DefaultOptions(), nil)
+	require.NoError(t, err)
+	srv, err := New(Config{Addr: "127.0.0.1:0", Version: "test"}, store, nil)
+	require.NoError(t, err)
+	go func() { _ = srv.Serve() }()
+	db, err := gosql.Open("mysql", "root:@tcp("+srv.Addr().String()+")/?multiStatements=true&parseTime=true")
+	require.NoError(t, err)
+	stop := func() {
+		_ = db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		require.NoError(t, srv.Shutdown(ctx))
+		require.NoError(t, store.Close())
+	}
+	return db, stop
+}
+
+func TestSmokeRestart(t *testing.T) {
+	dir := t.TempDir()
+	db, stop := startServer(t, dir)
+	_, err := db.Exec("CREATE DATABASE d")
+	require.NoError(t, err)
+	_, err = db.Exec("CREATE TABLE d.t (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(20), KEY(name))")
+	require.NoError(t, err)
+	_, err = db.Exec("INSERT INTO d.t (name) VALUES ('a'), ('b'), ('c')")
+	require.NoError(t, err)
+	var n int
+	require.NoError(t, db.QueryRow("SELECT id FROM d.t WHERE name = 'b'").Scan(&n))
+	require.Equal(t, 2, n)
+	stop()
+
+	db, stop = startServer(t, dir)
+	defer stop()
+	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM d.t").Scan(&n))
+	require.Equal(t, 3, n)
+	_, err = db.Exec("INSERT INTO d.t (name) VALUES ('d')")
+	require.NoError(t, err)
+	require.NoError(t, db.QueryRow("SELECT MAX(id) FROM d.t").Scan(&n))
+	require.Equal(t, 4, n)
+}
