@@ -1,0 +1,12 @@
+// Command guocedb is a MySQL-compatible database server over an embedded
+// Badger directory.
+//
+// Usage:
+//
+//	guocedb [serve] [flags]     run the server (the default)
+//	guocedb check-config [flags] print the effective configuration
+//	guocedb version             print version and commit
+//
+// main is thin: it parses flags, builds the logger and hands over to
+// internal/server. Exit codes: 0 success, 1 error, 2 usage error.
+package main

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/guocedb/guocedb/internal/config"
+)
+
+// Set at build time: go build -ldflags "-X main.version=... -X main.commit=...".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// env is what a subcommand gets from the process: arguments after the
+// subcommand name, output streams and the environment lookup.
+type env struct {
+	args      []string
+	stdout    io.Writer
+	stderr    io.Writer
+	lookupEnv func(string) (string, bool)
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}))
+}
+
+// run dispatches to a subcommand and returns the exit code.
+func run(args []string, e env) int {
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	e.args = args
+	switch name {
+	case "serve":
+		return runServe(e)
+	case "check-config":
+		return runCheckConfig(e)
+	case "version":
+		return runVersion(e)
+	case "help":
+		usage(e.stdout)
+		return exitOK
+	default:
+		fmt.Fprintf(e.stderr, "guocedb: unknown command %q\n\n", name)
+		usage(e.stderr)
+		return exitUsage
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage:
+  guocedb [serve] [flags]       run the server (default)
+  guocedb check-config [flags]  load and validate the configuration, print it
+  guocedb version               print version and commit
+
+Run "guocedb serve -h" for the flags. Every flag can also be set in the
+--config TOML file (same key) or as GUOCEDB_<KEY> in the environment;
+the root password comes from GUOCEDB_ROOT_PASSWORD only.
+`)
+}
+
+// loadConfig parses the subcommand's flags and loads and validates the
+// configuration. On failure it has printed the reason and returns the
+// exit code with ok false.
+func loadConfig(name string, e env) (cfg config.Config, code int, ok bool) {
+	fs := flag.NewFlagSet("guocedb "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	flags := config.RegisterFlags(fs)
+	if err := fs.Parse(e.args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, exitOK, false
+		}
+		return cfg, exitUsage, false // flag has printed the error and usage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "guocedb %s: unexpected argument %q\n", name, fs.Arg(0))
+		return cfg, exitUsage, false
+	}
+	cfg, err := flags.Load(e.lookupEnv)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		printError(e.stderr, "invalid configuration", err)
+		return cfg, exitError, false
+	}
+	return cfg, exitOK, true
+}
+
+// printError writes "guocedb: what:" and each line of err, indented.
+func printError(w io.Writer, what string, err error) {
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) == 1 {
+		fmt.Fprintf(w, "guocedb: %s: %s\n", what, lines[0])
+		return
+	}
+	fmt.Fprintf(w, "guocedb: %s:\n", what)
+	for _, l := range lines {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+}
+
+// newLogger builds the process logger from the validated config.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated: debug|info|warn|error
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

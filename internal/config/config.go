@@ -1,0 +1,130 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Default values, also shown by --help and in the README.
+const (
+	DefaultDataDir         = "./data"
+	DefaultMySQLAddr       = "127.0.0.1:3306"
+	DefaultHTTPAddr        = "127.0.0.1:9307"
+	DefaultLogLevel        = "info"
+	DefaultLogFormat       = "text"
+	DefaultShutdownTimeout = 30 * time.Second
+)
+
+// LogLevels returns the accepted values of log-level, most verbose first.
+func LogLevels() []string { return []string{"debug", "info", "warn", "error"} }
+
+// LogFormats returns the accepted values of log-format.
+func LogFormats() []string { return []string{"text", "json"} }
+
+// Config is the effective configuration of one guocedb process. It is a
+// plain value: copy it freely; nothing in it is shared.
+type Config struct {
+	// DataDir is the Badger data directory (created if missing).
+	DataDir string
+	// MySQLAddr is HOST:PORT of the MySQL wire listener; port 0 picks one.
+	MySQLAddr string
+	// HTTPAddr is HOST:PORT of the HTTP listener (/healthz, /readyz).
+	HTTPAddr string
+	// LogLevel is one of LogLevels().
+	LogLevel string
+	// LogFormat is one of LogFormats().
+	LogFormat string
+	// ShutdownTimeout bounds how long a graceful stop waits for running
+	// statements before closing connections.
+	ShutdownTimeout time.Duration
+	// RootPassword is the password of root when the data directory has no
+	// users yet. It comes from GUOCEDB_ROOT_PASSWORD only: never a flag
+	// (visible in ps) nor the config file (often world-readable).
+	RootPassword string
+}
+
+// Default returns the configuration used when nothing else is given.
+func Default() Config {
+	return Config{
+		DataDir:         DefaultDataDir,
+		MySQLAddr:       DefaultMySQLAddr,
+		HTTPAddr:        DefaultHTTPAddr,
+		LogLevel:        DefaultLogLevel,
+		LogFormat:       DefaultLogFormat,
+		ShutdownTimeout: DefaultShutdownTimeout,
+	}
+}
+
+// Validate reports every invalid setting, each naming its key and what is
+// allowed. It returns nil for a usable configuration.
+func (c Config) Validate() error {
+	var errs []error
+	if strings.TrimSpace(c.DataDir) == "" {
+		errs = append(errs, errors.New("data-dir: must not be empty"))
+	}
+	mysqlOK := true
+	if err := checkAddr(c.MySQLAddr); err != nil {
+		errs = append(errs, fmt.Errorf("mysql-addr: %w", err))
+		mysqlOK = false
+	}
+	if err := checkAddr(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("http-addr: %w", err))
+	}
+	if !contains(LogLevels(), c.LogLevel) {
+		errs = append(errs, fmt.Errorf("log-level: %q is not one of %s", c.LogLevel, strings.Join(LogLevels(), ", ")))
+	}
+	if !contains(LogFormats(), c.LogFormat) {
+		errs = append(errs, fmt.Errorf("log-format: %q is not one of %s", c.LogFormat, strings.Join(LogFormats(), ", ")))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("shutdown-timeout: %s must be a positive duration such as 30s", c.ShutdownTimeout))
+	}
+	// Only the MySQL listener grants data access; an open root account on a
+	// reachable address is refused. The HTTP listener exposes health only.
+	if mysqlOK && c.RootPassword == "" && !isLoopback(c.MySQLAddr) {
+		errs = append(errs, fmt.Errorf("mysql-addr: %q listens beyond loopback while the root password is empty; "+
+			"set GUOCEDB_ROOT_PASSWORD or listen on 127.0.0.1", c.MySQLAddr))
+	}
+	return errors.Join(errs...)
+}
+
+// checkAddr accepts HOST:PORT with a numeric port in 0..65535; an empty
+// host means every interface.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not HOST:PORT (for example 127.0.0.1:3306)", addr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%q has port %q; want a number from 0 to 65535", addr, port)
+	}
+	return nil
+}
+
+// isLoopback reports whether addr can only be reached from this machine.
+// Host names other than localhost are treated as reachable from outside,
+// since what they resolve to can change.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func contains(set []string, v string) bool {
+	for _, s := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}

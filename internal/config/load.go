@@ -1,0 +1,244 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// EnvPrefix starts every environment variable guocedb reads.
+const EnvPrefix = "GUOCEDB_"
+
+// rootPasswordKey is settable from the environment only.
+const rootPasswordKey = "root-password"
+
+// setting is one configuration key under its single name: the TOML key
+// and the flag are the name itself, the environment variable is EnvName.
+type setting struct {
+	name  string
+	usage string
+	get   func(Config) string
+	set   func(*Config, string) error
+}
+
+// settings lists every key in the order --help and check-config show
+// them. root-password is deliberately absent: it is read from the
+// environment only (see Flags.Load).
+func settings() []setting {
+	return []setting{
+		{"data-dir", "data directory `DIR` (created if missing)",
+			func(c Config) string { return c.DataDir },
+			func(c *Config, v string) error { c.DataDir = v; return nil }},
+		{"mysql-addr", "MySQL protocol listen address `HOST:PORT`",
+			func(c Config) string { return c.MySQLAddr },
+			func(c *Config, v string) error { c.MySQLAddr = v; return nil }},
+		{"http-addr", "HTTP listen address `HOST:PORT` for /healthz and /readyz",
+			func(c Config) string { return c.HTTPAddr },
+			func(c *Config, v string) error { c.HTTPAddr = v; return nil }},
+		{"log-level", "log `LEVEL`: " + strings.Join(LogLevels(), "|"),
+			func(c Config) string { return c.LogLevel },
+			func(c *Config, v string) error { c.LogLevel = v; return nil }},
+		{"log-format", "log `FORMAT`: " + strings.Join(LogFormats(), "|"),
+			func(c Config) string { return c.LogFormat },
+			func(c *Config, v string) error { c.LogFormat = v; return nil }},
+		{"shutdown-timeout", "how long (a Go `DURATION`) a graceful stop waits for running statements",
+			func(c Config) string { return c.ShutdownTimeout.String() },
+			func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					return fmt.Errorf("%q is not a duration such as 30s or 1m", v)
+				}
+				c.ShutdownTimeout = d
+				return nil
+			}},
+	}
+}
+
+// Keys returns the configuration keys accepted in the file and as flags.
+func Keys() []string {
+	var names []string
+	for _, s := range settings() {
+		names = append(names, s.name)
+	}
+	return names
+}
+
+// EnvName returns the environment variable for key, e.g. GUOCEDB_DATA_DIR
+// for data-dir.
+func EnvName(key string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
+}
+
+// flagValue remembers whether the flag was given, so that only flags on
+// the command line override the environment and the file.
+type flagValue struct {
+	value string
+	set   bool
+}
+
+func (f *flagValue) String() string { return f.value }
+
+func (f *flagValue) Set(v string) error {
+	f.value, f.set = v, true
+	return nil
+}
+
+// Flags are the configuration flags registered on one flag.FlagSet. Parse
+// the FlagSet, then call Load.
+type Flags struct {
+	configFile string
+	values     map[string]*flagValue
+}
+
+// RegisterFlags defines --config FILE and one flag per key on fs, with the
+// defaults shown in their help.
+func RegisterFlags(fs *flag.FlagSet) *Flags {
+	f := &Flags{values: make(map[string]*flagValue)}
+	fs.StringVar(&f.configFile, "config", "", "TOML config `FILE` (keys as the flag names)")
+	def := Default()
+	for _, s := range settings() {
+		v := &flagValue{value: s.get(def)}
+		f.values[s.name] = v
+		fs.Var(v, s.name, fmt.Sprintf("%s (env %s)", s.usage, EnvName(s.name)))
+	}
+	return f
+}
+
+// Load builds the effective configuration: defaults, then the --config
+// file, then environment variables (looked up with lookupEnv, normally
+// os.LookupEnv), then flags given on the command line. It does not
+// validate; call Config.Validate.
+func (f *Flags) Load(lookupEnv func(string) (string, bool)) (Config, error) {
+	cfg := Default()
+	if f.configFile != "" {
+		if err := loadFile(f.configFile, &cfg); err != nil {
+			return cfg, err
+		}
+	}
+	if err := loadEnv(lookupEnv, &cfg); err != nil {
+		return cfg, err
+	}
+	var errs []error
+	for _, s := range settings() {
+		v := f.values[s.name]
+		if v == nil || !v.set {
+			continue
+		}
+		if err := s.set(&cfg, v.value); err != nil {
+			errs = append(errs, fmt.Errorf("flag --%s: %w", s.name, err))
+		}
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// loadFile applies the keys of the TOML file at path to cfg. Unknown keys
+// are refused by name, so that a typo does not silently keep a default.
+func loadFile(path string, cfg *Config) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	var prims map[string]toml.Primitive
+	md, err := toml.Decode(string(raw), &prims)
+	if err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	var errs []error
+	for _, s := range settings() {
+		p, ok := prims[s.name]
+		if !ok {
+			continue
+		}
+		var v string
+		if err := md.PrimitiveDecode(p, &v); err != nil {
+			errs = append(errs, fmt.Errorf("config file %s: %s: want a string value: %w", path, s.name, err))
+			continue
+		}
+		if err := s.set(cfg, v); err != nil {
+			errs = append(errs, fmt.Errorf("config file %s: %s: %w", path, s.name, err))
+		}
+	}
+	// Decoding into Primitives marks every key decoded, so MetaData.Undecoded
+	// cannot see unknown keys here; compare the file's top-level keys with
+	// the known ones instead.
+	known := make(map[string]bool)
+	for _, name := range Keys() {
+		known[name] = true
+	}
+	for _, k := range md.Keys() {
+		name := k.String()
+		switch {
+		case len(k) > 1 || known[name]:
+			// Keys inside a table are reported once, with the table.
+		case name == rootPasswordKey:
+			errs = append(errs, fmt.Errorf("config file %s: %s is not accepted in a file; set %s in the environment",
+				path, name, EnvName(rootPasswordKey)))
+		default:
+			errs = append(errs, fmt.Errorf("config file %s: unknown key %q (known keys: %s)",
+				path, name, strings.Join(Keys(), ", ")))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// loadEnv applies GUOCEDB_* variables. An empty variable counts as unset.
+func loadEnv(lookupEnv func(string) (string, bool), cfg *Config) error {
+	if lookupEnv == nil {
+		return nil
+	}
+	var errs []error
+	for _, s := range settings() {
+		v, ok := lookupEnv(EnvName(s.name))
+		if !ok || v == "" {
+			continue
+		}
+		if err := s.set(cfg, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvName(s.name), err))
+		}
+	}
+	if v, ok := lookupEnv(EnvName(rootPasswordKey)); ok {
+		cfg.RootPassword = v
+	}
+	return errors.Join(errs...)
+}
+
+// Write prints cfg as a TOML file that Load accepts. The root password is
+// never printed; a comment says whether one is set.
+func Write(w io.Writer, cfg Config) error {
+	var b strings.Builder
+	for _, s := range settings() {
+		fmt.Fprintf(&b, "%s = %s\n", s.name, tomlString(s.get(cfg)))
+	}
+	state := "not set"
+	if cfg.RootPassword != "" {
+		state = "set"
+	}
+	fmt.Fprintf(&b, "# root password (%s only): %s\n", EnvName(rootPasswordKey), state)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// tomlString quotes v as a TOML basic string.
+func tomlString(v string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range v {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

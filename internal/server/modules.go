@@ -1,0 +1,175 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/grafana/dskit/services"
+
+	"github.com/guocedb/guocedb/internal/httpapi"
+	"github.com/guocedb/guocedb/internal/mysqlserver"
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// httpShutdownTimeout bounds draining HTTP probes; they are short.
+const httpShutdownTimeout = 5 * time.Second
+
+// storageService opens the data directory when starting and closes it
+// when stopping. dskit stops it only after mysql and http have stopped.
+func (s *Server) storageService() (services.Service, error) {
+	start := func(context.Context) error {
+		st, err := storage.Open(s.cfg.DataDir, storage.DefaultOptions(), s.logger.With("component", "storage"))
+		if err != nil {
+			return s.record(fmt.Errorf("storage: %w", err))
+		}
+		s.store.Store(st)
+		return nil
+	}
+	stop := func(error) error {
+		st := s.store.Swap(nil)
+		if st == nil {
+			return nil
+		}
+		if err := st.Close(); err != nil {
+			return s.record(fmt.Errorf("storage: close: %w", err))
+		}
+		return nil
+	}
+	return services.NewIdleService(start, stop).WithName(ModuleStorage), nil
+}
+
+// mysqlService builds the engine over the open store and serves the MySQL
+// protocol. It reports readiness (for /readyz) while it is Running.
+func (s *Server) mysqlService() (services.Service, error) {
+	return newListenerService(ModuleMySQL, s, func() (listening, error) {
+		// dskit started this module only after storage reached Running, so
+		// the store is set.
+		st := s.store.Load()
+		if st == nil {
+			return listening{}, errors.New("storage is not open")
+		}
+		srv, err := mysqlserver.New(mysqlserver.Config{
+			Addr:            s.cfg.MySQLAddr,
+			RootPassword:    s.cfg.RootPassword,
+			Version:         s.version,
+			ShutdownTimeout: s.cfg.ShutdownTimeout,
+		}, st, s.logger.With("component", "mysql"))
+		if err != nil {
+			return listening{}, err
+		}
+		addr := srv.Addr().String()
+		s.mysqlAddr.Store(&addr)
+		return listening{
+			serve:           srv.Serve,
+			shutdown:        srv.Shutdown,
+			shutdownTimeout: s.cfg.ShutdownTimeout,
+			setReady:        s.mysqlReady.Store,
+		}, nil
+	}), nil
+}
+
+// httpService serves health and readiness over HTTP.
+func (s *Server) httpService() (services.Service, error) {
+	return newListenerService(ModuleHTTP, s, func() (listening, error) {
+		ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
+		if err != nil {
+			return listening{}, err
+		}
+		addr := ln.Addr().String()
+		s.httpAddr.Store(&addr)
+		srv := &http.Server{
+			Handler:           httpapi.NewHandler(httpapi.Options{Readiness: httpapi.ReadinessFunc(s.Ready)}),
+			ReadHeaderTimeout: 5 * time.Second,
+			ErrorLog:          slog.NewLogLogger(s.logger.With("component", "http").Handler(), slog.LevelWarn),
+		}
+		return listening{
+			serve: func() error {
+				if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+					return err
+				}
+				return nil
+			},
+			shutdown:        srv.Shutdown,
+			shutdownTimeout: httpShutdownTimeout,
+		}, nil
+	}), nil
+}
+
+// listening is a bound listener, ready to serve.
+type listening struct {
+	// serve blocks until shutdown; it returns nil after a shutdown.
+	serve func() error
+	// shutdown stops accepting and drains up to ctx's deadline.
+	shutdown        func(ctx context.Context) error
+	shutdownTimeout time.Duration
+	// setReady, when set, is told whether the listener is serving.
+	setReady func(bool)
+}
+
+// newListenerService runs a listener as a dskit service: open binds when
+// starting (so a port in use fails the start), serve runs in its own
+// goroutine from then on, and stopping calls shutdown and waits for serve
+// to return. Errors are recorded on s with the module name in front.
+//
+// dskit runs the starting, running and stopping functions one after the
+// other on one goroutine, so l and done need no locking.
+func newListenerService(name string, s *Server, open func() (listening, error)) services.Service {
+	var (
+		l    listening
+		done chan error // receives serve's result; nil once consumed
+	)
+	start := func(context.Context) error {
+		var err error
+		if l, err = open(); err != nil {
+			return s.record(fmt.Errorf("%s: %w", name, err))
+		}
+		done = make(chan error, 1)
+		go func() { done <- l.serve() }()
+		return nil
+	}
+	run := func(ctx context.Context) error {
+		if l.setReady != nil {
+			l.setReady(true)
+			defer l.setReady(false)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-done:
+			done = nil
+			if err == nil {
+				err = errors.New("listener stopped unexpectedly")
+			}
+			return s.record(fmt.Errorf("%s: serve: %w", name, err))
+		}
+	}
+	stop := func(error) error {
+		if l.setReady != nil {
+			l.setReady(false)
+		}
+		if l.shutdown == nil {
+			return nil // open failed: nothing to stop
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), l.shutdownTimeout)
+		defer cancel()
+		err := l.shutdown(ctx)
+		if done != nil {
+			select {
+			case serveErr := <-done:
+				err = errors.Join(err, serveErr)
+			case <-ctx.Done():
+				err = errors.Join(err, errors.New("serve did not return after shutdown"))
+			}
+		}
+		if err != nil {
+			return s.record(fmt.Errorf("%s: shutdown: %w", name, err))
+		}
+		return nil
+	}
+	return services.NewBasicService(start, run, stop).WithName(name)
+}

@@ -1,0 +1,247 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/grafana/dskit/modules"
+	"github.com/grafana/dskit/services"
+
+	"github.com/guocedb/guocedb/internal/config"
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// Module names, as dskit's module manager knows them.
+const (
+	// ModuleStorage opens the data directory and closes it last.
+	ModuleStorage = "storage"
+	// ModuleMySQL is the SQL engine and its MySQL wire listener.
+	ModuleMySQL = "mysql"
+	// ModuleHTTP serves /healthz and /readyz.
+	ModuleHTTP = "http"
+	// ModuleAll is the target that runs everything.
+	ModuleAll = "all"
+)
+
+// stopGrace is added to the configured shutdown timeout to bound a whole
+// stop: the listeners' drain plus closing storage.
+const stopGrace = 30 * time.Second
+
+// Option customizes a Server.
+type Option func(*Server)
+
+// WithVersion sets the version advertised in the MySQL handshake.
+func WithVersion(v string) Option { return func(s *Server) { s.version = v } }
+
+// Server is one guocedb process's components under a dskit module
+// manager. Use New, then Start, then Stop (or Run for all three). Its
+// methods are safe for concurrent use.
+type Server struct {
+	cfg     config.Config
+	logger  *slog.Logger
+	version string
+
+	// Set by the module services; read by readiness checks and accessors
+	// from other goroutines, hence atomics.
+	store      atomic.Pointer[storage.Store]
+	mysqlReady atomic.Bool
+	mysqlAddr  atomic.Pointer[string]
+	httpAddr   atomic.Pointer[string]
+
+	mu      sync.Mutex
+	errs    []error // component errors, first is the root cause
+	mgr     *services.Manager
+	started bool
+	stopped bool
+
+	failed   chan struct{} // closed when any service fails
+	failOnce sync.Once
+}
+
+// New returns a Server for cfg. It validates cfg but opens nothing.
+func New(cfg config.Config, logger *slog.Logger, opts ...Option) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, logger: logger, version: "dev", failed: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// Start opens storage, then starts the listeners, and returns once all of
+// them run, or with the first component's error (after stopping whatever
+// had started). A Server starts at most once.
+func (s *Server) Start(ctx context.Context) error {
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("server already started")
+	}
+	s.started = true
+	s.mu.Unlock()
+
+	mm := modules.NewManager(gokitLogger{s.logger.With("component", "modules")})
+	mm.RegisterModule(ModuleStorage, s.storageService)
+	mm.RegisterModule(ModuleMySQL, s.mysqlService)
+	mm.RegisterModule(ModuleHTTP, s.httpService)
+	mm.RegisterModule(ModuleAll, nil)
+	deps := []struct {
+		mod  string
+		deps []string
+	}{
+		// The engine reads and writes through the store: storage must be
+		// open before the MySQL listener accepts, and dskit stops a module
+		// only after its dependants, so every connection is closed (open
+		// transactions rolled back) before the store closes.
+		{ModuleMySQL, []string{ModuleStorage}},
+		// /readyz reports on storage, and HTTP stops before storage closes
+		// so a probe never sees a half-closed store.
+		{ModuleHTTP, []string{ModuleStorage}},
+		{ModuleAll, []string{ModuleMySQL, ModuleHTTP}},
+	}
+	for _, d := range deps {
+		if err := mm.AddDependency(d.mod, d.deps...); err != nil {
+			return fmt.Errorf("module %s: %w", d.mod, err)
+		}
+	}
+	svcMap, err := mm.InitModuleServices(ModuleAll)
+	if err != nil {
+		return fmt.Errorf("init modules: %w", err)
+	}
+	svcs := make([]services.Service, 0, len(svcMap))
+	for _, svc := range svcMap {
+		svcs = append(svcs, svc)
+	}
+	mgr, err := services.NewManager(svcs...)
+	if err != nil {
+		return fmt.Errorf("service manager: %w", err)
+	}
+	mgr.AddListener(services.NewManagerListener(nil, nil, func(services.Service) {
+		s.failOnce.Do(func() { close(s.failed) })
+	}))
+	s.mu.Lock()
+	s.mgr = mgr
+	s.mu.Unlock()
+
+	if err := mgr.StartAsync(context.Background()); err != nil {
+		return fmt.Errorf("start services: %w", err)
+	}
+	if err := mgr.AwaitHealthy(ctx); err != nil {
+		stopErr := s.Stop(context.Background())
+		if first := s.firstError(); first != nil {
+			return first
+		}
+		return errors.Join(fmt.Errorf("start: %w", err), stopErr)
+	}
+	s.logger.Info("guocedb ready", "mysql_addr", s.MySQLAddr(), "http_addr", s.HTTPAddr(), "data_dir", s.cfg.DataDir)
+	return nil
+}
+
+// Failed is closed when a component fails after Start; call Stop then.
+func (s *Server) Failed() <-chan struct{} { return s.failed }
+
+// Stop stops the listeners, then storage, and waits for them up to ctx's
+// deadline (and at most the shutdown timeout plus a grace period). It
+// returns every component error seen since Start. Calling it again
+// returns the same errors.
+func (s *Server) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	mgr := s.mgr
+	first := !s.stopped
+	s.stopped = true
+	s.mu.Unlock()
+	if mgr == nil {
+		return nil
+	}
+	if first {
+		s.logger.Info("stopping")
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout+stopGrace)
+	defer cancel()
+	mgr.StopAsync()
+	if err := mgr.AwaitStopped(ctx); err != nil {
+		s.record(fmt.Errorf("stop did not finish: %w", err))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(s.errs...)
+}
+
+// Run starts the server, serves until ctx is done (SIGINT/SIGTERM in
+// main) or a component fails, then stops gracefully. It returns nil after
+// a clean stop requested through ctx.
+func Run(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Option) error {
+	s, err := New(cfg, logger, opts...)
+	if err != nil {
+		return err
+	}
+	if err := s.Start(ctx); err != nil {
+		if ctx.Err() != nil && s.firstError() == nil {
+			return nil // asked to stop while starting; nothing failed
+		}
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case <-s.Failed():
+		s.logger.Error("component failed; stopping", "err", s.firstError())
+	}
+	return s.Stop(context.Background())
+}
+
+// MySQLAddr returns the bound MySQL address (HOST:PORT), or "" before
+// the mysql module started.
+func (s *Server) MySQLAddr() string { return loadString(&s.mysqlAddr) }
+
+// HTTPAddr returns the bound HTTP address (HOST:PORT), or "" before the
+// http module started.
+func (s *Server) HTTPAddr() string { return loadString(&s.httpAddr) }
+
+// Ready reports whether storage is open and the MySQL listener is
+// serving; it backs /readyz.
+func (s *Server) Ready(context.Context) error {
+	if s.store.Load() == nil {
+		return errors.New("storage is not open")
+	}
+	if !s.mysqlReady.Load() {
+		return errors.New("mysql listener is not serving")
+	}
+	return nil
+}
+
+// record keeps err (first one is reported as the cause) and returns it.
+func (s *Server) record(err error) error {
+	if err == nil {
+		return nil
+	}
+	s.mu.Lock()
+	s.errs = append(s.errs, err)
+	s.mu.Unlock()
+	return err
+}
+
+func (s *Server) firstError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.errs) == 0 {
+		return nil
+	}
+	return s.errs[0]
+}
+
+func loadString(p *atomic.Pointer[string]) string {
+	if v := p.Load(); v != nil {
+		return *v
+	}
+	return ""
+}

@@ -1,0 +1,9 @@
+// Package testutil holds helpers for tests that talk to guocedb over the
+// wire: an in-process server on loopback ports with a temporary data
+// directory (StartServer), the guocedb binary built once per test binary
+// (BuildBinary) and run as a real process (StartProcess), and FreePort.
+//
+// Helpers call t.Helper, put files under t.TempDir and stop what they
+// start in t.Cleanup. Every wait is bounded. Nothing here is imported by
+// non-test code.
+package testutil

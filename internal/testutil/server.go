@@ -1,0 +1,164 @@
+package testutil
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	// Registers the "mysql" database/sql driver.
+	_ "github.com/go-sql-driver/mysql"
+
+	"github.com/guocedb/guocedb/internal/config"
+	"github.com/guocedb/guocedb/internal/server"
+)
+
+// startTimeout bounds starting an in-process server.
+const startTimeout = 60 * time.Second
+
+// ServerOption changes the configuration StartServer uses.
+type ServerOption func(*serverOptions)
+
+type serverOptions struct {
+	cfg      config.Config
+	logLevel slog.Level
+}
+
+// WithDataDir runs the server on dir instead of a fresh t.TempDir(), for
+// restart tests.
+func WithDataDir(dir string) ServerOption {
+	return func(o *serverOptions) { o.cfg.DataDir = dir }
+}
+
+// WithRootPassword sets the root password used on an empty data
+// directory, and in the returned connection.
+func WithRootPassword(pw string) ServerOption {
+	return func(o *serverOptions) { o.cfg.RootPassword = pw }
+}
+
+// WithConfig lets a test change any other setting.
+func WithConfig(fn func(*config.Config)) ServerOption {
+	return func(o *serverOptions) { fn(&o.cfg) }
+}
+
+// WithLogLevel sets the level of the server's log, written to the test
+// log (default warn).
+func WithLogLevel(l slog.Level) ServerOption {
+	return func(o *serverOptions) { o.logLevel = l }
+}
+
+// StartServer starts guocedb in-process on 127.0.0.1:0 (MySQL and HTTP)
+// over a t.TempDir() data directory, and returns the MySQL address and a
+// connected *sql.DB (user root, no default database). The connection and
+// the server are closed in t.Cleanup; a failed graceful stop fails the
+// test.
+func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
+	t.Helper()
+	o := serverOptions{cfg: config.Default(), logLevel: slog.LevelWarn}
+	o.cfg.DataDir = t.TempDir()
+	o.cfg.MySQLAddr = "127.0.0.1:0"
+	o.cfg.HTTPAddr = "127.0.0.1:0"
+	o.cfg.ShutdownTimeout = 10 * time.Second
+	for _, fn := range opts {
+		fn(&o)
+	}
+	logw := &testLogWriter{t: t}
+	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: o.logLevel}))
+
+	srv, err := server.New(o.cfg, logger, server.WithVersion("test"))
+	if err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	if err := srv.Start(ctx); err != nil {
+		logw.close()
+		t.Fatalf("start server: %v", err)
+	}
+	addr := srv.MySQLAddr()
+	db, err := sql.Open("mysql", DSN("root", o.cfg.RootPassword, addr, ""))
+	if err != nil {
+		_ = srv.Stop(context.Background())
+		logw.close()
+		t.Fatalf("open connection: %v", err)
+	}
+	t.Cleanup(func() {
+		defer logw.close()
+		if err := db.Close(); err != nil {
+			t.Errorf("close connection: %v", err)
+		}
+		if err := srv.Stop(context.Background()); err != nil {
+			t.Errorf("stop server: %v", err)
+		}
+	})
+	if err := pingUntil(db, 10*time.Second); err != nil {
+		t.Fatalf("connect to %s: %v", addr, err)
+	}
+	return addr, db
+}
+
+// DSN returns the go-sql-driver/mysql DSN for user:password@addr/db with
+// the options guocedb's tests use.
+func DSN(user, password, addr, db string) string {
+	return fmt.Sprintf("%s:%s@tcp(%s)/%s?multiStatements=true&parseTime=true&interpolateParams=false",
+		user, password, addr, db)
+}
+
+// Connect opens a *sql.DB for root (empty password) on addr, checks it
+// answers within 10 s, and closes it in t.Cleanup.
+func Connect(t testing.TB, addr string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("mysql", DSN("root", "", addr, ""))
+	if err != nil {
+		t.Fatalf("open connection: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if err := pingUntil(db, 10*time.Second); err != nil {
+		t.Fatalf("connect to %s: %v", addr, err)
+	}
+	return db
+}
+
+// pingUntil retries Ping every 50ms until it succeeds or d has passed.
+func pingUntil(db *sql.DB, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := db.PingContext(ctx)
+		cancel()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// testLogWriter sends server logs to the test log until close; a line
+// logged after the test finished would otherwise panic.
+type testLogWriter struct {
+	mu     sync.Mutex
+	t      testing.TB
+	closed bool
+}
+
+func (w *testLogWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.closed {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+func (w *testLogWriter) close() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+}
+
+var _ io.Writer = (*testLogWriter)(nil)
