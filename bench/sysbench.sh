@@ -158,8 +158,10 @@ done
 sample_rss &
 SAMPLER=$!
 
-# results: "workload target qps p95" lines, one per run.
+# results: "workload target qps p95" lines, one per run ("fail" for both
+# when sysbench failed; failed runs are left out of the means).
 : >"$TMP/results"
+FAILED=0
 for w in $WORKLOADS; do
 	for r in $(seq 1 "$ROUNDS"); do
 		for t in $TARGETS; do
@@ -167,7 +169,8 @@ for w in $WORKLOADS; do
 			echo "run $w round $r on $t (${DURATION}s)..."
 			if ! sb "$t" "$w" run --time="$DURATION" --report-interval=0 --histogram=off >"$log" 2>&1; then
 				echo "  failed; see below" >&2; tail -15 "$log" >&2
-				echo "$w $t 0 0" >>"$TMP/results"
+				echo "$w $t fail fail" >>"$TMP/results"
+				FAILED=1
 				continue
 			fi
 			qps=$(awk '/queries:/ {gsub(/[()]/, "", $3); print $3}' "$log")
@@ -187,7 +190,9 @@ done
 echo
 echo "sysbench: $THREADS threads, $TABLES x $TABLE_SIZE rows, ${DURATION}s x $ROUNDS rounds, guocedb ps-mode=$PS_MODE"
 awk -v targets="$TARGETS" '
-	{ q[$1" "$2] += $3; p[$1" "$2] += $4; n[$1" "$2]++; if (!($1 in seen)) { seen[$1]=1; order[++k]=$1 } }
+	!($1 in seen) { seen[$1]=1; order[++k]=$1 }
+	$3 == "fail" { bad[$1" "$2]++; next }
+	{ q[$1" "$2] += $3; p[$1" "$2] += $4; n[$1" "$2]++ }
 	END {
 		printf "%-18s %12s %12s %7s %12s %12s %7s\n", "workload", "guocedb QPS", "MariaDB QPS", "ratio", "guocedb p95", "MariaDB p95", "ratio"
 		for (i = 1; i <= k; i++) {
@@ -196,9 +201,16 @@ awk -v targets="$TARGETS" '
 			gp = n[w" guocedb"] ? p[w" guocedb"]/n[w" guocedb"] : 0; mp = n[w" mariadb"] ? p[w" mariadb"]/n[w" mariadb"] : 0
 			both = n[w" guocedb"] && n[w" mariadb"]
 			qr = both && mq > 0 ? sprintf("%.2f", gq/mq) : "-"; pr = both && mp > 0 ? sprintf("%.2f", gp/mp) : "-"
-			printf "%-18s %12.1f %12.1f %7s %10.2fms %10.2fms %7s\n", w, gq, mq, qr, gp, mp, pr
+			note = ""
+			if (bad[w" guocedb"]) note = note sprintf("  guocedb: %d run(s) failed", bad[w" guocedb"])
+			if (bad[w" mariadb"]) note = note sprintf("  MariaDB: %d run(s) failed", bad[w" mariadb"])
+			printf "%-18s %12.1f %12.1f %7s %10.2fms %10.2fms %7s%s\n", w, gq, mq, qr, gp, mp, pr, note
 		}
 	}' "$TMP/results"
 for t in $TARGETS; do
 	printf "peak RSS %-8s %8.1f MiB\n" "$t" "$(echo "${PEAK[$t]}" | awk '{print $1/1024}')"
 done
+if [ "$FAILED" = 1 ]; then
+	echo "some sysbench runs failed (their logs are printed above)" >&2
+	exit 1
+fi
