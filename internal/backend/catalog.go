@@ -64,13 +64,13 @@ func OpenCatalog(ctx context.Context, store *storage.Store, logger *slog.Logger)
 		logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Catalog{
-		store:  store,
-		logger: logger,
-		dbs:    make(map[string]*dbState),
+		store:    store,
+		logger:   logger,
+		dbs:      make(map[string]*dbState),
 		building: make(map[uint64]bool),
-		gcWake: make(chan struct{}, 1),
-		gcDone: make(chan struct{}),
-		stop:   make(chan struct{}),
+		gcWake:   make(chan struct{}, 1),
+		gcDone:   make(chan struct{}),
+		stop:     make(chan struct{}),
 	}
 	if err := c.load(); err != nil {
 		return nil, err

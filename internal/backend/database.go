@@ -177,15 +177,27 @@ func (d *Database) AllViews(*sql.Context) ([]sql.ViewDefinition, error) {
 // GetTriggers implements sql.TriggerDatabase, in creation order (the
 // order in which triggers of one event fire).
 func (d *Database) GetTriggers(*sql.Context) ([]sql.TriggerDefinition, error) {
-	var out []sql.TriggerDefinition
+	var stored []storedTrigger
 	err := d.p.catalog.objects(kindTrigger, d.name, func(b []byte) error {
-		var t sql.TriggerDefinition
+		var t storedTrigger
 		err := json.Unmarshal(b, &t)
-		out = append(out, t)
+		stored = append(stored, t)
 		return err
 	})
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	sort.Slice(stored, func(i, j int) bool { return stored[i].Seq < stored[j].Seq })
+	out := make([]sql.TriggerDefinition, len(stored))
+	for i, t := range stored {
+		out[i] = t.Def
+	}
 	return out, err
+}
+
+// storedTrigger keeps a trigger with its creation sequence: the order in
+// which triggers of one event fire, when no FOLLOWS/PRECEDES says
+// otherwise, and which creation times in whole seconds cannot give.
+type storedTrigger struct {
+	Def sql.TriggerDefinition `json:"def"`
+	Seq int64                 `json:"seq"`
 }
 
 // CreateTrigger implements sql.TriggerDatabase.
@@ -193,7 +205,8 @@ func (d *Database) CreateTrigger(ctx *sql.Context, def sql.TriggerDefinition) er
 	if def.CreatedAt.IsZero() {
 		def.CreatedAt = time.Now().UTC()
 	}
-	err := d.p.catalog.putObject(commitCtx(ctx), kindTrigger, d.name, def.Name, def, true)
+	st := storedTrigger{Def: def, Seq: time.Now().UnixNano()}
+	err := d.p.catalog.putObject(commitCtx(ctx), kindTrigger, d.name, def.Name, st, true)
 	if errors.Is(err, errObjectExists) {
 		return fmt.Errorf("trigger %q already exists", def.Name)
 	}

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -8,14 +9,15 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/guocedb/guocedb/internal/codec"
+	"github.com/guocedb/guocedb/internal/storage"
 )
 
 func encodeRow(st *tableState, row sql.Row) ([]byte, error) {
 	return codec.EncodeRow(nil, st.schema, row)
 }
 
-// CreateIndex implements sql.IndexAlterableTable. The index starts as
-// Building; BuildIndex fills it and makes it visible to the planner.
+// CreateIndex implements sql.IndexAlterableTable. The index is written
+// while hidden from the planner (Building), then published.
 func (t *Table) CreateIndex(ctx *sql.Context, idx sql.IndexDef) error {
 	if idx.IsFullText() || idx.IsSpatial() || idx.IsVector() {
 		return sql.ErrUnsupportedFeature.New("FULLTEXT, SPATIAL and VECTOR indexes")
@@ -52,44 +54,98 @@ func (t *Table) CreateIndex(ctx *sql.Context, idx sql.IndexDef) error {
 		Comment:  idx.Comment,
 		Building: true,
 	})
-	return t.replace(ctx, def)
+	if err := t.replace(ctx, def); err != nil {
+		return err
+	}
+	if err := t.fillIndex(ctx, name); err != nil {
+		return errors.Join(err, t.dropIndex(ctx, name))
+	}
+	return nil
 }
 
-// ShouldBuildIndex implements sql.IndexBuildingTable.
-func (t *Table) ShouldBuildIndex(*sql.Context, sql.IndexDef) (bool, error) { return true, nil }
+// ShouldBuildIndex implements sql.IndexBuildingTable: CreateIndex has
+// already filled the index.
+func (t *Table) ShouldBuildIndex(*sql.Context, sql.IndexDef) (bool, error) { return false, nil }
 
-// BuildIndex implements sql.IndexBuildingTable: the engine streams every
-// row into the returned inserter, which writes only the new index's
-// entries, in batches, and publishes the index on Close.
-func (t *Table) BuildIndex(ctx *sql.Context, idx sql.IndexDef) (sql.RowInserter, error) {
-	i, ok := t.st.def.index(idx.Name)
-	if !ok {
+// BuildIndex implements sql.IndexBuildingTable. CreateIndex fills indexes
+// from the stored rows (rows alone do not identify stored rows of keyless
+// tables), so the inserter the engine feeds has nothing left to do.
+func (t *Table) BuildIndex(_ *sql.Context, idx sql.IndexDef) (sql.RowInserter, error) {
+	if _, ok := t.st.def.index(idx.Name); !ok {
 		return nil, sql.ErrIndexNotFound.New(idx.Name)
 	}
-	def := t.st.def.clone()
-	r, err := t.newRewriter(ctx, def, false)
+	return noopInserter{}, nil
+}
+
+type noopInserter struct{}
+
+func (noopInserter) StatementBegin(*sql.Context)              {}
+func (noopInserter) DiscardChanges(*sql.Context, error) error { return nil }
+func (noopInserter) StatementComplete(*sql.Context) error     { return nil }
+func (noopInserter) Insert(*sql.Context, sql.Row) error       { return nil }
+func (noopInserter) Close(*sql.Context) error                 { return nil }
+
+// fillIndex writes the entries of a Building index for every stored row,
+// in bounded batches, then publishes the index.
+func (t *Table) fillIndex(ctx *sql.Context, name string) error {
+	i, ok := t.st.def.index(name)
+	if !ok {
+		return sql.ErrIndexNotFound.New(name)
+	}
+	st := t.st
+	var ix *indexState
+	for _, x := range st.indexes {
+		if x.def.ID == st.def.Indexes[i].ID {
+			ix = x
+		}
+	}
+	read := t.store().Begin()
+	defer read.Discard()
+	p := rowPrefix(st.def.ID)
+	it, err := read.NewIterator(storage.IterOptions{Start: p, End: prefixEnd(p)})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	r.st.counters = t.st.counters
-	r.indexOf = map[uint32]bool{def.Indexes[i].ID: true}
-	return &indexBuilder{rewriter: r, name: idx.Name}, nil
-}
-
-// indexBuilder drops the half-built index when the build fails (for
-// example on a duplicate in a new UNIQUE index).
-type indexBuilder struct {
-	*rewriter
-	name string
-}
-
-func (b *indexBuilder) Close(ctx *sql.Context) error {
-	if b.failed {
-		b.closed = true
-		b.txn.Discard()
-		return b.t.dropIndex(ctx, b.name)
+	defer it.Close()
+	w := t.store().Begin()
+	defer func() { w.Discard() }()
+	size := 0
+	for ; it.Valid(); it.Next() {
+		row, err := codec.DecodeRow(it.Value(), st.schema)
+		if err != nil {
+			return err
+		}
+		pk := it.Key()[len(p):]
+		k, unique, err := st.indexKey(ix, row, pk)
+		if err != nil {
+			return err
+		}
+		if unique {
+			if _, dup, err := w.Get(k); err != nil {
+				return err
+			} else if dup {
+				return sql.ErrUniqueKeyViolation.New()
+			}
+		}
+		if err := w.Set(k, append([]byte(nil), pk...)); err != nil {
+			return err
+		}
+		if size += len(k) + len(pk); size >= rewriteBatchBytes {
+			if err := w.Commit(commitCtx(ctx)); err != nil {
+				return err
+			}
+			w, size = t.store().Begin(), 0
+		}
 	}
-	return b.rewriter.Close(ctx)
+	if err := it.Err(); err != nil {
+		return err
+	}
+	if err := w.Commit(commitCtx(ctx)); err != nil {
+		return err
+	}
+	def := st.def.clone()
+	def.Indexes[i].Building = false
+	return t.replace(ctx, def)
 }
 
 // DropIndex implements sql.IndexAlterableTable.
@@ -139,7 +195,7 @@ func (t *Table) DropPrimaryKey(*sql.Context) error {
 // CreateCheck implements sql.CheckAlterableTable.
 func (t *Table) CreateCheck(ctx *sql.Context, check *sql.CheckDefinition) error {
 	for _, c := range t.st.def.Checks {
-		if strings.EqualFold(c.Name, check.Name) {
+		if check.Name != "" && strings.EqualFold(c.Name, check.Name) {
 			return fmt.Errorf("duplicate check constraint name %q", check.Name)
 		}
 	}
@@ -162,34 +218,7 @@ func (t *Table) DropCheck(ctx *sql.Context, name string) error {
 
 // CreateIndexForForeignKey implements sql.ForeignKeyTable.
 func (t *Table) CreateIndexForForeignKey(ctx *sql.Context, idx sql.IndexDef) error {
-	if err := t.CreateIndex(ctx, idx); err != nil {
-		return err
-	}
-	b, err := t.BuildIndex(ctx, idx)
-	if err != nil {
-		return err
-	}
-	rows, err := t.allRows(ctx)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := b.Insert(ctx, r); err != nil {
-			_ = b.DiscardChanges(ctx, err)
-			_ = b.Close(ctx)
-			return err
-		}
-	}
-	return b.Close(ctx)
-}
-
-func (t *Table) allRows(ctx *sql.Context) ([]sql.Row, error) {
-	pi, err := t.Partitions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	iter := sql.NewTableRowIter(ctx, t, pi)
-	return sql.RowIterToRows(ctx, iter)
+	return t.CreateIndex(ctx, idx)
 }
 
 // GetDeclaredForeignKeys implements sql.ForeignKeyTable.
@@ -250,7 +279,7 @@ func (t *Table) UpdateForeignKey(ctx *sql.Context, name string, fk sql.ForeignKe
 // Truncate implements sql.TruncateableTable: the table moves to a fresh,
 // empty id and the old rows are deleted in the background.
 func (t *Table) Truncate(ctx *sql.Context) (int, error) {
-	n, _, err := t.RowCount(ctx)
+	n, err := t.countRows(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -281,4 +310,23 @@ func (t *Table) ModifyDefaultCollation(ctx *sql.Context, collation sql.Collation
 	def := t.st.def.clone()
 	def.Collation = collation
 	return t.replace(ctx, def)
+}
+
+// countRows counts the rows of the statement's snapshot exactly.
+func (t *Table) countRows(ctx *sql.Context) (int64, error) {
+	tx, err := transaction(ctx, t.store())
+	if err != nil {
+		return 0, err
+	}
+	p := rowPrefix(t.st.def.ID)
+	it, err := tx.txn.NewIterator(storage.IterOptions{Start: p, End: prefixEnd(p), KeysOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	var n int64
+	for ; it.Valid(); it.Next() {
+		n++
+	}
+	return n, it.Err()
 }

@@ -18,16 +18,19 @@ type databaseDef struct {
 // Type.String() and expressions as SQL text, both parsed back with the
 // planbuilder, so the format does not depend on Go struct layouts.
 type columnDef struct {
-	Name          string  `json:"name"`
-	Type          string  `json:"type"`
-	Nullable      bool    `json:"nullable,omitempty"`
-	Default       *string `json:"default,omitempty"`
-	Generated     *string `json:"generated,omitempty"`
-	OnUpdate      *string `json:"on_update,omitempty"`
-	Virtual       bool    `json:"virtual,omitempty"`
-	AutoIncrement bool    `json:"auto_increment,omitempty"`
-	Comment       string  `json:"comment,omitempty"`
-	Extra         string  `json:"extra,omitempty"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+	// Collation is kept apart because Type.String() omits the default
+	// collation, which the parser would then leave unresolved.
+	Collation     sql.CollationID `json:"collation,omitempty"`
+	Nullable      bool            `json:"nullable,omitempty"`
+	Default       *string         `json:"default,omitempty"`
+	Generated     *string         `json:"generated,omitempty"`
+	OnUpdate      *string         `json:"on_update,omitempty"`
+	Virtual       bool            `json:"virtual,omitempty"`
+	AutoIncrement bool            `json:"auto_increment,omitempty"`
+	Comment       string          `json:"comment,omitempty"`
+	Extra         string          `json:"extra,omitempty"`
 }
 
 // indexDef is the persisted form of a secondary index.
@@ -68,7 +71,12 @@ func exprText(d *sql.ColumnDefaultValue) *string {
 func columnDefs(sch sql.Schema) []columnDef {
 	out := make([]columnDef, len(sch))
 	for i, c := range sch {
+		var coll sql.CollationID
+		if tc, ok := c.Type.(sql.TypeWithCollation); ok {
+			coll = tc.Collation()
+		}
 		out[i] = columnDef{
+			Collation:     coll,
 			Name:          c.Name,
 			Type:          c.Type.String(),
 			Nullable:      c.Nullable,
@@ -98,6 +106,11 @@ func (d *tableDef) schema(db string) (sql.Schema, error) {
 		typ, err := planbuilder.ParseColumnTypeString(c.Type)
 		if err != nil {
 			return nil, fmt.Errorf("table %s column %s: parse type %q: %w", d.Name, c.Name, c.Type, err)
+		}
+		if tc, ok := typ.(sql.TypeWithCollation); ok && c.Collation != 0 {
+			if typ, err = tc.WithNewCollation(c.Collation); err != nil {
+				return nil, fmt.Errorf("table %s column %s: collation %d: %w", d.Name, c.Name, c.Collation, err)
+			}
 		}
 		sch[i] = &sql.Column{
 			Name:           c.Name,

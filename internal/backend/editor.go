@@ -130,7 +130,9 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 			return err
 		}
 	}
-	st.counters.rows.Add(1)
+	if st.counters.rowsKnown.Load() {
+		st.counters.rows.Add(1)
+	}
 	if st.autoIncCol >= 0 {
 		if v, ok := toUint64(row[st.autoIncCol]); ok && v > 0 {
 			return st.observeAutoInc(commitCtx(ctx), e.t.store(), v)
@@ -174,7 +176,9 @@ func (e *editor) Delete(_ *sql.Context, row sql.Row) error {
 			return err
 		}
 	}
-	st.counters.rows.Add(-1)
+	if st.counters.rowsKnown.Load() {
+		st.counters.rows.Add(-1)
+	}
 	return nil
 }
 
@@ -300,10 +304,9 @@ func (e *editor) SetAutoIncrementValue(ctx *sql.Context, v uint64) error {
 func (e *editor) AcquireAutoIncrementLock(*sql.Context) (func(), error) { return func() {}, nil }
 
 // IndexedAccess implements sql.IndexAddressable for foreign key checks,
-// which read through the same transaction and so see this statement's
-// writes.
-func (e *editor) IndexedAccess(ctx *sql.Context, lookup sql.IndexLookup) sql.IndexedTable {
-	return e.t.IndexedAccess(ctx, lookup)
+// which, unlike the statement's own reads, see its writes so far.
+func (e *editor) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.IndexedTable {
+	return &IndexedTable{Table: e.t, lookup: lookup, live: true}
 }
 
 // GetIndexes implements sql.IndexAddressable.

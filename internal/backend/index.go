@@ -225,7 +225,46 @@ func (i *Index) bound(c int, ce sql.MySQLRangeColumnExpr) (colBound, bool, error
 		return b, false, err
 	}
 	prefixCol := i.prefix[c] > 0
-	switch lb := ce.LowerBound.(type) {
+	lower, upper := ce.LowerBound, ce.UpperBound
+	// Keys an integer column cannot hold become open ends or empty ranges;
+	// fractional keys become "below ceil(k)" cuts.
+	normalize := func(cut sql.MySQLRangeCut, isLower bool) (sql.MySQLRangeCut, bool) {
+		var key any
+		switch k := cut.(type) {
+		case sql.Below:
+			key = k.Key
+		case sql.Above:
+			key = k.Key
+		default:
+			return cut, true
+		}
+		v, pos, frac, ok := integerBound(i.types[c], key)
+		if !ok {
+			return cut, true
+		}
+		switch {
+		case pos == aboveDomain && isLower, pos == belowDomain && !isLower:
+			return nil, false // empty
+		case pos == aboveDomain:
+			return sql.AboveAll{}, true
+		case pos == belowDomain:
+			return sql.AboveNull{}, true
+		case frac:
+			return sql.Below{Key: v}, true
+		}
+		if _, isAbove := cut.(sql.Above); isAbove {
+			return sql.Above{Key: v}, true
+		}
+		return sql.Below{Key: v}, true
+	}
+	var ok bool
+	if lower, ok = normalize(lower, true); !ok {
+		return b, false, nil
+	}
+	if upper, ok = normalize(upper, false); !ok {
+		return b, false, nil
+	}
+	switch lb := lower.(type) {
 	case sql.BelowNull:
 		b.lo = []byte{}
 	case sql.AboveNull:
@@ -249,7 +288,7 @@ func (i *Index) bound(c int, ce sql.MySQLRangeColumnExpr) (colBound, bool, error
 	default:
 		return b, false, fmt.Errorf("unsupported range bound %T", lb)
 	}
-	switch ub := ce.UpperBound.(type) {
+	switch ub := upper.(type) {
 	case sql.AboveAll:
 		b.hi = nil
 	case sql.AboveNull:

@@ -18,15 +18,14 @@ const rewriteBatchBytes = 4 << 20
 // invisible; if the rewrite fails or the server crashes, the collector
 // deletes it (its gc record is written first).
 type rewriter struct {
-	t       *Table
-	old     *tableState
-	def     *tableDef
-	st      *tableState
-	txn     *storage.Txn
-	size    int
-	failed  bool
-	closed  bool
-	indexOf map[uint32]bool // only these indexes are written (nil: all, and rows)
+	t      *Table
+	old    *tableState
+	def    *tableDef
+	st     *tableState
+	txn    *storage.Txn
+	size   int
+	failed bool
+	closed bool
 }
 
 var _ sql.RowInserter = (*rewriter)(nil)
@@ -62,7 +61,7 @@ func (r *rewriter) Insert(ctx *sql.Context, row sql.Row) error {
 	if err != nil {
 		return err
 	}
-	if r.indexOf == nil {
+	{
 		rk := st.rowKey(pk)
 		if !st.keyless() {
 			if _, ok, err := r.txn.Get(rk); err != nil {
@@ -81,9 +80,6 @@ func (r *rewriter) Insert(ctx *sql.Context, row sql.Row) error {
 		r.size += len(rk) + len(enc)
 	}
 	for _, ix := range st.indexes {
-		if r.indexOf != nil && !r.indexOf[ix.def.ID] {
-			continue
-		}
 		k, unique, err := st.indexKey(ix, row, pk)
 		if err != nil {
 			return err
@@ -139,9 +135,7 @@ func (r *rewriter) Close(ctx *sql.Context) error {
 	}
 	r.txn.Discard()
 	for i := range r.def.Indexes {
-		if r.indexOf == nil || r.indexOf[r.def.Indexes[i].ID] {
-			r.def.Indexes[i].Building = false
-		}
+		r.def.Indexes[i].Building = false
 	}
 	auto := r.st.counters.autoInc.Load()
 	st, err := r.t.db.p.catalog.replaceTable(commitCtx(ctx), r.t.st.db, r.old, r.def)

@@ -22,6 +22,11 @@ type Transaction struct {
 	// table editor of the running statement began.
 	stmtDepth int
 	stmtStart storage.Savepoint
+	// readView is what reads see while a statement runs: the writes as of
+	// the last time an editor began or completed. A statement so never
+	// reads its own in-progress changes (UPDATE ... JOIN updates each row
+	// once), while trigger bodies see what earlier sub-statements did.
+	readView storage.Savepoint
 }
 
 type namedSavepoint struct {
@@ -38,10 +43,20 @@ func (t *Transaction) String() string { return fmt.Sprintf("guocedb txn @%d", t.
 func (t *Transaction) IsReadOnly() bool { return t.readOnly }
 
 func (t *Transaction) statementBegin() {
+	t.readView = t.txn.Savepoint()
 	if t.stmtDepth == 0 {
-		t.stmtStart = t.txn.Savepoint()
+		t.stmtStart = t.readView
 	}
 	t.stmtDepth++
+}
+
+// view is what reads of the running statement see: the transaction as it
+// was when the statement began, or nil (everything) outside statements.
+func (t *Transaction) view() *storage.Savepoint {
+	if t.stmtDepth > 0 {
+		return &t.readView
+	}
+	return nil
 }
 
 func (t *Transaction) statementDiscard() {
@@ -53,6 +68,7 @@ func (t *Transaction) statementDiscard() {
 func (t *Transaction) statementComplete() {
 	if t.stmtDepth > 0 {
 		t.stmtDepth--
+		t.readView = t.txn.Savepoint()
 	}
 }
 
@@ -85,6 +101,11 @@ func (s *Session) CommitTransaction(ctx *sql.Context, tx sql.Transaction) error 
 		return fmt.Errorf("unexpected transaction type %T", tx)
 	}
 	err := t.txn.Commit(ctx)
+	if errors.Is(err, storage.ErrTxnDone) {
+		// Already committed or rolled back (a failed commit finishes the
+		// transaction too); the engine may ask again, e.g. on BEGIN.
+		return nil
+	}
 	if errors.Is(err, storage.ErrConflict) {
 		return sql.ErrLockDeadlock.New("a concurrent transaction committed a change to the same rows")
 	}

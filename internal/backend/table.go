@@ -41,6 +41,7 @@ var (
 	_ sql.IndexBuildingTable       = (*Table)(nil)
 	_ sql.PrimaryKeyAlterableTable = (*Table)(nil)
 	_ sql.CollationAlterableTable  = (*Table)(nil)
+	_ sql.TemporaryTable           = (*Table)(nil)
 )
 
 func (t *Table) store() *storage.Store { return t.db.p.store }
@@ -69,6 +70,8 @@ func (t *Table) Comment() string { return t.st.def.Comment }
 // partition is the whole table, or the ranges of one lookup.
 type partition struct {
 	lookup *sql.IndexLookup
+	// live reads see the statement's own writes (foreign key checks).
+	live bool
 }
 
 func (p *partition) Key() []byte { return []byte("p") }
@@ -103,14 +106,18 @@ func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 	if !ok {
 		return nil, fmt.Errorf("unexpected partition %T", p)
 	}
+	view := tx.view()
+	if part.live {
+		view = nil
+	}
 	if part.lookup == nil {
 		prefix := rowPrefix(t.st.def.ID)
-		return newScanIter(tx.txn, t.st, []keySpan{{start: prefix, end: prefixEnd(prefix)}}, false, false)
+		return newScanIter(tx.txn, view, t.st, []keySpan{{start: prefix, end: prefixEnd(prefix)}}, false, false)
 	}
-	return t.lookupIter(tx.txn, *part.lookup)
+	return t.lookupIter(tx.txn, view, *part.lookup)
 }
 
-func (t *Table) lookupIter(txn *storage.Txn, lookup sql.IndexLookup) (sql.RowIter, error) {
+func (t *Table) lookupIter(txn *storage.Txn, view *storage.Savepoint, lookup sql.IndexLookup) (sql.RowIter, error) {
 	ix, ok := lookup.Index.(*Index)
 	if !ok {
 		return nil, fmt.Errorf("index %s does not belong to guocedb", lookup.Index.ID())
@@ -138,13 +145,14 @@ func (t *Table) lookupIter(txn *storage.Txn, lookup sql.IndexLookup) (sql.RowIte
 			spans[l], spans[r] = spans[r], spans[l]
 		}
 	}
-	return newScanIter(txn, t.st, spans, secondary, lookup.IsReverse)
+	return newScanIter(txn, view, t.st, spans, secondary, lookup.IsReverse)
 }
 
 // scanIter walks key spans of the rows or of a secondary index, in order,
 // checking each entry against its span's column bounds.
 type scanIter struct {
 	txn       *storage.Txn
+	view      *storage.Savepoint
 	st        *tableState
 	spans     []keySpan
 	secondary bool
@@ -153,8 +161,8 @@ type scanIter struct {
 	prefixLen int
 }
 
-func newScanIter(txn *storage.Txn, st *tableState, spans []keySpan, secondary, reverse bool) (*scanIter, error) {
-	s := &scanIter{txn: txn, st: st, spans: spans, secondary: secondary, reverse: reverse}
+func newScanIter(txn *storage.Txn, view *storage.Savepoint, st *tableState, spans []keySpan, secondary, reverse bool) (*scanIter, error) {
+	s := &scanIter{txn: txn, view: view, st: st, spans: spans, secondary: secondary, reverse: reverse}
 	if secondary {
 		s.prefixLen = len(indexPrefix(0, 0))
 	} else {
@@ -170,7 +178,7 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 				return nil, io.EOF
 			}
 			sp := s.spans[0]
-			it, err := s.txn.NewIterator(storage.IterOptions{Start: sp.start, End: sp.end, Reverse: s.reverse})
+			it, err := s.txn.NewIteratorAt(s.view, storage.IterOptions{Start: sp.start, End: sp.end, Reverse: s.reverse})
 			if err != nil {
 				return nil, err
 			}
@@ -199,7 +207,7 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 			}
 		}
 		if s.secondary {
-			rv, ok, err := s.txn.Get(s.st.rowKey(val))
+			rv, ok, err := s.txn.GetAt(s.view, s.st.rowKey(val))
 			if err != nil {
 				return nil, err
 			}
@@ -252,18 +260,19 @@ func (t *Table) PreciseMatch() bool { return true }
 type IndexedTable struct {
 	*Table
 	lookup sql.IndexLookup
+	live   bool
 }
 
 var _ sql.IndexedTable = (*IndexedTable)(nil)
 
 // LookupPartitions implements sql.IndexedTable.
 func (t *IndexedTable) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
-	return &singlePartitionIter{p: &partition{lookup: &lookup}}, nil
+	return &singlePartitionIter{p: &partition{lookup: &lookup, live: t.live}}, nil
 }
 
 // Partitions implements sql.Table.
 func (t *IndexedTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
-	return &singlePartitionIter{p: &partition{lookup: &t.lookup}}, nil
+	return &singlePartitionIter{p: &partition{lookup: &t.lookup, live: t.live}}, nil
 }
 
 // DataLength implements sql.StatisticsTable (an estimate).
@@ -281,26 +290,20 @@ func (t *Table) RowCount(ctx *sql.Context) (uint64, bool, error) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if !c.rowsKnown.Load() {
-			tx, err := transaction(ctx, t.store())
+			n, err := t.countRows(ctx)
 			if err != nil {
 				return 0, false, err
 			}
-			p := rowPrefix(t.st.def.ID)
-			it, err := tx.txn.NewIterator(storage.IterOptions{Start: p, End: prefixEnd(p), KeysOnly: true})
-			if err != nil {
-				return 0, false, err
-			}
-			var n int64
-			for ; it.Valid(); it.Next() {
-				n++
-			}
-			it.Close()
-			c.rows.Add(n)
+			// Adjustments made before this count are already in it.
+			c.rows.Store(n)
 			c.rowsKnown.Store(true)
 		}
 	}
 	return uint64(max(c.rows.Load(), 0)), false, nil
 }
+
+// IsTemporary implements sql.TemporaryTable.
+func (t *Table) IsTemporary() bool { return false }
 
 // GetChecks implements sql.CheckTable.
 func (t *Table) GetChecks(*sql.Context) ([]sql.CheckDefinition, error) {

@@ -47,12 +47,27 @@ func (t *Txn) ReadTs() uint64 { return t.readTs }
 // buffered writes first, then the snapshot. It returns (nil, false, nil)
 // when the key does not exist.
 func (t *Txn) Get(key []byte) ([]byte, bool, error) {
+	return t.get(nil, key)
+}
+
+// GetAt is Get as of savepoint sp: the transaction's writes made after sp
+// are not seen. Statements read this way, so that a statement never sees
+// its own changes (UPDATE ... JOIN must not update a row twice).
+func (t *Txn) GetAt(sp *Savepoint, key []byte) ([]byte, bool, error) {
+	return t.get(sp, key)
+}
+
+func (t *Txn) get(sp *Savepoint, key []byte) ([]byte, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
 		return nil, false, ErrTxnDone
 	}
-	if e, ok := t.writes.Get(entry{key: key}); ok {
+	writes := t.writes
+	if sp != nil {
+		writes = sp.writes
+	}
+	if e, ok := writes.Get(entry{key: key}); ok {
 		if e.delete {
 			return nil, false, nil
 		}
@@ -189,10 +204,23 @@ type IterOptions struct {
 
 // NewIterator opens an iterator positioned on the first key of the range.
 func (t *Txn) NewIterator(opts IterOptions) (*Iterator, error) {
+	return t.newIterator(nil, opts)
+}
+
+// NewIteratorAt is NewIterator as of savepoint sp (see GetAt).
+func (t *Txn) NewIteratorAt(sp *Savepoint, opts IterOptions) (*Iterator, error) {
+	return t.newIterator(sp, opts)
+}
+
+func (t *Txn) newIterator(sp *Savepoint, opts IterOptions) (*Iterator, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
 		return nil, ErrTxnDone
+	}
+	writes := t.writes
+	if sp != nil {
+		writes = sp.writes
 	}
 	bo := badger.DefaultIteratorOptions
 	bo.Reverse = opts.Reverse
@@ -204,22 +232,22 @@ func (t *Txn) NewIterator(opts IterOptions) (*Iterator, error) {
 	collect := func(e entry) bool { it.pending = append(it.pending, e); return true }
 	switch {
 	case opts.Reverse && opts.End == nil:
-		t.writes.DescendGreaterThan(entry{key: opts.Start}, collect)
-		if e, ok := t.writes.Get(entry{key: opts.Start}); ok {
+		writes.DescendGreaterThan(entry{key: opts.Start}, collect)
+		if e, ok := writes.Get(entry{key: opts.Start}); ok {
 			it.pending = append(it.pending, e)
 		}
 	case opts.Reverse:
-		t.writes.DescendRange(entry{key: opts.End}, entry{key: opts.Start}, collect)
-		if e, ok := t.writes.Get(entry{key: opts.Start}); ok {
+		writes.DescendRange(entry{key: opts.End}, entry{key: opts.Start}, collect)
+		if e, ok := writes.Get(entry{key: opts.Start}); ok {
 			it.pending = append(it.pending, e)
 		}
 		if len(it.pending) > 0 && bytes.Equal(it.pending[0].key, opts.End) {
 			it.pending = it.pending[1:]
 		}
 	case opts.End == nil:
-		t.writes.AscendGreaterOrEqual(entry{key: opts.Start}, collect)
+		writes.AscendGreaterOrEqual(entry{key: opts.Start}, collect)
 	default:
-		t.writes.AscendRange(entry{key: opts.Start}, entry{key: opts.End}, collect)
+		writes.AscendRange(entry{key: opts.Start}, entry{key: opts.End}, collect)
 	}
 	if opts.Reverse {
 		if opts.End == nil {
