@@ -140,11 +140,8 @@ func (t *Table) lookupIter(txn *storage.Txn, view *storage.Savepoint, lookup sql
 	if err != nil {
 		return nil, err
 	}
-	if lookup.IsReverse {
-		for l, r := 0, len(spans)-1; l < r; l, r = l+1, r-1 {
-			spans[l], spans[r] = spans[r], spans[l]
-		}
-	}
+	// For reverse lookups the engine already lists the ranges in
+	// descending order; each span is then scanned backwards.
 	return newScanIter(txn, view, t.st, spans, secondary, lookup.IsReverse)
 }
 

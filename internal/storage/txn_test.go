@@ -1,0 +1,127 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.TempDir(), DefaultOptions(), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
+}
+
+func keys(t *testing.T, txn *Txn, opts IterOptions) []string {
+	t.Helper()
+	it, err := txn.NewIterator(opts)
+	require.NoError(t, err)
+	defer it.Close()
+	var out []string
+	for ; it.Valid(); it.Next() {
+		out = append(out, string(it.Key())+"="+string(it.Value()))
+	}
+	require.NoError(t, it.Err())
+	return out
+}
+
+func TestIteratorMergesBufferedWrites(t *testing.T) {
+	s := openTest(t)
+	w := s.Begin()
+	for _, k := range []string{"a1", "a3", "a5", "b1"} {
+		require.NoError(t, w.Set([]byte(k), []byte("c")))
+	}
+	require.NoError(t, w.Commit(context.Background()))
+
+	txn := s.Begin()
+	defer txn.Discard()
+	require.NoError(t, txn.Set([]byte("a2"), []byte("p")))
+	require.NoError(t, txn.Set([]byte("a3"), []byte("p")))
+	require.NoError(t, txn.Delete([]byte("a5")))
+	tests := []struct {
+		name string
+		opts IterOptions
+		want []string
+	}{
+		{"forward", IterOptions{Start: []byte("a"), End: []byte("b")}, []string{"a1=c", "a2=p", "a3=p"}},
+		{"reverse", IterOptions{Start: []byte("a"), End: []byte("b"), Reverse: true}, []string{"a3=p", "a2=p", "a1=c"}},
+		{"reverse bounded", IterOptions{Start: []byte("a2"), End: []byte("a3"), Reverse: true}, []string{"a2=p"}},
+		{"unbounded", IterOptions{Start: []byte("a3")}, []string{"a3=p", "b1=c", "\x00meta/format=" + string([]byte{0, 0, 0, 0, 0, 0, 0, 1})}[:2]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.want, keys(t, txn, tt.opts))
+		})
+	}
+}
+
+func TestWriteWriteConflict(t *testing.T) {
+	s := openTest(t)
+	a, b := s.Begin(), s.Begin()
+	require.NoError(t, a.Set([]byte("k"), []byte("a")))
+	require.NoError(t, b.Set([]byte("k"), []byte("b")))
+	require.NoError(t, a.Commit(context.Background()))
+	require.ErrorIs(t, b.Commit(context.Background()), ErrConflict)
+
+	r := s.Begin()
+	defer r.Discard()
+	v, ok, err := r.Get([]byte("k"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "a", string(v))
+}
+
+func TestSnapshotIsolation(t *testing.T) {
+	s := openTest(t)
+	r := s.Begin()
+	defer r.Discard()
+	w := s.Begin()
+	require.NoError(t, w.Set([]byte("x"), []byte("1")))
+	require.NoError(t, w.Commit(context.Background()))
+	_, ok, err := r.Get([]byte("x"))
+	require.NoError(t, err)
+	require.False(t, ok, "a snapshot must not see later commits")
+}
+
+func TestSavepointRollback(t *testing.T) {
+	s := openTest(t)
+	txn := s.Begin()
+	defer txn.Discard()
+	require.NoError(t, txn.Set([]byte("a"), []byte("1")))
+	sp := txn.Savepoint()
+	require.NoError(t, txn.Set([]byte("b"), []byte("2")))
+	txn.RollbackTo(sp)
+	_, ok, err := txn.Get([]byte("b"))
+	require.NoError(t, err)
+	require.False(t, ok)
+	_, ok, err = txn.Get([]byte("a"))
+	require.NoError(t, err)
+	require.True(t, ok)
+}
+
+func TestLargeTransactionCommits(t *testing.T) {
+	s := openTest(t)
+	txn := s.Begin()
+	val := make([]byte, 1024)
+	for i := range 20000 { // ~20 MB: beyond one Badger transaction
+		require.NoError(t, txn.Set([]byte(fmt.Sprintf("k%06d", i)), val))
+	}
+	require.NoError(t, txn.Commit(context.Background()))
+	r := s.Begin()
+	defer r.Discard()
+	require.Len(t, keys(t, r, IterOptions{Start: []byte("k"), End: []byte("l"), KeysOnly: true}), 20000)
+}
+
+func TestRefusesNewerFormat(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, DefaultOptions(), nil)
+	require.NoError(t, err)
+	require.NoError(t, s.DirectCommit(context.Background(), &WriteSet{Mutations: []Mutation{{Key: formatKey, Value: []byte{0, 0, 0, 0, 0, 0, 0, 99}}}}))
+	require.NoError(t, s.Close())
+	_, err = Open(dir, DefaultOptions(), nil)
+	require.ErrorIs(t, err, ErrNewerFormat)
+}
