@@ -20,10 +20,10 @@ const (
 // Source is one fully resolved datasource. Every value here applies to this
 // source only.
 type Source struct {
-	Name        string
-	Host        string
-	User        string
-	Password    string
+	Name     string
+	Host     string
+	User     string
+	Password string
 	// PasswordKind is "plain", "enc", "env" or "file"; used in summaries so
 	// the secret itself is never printed.
 	PasswordKind string
