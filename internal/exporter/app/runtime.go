@@ -20,8 +20,10 @@ import (
 type Runtime struct {
 	Config *config.Config
 	Fleet  *collector.Fleet
-	// Registry holds long-lived per-source metrics (error counters).
-	Registry *prometheus.Registry
+	// registries hold long-lived per-source metrics (error counters), one
+	// registry per source: sources may carry different const label names,
+	// which one registry would reject for the same family.
+	registries prometheus.Gatherers
 
 	sources []*datasource.Source
 	// inflight is read-locked by every scrape; Close write-locks it so
@@ -69,7 +71,7 @@ func Build(cfg *config.Config, logger *slog.Logger) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt := &Runtime{Config: cfg, Registry: prometheus.NewRegistry()}
+	rt := &Runtime{Config: cfg}
 	var targets []*collector.Target
 	for _, sc := range cfg.EnabledSources() {
 		src, err := datasource.Open(sc, logger)
@@ -81,7 +83,9 @@ func Build(cfg *config.Config, logger *slog.Logger) (*Runtime, error) {
 		if sc.RegisterCustom {
 			ms = files[sc.CustomMetricsFile]
 		}
-		t, err := collector.NewTarget(src, cfg.Namespace, ms, rt.Registry)
+		reg := prometheus.NewRegistry()
+		rt.registries = append(rt.registries, reg)
+		t, err := collector.NewTarget(src, cfg.Namespace, ms, reg)
 		if err != nil {
 			return nil, errors.Join(err, rt.closeSources())
 		}
@@ -108,7 +112,7 @@ func (r *Runtime) Gatherer(ctx context.Context) (prometheus.Gatherer, func(), er
 		return nil, nil, fmt.Errorf("register scrape collector: %w", err)
 	}
 	r.inflight.RLock()
-	return prometheus.Gatherers{r.Registry, reg}, r.inflight.RUnlock, nil
+	return append(prometheus.Gatherers{reg}, r.registries...), r.inflight.RUnlock, nil
 }
 
 // Close waits for in-flight scrapes, then stops health checks and closes
