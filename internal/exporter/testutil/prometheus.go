@@ -23,14 +23,14 @@ type Prometheus struct {
 }
 
 // StartPrometheus starts Prometheus scraping target (host:port) at path
-// every second, with a 2s scrape timeout.
+// every second, with a 1s scrape timeout (it may not exceed the interval).
 func StartPrometheus(t testing.TB, target, path string) *Prometheus {
 	t.Helper()
 	bin := RequireTool(t, "prometheus")
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`global:
   scrape_interval: 1s
-  scrape_timeout: 2s
+  scrape_timeout: 1s
 scrape_configs:
   - job_name: guocedb-exporter
     metrics_path: %q
@@ -47,6 +47,12 @@ scrape_configs:
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = logf.Close() })
 	cmd.Stdout, cmd.Stderr = logf, logf
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("prometheus log:\n%s", b)
+		}
+	})
 	startProcess(t, cmd, 10*time.Second)
 	WaitFor(t, 60*time.Second, 200*time.Millisecond, "prometheus to be ready", func() bool {
 		code, _ := get(p.URL + "/-/ready")
