@@ -25,14 +25,21 @@ func serve(args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if err := runServe(*path, *listen); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	if err := runServe(ctx, *path, *listen, hup, nil); err != nil {
 		_, _ = fmt.Fprintf(stderr, "guocedb-exporter: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func runServe(path, listen string) (err error) {
+// runServe runs the exporter until ctx ends. Every value on hup reloads the
+// configuration; ready, if set, gets the listen address once serving.
+func runServe(ctx context.Context, path, listen string, hup <-chan os.Signal, ready func(addr string)) (err error) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return err
@@ -55,11 +62,6 @@ func runServe(path, listen string) (err error) {
 	}
 	defer func() { err = errors.Join(err, a.Close()) }()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		for {
 			select {
@@ -78,5 +80,8 @@ func runServe(path, listen string) (err error) {
 	}
 	logger.Info("guocedb-exporter started", "version", version, "address", l.Addr().String(),
 		"datasources", len(cfg.EnabledSources()))
+	if ready != nil {
+		ready(l.Addr().String())
+	}
 	return web.Serve(ctx, l, web.Handler(a, logger), cfg.WebConfigFile, logger)
 }
