@@ -169,3 +169,12 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 		return fams.Count("guocedb_exporter_datasource_up", nil) == 2
 	})
 }
+
+// The shipped example files must stay valid: the README points at them.
+func TestExampleConfigIsValid(t *testing.T) {
+	t.Setenv("GUOCEDB_EXPORTER_PW", "from-env")
+	code, out, errs := runCmd(t, "", "check-config", filepath.Join("..", "..", "internal", "exporter", "examples", "guocedb-exporter.toml"))
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "datasources: 3 (2 enabled)")
+	require.Contains(t, out, "custom metrics:")
+}
