@@ -108,21 +108,20 @@ func (f *Fleet) collectHybrid(ctx context.Context, results [][]prometheus.Metric
 	sem := make(chan struct{}, max(f.strategy.MaxConcurrentGroups, 1))
 	var wg sync.WaitGroup
 	for _, p := range prios {
+		acquired := true
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			// Groups not started get their targets collected with the
-			// expired context: they report down/failed quickly.
+			// Groups not started by the deadline run with the expired
+			// context: they report failed at once, without a slot.
+			acquired = false
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() {
-				select {
-				case <-sem:
-				default:
-				}
-			}()
+			if acquired {
+				defer func() { <-sem }()
+			}
 			gctx, cancel := context.WithTimeout(ctx, f.strategy.GroupTimeout)
 			defer cancel()
 			runAll(gctx, f.targets, groups[p], results)

@@ -143,10 +143,14 @@ func (s *Source) State() (State, error) {
 // Ping checks the server within the source's query timeout and the caller's
 // context, and records the result as the source's health.
 func (s *Source) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
+	pctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
-	err := s.db.PingContext(ctx)
-	s.record(err)
+	err := s.db.PingContext(pctx)
+	// A caller whose own deadline had passed learnt nothing about the
+	// server: only the source's own timeout or a server error counts.
+	if err == nil || ctx.Err() == nil {
+		s.record(err)
+	}
 	if err != nil {
 		return fmt.Errorf("datasource %q: ping: %w", s.cfg.Name, err)
 	}
