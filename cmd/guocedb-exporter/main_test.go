@@ -178,3 +178,32 @@ func TestExampleConfigIsValid(t *testing.T) {
 	require.Contains(t, out, "datasources: 3 (2 enabled)")
 	require.Contains(t, out, "custom metrics:")
 }
+
+func TestCheckConfigLabelClash(t *testing.T) {
+	dir := t.TempDir()
+	custom := testutil.WriteFile(t, dir, "custom.toml", `
+[[metric]]
+context = "c"
+labels = ["env"]
+request = "SELECT 'x' AS env, 1 AS v"
+metricsdesc = { v = "One." }
+`)
+	p := testutil.WriteFile(t, dir, "exporter.toml", `
+labels = "env=prod"
+[[datasource]]
+name = "a"
+dbHost = "127.0.0.1:1"
+dbUser = "u"
+customMetricsFile = "`+custom+`"
+[[datasource]]
+name = "b"
+dbHost = "127.0.0.1:2"
+dbUser = "u"
+customMetricsFile = "`+custom+`"
+`)
+	code, _, errs := runCmd(t, "", "check-config", p)
+	require.Equal(t, 1, code)
+	require.Contains(t, errs, `datasource "a": key "customMetricsFile": metric "c"`)
+	require.Contains(t, errs, `datasource "b": key "customMetricsFile": metric "c"`)
+	require.Contains(t, errs, `label "env"`)
+}

@@ -43,7 +43,8 @@ func LoadCustom(cfg *config.Config) (map[string][]custom.Metric, error) {
 		if p == "" || !s.RegisterCustom {
 			continue
 		}
-		if _, done := files[p]; done {
+		if ms, done := files[p]; done {
+			errs = append(errs, labelClashes(s, ms)...)
 			continue
 		}
 		ms, err := custom.LoadFile(p)
@@ -54,6 +55,7 @@ func LoadCustom(cfg *config.Config) (map[string][]custom.Metric, error) {
 		}
 		files[p] = ms
 		all = append(all, ms...)
+		errs = append(errs, labelClashes(s, ms)...)
 	}
 	if err := custom.CheckConsistency(cfg.Namespace, all); err != nil {
 		errs = append(errs, err)
@@ -62,6 +64,21 @@ func LoadCustom(cfg *config.Config) (map[string][]custom.Metric, error) {
 		return nil, errors.Join(errs...)
 	}
 	return files, nil
+}
+
+// labelClashes reports custom metric labels that are also configured
+// const labels of the source: Prometheus rejects such a descriptor.
+func labelClashes(s config.Source, ms []custom.Metric) []error {
+	var errs []error
+	for _, m := range ms {
+		for _, l := range m.Labels {
+			if _, clash := s.Labels[l]; clash {
+				errs = append(errs, fmt.Errorf("datasource %q: key \"customMetricsFile\": metric %q (%s) uses label %q, which is also in the datasource's labels",
+					s.Name, m.Context, m.File, l))
+			}
+		}
+	}
+	return errs
 }
 
 // Build opens a pool per enabled source, builds targets and starts the

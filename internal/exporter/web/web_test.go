@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"crypto/tls"
 	"net/http"
 	"testing"
 	"time"
@@ -80,6 +81,45 @@ func TestBasicAuth(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, request(t, tc.method, e.URL+tc.path, tc.user, tc.pass))
+		})
+	}
+}
+
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	certPath, keyPath, pool := testutil.SelfSignedCert(t, dir)
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	require.NoError(t, err)
+	testutil.WriteFile(t, dir, "web.yml", "tls_server_config:\n  cert_file: "+certPath+"\n  key_file: "+keyPath+
+		"\nbasic_auth_users:\n  prom: "+string(hash)+"\n")
+	dead, err := testutil.SourceFromDSN("dead", "u:p@tcp("+testutil.DeadAddr(t)+")/")
+	require.NoError(t, err)
+	e := testutil.StartExporter(t, testutil.WriteFile(t, dir, "exporter.toml", "webConfigFile = \"web.yml\"\n"+testutil.SourceTOML(dead)))
+
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	tests := []struct {
+		name       string
+		url        string
+		user, pass string
+		want       int
+	}{
+		{"https with password", "https://" + e.Addr + "/metrics", "prom", "s3cret", http.StatusOK},
+		{"https without password", "https://" + e.Addr + "/metrics", "", "", http.StatusUnauthorized},
+		{"plain http refused", "http://" + e.Addr + "/metrics", "prom", "s3cret", http.StatusBadRequest},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, tc.url, nil)
+			require.NoError(t, err)
+			if tc.user != "" {
+				req.SetBasicAuth(tc.user, tc.pass)
+			}
+			resp, err := client.Do(req)
+			require.NoError(t, err)
+			_ = resp.Body.Close()
+			require.Equal(t, tc.want, resp.StatusCode)
 		})
 	}
 }
