@@ -182,21 +182,22 @@ func Parse(data []byte, baseDir, path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse config %s: %w", path, err)
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		errs := make([]error, 0, len(und))
-		for _, k := range und {
-			errs = append(errs, unknownKeyError(data, k))
-		}
-		return nil, fmt.Errorf("config %s: %w", path, errors.Join(errs...))
+	// Every problem is collected so that check-config reports them at once.
+	var errs []error
+	for _, k := range md.Undecoded() {
+		errs = append(errs, unknownKeyError(data, k))
 	}
 	cfg, err := resolve(&f, baseDir)
 	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		errs = append(errs, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("config %s: %w", path, errors.Join(errs...))
 	}
 	cfg.Path = path
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
 	return cfg, nil
 }
 

@@ -182,3 +182,19 @@ func TestParseLabels(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadReportsAllErrorsAtOnce(t *testing.T) {
+	_, err := parse(t, `
+bogus = 1
+[[datasource]]
+name = "a"
+dbHost = "127.0.0.1:1"
+dbUser = "u"
+dbPwd = "env:GUOCEDB_EXPORTER_TEST_UNSET_VAR"
+maxOpenConns = 0
+`)
+	require.Error(t, err)
+	for _, want := range []string{`unknown key "bogus"`, `datasource "a": key "dbPwd"`, `datasource "a": key "maxOpenConns"`} {
+		require.Contains(t, err.Error(), want)
+	}
+}

@@ -97,6 +97,8 @@ func builtinSource() Source {
 	}
 }
 
+// resolve applies defaults and resolves every source. It always returns a
+// configuration; the error lists what could not be resolved.
 func resolve(f *File, baseDir string) (*Config, error) {
 	cfg := Default()
 	setStr(&cfg.Namespace, f.Namespace)
@@ -158,10 +160,9 @@ func resolve(f *File, baseDir string) (*Config, error) {
 		s.Password, s.PasswordKind = pw, kind
 		cfg.Sources = append(cfg.Sources, s)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return &cfg, nil
+	// The configuration is returned even with errors so that Validate can
+	// report the remaining problems too.
+	return &cfg, errors.Join(errs...)
 }
 
 // apply overlays the settings that are set in ss onto s.

@@ -167,6 +167,9 @@ func (c *Config) WriteSummary(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "  - %s [%s] %s@%s password=%s priority=%d queryTimeout=%s pool=%d/%d flavor=%s\n",
 			s.Name, state, s.User, s.Host, s.PasswordKind, s.Priority, s.QueryTimeout, s.MaxOpenConns, s.MaxIdleConns, s.Flavor)
+		if s.Description != "" {
+			fmt.Fprintf(&b, "    description: %s\n", s.Description)
+		}
 		if len(s.Labels) > 0 {
 			parts := make([]string, 0, len(s.Labels))
 			for _, k := range s.LabelNames() {
