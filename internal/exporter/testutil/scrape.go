@@ -89,3 +89,38 @@ func matches(m *dto.Metric, want map[string]string) bool {
 	}
 	return true
 }
+
+// Series returns the label sets and values of every series of family name
+// whose labels include all of want.
+func (f Families) Series(name string, want map[string]string) []Series {
+	fam, ok := f[name]
+	if !ok {
+		return nil
+	}
+	var out []Series
+	for _, m := range fam.GetMetric() {
+		if !matches(m, want) {
+			continue
+		}
+		s := Series{Labels: map[string]string{}}
+		for _, lp := range m.GetLabel() {
+			s.Labels[lp.GetName()] = lp.GetValue()
+		}
+		switch {
+		case m.GetGauge() != nil:
+			s.Value = m.GetGauge().GetValue()
+		case m.GetCounter() != nil:
+			s.Value = m.GetCounter().GetValue()
+		case m.GetUntyped() != nil:
+			s.Value = m.GetUntyped().GetValue()
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Series is one series of a scrape.
+type Series struct {
+	Labels map[string]string
+	Value  float64
+}
