@@ -22,6 +22,19 @@ const EncKeyEnv = "GUOCEDB_EXPORTER_ENC_KEY"
 // out of casual sight (screens, diffs, grep); it is not encryption.
 const builtinEncKey = "guocedb-exporter/enc/v1 obfuscation key - not a secret"
 
+// newGCM returns AES-256-GCM keyed with the current ENC key.
+func newGCM() (cipher.AEAD, error) {
+	block, err := aes.NewCipher(encKey())
+	if err != nil {
+		return nil, fmt.Errorf("ENC: %w", err)
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("ENC: %w", err)
+	}
+	return gcm, nil
+}
+
 func encKey() []byte {
 	k := builtinEncKey
 	if v, ok := os.LookupEnv(EncKeyEnv); ok && v != "" {
@@ -34,13 +47,9 @@ func encKey() []byte {
 // EncodePassword returns the ENC(...) form of plain, using AES-256-GCM with
 // the key from GUOCEDB_EXPORTER_ENC_KEY or the built-in key.
 func EncodePassword(plain string) (string, error) {
-	block, err := aes.NewCipher(encKey())
+	gcm, err := newGCM()
 	if err != nil {
-		return "", fmt.Errorf("enc: %w", err)
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return "", fmt.Errorf("enc: %w", err)
+		return "", err
 	}
 	nonce := make([]byte, gcm.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
@@ -60,13 +69,9 @@ func DecodePassword(s string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("ENC: bad base64: %w", err)
 	}
-	block, err := aes.NewCipher(encKey())
+	gcm, err := newGCM()
 	if err != nil {
-		return "", fmt.Errorf("ENC: %w", err)
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return "", fmt.Errorf("ENC: %w", err)
+		return "", err
 	}
 	if len(raw) < gcm.NonceSize() {
 		return "", errors.New("ENC: value too short")

@@ -40,41 +40,19 @@ func Scrape(t testing.TB, url string, timeoutSecs float64) (Families, time.Durat
 	return fams, time.Since(start)
 }
 
-// Value returns the value of the series of family name whose labels
+// Value returns the value of the first series of family name whose labels
 // include all of want.
 func (f Families) Value(name string, want map[string]string) (float64, bool) {
-	fam, ok := f[name]
-	if !ok {
+	series := f.Series(name, want)
+	if len(series) == 0 {
 		return 0, false
 	}
-	for _, m := range fam.GetMetric() {
-		if matches(m, want) {
-			switch {
-			case m.GetGauge() != nil:
-				return m.GetGauge().GetValue(), true
-			case m.GetCounter() != nil:
-				return m.GetCounter().GetValue(), true
-			case m.GetUntyped() != nil:
-				return m.GetUntyped().GetValue(), true
-			}
-		}
-	}
-	return 0, false
+	return series[0].Value, true
 }
 
 // Count returns how many series of family name include all of want.
 func (f Families) Count(name string, want map[string]string) int {
-	fam, ok := f[name]
-	if !ok {
-		return 0
-	}
-	n := 0
-	for _, m := range fam.GetMetric() {
-		if matches(m, want) {
-			n++
-		}
-	}
-	return n
+	return len(f.Series(name, want))
 }
 
 func matches(m *dto.Metric, want map[string]string) bool {
