@@ -59,6 +59,8 @@ type Store struct {
 	seed      maphash.Seed
 	logger    *slog.Logger
 
+	migrateMu sync.Mutex
+
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	closeMu sync.Once
@@ -96,6 +98,9 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	}
 	if err := s.checkFormat(); err != nil {
 		return nil, errors.Join(err, db.Close())
+	}
+	if _, err := s.Migrate(context.Background(), Migrations); err != nil {
+		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
 	}
 	s.wg.Add(1)
 	go s.maintain()

@@ -125,3 +125,49 @@ func TestRefusesNewerFormat(t *testing.T) {
 	_, err = Open(dir, DefaultOptions(), nil)
 	require.ErrorIs(t, err, ErrNewerFormat)
 }
+
+func TestMigrationsApplyOnceInOrder(t *testing.T) {
+	dir := t.TempDir()
+	var ran []string
+	list := []Migration{
+		{ID: "a", Apply: func(_ context.Context, txn *Txn) error {
+			ran = append(ran, "a")
+			return txn.Set([]byte("ma"), []byte("1"))
+		}},
+		{ID: "b", Apply: func(context.Context, *Txn) error { ran = append(ran, "b"); return nil }},
+	}
+	s, err := Open(dir, DefaultOptions(), nil)
+	require.NoError(t, err)
+	got, err := s.Migrate(context.Background(), list)
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "b"}, got)
+	require.NoError(t, s.Close())
+
+	s, err = Open(dir, DefaultOptions(), nil)
+	require.NoError(t, err)
+	defer s.Close()
+	got, err = s.Migrate(context.Background(), list)
+	require.NoError(t, err)
+	require.Empty(t, got)
+	require.Equal(t, []string{"a", "b"}, ran)
+	ids, err := s.AppliedMigrations()
+	require.NoError(t, err)
+	require.Equal(t, []string{"0001-initial-format", "a", "b"}, ids)
+}
+
+func TestFailedMigrationLeavesNoRecord(t *testing.T) {
+	s := openTest(t)
+	_, err := s.Migrate(context.Background(), []Migration{{ID: "bad", Apply: func(_ context.Context, txn *Txn) error {
+		_ = txn.Set([]byte("half"), []byte("x"))
+		return fmt.Errorf("boom")
+	}}})
+	require.ErrorContains(t, err, "migration bad")
+	ids, err := s.AppliedMigrations()
+	require.NoError(t, err)
+	require.NotContains(t, ids, "bad")
+	r := s.Begin()
+	defer r.Discard()
+	_, ok, err := r.Get([]byte("half"))
+	require.NoError(t, err)
+	require.False(t, ok)
+}

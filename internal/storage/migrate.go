@@ -1,0 +1,100 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Migration is one ordered, idempotent-by-record change of the on-disk
+// data: it runs once per data directory, in registry order, and is
+// recorded in the migration log with the same commit as its writes.
+type Migration struct {
+	// ID names the migration in the log; never rename a released one.
+	ID string
+	// Apply makes the change through txn (the store's commit path).
+	Apply func(ctx context.Context, txn *Txn) error
+}
+
+// migrationLogPrefix holds one record per applied migration.
+const migrationLogPrefix = "\x00meta/migration/"
+
+// migrationRecord is the log entry of an applied migration.
+type migrationRecord struct {
+	ID        string    `json:"id"`
+	AppliedAt time.Time `json:"applied_at"`
+}
+
+// Migrations is the registry of this build, in the order they apply. A
+// migration that changes the layout also raises FormatVersion.
+var Migrations = []Migration{
+	{
+		// The first migration only records that the directory was created
+		// at format 1, so that every directory has a non-empty log.
+		ID:    "0001-initial-format",
+		Apply: func(context.Context, *Txn) error { return nil },
+	},
+}
+
+// Migrate applies the migrations of list that the directory's log does
+// not record yet, in order, each atomically with its log record, and
+// returns the IDs it applied.
+func (s *Store) Migrate(ctx context.Context, list []Migration) ([]string, error) {
+	// Migrations run under the store's migration lock; Badger's directory
+	// lock already keeps other processes out.
+	s.migrateMu.Lock()
+	defer s.migrateMu.Unlock()
+	var applied []string
+	for _, m := range list {
+		key := []byte(migrationLogPrefix + m.ID)
+		txn := s.Begin()
+		_, done, err := txn.Get(key)
+		if err != nil {
+			txn.Discard()
+			return applied, err
+		}
+		if done {
+			txn.Discard()
+			continue
+		}
+		if err := m.Apply(ctx, txn); err != nil {
+			txn.Discard()
+			return applied, fmt.Errorf("migration %s: %w", m.ID, err)
+		}
+		rec, err := json.Marshal(migrationRecord{ID: m.ID, AppliedAt: time.Now().UTC()})
+		if err != nil {
+			txn.Discard()
+			return applied, err
+		}
+		if err := txn.Set(key, rec); err != nil {
+			txn.Discard()
+			return applied, err
+		}
+		if err := txn.Commit(ctx); err != nil {
+			return applied, fmt.Errorf("migration %s: commit: %w", m.ID, err)
+		}
+		s.logger.Info("applied migration", "id", m.ID)
+		applied = append(applied, m.ID)
+	}
+	return applied, nil
+}
+
+// AppliedMigrations returns the IDs recorded in the migration log, in key
+// order.
+func (s *Store) AppliedMigrations() ([]string, error) {
+	txn := s.Begin()
+	defer txn.Discard()
+	p := []byte(migrationLogPrefix)
+	end := append([]byte(migrationLogPrefix[:len(migrationLogPrefix)-1]), '/'+1)
+	it, err := txn.NewIterator(IterOptions{Start: p, End: end})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var ids []string
+	for ; it.Valid(); it.Next() {
+		ids = append(ids, string(it.Key()[len(p):]))
+	}
+	return ids, it.Err()
+}
