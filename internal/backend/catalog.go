@@ -47,6 +47,12 @@ type Catalog struct {
 	gcWake chan struct{}
 	gcDone chan struct{}
 	stop   chan struct{}
+
+	// bgMu and bg track other background work (row counts); Close waits
+	// for it, because reading a closed Badger directory faults.
+	bgMu     sync.Mutex
+	bg       sync.WaitGroup
+	bgClosed bool
 }
 
 type dbState struct {
@@ -83,8 +89,12 @@ func OpenCatalog(ctx context.Context, store *storage.Store, logger *slog.Logger)
 // Close stops background work and persists AUTO_INCREMENT counters exactly,
 // so a clean restart continues without a gap.
 func (c *Catalog) Close() error {
+	c.bgMu.Lock()
+	c.bgClosed = true
+	c.bgMu.Unlock()
 	close(c.stop)
 	<-c.gcDone
+	c.bg.Wait()
 	c.mu.RLock()
 	var ws storage.WriteSet
 	for _, db := range c.dbs {
@@ -192,6 +202,22 @@ func (c *Catalog) allocTableIDLocked() (uint64, storage.Mutation) {
 // gcMutation schedules deletion of a table id's data.
 func gcMutation(tableID uint64) storage.Mutation {
 	return storage.Mutation{Key: binary.BigEndian.AppendUint64(append([]byte(nil), gcPrefix...), tableID), Value: []byte{1}}
+}
+
+// background runs fn in a goroutine that Close waits for; fn should
+// return soon after stop is closed. It reports false after Close.
+func (c *Catalog) background(fn func(stop <-chan struct{})) bool {
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
+	if c.bgClosed {
+		return false
+	}
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		fn(c.stop)
+	}()
+	return true
 }
 
 func (c *Catalog) wakeGC() {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer/analyzererrors"
+	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
 // Database is one database of the catalog. It holds only its name: every
@@ -29,7 +31,36 @@ var (
 	_ sql.TriggerDatabase         = (*Database)(nil)
 	_ sql.StoredProcedureDatabase = (*Database)(nil)
 	_ sql.EventDatabase           = (*Database)(nil)
+	_ sql.SchemaValidator         = (*Database)(nil)
 )
+
+// maxRowLength is MySQL's limit on the declared size of a row (InnoDB
+// counts TEXT and BLOB columns by their in-row pointer only).
+const maxRowLength = 65_535
+
+// ValidateSchema implements sql.SchemaValidator: tables MySQL would reject
+// for their row size are rejected here too, so schemas stay portable.
+func (d *Database) ValidateSchema(sch sql.Schema) error {
+	var n int64
+	for _, c := range sch {
+		switch t := c.Type.(type) {
+		case sql.StringType:
+			if types.IsTextBlob(t) {
+				n += 16
+			} else {
+				n += t.MaxByteLength()
+			}
+		case sql.DecimalType:
+			n += int64(t.Precision()/2 + 1)
+		default:
+			n += 8
+		}
+	}
+	if n > maxRowLength {
+		return analyzererrors.ErrInvalidRowLength.New(maxRowLength, n)
+	}
+	return nil
+}
 
 // Name implements sql.Nameable.
 func (d *Database) Name() string { return d.name }

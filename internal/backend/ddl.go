@@ -58,7 +58,12 @@ func (t *Table) CreateIndex(ctx *sql.Context, idx sql.IndexDef) error {
 		return err
 	}
 	if err := t.fillIndex(ctx, name); err != nil {
-		return errors.Join(err, t.dropIndex(ctx, name))
+		// The engine matches the error kind (duplicate unique key), so it is
+		// returned unwrapped unless removing the index fails too.
+		if derr := t.dropIndex(ctx, name); derr != nil {
+			return errors.Join(err, derr)
+		}
+		return err
 	}
 	return nil
 }
@@ -318,15 +323,5 @@ func (t *Table) countRows(ctx *sql.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	p := rowPrefix(t.st.def.ID)
-	it, err := tx.txn.NewIterator(storage.IterOptions{Start: p, End: prefixEnd(p), KeysOnly: true})
-	if err != nil {
-		return 0, err
-	}
-	defer it.Close()
-	var n int64
-	for ; it.Valid(); it.Next() {
-		n++
-	}
-	return n, it.Err()
+	return countKeys(tx.txn, rowPrefix(t.st.def.ID), nil)
 }

@@ -1,8 +1,10 @@
 package backend
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -235,12 +237,15 @@ func (t *Table) GetIndexes(*sql.Context) ([]sql.Index, error) {
 	if !t.st.keyless() {
 		out = append(out, newIndex(t.st, "PRIMARY", primaryIndexID, true, "", t.st.def.PKOrdinals, nil))
 	}
+	first := len(out)
 	for _, ix := range t.st.indexes {
 		if ix.def.Building {
 			continue
 		}
 		out = append(out, newIndex(t.st, ix.def.Name, ix.def.ID, ix.def.Unique, ix.def.Comment, ix.ordinals, ix.prefix))
 	}
+	// Secondary indexes by name, as SHOW CREATE TABLE lists them.
+	sort.Slice(out[first:], func(i, j int) bool { return out[first+i].ID() < out[first+j].ID() })
 	return out, nil
 }
 
@@ -278,25 +283,55 @@ func (t *Table) DataLength(ctx *sql.Context) (uint64, error) {
 	return n * uint64(16*len(t.st.schema)), err
 }
 
-// RowCount implements sql.StatisticsTable. The count is an estimate: one
-// key scan the first time, then adjusted by every insert and delete
-// (rolled back ones included), so the planner's calls cost nothing.
-func (t *Table) RowCount(ctx *sql.Context) (uint64, bool, error) {
+// RowCount implements sql.StatisticsTable. The count is an estimate: a
+// key scan in the background the first time (the planner gets 0 until it
+// finishes), then adjusted by every insert and delete, rolled back ones
+// included. A query never waits for a scan.
+func (t *Table) RowCount(*sql.Context) (uint64, bool, error) {
 	c := t.st.counters
-	if !c.rowsKnown.Load() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if !c.rowsKnown.Load() {
-			n, err := t.countRows(ctx)
-			if err != nil {
-				return 0, false, err
-			}
-			// Adjustments made before this count are already in it.
-			c.rows.Store(n)
-			c.rowsKnown.Store(true)
+	if !c.rowsKnown.Load() && c.counting.CompareAndSwap(false, true) {
+		if !t.db.p.catalog.background(t.countInBackground) {
+			c.counting.Store(false)
 		}
 	}
 	return uint64(max(c.rows.Load(), 0)), false, nil
+}
+
+func (t *Table) countInBackground(stop <-chan struct{}) {
+	txn := t.store().Begin()
+	defer txn.Discard()
+	n, err := countKeys(txn, rowPrefix(t.st.def.ID), stop)
+	c := t.st.counters
+	if err != nil {
+		c.counting.Store(false)
+		return
+	}
+	// Adjustments made while counting are lost: it is an estimate.
+	c.rows.Store(n)
+	c.rowsKnown.Store(true)
+}
+
+// errStopped ends a background scan at shutdown.
+var errStopped = errors.New("stopped")
+
+// countKeys counts the keys under prefix; a non-nil stop aborts it.
+func countKeys(txn *storage.Txn, prefix []byte, stop <-chan struct{}) (int64, error) {
+	it, err := txn.NewIterator(storage.IterOptions{Start: prefix, End: prefixEnd(prefix), KeysOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	var n int64
+	for ; it.Valid(); it.Next() {
+		if n++; n%4096 == 0 && stop != nil {
+			select {
+			case <-stop:
+				return n, errStopped
+			default:
+			}
+		}
+	}
+	return n, it.Err()
 }
 
 // IsTemporary implements sql.TemporaryTable.

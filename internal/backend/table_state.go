@@ -42,6 +42,7 @@ type tableCounters struct {
 	// rows estimates the row count once rowsKnown; editors adjust it.
 	rows      atomic.Int64
 	rowsKnown atomic.Bool
+	counting  atomic.Bool // a background count is running or done
 
 	mu       sync.Mutex    // serialises reservations
 	reserved atomic.Uint64 // autoInc values below this are durable

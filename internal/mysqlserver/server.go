@@ -49,6 +49,11 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 		return nil, nil, err
 	}
 	engine := sqle.New(analyzer.NewDefault(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
+	// go-mysql-server keeps system variables in a process-wide registry;
+	// version_comment tells monitoring tools which server they talk to.
+	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version}); err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("set version_comment: %w", err), provider.Close())
+	}
 	if err := loadUsers(engine, provider, rootPassword); err != nil {
 		return nil, nil, errors.Join(err, provider.Close())
 	}

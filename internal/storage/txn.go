@@ -181,13 +181,14 @@ func (t *Txn) finishLocked() {
 // descending with Reverse), merging the transaction's own writes over the
 // snapshot. It is not safe for concurrent use.
 type Iterator struct {
-	txn     *Txn
-	it      *badger.Iterator
-	start   []byte
-	end     []byte
-	reverse bool
-	pending []entry // buffered writes inside the range, in iteration order
-	pi      int
+	txn      *Txn
+	it       *badger.Iterator
+	start    []byte
+	end      []byte
+	reverse  bool
+	pending  []entry // buffered writes inside the range, in iteration order
+	pi       int
+	keysOnly bool
 
 	key, value []byte
 	valid      bool
@@ -226,7 +227,7 @@ func (t *Txn) newIterator(sp *Savepoint, opts IterOptions) (*Iterator, error) {
 	bo.Reverse = opts.Reverse
 	bo.PrefetchValues = false
 	bo.Prefix = commonPrefix(opts.Start, opts.End)
-	it := &Iterator{txn: t, it: t.snap.NewIterator(bo), start: opts.Start, end: opts.End, reverse: opts.Reverse}
+	it := &Iterator{txn: t, it: t.snap.NewIterator(bo), start: opts.Start, end: opts.End, reverse: opts.Reverse, keysOnly: opts.KeysOnly}
 	// The write buffer is copied into the iterator so that writes made while
 	// iterating (UPDATE of the scanned table) do not disturb the scan.
 	collect := func(e entry) bool { it.pending = append(it.pending, e); return true }
@@ -329,7 +330,11 @@ func (it *Iterator) advance() {
 		default:
 			item := it.it.Item()
 			it.key = item.KeyCopy(nil)
-			v, err := item.ValueCopy(nil)
+			var v []byte
+			var err error
+			if !it.keysOnly {
+				v, err = item.ValueCopy(nil)
+			}
 			it.it.Next()
 			if err != nil {
 				it.err, it.valid = fmt.Errorf("read value: %w", err), false
