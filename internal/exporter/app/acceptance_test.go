@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	guocetest "github.com/guocedb/guocedb/internal/testutil"
 	"strings"
 	"testing"
 	"time"
@@ -51,18 +52,14 @@ func newFleet(t *testing.T) *fleet {
 	}
 }
 
-// extraLiveSources is the hook for more live MySQL-protocol servers in the
-// multi-source tests. After guocedb can be started from a test, return
-// its source here, e.g.
-//
-//	s, err := testutil.SourceFromDSN("guocedb", "exporter:pw@tcp(127.0.0.1:PORT)/")
-//	require.NoError(t, err)
-//	return []testutil.SourceSpec{s}
-//
-// Every source returned must show up=1 and full built-in metrics.
+// extraLiveSources adds a live guocedb server to the multi-source tests;
+// every source returned must show up=1 and full built-in metrics.
 func extraLiveSources(t *testing.T) []testutil.SourceSpec {
 	t.Helper()
-	return nil
+	addr, _ := guocetest.StartServer(t, guocetest.WithRootPassword("pw"))
+	s, err := testutil.SourceFromDSN("guocedb", "root:pw@tcp("+addr+")/")
+	require.NoError(t, err)
+	return []testutil.SourceSpec{s}
 }
 
 func TestMultipleDatasources(t *testing.T) {
