@@ -43,7 +43,7 @@ func openBenchEngine(b *testing.B, dir string) (*sqle.Engine, func() *sql.Contex
 	}
 	newCtx := func() *sql.Context {
 		base := sql.NewBaseSessionWithClientServer("bench", sql.Client{Address: "localhost", User: "root"}, 1)
-		ctx := sql.NewContext(context.Background(), sql.WithSession(backend.NewSession(base, store)))
+		ctx := sql.NewContext(context.Background(), sql.WithSession(backend.NewSession(base, provider)))
 		ctx.SetCurrentDatabase("bench")
 		return ctx
 	}

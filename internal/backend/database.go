@@ -32,6 +32,8 @@ var (
 	_ sql.StoredProcedureDatabase = (*Database)(nil)
 	_ sql.EventDatabase           = (*Database)(nil)
 	_ sql.SchemaValidator         = (*Database)(nil)
+	_ sql.TemporaryTableCreator   = (*Database)(nil)
+	_ sql.TemporaryTableDatabase  = (*Database)(nil)
 )
 
 // maxRowLength is MySQL's limit on the declared size of a row (InnoDB
@@ -66,7 +68,12 @@ func (d *Database) ValidateSchema(sch sql.Schema) error {
 func (d *Database) Name() string { return d.name }
 
 // GetTableInsensitive implements sql.Database.
-func (d *Database) GetTableInsensitive(_ *sql.Context, name string) (sql.Table, bool, error) {
+func (d *Database) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table, bool, error) {
+	if s := sessionOf(ctx); s != nil {
+		if st := s.tempTable(d.name, name); st != nil {
+			return &Table{db: d, st: st, temp: s}, true, nil
+		}
+	}
 	st := d.p.catalog.table(d.name, name)
 	if st == nil {
 		return nil, false, nil
@@ -103,9 +110,59 @@ func (d *Database) CreateIndexedTable(ctx *sql.Context, name string, schema sql.
 	return d.CreateTable(ctx, name, schema, collation, "")
 }
 
-// DropTable implements sql.TableDropper.
+// DropTable implements sql.TableDropper. A temporary table of the
+// session hides a permanent one of the same name, as in MySQL.
 func (d *Database) DropTable(ctx *sql.Context, name string) error {
+	if s := sessionOf(ctx); s != nil {
+		if st := s.tempTable(d.name, name); st != nil {
+			s.setTempTable(d.name, name, nil)
+			d.p.catalog.abandonTableID(st.def.ID)
+			return nil
+		}
+	}
 	return d.p.catalog.dropTable(commitCtx(ctx), d.name, name)
+}
+
+// CreateTemporaryTable implements sql.TemporaryTableCreator.
+func (d *Database) CreateTemporaryTable(ctx *sql.Context, name string, schema sql.PrimaryKeySchema, collation sql.CollationID) error {
+	s := sessionOf(ctx)
+	if s == nil {
+		return sql.ErrTemporaryTableNotSupported.New()
+	}
+	if s.tempTable(d.name, name) != nil {
+		return sql.ErrTableAlreadyExists.New(name)
+	}
+	id, err := d.p.catalog.newTableID(commitCtx(ctx))
+	if err != nil {
+		return err
+	}
+	def := &tableDef{
+		ID:         id,
+		Name:       name,
+		Columns:    columnDefs(schema.Schema),
+		PKOrdinals: append([]int(nil), schema.PkOrdinals...),
+		Collation:  collation,
+	}
+	st, err := newTableState(d.name, def, nil)
+	if err != nil {
+		d.p.catalog.abandonTableID(id)
+		return err
+	}
+	s.setTempTable(d.name, name, st)
+	return nil
+}
+
+// GetAllTemporaryTables implements sql.TemporaryTableDatabase.
+func (d *Database) GetAllTemporaryTables(ctx *sql.Context) ([]sql.Table, error) {
+	s := sessionOf(ctx)
+	if s == nil {
+		return nil, nil
+	}
+	var out []sql.Table
+	for _, st := range s.tempTables(d.name) {
+		out = append(out, &Table{db: d, st: st, temp: s})
+	}
+	return out, nil
 }
 
 // RenameTable implements sql.TableRenamer.

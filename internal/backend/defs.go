@@ -86,10 +86,19 @@ func columnDefs(sch sql.Schema) []columnDef {
 			Virtual:       c.Virtual,
 			AutoIncrement: c.AutoIncrement,
 			Comment:       c.Comment,
-			Extra:         c.Extra,
+			Extra:         columnExtra(c),
 		}
 	}
 	return out
+}
+
+// columnExtra drops an "auto_increment" left in Extra by a column that no
+// longer is one (ALTER TABLE ... MODIFY without AUTO_INCREMENT).
+func columnExtra(c *sql.Column) string {
+	if !c.AutoIncrement && strings.EqualFold(strings.TrimSpace(c.Extra), "auto_increment") {
+		return ""
+	}
+	return c.Extra
 }
 
 func unresolved(s *string) *sql.ColumnDefaultValue {
@@ -132,6 +141,7 @@ func (d *tableDef) schema(db string) (sql.Schema, error) {
 			return nil, fmt.Errorf("table %s: primary key ordinal %d out of range", d.Name, o)
 		}
 		sch[o].PrimaryKey = true
+		sch[o].Nullable = false // primary key columns are NOT NULL
 	}
 	return sch, nil
 }

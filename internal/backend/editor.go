@@ -73,7 +73,7 @@ func (e *editor) writable() error {
 	if e.err != nil {
 		return e.err
 	}
-	if e.tx.readOnly {
+	if e.tx.readOnly && e.t.temp == nil { // MySQL allows temporary tables
 		return sql.ErrReadOnlyTransaction.New()
 	}
 	return nil

@@ -138,14 +138,12 @@ func (r *rewriter) Close(ctx *sql.Context) error {
 		r.def.Indexes[i].Building = false
 	}
 	auto := r.st.counters.autoInc.Load()
-	st, err := r.t.db.p.catalog.replaceTable(commitCtx(ctx), r.t.st.db, r.old, r.def)
-	if err != nil {
+	if err := r.t.install(ctx, r.def); err != nil {
 		return err
 	}
-	if r.def.ID != r.old.def.ID && auto > st.counters.autoInc.Load() {
-		st.counters.autoInc.Store(auto)
+	if r.def.ID != r.old.def.ID && auto > r.t.st.counters.autoInc.Load() {
+		r.t.st.counters.autoInc.Store(auto)
 	}
-	r.t.st = st
 	return nil
 }
 
@@ -244,6 +242,7 @@ func (t *Table) ModifyColumn(ctx *sql.Context, columnName string, column *sql.Co
 	sch := t.st.schema.Copy()
 	c := *column
 	c.PrimaryKey = sch[pos].PrimaryKey
+	c.Nullable = c.Nullable && !c.PrimaryKey
 	sch[pos] = &c
 	def := t.st.def.clone()
 	def.Columns = columnDefs(sch)
@@ -256,7 +255,30 @@ func (t *Table) ModifyColumn(ctx *sql.Context, columnName string, column *sql.Co
 }
 
 // replace persists def (same table id) and makes it this table's state.
-func (t *Table) replace(ctx *sql.Context, def *tableDef) error {
+func (t *Table) replace(ctx *sql.Context, def *tableDef) error { return t.install(ctx, def) }
+
+// install makes def the table's definition: through the catalog for
+// permanent tables, in the owning session for temporary ones (whose old
+// table id, if replaced, goes to the collector).
+func (t *Table) install(ctx *sql.Context, def *tableDef) error {
+	if t.temp != nil {
+		counters := t.st.counters
+		if def.ID != t.st.def.ID {
+			counters = nil
+		}
+		st, err := newTableState(t.st.db, def, counters)
+		if err != nil {
+			return err
+		}
+		if def.ID != t.st.def.ID {
+			st.counters.autoInc.Store(t.st.counters.autoInc.Load())
+			t.db.p.catalog.abandonTableID(t.st.def.ID)
+		}
+		t.temp.setTempTable(t.st.db, t.st.def.Name, nil)
+		t.temp.setTempTable(t.st.db, def.Name, st)
+		t.st = st
+		return nil
+	}
 	st, err := t.db.p.catalog.replaceTable(commitCtx(ctx), t.st.db, t.st, def)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -72,10 +73,17 @@ func (t *Transaction) statementComplete() {
 	}
 }
 
-// Session is a client session with transactions over the store.
+// Session is a client session with transactions over the store. It also
+// owns the session's temporary tables: their rows live in the store under
+// table ids that no catalog record names, and are deleted when the session
+// ends (or, after a crash, at the next start).
 type Session struct {
 	*sql.BaseSession
 	store *storage.Store
+	p     *Provider
+
+	tempMu sync.Mutex
+	temp   map[string]*tableState // lower(db) \x00 lower(name)
 }
 
 var (
@@ -84,8 +92,38 @@ var (
 )
 
 // NewSession wraps a base session.
-func NewSession(base *sql.BaseSession, store *storage.Store) *Session {
-	return &Session{BaseSession: base, store: store}
+func NewSession(base *sql.BaseSession, p *Provider) *Session {
+	return &Session{BaseSession: base, store: p.store, p: p, temp: map[string]*tableState{}}
+}
+
+func tempKey(db, name string) string { return strings.ToLower(db) + "\x00" + strings.ToLower(name) }
+
+func (s *Session) tempTable(db, name string) *tableState {
+	s.tempMu.Lock()
+	defer s.tempMu.Unlock()
+	return s.temp[tempKey(db, name)]
+}
+
+func (s *Session) setTempTable(db, name string, st *tableState) {
+	s.tempMu.Lock()
+	defer s.tempMu.Unlock()
+	if st == nil {
+		delete(s.temp, tempKey(db, name))
+		return
+	}
+	s.temp[tempKey(db, name)] = st
+}
+
+func (s *Session) tempTables(db string) []*tableState {
+	s.tempMu.Lock()
+	defer s.tempMu.Unlock()
+	var out []*tableState
+	for k, st := range s.temp {
+		if strings.HasPrefix(k, strings.ToLower(db)+"\x00") {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // StartTransaction implements sql.TransactionSession.
@@ -191,6 +229,21 @@ func (s *Session) SessionEnd() {
 	if t, ok := s.GetTransaction().(*Transaction); ok && t != nil {
 		t.txn.Discard()
 	}
+	s.tempMu.Lock()
+	defer s.tempMu.Unlock()
+	for k, st := range s.temp {
+		s.p.catalog.abandonTableID(st.def.ID)
+		delete(s.temp, k)
+	}
+}
+
+// sessionOf returns the guocedb session of ctx, or nil.
+func sessionOf(ctx *sql.Context) *Session {
+	if ctx == nil {
+		return nil
+	}
+	s, _ := ctx.Session.(*Session)
+	return s
 }
 
 // transaction returns the statement's transaction, starting one if the

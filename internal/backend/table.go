@@ -19,6 +19,8 @@ import (
 type Table struct {
 	db *Database
 	st *tableState
+	// temp is the owning session of a temporary table, nil otherwise.
+	temp *Session
 }
 
 var (
@@ -335,7 +337,7 @@ func countKeys(txn *storage.Txn, prefix []byte, stop <-chan struct{}) (int64, er
 }
 
 // IsTemporary implements sql.TemporaryTable.
-func (t *Table) IsTemporary() bool { return false }
+func (t *Table) IsTemporary() bool { return t.temp != nil }
 
 // GetChecks implements sql.CheckTable.
 func (t *Table) GetChecks(*sql.Context) ([]sql.CheckDefinition, error) {

@@ -248,9 +248,6 @@ func uniqueKeyString(row sql.Row, ordinals []int) string {
 	for i, o := range ordinals {
 		parts[i] = fmt.Sprint(sqlValueString(row[o]))
 	}
-	if len(parts) == 1 {
-		return parts[0]
-	}
 	return "[" + strings.Join(parts, ",") + "]"
 }
 

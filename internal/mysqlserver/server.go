@@ -62,13 +62,13 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 
 // NewSessionBuilder returns the builder of guocedb sessions for the
 // go-mysql-server wire server.
-func NewSessionBuilder(store *storage.Store) server.SessionBuilder {
+func NewSessionBuilder(p *backend.Provider) server.SessionBuilder {
 	return func(_ context.Context, c *mysql.Conn, addr string) (sql.Session, error) {
 		client := sql.Client{Capabilities: c.Capabilities}
 		if u, ok := c.UserData.(sql.MysqlConnectionUser); ok {
 			client.Address, client.User = u.Host, u.User
 		}
-		return backend.NewSession(sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID), store), nil
+		return backend.NewSession(sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID), p), nil
 	}
 }
 
@@ -120,7 +120,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		Address:  cfg.Addr,
 		Version:  "8.0.33-guocedb-" + cfg.Version,
 	}
-	srv, err := server.NewServer(scfg, engine, sql.NewContext, NewSessionBuilder(store), nil)
+	srv, err := server.NewServer(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
 	}

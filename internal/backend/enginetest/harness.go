@@ -94,7 +94,7 @@ func (h *Harness) NewEngine(t *testing.T) (gmstest.QueryEngine, error) {
 }
 
 func (h *Harness) newSession(client sql.Client) *backend.Session {
-	return backend.NewSession(sql.NewBaseSessionWithClientServer("address", client, 1), h.store)
+	return backend.NewSession(sql.NewBaseSessionWithClientServer("address", client, 1), h.provider)
 }
 
 // NewContext implements enginetest.Harness.
@@ -118,7 +118,7 @@ func (h *Harness) NewSession() *sql.Context {
 
 // SessionBuilder implements enginetest.ServerHarness.
 func (h *Harness) SessionBuilder() server.SessionBuilder {
-	return mysqlserver.NewSessionBuilder(h.store)
+	return mysqlserver.NewSessionBuilder(h.provider)
 }
 
 // SupportsNativeIndexCreation implements enginetest.IndexHarness.
