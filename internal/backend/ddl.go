@@ -3,6 +3,7 @@ package backend
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -228,7 +229,9 @@ func (t *Table) CreateIndexForForeignKey(ctx *sql.Context, idx sql.IndexDef) err
 
 // GetDeclaredForeignKeys implements sql.ForeignKeyTable.
 func (t *Table) GetDeclaredForeignKeys(*sql.Context) ([]sql.ForeignKeyConstraint, error) {
-	return append([]sql.ForeignKeyConstraint(nil), t.st.def.ForeignKeys...), nil
+	out := append([]sql.ForeignKeyConstraint(nil), t.st.def.ForeignKeys...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }
 
 // GetReferencedForeignKeys implements sql.ForeignKeyTable: the foreign
@@ -247,9 +250,12 @@ func (t *Table) GetReferencedForeignKeys(*sql.Context) ([]sql.ForeignKeyConstrai
 
 // AddForeignKey implements sql.ForeignKeyTable.
 func (t *Table) AddForeignKey(ctx *sql.Context, fk sql.ForeignKeyConstraint) error {
-	for _, f := range t.st.def.ForeignKeys {
-		if strings.EqualFold(f.Name, fk.Name) {
-			return sql.ErrForeignKeyDuplicateName.New(fk.Name)
+	// Foreign key names are unique within a database, as in MySQL.
+	for _, other := range t.db.p.catalog.tables(t.st.db) {
+		for _, f := range other.def.ForeignKeys {
+			if strings.EqualFold(f.Name, fk.Name) {
+				return sql.ErrForeignKeyDuplicateName.New(fk.Name)
+			}
 		}
 	}
 	def := t.st.def.clone()

@@ -22,15 +22,19 @@ type columnDef struct {
 	Type string `json:"type"`
 	// Collation is kept apart because Type.String() omits the default
 	// collation, which the parser would then leave unresolved.
-	Collation     sql.CollationID `json:"collation,omitempty"`
-	Nullable      bool            `json:"nullable,omitempty"`
-	Default       *string         `json:"default,omitempty"`
-	Generated     *string         `json:"generated,omitempty"`
-	OnUpdate      *string         `json:"on_update,omitempty"`
-	Virtual       bool            `json:"virtual,omitempty"`
-	AutoIncrement bool            `json:"auto_increment,omitempty"`
-	Comment       string          `json:"comment,omitempty"`
-	Extra         string          `json:"extra,omitempty"`
+	Collation sql.CollationID `json:"collation,omitempty"`
+	Nullable  bool            `json:"nullable,omitempty"`
+	Default   *string         `json:"default,omitempty"`
+	// DefaultLiteral and DefaultParens keep how the default was written:
+	// SHOW CREATE TABLE and information_schema tell `5` from `(5)`.
+	DefaultLiteral bool    `json:"default_literal,omitempty"`
+	DefaultParens  bool    `json:"default_parens,omitempty"`
+	Generated      *string `json:"generated,omitempty"`
+	OnUpdate       *string `json:"on_update,omitempty"`
+	Virtual        bool    `json:"virtual,omitempty"`
+	AutoIncrement  bool    `json:"auto_increment,omitempty"`
+	Comment        string  `json:"comment,omitempty"`
+	Extra          string  `json:"extra,omitempty"`
 }
 
 // indexDef is the persisted form of a secondary index.
@@ -75,18 +79,24 @@ func columnDefs(sch sql.Schema) []columnDef {
 		if tc, ok := c.Type.(sql.TypeWithCollation); ok {
 			coll = tc.Collation()
 		}
+		var lit, parens bool
+		if c.Default != nil {
+			lit, parens = c.Default.Literal, c.Default.Parenthesized
+		}
 		out[i] = columnDef{
-			Collation:     coll,
-			Name:          c.Name,
-			Type:          c.Type.String(),
-			Nullable:      c.Nullable,
-			Default:       exprText(c.Default),
-			Generated:     exprText(c.Generated),
-			OnUpdate:      exprText(c.OnUpdate),
-			Virtual:       c.Virtual,
-			AutoIncrement: c.AutoIncrement,
-			Comment:       c.Comment,
-			Extra:         columnExtra(c),
+			DefaultLiteral: lit,
+			DefaultParens:  parens,
+			Collation:      coll,
+			Name:           c.Name,
+			Type:           c.Type.String(),
+			Nullable:       c.Nullable,
+			Default:        exprText(c.Default),
+			Generated:      exprText(c.Generated),
+			OnUpdate:       exprText(c.OnUpdate),
+			Virtual:        c.Virtual,
+			AutoIncrement:  c.AutoIncrement,
+			Comment:        c.Comment,
+			Extra:          columnExtra(c),
 		}
 	}
 	return out
@@ -99,6 +109,14 @@ func columnExtra(c *sql.Column) string {
 		return ""
 	}
 	return c.Extra
+}
+
+func unresolvedDefault(c columnDef) *sql.ColumnDefaultValue {
+	d := unresolved(c.Default)
+	if d != nil {
+		d.Literal, d.Parenthesized = c.DefaultLiteral, c.DefaultParens
+	}
+	return d
 }
 
 func unresolved(s *string) *sql.ColumnDefaultValue {
@@ -125,7 +143,7 @@ func (d *tableDef) schema(db string) (sql.Schema, error) {
 			Name:           c.Name,
 			Type:           typ,
 			Nullable:       c.Nullable,
-			Default:        unresolved(c.Default),
+			Default:        unresolvedDefault(c),
 			Generated:      unresolved(c.Generated),
 			OnUpdate:       unresolved(c.OnUpdate),
 			Virtual:        c.Virtual,
