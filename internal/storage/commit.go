@@ -2,8 +2,8 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"sync"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -42,45 +42,106 @@ type Committer interface {
 	Commit(ctx context.Context, ws *WriteSet, commitTs uint64) error
 }
 
-// badgerCommitter is the single-node Committer: it writes the batch into
-// Badger at commitTs. With SyncWrites on, Badger batches the requests of
-// concurrent callers into one write and one fsync (group commit).
+// groupBatchBytes bounds the write sets combined into one Badger write, far
+// below Badger's transaction size limit, so that a group never splits.
+const groupBatchBytes = 4 << 20
+
+// badgerCommitter is the single-node Committer: it writes write sets into
+// Badger at their commit timestamps, durably (SyncWrites).
+//
+// Group commit: Badger v4 fsyncs once per write request, so concurrent
+// commits are combined here. The first committer to arrive becomes the
+// leader and writes every write set queued behind it as one Badger
+// transaction (entries carry their own versions in managed mode), paying
+// one fsync for all of them; followers wait for the leader's result. A
+// Badger transaction is atomic in its write-ahead log, so each combined
+// write set stays atomic.
 type badgerCommitter struct {
 	db *badger.DB
+
+	mu      sync.Mutex
+	queue   []*pendingCommit
+	leading bool
+}
+
+type pendingCommit struct {
+	ws   *WriteSet
+	ts   uint64
+	done chan error
 }
 
 func (c *badgerCommitter) Commit(_ context.Context, ws *WriteSet, commitTs uint64) error {
 	if len(ws.Mutations) == 0 {
 		return nil
 	}
-	txn := c.db.NewTransactionAt(commitTs, true)
-	defer txn.Discard()
-	for i, m := range ws.Mutations {
-		var err error
-		if m.Delete {
-			err = txn.Delete(m.Key)
-		} else {
-			err = txn.Set(m.Key, m.Value)
+	if ws.Size() > groupBatchBytes {
+		return c.commitLarge(ws, commitTs)
+	}
+	p := &pendingCommit{ws: ws, ts: commitTs, done: make(chan error, 1)}
+	c.mu.Lock()
+	c.queue = append(c.queue, p)
+	if c.leading {
+		c.mu.Unlock()
+		return <-p.done
+	}
+	c.leading = true
+	for len(c.queue) > 0 {
+		batch, rest := takeGroup(c.queue)
+		c.queue = rest
+		c.mu.Unlock()
+		err := c.writeGroup(batch)
+		for _, q := range batch {
+			q.done <- err
 		}
-		if errors.Is(err, badger.ErrTxnTooBig) {
-			txn.Discard()
-			return c.commitLarge(ws, commitTs, i)
-		}
-		if err != nil {
-			return fmt.Errorf("buffer write: %w", err)
+		c.mu.Lock()
+	}
+	c.leading = false
+	c.mu.Unlock()
+	return <-p.done
+}
+
+// takeGroup splits off the longest prefix of queue that fits one write.
+func takeGroup(queue []*pendingCommit) (group, rest []*pendingCommit) {
+	size := 0
+	for i, p := range queue {
+		size += p.ws.Size()
+		if i > 0 && size > groupBatchBytes {
+			return queue[:i], queue[i:]
 		}
 	}
-	if err := txn.CommitAt(commitTs, nil); err != nil {
-		return fmt.Errorf("commit at %d: %w", commitTs, err)
+	return queue, nil
+}
+
+// writeGroup writes write sets as one Badger transaction: one request,
+// one fsync.
+func (c *badgerCommitter) writeGroup(group []*pendingCommit) error {
+	wb := c.db.NewManagedWriteBatch()
+	defer wb.Cancel()
+	for _, p := range group {
+		for _, m := range p.ws.Mutations {
+			var err error
+			if m.Delete {
+				err = wb.DeleteAt(m.Key, p.ts)
+			} else {
+				err = wb.SetEntryAt(badger.NewEntry(m.Key, m.Value), p.ts)
+			}
+			if err != nil {
+				return fmt.Errorf("group commit: %w", err)
+			}
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return fmt.Errorf("group commit: %w", err)
 	}
 	return nil
 }
 
-// commitLarge writes a write set too big for one Badger transaction through
-// a write batch at the same timestamp. Readers never see it half applied
-// (the Store publishes commitTs only after Commit returns), but a crash in
-// the middle can leave part of it on disk; see DESIGN.md.
-func (c *badgerCommitter) commitLarge(ws *WriteSet, commitTs uint64, _ int) error {
+// commitLarge writes a write set too big to share a write through a write
+// batch at its timestamp. Readers never see it half applied (the Store
+// publishes commitTs only after Commit returns), but Badger may split it
+// into several transactions, so a crash in the middle can leave part of it
+// on disk; see DESIGN.md.
+func (c *badgerCommitter) commitLarge(ws *WriteSet, commitTs uint64) error {
 	wb := c.db.NewWriteBatchAt(commitTs)
 	defer wb.Cancel()
 	for _, m := range ws.Mutations {
