@@ -120,7 +120,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		Address:  cfg.Addr,
 		Version:  "8.0.33-guocedb-" + cfg.Version,
 	}
-	srv, err := server.NewServer(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil)
+	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil, wrapHandler)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
 	}

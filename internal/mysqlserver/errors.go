@@ -1,0 +1,114 @@
+package mysqlserver
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/mysql"
+	"github.com/dolthub/vitess/go/sqltypes"
+	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+	goerrors "gopkg.in/src-d/go-errors.v1"
+)
+
+// errorCode maps a go-mysql-server error, which reaches the wire as
+// MySQL's generic 1105, to the code and SQLSTATE a MySQL client expects.
+// go-mysql-server has already flattened the error to its message by then,
+// so the match is on the message, built from the error kind's format.
+type errorCode struct {
+	match *regexp.Regexp
+	code  int
+	state string
+}
+
+// kindPattern turns an error kind's format into a pattern for its
+// messages; the message may be embedded in a longer one.
+func kindPattern(k *goerrors.Kind) *regexp.Regexp {
+	p := regexp.QuoteMeta(k.Message)
+	for _, verb := range []string{"%s", "%q", "%v", "%d"} {
+		p = strings.ReplaceAll(p, verb, ".*?")
+	}
+	return regexp.MustCompile(p)
+}
+
+// errorCodes is the one mapping table; internal/acceptance has a test for
+// every code in it.
+var errorCodes = []errorCode{
+	{regexp.MustCompile(`^syntax error at position`), mysql.ERParseError, mysql.SSClientError},
+	{kindPattern(sql.ErrColumnNotFound), mysql.ERBadFieldError, mysql.SSBadFieldError},
+	{kindPattern(sql.ErrTableColumnNotFound), mysql.ERBadFieldError, mysql.SSBadFieldError},
+	{kindPattern(sql.ErrValueOutOfRange), mysql.ERWarnDataOutOfRange, mysql.SSDataOutOfRange},
+	{kindPattern(types.ErrLengthBeyondLimit), mysql.ERDataTooLong, mysql.SSDataTooLong},
+	{kindPattern(sql.ErrInsertIntoMismatchValueCount), mysql.ERWrongValueCountOnRow, mysql.SSWrongValueCountOnRow},
+	{kindPattern(sql.ErrInsertIntoNonNullableDefaultNullColumn), mysql.ERNoDefaultForField, mysql.SSUnknownSQLState},
+	{kindPattern(sql.ErrCheckConstraintViolated), 3819, mysql.SSUnknownSQLState},
+	{kindPattern(sql.ErrSavepointDoesNotExist), mysql.ERSPDoesNotExist, mysql.SSClientError},
+	{kindPattern(sql.ErrPrivilegeCheckFailed), 1142, mysql.SSClientError},
+	{kindPattern(sql.ErrTableAccessDeniedForUser), 1142, mysql.SSClientError},
+	{kindPattern(sql.ErrDatabaseAccessDeniedForUser), mysql.ERDBAccessDenied, mysql.SSClientError},
+	{kindPattern(sql.ErrUserCreationFailure), 1396, mysql.SSUnknownSQLState},
+	{kindPattern(sql.ErrTableAlreadyExists), mysql.ERTableExists, "42S01"},
+	{kindPattern(sql.ErrInvalidJson), 3141, "22032"},
+	{kindPattern(types.ErrConvertingToTime), mysql.ERTruncatedWrongValue, "22007"},
+	{kindPattern(types.ErrDataTruncatedForColumn), mysql.ERWarnDataTruncated, "01000"},
+	{kindPattern(sql.ErrUnknownSystemVariable), mysql.ERUnknownSystemVariable, mysql.SSUnknownSQLState},
+}
+
+var (
+	dropDatabase = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*)*DROP\s+(DATABASE|SCHEMA)\b`)
+	dropTable    = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*)*DROP\s+(TEMPORARY\s+)?TABLE\b`)
+)
+
+// mapError gives err the MySQL code of errorCodes, and the codes MySQL
+// uses for DROP of a missing database (1008) or table (1051).
+func mapError(err error, query string) error {
+	var se *mysql.SQLError
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch {
+	case se.Num == mysql.ERBadDb && dropDatabase.MatchString(query):
+		return mysql.NewSQLError(mysql.ERDbDropExists, mysql.SSUnknownSQLState, "%s", se.Message)
+	case se.Num == mysql.ERNoSuchTable && dropTable.MatchString(query):
+		return mysql.NewSQLError(mysql.ERBadTable, mysql.SSUnknownTable, "%s", se.Message)
+	case se.Num != mysql.ERUnknownError:
+		return err
+	}
+	for _, c := range errorCodes {
+		if c.match.MatchString(se.Message) {
+			return mysql.NewSQLError(c.code, c.state, "%s", se.Message)
+		}
+	}
+	return err
+}
+
+// errorMapper wraps go-mysql-server's handler to apply mapError to every
+// command's result.
+type errorMapper struct{ mysql.Handler }
+
+func (h errorMapper) ComInitDB(c *mysql.Conn, schemaName string) error {
+	return mapError(h.Handler.ComInitDB(c, schemaName), "")
+}
+
+func (h errorMapper) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
+	return mapError(h.Handler.ComQuery(ctx, c, query, callback), query)
+}
+
+func (h errorMapper) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
+	rest, err := h.Handler.ComMultiQuery(ctx, c, query, callback)
+	return rest, mapError(err, query)
+}
+
+func (h errorMapper) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
+	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
+	return fields, mapError(err, query)
+}
+
+func (h errorMapper) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
+	return mapError(h.Handler.ComStmtExecute(ctx, c, prepare, callback), prepare.PrepareStmt)
+}
+
+func wrapHandler(h mysql.Handler) (mysql.Handler, error) { return errorMapper{h}, nil }
