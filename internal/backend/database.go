@@ -23,7 +23,6 @@ type Database struct {
 var (
 	_ sql.Database                = (*Database)(nil)
 	_ sql.TableCreator            = (*Database)(nil)
-	_ sql.IndexedTableCreator     = (*Database)(nil)
 	_ sql.TableDropper            = (*Database)(nil)
 	_ sql.TableRenamer            = (*Database)(nil)
 	_ sql.CollatedDatabase        = (*Database)(nil)
@@ -97,17 +96,6 @@ func (d *Database) CreateTable(ctx *sql.Context, name string, schema sql.Primary
 	}
 	_, err := d.p.catalog.createTable(commitCtx(ctx), d.name, def)
 	return err
-}
-
-// CreateIndexedTable implements sql.IndexedTableCreator: a primary key
-// with prefix lengths, which guocedb stores as a key on whole values.
-func (d *Database) CreateIndexedTable(ctx *sql.Context, name string, schema sql.PrimaryKeySchema, idx sql.IndexDef, collation sql.CollationID) error {
-	for _, c := range idx.Columns {
-		if c.Length > 0 {
-			return sql.ErrUnsupportedIndexPrefix.New(c.Name)
-		}
-	}
-	return d.CreateTable(ctx, name, schema, collation, "")
 }
 
 // DropTable implements sql.TableDropper. A temporary table of the

@@ -11,7 +11,6 @@ import (
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/server"
 	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/mysql_db"
 	"github.com/dolthub/vitess/go/mysql"
 
@@ -48,7 +47,7 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	if err != nil {
 		return nil, nil, err
 	}
-	engine := sqle.New(analyzer.NewDefault(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
+	engine := sqle.New(newAnalyzer(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
 	// go-mysql-server keeps system variables in a process-wide registry;
 	// version_comment tells monitoring tools which server they talk to.
 	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version}); err != nil {
