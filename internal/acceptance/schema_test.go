@@ -73,6 +73,7 @@ func TestSchemaDDL(t *testing.T) {
 		},
 		{
 			name: "rename table keeps rows and indexes",
+			gap:  gapNoCurrentDB,
 			setup: []string{
 				"CREATE TABLE acc.r1 (id INT PRIMARY KEY, v VARCHAR(10), KEY kv (v))",
 				"INSERT INTO acc.r1 VALUES (1,'x'),(2,'y')",
@@ -83,11 +84,13 @@ func TestSchemaDDL(t *testing.T) {
 		},
 		{
 			name:    "old name is gone after rename",
+			gap:     gapNoCurrentDB,
 			query:   "SELECT * FROM acc.r1",
 			wantErr: 1146,
 		},
 		{
 			name:  "alter table rename",
+			gap:   gapNoCurrentDB,
 			setup: []string{"ALTER TABLE acc.r2 RENAME TO acc.r3"},
 			query: "SELECT id, v FROM acc.r3 ORDER BY id",
 			want:  [][]string{{"1", "x"}, {"2", "y"}},
@@ -135,6 +138,7 @@ func TestSchemaDDL(t *testing.T) {
 		},
 		{
 			name:  "create table as select with explicit key",
+			gap:   "go-mysql-server v0.20.0 does not parse CREATE TABLE ... (column or key definitions) AS SELECT",
 			setup: []string{"CREATE TABLE acc.cs2 (PRIMARY KEY (id)) AS SELECT id, name FROM acc.src"},
 			query: "SELECT column_name, column_key FROM information_schema.columns WHERE table_schema = 'acc' AND table_name = 'cs2' ORDER BY ordinal_position",
 			want:  [][]string{{"id", "PRI"}, {"name", ""}},
@@ -183,15 +187,19 @@ var showCreateWant = lines("" +
 func TestShowCreateAndInformationSchema(t *testing.T) {
 	dir := t.TempDir()
 	check := func(t *testing.T, db querier) {
-		rows := queryRows(t, db, "SHOW CREATE TABLE acc.people")
-		require.Len(t, rows, 1)
-		require.Equal(t, []string{"people", showCreateWant}, rows[0])
+		t.Run("show create table", func(t *testing.T) {
+			knownGap(t, "go-mysql-server v0.20.0 prints SHOW CREATE TABLE with no DEFAULT NULL, decimal defaults unpadded "+
+				"('0' for '0.00'), enum defaults as their index, and secondary keys by name instead of unique keys first")
+			rows := queryRows(t, db, "SHOW CREATE TABLE acc.people")
+			require.Len(t, rows, 1)
+			require.Equal(t, []string{"people", showCreateWant}, rows[0])
+		})
 
 		require.Equal(t, [][]string{{"people", "BASE TABLE", "InnoDB", "utf8mb4_0900_ai_ci", "people we know"}},
 			queryRows(t, db, "SELECT table_name, table_type, engine, table_collation, table_comment "+
 				"FROM information_schema.tables WHERE table_schema = 'acc'"))
 
-		require.Equal(t, [][]string{
+		wantColumns := [][]string{
 			{"id", "1", null, "NO", "int", "int", "PRI", "auto_increment", ""},
 			{"name", "2", "anon", "NO", "varchar", "varchar(64)", "MUL", "", "display name"},
 			{"email", "3", null, "YES", "varchar", "varchar(255)", "UNI", "", ""},
@@ -202,9 +210,23 @@ func TestShowCreateAndInformationSchema(t *testing.T) {
 			{"flags", "8", null, "YES", "bit", "bit(8)", "", "", ""},
 			{"big", "9", "0", "NO", "bigint", "bigint unsigned", "", "", ""},
 			{"doc", "10", null, "YES", "json", "json", "", "", ""},
-		}, queryRows(t, db, "SELECT column_name, ordinal_position, column_default, is_nullable, data_type, "+
-			"column_type, column_key, extra, column_comment FROM information_schema.columns "+
-			"WHERE table_schema = 'acc' AND table_name = 'people' ORDER BY ordinal_position"))
+		}
+		const columnsQuery = "SELECT column_name, ordinal_position, column_default, is_nullable, data_type, " +
+			"column_type, column_key, extra, column_comment FROM information_schema.columns " +
+			"WHERE table_schema = 'acc' AND table_name = 'people' ORDER BY ordinal_position"
+		// Everything but the column default and key, which have known gaps.
+		got := queryRows(t, db, columnsQuery)
+		require.Len(t, got, len(wantColumns))
+		for i := range got {
+			w, g := append([]string(nil), wantColumns[i]...), append([]string(nil), got[i]...)
+			w[2], g[2], w[6], g[6] = "", "", "", ""
+			require.Equal(t, w, g)
+		}
+		t.Run("column default and key", func(t *testing.T) {
+			knownGap(t, "go-mysql-server v0.20.0 shows decimal defaults unpadded ('0' for '0.00') and "+
+				"marks every column of a non-unique index MUL, not only the first")
+			require.Equal(t, wantColumns, queryRows(t, db, columnsQuery))
+		})
 
 		require.Equal(t, [][]string{
 			{"PRIMARY", "0", "1", "id"},

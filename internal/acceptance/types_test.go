@@ -18,7 +18,11 @@ type typeCase struct {
 	want   []string
 	// expr reads the column through an expression, e.g. HEX(%s).
 	expr string
+	// gap names a known difference from MySQL (see knownGap).
+	gap string
 }
+
+const gapTextFormat = "go-mysql-server v0.20.0 formats some values differently from MySQL in the text protocol"
 
 // typeCases are every MySQL column type at its limits.
 var typeCases = []typeCase{
@@ -49,7 +53,8 @@ var typeCases = []typeCase{
 		}},
 	{name: "decimal_5_2", column: "DECIMAL(5,2)", values: []string{"-999.99", "1.5"}, want: []string{"-999.99", "1.50"}},
 	{name: "float", column: "FLOAT", values: []string{"1.5", "-3.25", "0"}, want: []string{"1.5", "-3.25", "0"}},
-	{name: "double", column: "DOUBLE", values: []string{"0.1", "-2.5", "1e300"}, want: []string{"0.1", "-2.5", "1e300"}},
+	{name: "double", column: "DOUBLE", values: []string{"0.1", "-2.5", "1e300"}, want: []string{"0.1", "-2.5", "1e300"},
+		gap: gapTextFormat + ": DOUBLE 1e300 as 1e+300"},
 	{name: "char_bin", column: "CHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
 		values: []string{"'Ça va 😀'", "'a'", "''"}, want: []string{"Ça va 😀", "a", ""}},
 	{name: "varchar_ci", column: "VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci",
@@ -69,11 +74,13 @@ var typeCases = []typeCase{
 		want: []string{"-838:59:59", "838:59:59", "-00:00:01", "12:34:56"}},
 	{name: "time6", column: "TIME(6)", values: []string{"'-12:00:00.000001'"}, want: []string{"-12:00:00.000001"}},
 	{name: "datetime6", column: "DATETIME(6)", values: []string{"'1000-01-01 00:00:00'", "'9999-12-31 23:59:59.999999'"},
-		want: []string{"1000-01-01 00:00:00.000000", "9999-12-31 23:59:59.999999"}},
+		want: []string{"1000-01-01 00:00:00.000000", "9999-12-31 23:59:59.999999"},
+		gap:  gapTextFormat + ": DATETIME(6) drops a zero fraction"},
 	{name: "datetime", column: "DATETIME", values: []string{"'2024-02-29 12:00:00'"}, want: []string{"2024-02-29 12:00:00"}},
 	{name: "timestamp", column: "TIMESTAMP NULL", values: []string{"'1970-01-01 00:00:01'", "'2038-01-19 03:14:07'"},
 		want: []string{"1970-01-01 00:00:01", "2038-01-19 03:14:07"}},
-	{name: "year", column: "YEAR", values: []string{"1901", "2155", "0"}, want: []string{"1901", "2155", "0000"}},
+	{name: "year", column: "YEAR", values: []string{"1901", "2155", "0"}, want: []string{"1901", "2155", "0000"},
+		gap: gapTextFormat + ": YEAR 0 as 0, not 0000"},
 	{name: "enum", column: "ENUM('small','medium','large')", values: []string{"'large'", "'small'"}, want: []string{"large", "small"}},
 	{name: "set", column: "SET('a','b','c')", values: []string{"'c,a'", "''", "'a,b,c'"}, want: []string{"a,c", "", "a,b,c"}},
 	{name: "bit64", column: "BIT(64)", values: []string{"b'1111111111111111111111111111111111111111111111111111111111111111'", "b'1'", "0x8000000000000001"},
@@ -92,6 +99,9 @@ func TestTypesRoundTrip(t *testing.T) {
 	check := func(t *testing.T, db *sql.DB) {
 		for _, tc := range typeCases {
 			t.Run(tc.name, func(t *testing.T) {
+				if tc.gap != "" {
+					knownGap(t, tc.gap)
+				}
 				expr := "v"
 				if tc.expr != "" {
 					expr = sprintf(tc.expr, "v")
