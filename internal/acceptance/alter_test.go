@@ -136,3 +136,33 @@ func TestSumOfIntegers(t *testing.T) {
 	mustExec(t, db, "INSERT INTO agg.t VALUES (1, 12500000), (2, 12505000)")
 	require.Equal(t, [][]string{{"25005000", "12502500.0000"}}, queryRows(t, db, "SELECT SUM(v), AVG(v) FROM agg.t"))
 }
+
+// TestAlterLargeTableInBatches rewrites a table whose data is larger than
+// one Badger transaction can hold (about 15% of the 64 MiB memtable), so
+// ALTER must commit the rewrite in batches; then deletes it all in one
+// statement, a write set past the same limit.
+func TestAlterLargeTableInBatches(t *testing.T) {
+	_, db := start(t)
+	mustExec(t, db, "CREATE DATABASE big")
+	mustExec(t, db, "CREATE TABLE big.t (id INT PRIMARY KEY, pad VARCHAR(600) NOT NULL, KEY kp (pad(8)))")
+	const rows, batch = 30000, 1000
+	pad := strings.Repeat("p", 500)
+	for lo := 0; lo < rows; lo += batch {
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO big.t VALUES ")
+		for i := lo; i < lo+batch; i++ {
+			if i > lo {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, "(%d,'%08d%s')", i, i, pad)
+		}
+		mustExec(t, db, sb.String())
+	}
+	mustExec(t, db, "ALTER TABLE big.t ADD COLUMN n INT NOT NULL DEFAULT 7 FIRST")
+	require.Equal(t, [][]string{{"30000", "210000"}}, queryRows(t, db, "SELECT COUNT(*), SUM(n) FROM big.t"))
+	require.Equal(t, [][]string{{"7", "12345"}}, queryRows(t, db, "SELECT n, id FROM big.t WHERE id = 12345"))
+	require.Equal(t, [][]string{{"29999"}}, queryRows(t, db, "SELECT id FROM big.t WHERE pad LIKE '00029999%'"))
+
+	mustExec(t, db, "DELETE FROM big.t WHERE id >= 0")
+	require.Equal(t, "0", queryValue(t, db, "SELECT COUNT(*) FROM big.t"))
+}

@@ -1,7 +1,6 @@
 package mysqlserver
 
 import (
-	"context"
 	"errors"
 	"regexp"
 	"strings"
@@ -9,8 +8,6 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
-	"github.com/dolthub/vitess/go/sqltypes"
-	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 	goerrors "gopkg.in/src-d/go-errors.v1"
 )
 
@@ -84,31 +81,3 @@ func mapError(err error, query string) error {
 	}
 	return err
 }
-
-// errorMapper wraps go-mysql-server's handler to apply mapError to every
-// command's result.
-type errorMapper struct{ mysql.Handler }
-
-func (h errorMapper) ComInitDB(c *mysql.Conn, schemaName string) error {
-	return mapError(h.Handler.ComInitDB(c, schemaName), "")
-}
-
-func (h errorMapper) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
-	return mapError(h.Handler.ComQuery(ctx, c, query, callback), query)
-}
-
-func (h errorMapper) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
-	rest, err := h.Handler.ComMultiQuery(ctx, c, query, callback)
-	return rest, mapError(err, query)
-}
-
-func (h errorMapper) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
-	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
-	return fields, mapError(err, query)
-}
-
-func (h errorMapper) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
-	return mapError(h.Handler.ComStmtExecute(ctx, c, prepare, callback), prepare.PrepareStmt)
-}
-
-func wrapHandler(h mysql.Handler) (mysql.Handler, error) { return errorMapper{h}, nil }

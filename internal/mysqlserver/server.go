@@ -36,6 +36,7 @@ type Server struct {
 	engine   *sqle.Engine
 	provider *backend.Provider
 	srv      *server.Server
+	h        *handler
 	logger   *slog.Logger
 	addr     net.Addr
 }
@@ -119,11 +120,16 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		Address:  cfg.Addr,
 		Version:  "8.0.33-guocedb-" + cfg.Version,
 	}
-	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil, wrapHandler)
+	var h *handler
+	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
+		h = newHandler(inner)
+		return h, nil
+	}
+	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil, wrap)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
 	}
-	return &Server{engine: engine, provider: provider, srv: srv, logger: logger, addr: srv.Listener.Addr()}, nil
+	return &Server{engine: engine, provider: provider, srv: srv, h: h, logger: logger, addr: srv.Listener.Addr()}, nil
 }
 
 // Engine returns the SQL engine.
@@ -135,28 +141,34 @@ func (s *Server) Addr() net.Addr { return s.addr }
 // Serve accepts connections until Shutdown; it returns nil after Shutdown.
 func (s *Server) Serve() error { return s.srv.Start() }
 
-// Shutdown stops accepting, waits for running statements up to ctx's
-// deadline, then closes every connection (rolling back open transactions)
-// and persists the catalog's counters. Storage stays open: its owner
-// closes it after this returns.
+// killGrace bounds the wait for statements to end after they were killed
+// at the shutdown deadline.
+const killGrace = 10 * time.Second
+
+// Shutdown stops accepting connections and commands, waits for running
+// statements up to ctx's deadline (then kills them), closes every client
+// connection (rolling back open transactions) and persists the catalog's
+// counters. Once it returns no command reaches storage, which its owner
+// closes next.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Close()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-wait:
-	for running(s.engine) > 0 {
-		select {
-		case <-ctx.Done():
-			s.logger.Warn("shutdown timeout: statements still running", "running", running(s.engine))
-			break wait
-		case <-tick.C:
-		}
-	}
-	if sm := s.srv.SessionManager(); sm != nil {
+	idle := s.h.close()
+	select {
+	case <-idle:
+	case <-ctx.Done():
+		n := running(s.engine)
+		s.logger.Warn("shutdown timeout: killing running statements", "running", n)
 		for _, p := range s.engine.ProcessList.Processes() {
 			s.engine.ProcessList.Kill(p.Connection)
 		}
+		select {
+		case <-idle:
+		case <-time.After(killGrace):
+			s.h.closeConns()
+			return errors.Join(err, fmt.Errorf("shutdown: %d statements did not stop", running(s.engine)))
+		}
 	}
+	s.h.closeConns()
 	return errors.Join(err, s.provider.Close())
 }
 

@@ -56,3 +56,55 @@ func TestSmokeRestart(t *testing.T) {
 	require.NoError(t, db.QueryRow("SELECT MAX(id) FROM d.t").Scan(&n))
 	require.Equal(t, 4, n)
 }
+
+// TestShutdownFencesStorage: running statements finish, open transactions
+// roll back, and a connection used after Shutdown gets an error instead of
+// reaching the closed store.
+func TestShutdownFencesStorage(t *testing.T) {
+	dir := t.TempDir()
+	store, err := storage.Open(dir, storage.DefaultOptions(), nil)
+	require.NoError(t, err)
+	srv, err := New(Config{Addr: "127.0.0.1:0", Version: "test"}, store, nil)
+	require.NoError(t, err)
+	go func() { _ = srv.Serve() }()
+	db, err := gosql.Open("mysql", "root:@tcp("+srv.Addr().String()+")/")
+	require.NoError(t, err)
+	defer db.Close()
+	ctx := context.Background()
+	for _, q := range []string{"CREATE DATABASE d", "CREATE TABLE d.t (id INT PRIMARY KEY)", "INSERT INTO d.t VALUES (1)"} {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err)
+	}
+	open, err := db.Conn(ctx)
+	require.NoError(t, err)
+	_, err = open.ExecContext(ctx, "BEGIN")
+	require.NoError(t, err)
+	_, err = open.ExecContext(ctx, "INSERT INTO d.t VALUES (2)")
+	require.NoError(t, err)
+
+	slow := make(chan error, 1)
+	go func() {
+		_, err := db.ExecContext(ctx, "SELECT SLEEP(0.5)")
+		slow <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	require.NoError(t, srv.Shutdown(sctx))
+	require.NoError(t, <-slow, "a running statement finishes before shutdown closes connections")
+	_, err = open.ExecContext(ctx, "INSERT INTO d.t VALUES (3)")
+	require.Error(t, err)
+	require.NoError(t, store.Close())
+
+	db2, stop := startServer(t, dir)
+	defer stop()
+	var ids []int
+	rows, err := db2.Query("SELECT id FROM d.t ORDER BY id")
+	require.NoError(t, err)
+	for rows.Next() {
+		var id int
+		require.NoError(t, rows.Scan(&id))
+		ids = append(ids, id)
+	}
+	require.Equal(t, []int{1}, ids, "the open transaction rolled back")
+}

@@ -35,6 +35,9 @@ type Options struct {
 	// MemTableSize bounds one memtable; the largest atomic transaction is
 	// about 15% of it.
 	MemTableSize int64
+	// NumMemtables bounds the memtables kept in memory (the active one and
+	// those waiting to be flushed): the largest part of the server's memory.
+	NumMemtables int
 	// BlockCacheSize is Badger's block cache in bytes.
 	BlockCacheSize int64
 	// IndexCacheSize bounds Badger's table index cache in bytes.
@@ -46,7 +49,8 @@ func DefaultOptions() Options {
 	return Options{
 		SyncWrites:     true,
 		MemTableSize:   64 << 20,
-		BlockCacheSize: 256 << 20,
+		NumMemtables:   3,
+		BlockCacheSize: 128 << 20,
 		IndexCacheSize: 32 << 20,
 	}
 }
@@ -80,6 +84,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		WithSyncWrites(opts.SyncWrites).
 		WithDetectConflicts(false). // the oracle detects conflicts itself
 		WithMemTableSize(opts.MemTableSize).
+		WithNumMemtables(opts.NumMemtables).
 		WithBlockCacheSize(opts.BlockCacheSize).
 		WithIndexCacheSize(opts.IndexCacheSize).
 		WithNumVersionsToKeep(1).
