@@ -139,8 +139,8 @@ func TestSumOfIntegers(t *testing.T) {
 
 // TestAlterLargeTableInBatches rewrites a table whose data is larger than
 // one Badger transaction can hold (about 15% of the 64 MiB memtable), so
-// ALTER must commit the rewrite in batches; then deletes it all in one
-// statement, a write set past the same limit.
+// ALTER must commit the rewrite in batches; then updates every row in one
+// statement, a write set past the same limit, and deletes them all.
 func TestAlterLargeTableInBatches(t *testing.T) {
 	_, db := start(t)
 	mustExec(t, db, "CREATE DATABASE big")
@@ -163,6 +163,9 @@ func TestAlterLargeTableInBatches(t *testing.T) {
 	require.Equal(t, [][]string{{"7", "12345"}}, queryRows(t, db, "SELECT n, id FROM big.t WHERE id = 12345"))
 	require.Equal(t, [][]string{{"29999"}}, queryRows(t, db, "SELECT id FROM big.t WHERE pad LIKE '00029999%'"))
 
+	mustExec(t, db, "UPDATE big.t SET pad = CONCAT(pad, 'u'), n = n + 1")
+	require.Equal(t, [][]string{{"30000", "240000", "30000"}},
+		queryRows(t, db, "SELECT COUNT(*), SUM(n), SUM(pad LIKE '%u') FROM big.t"))
 	mustExec(t, db, "DELETE FROM big.t WHERE id >= 0")
 	require.Equal(t, "0", queryValue(t, db, "SELECT COUNT(*) FROM big.t"))
 }
