@@ -40,14 +40,8 @@ func tableKey(db, table string) []byte {
 	return []byte("ctbl/" + strings.ToLower(db) + "\x00" + strings.ToLower(table))
 }
 
-func tablePrefix(db string) []byte { return []byte("ctbl/" + strings.ToLower(db) + "\x00") }
-
 func objKey(kind, db, name string) []byte {
 	return []byte("cobj/" + kind + "/" + strings.ToLower(db) + "\x00" + strings.ToLower(name))
-}
-
-func objPrefix(kind, db string) []byte {
-	return []byte("cobj/" + kind + "/" + strings.ToLower(db) + "\x00")
 }
 
 func counterKey(tableID uint64) []byte {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -374,5 +373,3 @@ func (t *Table) GetNextAutoIncrementValue(ctx *sql.Context, insertVal any) (uint
 func (t *Table) AutoIncrementSetter(ctx *sql.Context) sql.AutoIncrementSetter {
 	return t.editor(ctx)
 }
-
-func lower(s string) string { return strings.ToLower(s) }
