@@ -134,11 +134,11 @@ func (s *Session) StartTransaction(_ *sql.Context, tc sql.TransactionCharacteris
 // CommitTransaction implements sql.TransactionSession. A write-write
 // conflict becomes MySQL error 1213 (SQLSTATE 40001): the client retries.
 func (s *Session) CommitTransaction(ctx *sql.Context, tx sql.Transaction) error {
-	t, ok := tx.(*Transaction)
-	if !ok {
-		return fmt.Errorf("unexpected transaction type %T", tx)
+	t, err := asTransaction(tx)
+	if err != nil {
+		return err
 	}
-	err := t.txn.Commit(ctx)
+	err = t.txn.Commit(ctx)
 	if errors.Is(err, storage.ErrTxnDone) {
 		// Already committed or rolled back (a failed commit finishes the
 		// transaction too); the engine may ask again, e.g. on BEGIN.
@@ -160,9 +160,9 @@ func (s *Session) Rollback(_ *sql.Context, tx sql.Transaction) error {
 
 // CreateSavepoint implements sql.TransactionSession.
 func (s *Session) CreateSavepoint(_ *sql.Context, tx sql.Transaction, name string) error {
-	t, ok := tx.(*Transaction)
-	if !ok {
-		return fmt.Errorf("unexpected transaction type %T", tx)
+	t, err := asTransaction(tx)
+	if err != nil {
+		return err
 	}
 	t.dropSavepoint(name)
 	t.savepoints = append(t.savepoints, namedSavepoint{name: name, sp: t.txn.Savepoint()})
@@ -187,16 +187,34 @@ func (t *Transaction) dropSavepoint(name string) bool {
 	return true
 }
 
-// RollbackToSavepoint implements sql.TransactionSession. Savepoints set
-// after the named one are released, as in MySQL.
-func (s *Session) RollbackToSavepoint(_ *sql.Context, tx sql.Transaction, name string) error {
-	t, ok := tx.(*Transaction)
-	if !ok {
-		return fmt.Errorf("unexpected transaction type %T", tx)
+// namedSavepointOf returns the transaction and the index of its savepoint
+// name, or MySQL's "SAVEPOINT does not exist" (1305).
+func namedSavepointOf(tx sql.Transaction, name string) (*Transaction, int, error) {
+	t, err := asTransaction(tx)
+	if err != nil {
+		return nil, 0, err
 	}
 	i := t.findSavepoint(name)
 	if i < 0 {
-		return sql.ErrSavepointDoesNotExist.New(name)
+		return nil, 0, sql.ErrSavepointDoesNotExist.New(name)
+	}
+	return t, i, nil
+}
+
+func asTransaction(tx sql.Transaction) (*Transaction, error) {
+	t, ok := tx.(*Transaction)
+	if !ok {
+		return nil, fmt.Errorf("unexpected transaction type %T", tx)
+	}
+	return t, nil
+}
+
+// RollbackToSavepoint implements sql.TransactionSession. Savepoints set
+// after the named one are released, as in MySQL.
+func (s *Session) RollbackToSavepoint(_ *sql.Context, tx sql.Transaction, name string) error {
+	t, i, err := namedSavepointOf(tx, name)
+	if err != nil {
+		return err
 	}
 	t.txn.RollbackTo(t.savepoints[i].sp)
 	t.savepoints = t.savepoints[:i+1]
@@ -205,13 +223,9 @@ func (s *Session) RollbackToSavepoint(_ *sql.Context, tx sql.Transaction, name s
 
 // ReleaseSavepoint implements sql.TransactionSession.
 func (s *Session) ReleaseSavepoint(_ *sql.Context, tx sql.Transaction, name string) error {
-	t, ok := tx.(*Transaction)
-	if !ok {
-		return fmt.Errorf("unexpected transaction type %T", tx)
-	}
-	i := t.findSavepoint(name)
-	if i < 0 {
-		return sql.ErrSavepointDoesNotExist.New(name)
+	t, i, err := namedSavepointOf(tx, name)
+	if err != nil {
+		return err
 	}
 	t.savepoints = t.savepoints[:i]
 	return nil
