@@ -16,6 +16,7 @@ func runServe(e env) int {
 		return code
 	}
 	logger := newLogger(cfg, e.stderr)
+	routeLogrus(logger)
 	logger.Info("starting guocedb", "version", version, "commit", commit)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
