@@ -163,7 +163,10 @@ func TestAlterLargeTableInBatches(t *testing.T) {
 	require.Equal(t, [][]string{{"7", "12345"}}, queryRows(t, db, "SELECT n, id FROM big.t WHERE id = 12345"))
 	require.Equal(t, [][]string{{"29999"}}, queryRows(t, db, "SELECT id FROM big.t WHERE pad LIKE '00029999%'"))
 
-	mustExec(t, db, "UPDATE big.t SET pad = CONCAT(pad, 'u'), n = n + 1")
+	res := mustExec(t, db, "UPDATE big.t SET pad = CONCAT(pad, 'u'), n = n + 1")
+	n, err := res.RowsAffected()
+	require.NoError(t, err)
+	require.Equal(t, int64(rows), n)
 	require.Equal(t, [][]string{{"30000", "240000", "30000"}},
 		queryRows(t, db, "SELECT COUNT(*), SUM(n), SUM(pad LIKE '%u') FROM big.t"))
 	mustExec(t, db, "DELETE FROM big.t WHERE id >= 0")

@@ -25,6 +25,7 @@ type committedTxn struct {
 // snapshot never sees a later commit without an earlier one.
 type oracle struct {
 	mu        sync.Mutex
+	visible   *sync.Cond // signalled when doneUntil advances
 	lastTs    uint64
 	pending   map[uint64]struct{} // commit timestamps assigned but not yet applied
 	doneUntil uint64
@@ -33,12 +34,14 @@ type oracle struct {
 }
 
 func newOracle(maxTs uint64) *oracle {
-	return &oracle{
+	o := &oracle{
 		lastTs:    maxTs,
 		doneUntil: maxTs,
 		pending:   make(map[uint64]struct{}),
 		active:    make(map[uint64]int),
 	}
+	o.visible = sync.NewCond(&o.mu)
+	return o
 }
 
 // begin registers a new reader and returns its snapshot timestamp.
@@ -91,11 +94,27 @@ func (o *oracle) done(commitTs uint64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	delete(o.pending, commitTs)
+	advanced := false
 	for o.doneUntil < o.lastTs {
 		if _, busy := o.pending[o.doneUntil+1]; busy {
 			break
 		}
 		o.doneUntil++
+		advanced = true
+	}
+	if advanced {
+		o.visible.Broadcast()
+	}
+}
+
+// waitVisible blocks until snapshots taken from now on include commitTs:
+// a commit is acknowledged only then, so a client always reads what it
+// committed, even while an earlier, slower commit is still being written.
+func (o *oracle) waitVisible(commitTs uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for o.doneUntil < commitTs {
+		o.visible.Wait()
 	}
 }
 

@@ -150,8 +150,13 @@ func (s *Store) commit(ctx context.Context, readTs uint64, ws *WriteSet, keys ma
 	if err != nil {
 		return err
 	}
-	defer s.oracle.done(ts)
-	return s.committer.Commit(ctx, ws, ts)
+	err = s.committer.Commit(ctx, ws, ts)
+	s.oracle.done(ts)
+	if err != nil {
+		return err
+	}
+	s.oracle.waitVisible(ts)
+	return nil
 }
 
 // DirectCommit applies ws at a fresh timestamp without a snapshot: for

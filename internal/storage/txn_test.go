@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -170,4 +171,33 @@ func TestFailedMigrationLeavesNoRecord(t *testing.T) {
 	_, ok, err := r.Get([]byte("half"))
 	require.NoError(t, err)
 	require.False(t, ok)
+}
+
+// TestCommitIsVisibleWhenAcknowledged: a commit returns only once new
+// snapshots include it, even while an earlier commit is still pending.
+func TestCommitIsVisibleWhenAcknowledged(t *testing.T) {
+	s := openTest(t)
+	slow := s.oracle.begin()
+	first, err := s.oracle.prepare(slow, nil) // an earlier commit, still being written
+	require.NoError(t, err)
+	acked := make(chan struct{})
+	go func() {
+		w := s.Begin()
+		_ = w.Set([]byte("k"), []byte("v"))
+		require.NoError(t, w.Commit(context.Background()))
+		close(acked)
+	}()
+	select {
+	case <-acked:
+		t.Fatal("commit acknowledged before an earlier commit was applied")
+	case <-time.After(100 * time.Millisecond):
+	}
+	s.oracle.done(first)
+	s.oracle.end(slow)
+	<-acked
+	r := s.Begin()
+	defer r.Discard()
+	_, ok, err := r.Get([]byte("k"))
+	require.NoError(t, err)
+	require.True(t, ok)
 }
