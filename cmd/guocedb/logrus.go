@@ -15,7 +15,13 @@ import (
 func routeLogrus(logger *slog.Logger) {
 	std := logrus.StandardLogger()
 	std.SetOutput(io.Discard)
-	std.SetLevel(logrus.DebugLevel)
+	// logrus builds every entry it lets through, even for a hook that drops
+	// it, and go-mysql-server logs each query at debug: only pay for that
+	// when debug logging is on.
+	std.SetLevel(logrus.WarnLevel)
+	if logger.Enabled(context.Background(), slog.LevelDebug) {
+		std.SetLevel(logrus.DebugLevel)
+	}
 	std.AddHook(logrusHook{logger.With("component", "sql")})
 }
 

@@ -49,9 +49,9 @@ func DefaultOptions() Options {
 	return Options{
 		SyncWrites:     true,
 		MemTableSize:   64 << 20,
-		NumMemtables:   3,
-		BlockCacheSize: 128 << 20,
-		IndexCacheSize: 32 << 20,
+		NumMemtables:   2,
+		BlockCacheSize: 64 << 20,
+		IndexCacheSize: 16 << 20,
 	}
 }
 
