@@ -36,39 +36,21 @@ func normalize(typ sql.Type, k kind, width int, v any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if width < 8 {
-			bits := uint(width * 8)
-			lo, hi := -int64(1)<<(bits-1), int64(1)<<(bits-1)-1
-			if i < lo || i > hi {
-				return nil, outOfRange(typ, v)
-			}
+		n, ok := narrowInt(i, width)
+		if !ok {
+			return nil, outOfRange(typ, v)
 		}
-		switch width {
-		case 1:
-			return int8(i), nil
-		case 2:
-			return int16(i), nil
-		case 3, 4:
-			return int32(i), nil
-		}
-		return i, nil
+		return n, nil
 	case kindUint:
 		u, err := toUint64(typ, v)
 		if err != nil {
 			return nil, err
 		}
-		if width < 8 && u >= uint64(1)<<uint(width*8) {
+		n, ok := narrowUint(u, width)
+		if !ok {
 			return nil, outOfRange(typ, v)
 		}
-		switch width {
-		case 1:
-			return uint8(u), nil
-		case 2:
-			return uint16(u), nil
-		case 3, 4:
-			return uint32(u), nil
-		}
-		return u, nil
+		return n, nil
 	case kindFloat32:
 		switch x := v.(type) {
 		case float32:
@@ -305,4 +287,40 @@ func toBigInt(typ sql.Type, v any) (*big.Int, error) {
 		return nil, outOfRange(typ, v)
 	}
 	return d.Truncate(0).BigInt(), nil
+}
+
+// narrowInt returns i as the Go type go-mysql-server uses for a signed
+// integer column of width bytes, or false when it does not fit.
+func narrowInt(i int64, width int) (any, bool) {
+	if width < 8 {
+		bits := uint(width * 8)
+		if i < -int64(1)<<(bits-1) || i >= int64(1)<<(bits-1) {
+			return nil, false
+		}
+	}
+	switch width {
+	case 1:
+		return int8(i), true
+	case 2:
+		return int16(i), true
+	case 3, 4:
+		return int32(i), true
+	}
+	return i, true
+}
+
+// narrowUint is narrowInt for unsigned columns.
+func narrowUint(u uint64, width int) (any, bool) {
+	if width < 8 && u >= uint64(1)<<uint(width*8) {
+		return nil, false
+	}
+	switch width {
+	case 1:
+		return uint8(u), true
+	case 2:
+		return uint16(u), true
+	case 3, 4:
+		return uint32(u), true
+	}
+	return u, true
 }

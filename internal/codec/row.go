@@ -206,21 +206,11 @@ func (r *rowReader) value(typ sql.Type) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if width < 8 {
-			bits := uint(width * 8)
-			if i < -int64(1)<<(bits-1) || i >= int64(1)<<(bits-1) {
-				return nil, fmt.Errorf("%w: %d does not fit %s", ErrCorrupt, i, typ)
-			}
+		n, ok := narrowInt(i, width)
+		if !ok {
+			return nil, fmt.Errorf("%w: %d does not fit %s", ErrCorrupt, i, typ)
 		}
-		switch width {
-		case 1:
-			return int8(i), nil
-		case 2:
-			return int16(i), nil
-		case 3, 4:
-			return int32(i), nil
-		}
-		return i, nil
+		return n, nil
 	case kindYear:
 		i, err := r.varint()
 		if err != nil {
@@ -238,18 +228,14 @@ func (r *rowReader) value(typ sql.Type) (any, error) {
 		if k == kindEnum {
 			width = 2
 		}
-		if width < 8 && u >= uint64(1)<<uint(width*8) {
+		n, ok := narrowUint(u, width)
+		if !ok {
 			return nil, fmt.Errorf("%w: %d does not fit %s", ErrCorrupt, u, typ)
 		}
-		switch {
-		case k != kindUint && k != kindEnum, width == 8:
-			return u, nil
-		case width == 1:
-			return uint8(u), nil
-		case width == 2:
-			return uint16(u), nil
+		if k == kindSet || k == kindBit {
+			return u, nil // SET and BIT values are uint64 whatever their width
 		}
-		return uint32(u), nil
+		return n, nil
 	case kindFloat32:
 		p, err := r.fixed(4)
 		if err != nil {
