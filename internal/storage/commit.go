@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -75,7 +76,7 @@ func (c *badgerCommitter) Commit(_ context.Context, ws *WriteSet, commitTs uint6
 		return nil
 	}
 	if ws.Size() > groupBatchBytes {
-		return c.commitLarge(ws, commitTs)
+		return c.commitAlone(ws, commitTs)
 	}
 	p := &pendingCommit{ws: ws, ts: commitTs, done: make(chan error, 1)}
 	c.mu.Lock()
@@ -132,6 +133,33 @@ func (c *badgerCommitter) writeGroup(group []*pendingCommit) error {
 	}
 	if err := wb.Flush(); err != nil {
 		return fmt.Errorf("group commit: %w", err)
+	}
+	return nil
+}
+
+// commitAlone writes a write set too big to share a write as one Badger
+// transaction (atomic on disk), or, past Badger's transaction size limit,
+// through commitLarge.
+func (c *badgerCommitter) commitAlone(ws *WriteSet, commitTs uint64) error {
+	txn := c.db.NewTransactionAt(commitTs, true)
+	defer txn.Discard()
+	for _, m := range ws.Mutations {
+		var err error
+		if m.Delete {
+			err = txn.Delete(m.Key)
+		} else {
+			err = txn.Set(m.Key, m.Value)
+		}
+		if errors.Is(err, badger.ErrTxnTooBig) {
+			txn.Discard()
+			return c.commitLarge(ws, commitTs)
+		}
+		if err != nil {
+			return fmt.Errorf("commit at %d: %w", commitTs, err)
+		}
+	}
+	if err := txn.CommitAt(commitTs, nil); err != nil {
+		return fmt.Errorf("commit at %d: %w", commitTs, err)
 	}
 	return nil
 }
