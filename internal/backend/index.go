@@ -24,11 +24,19 @@ type Index struct {
 	exprs     []sql.Expression
 	types     []sql.Type
 	prefix    []uint16
+
+	// The implicit primary key suffix of a secondary index (InnoDB's
+	// extended key): the primary key columns the index does not name, in
+	// declaration order, and where each sits in the stored primary key.
+	extExprs []sql.Expression
+	extTypes []sql.Type
+	extPKPos []int
 }
 
 var (
-	_ sql.Index        = (*Index)(nil)
-	_ sql.OrderedIndex = (*Index)(nil)
+	_ sql.Index         = (*Index)(nil)
+	_ sql.OrderedIndex  = (*Index)(nil)
+	_ sql.ExtendedIndex = (*Index)(nil)
 )
 
 func newIndex(t *tableState, name string, id uint32, unique bool, comment string, ordinals []int, prefix []uint16) *Index {
@@ -43,7 +51,41 @@ func newIndex(t *tableState, name string, id uint32, unique bool, comment string
 		}
 		ix.prefix = append(ix.prefix, p)
 	}
+	if id == primaryIndexID {
+		return ix
+	}
+	named := make(map[int]bool, len(ordinals))
+	for _, o := range ordinals {
+		named[o] = true
+	}
+	for pos, o := range t.def.PKOrdinals {
+		if named[o] {
+			continue
+		}
+		c := t.schema[o]
+		ix.extExprs = append(ix.extExprs, expression.NewGetFieldWithTable(o, 0, c.Type, t.db, t.def.Name, c.Name, c.Nullable))
+		ix.extTypes = append(ix.extTypes, c.Type)
+		ix.extPKPos = append(ix.extPKPos, pos)
+	}
 	return ix
+}
+
+// ExtendedExpressions implements sql.ExtendedIndex.
+func (i *Index) ExtendedExpressions() []string {
+	out := i.Expressions()
+	for _, e := range i.extExprs {
+		out = append(out, e.String())
+	}
+	return out
+}
+
+// ExtendedColumnExpressionTypes implements sql.ExtendedIndex.
+func (i *Index) ExtendedColumnExpressionTypes() []sql.ColumnExpressionType {
+	out := i.ColumnExpressionTypes()
+	for _, e := range i.extExprs {
+		out = append(out, sql.ColumnExpressionType{Expression: e.String(), Type: e.Type()})
+	}
+	return out
 }
 
 // ID implements sql.Index.
@@ -132,6 +174,10 @@ func (i *Index) String() string {
 type keySpan struct {
 	start, end []byte
 	cols       []colBound
+	// ext bounds the implicit primary key columns of an extended lookup;
+	// they are checked on the stored primary key (the entry's value).
+	ext    []colBound
+	extPos []int
 }
 
 // colBound bounds one column's encoded value: lo <= v < hi (hi nil:
@@ -159,16 +205,22 @@ func (i *Index) spans(prefix []byte, ranges sql.MySQLRangeCollection) ([]keySpan
 }
 
 func (i *Index) span(prefix []byte, r sql.MySQLRange) (keySpan, bool, error) {
-	s := keySpan{cols: make([]colBound, len(r))}
+	n := min(len(r), len(i.types))
+	s := keySpan{cols: make([]colBound, n)}
 	for c, ce := range r {
-		if c >= len(i.types) {
-			break
+		if c >= len(i.types)+len(i.extTypes) {
+			return keySpan{}, false, fmt.Errorf("index %s: lookup on %d columns", i.name, len(r))
 		}
 		b, ok, err := i.bound(c, ce)
 		if err != nil || !ok {
 			return keySpan{}, false, err
 		}
-		s.cols[c] = b
+		if c < len(i.types) {
+			s.cols[c] = b
+		} else {
+			s.ext = append(s.ext, b)
+			s.extPos = append(s.extPos, i.extPKPos[c-len(i.types)])
+		}
 	}
 	start := append([]byte(nil), prefix...)
 	fixed := true
@@ -212,8 +264,20 @@ func keyLen(b []byte) int {
 	return n
 }
 
+// encode encodes v for column c of the (extended) index.
 func (i *Index) encode(c int, v any) ([]byte, error) {
+	if c >= len(i.types) {
+		return codec.AppendKey(nil, i.extTypes[c-len(i.types)], v, 0)
+	}
 	return codec.AppendKey(nil, i.types[c], v, i.prefix[c])
+}
+
+// colType is the type of column c of the (extended) index.
+func (i *Index) colType(c int) sql.Type {
+	if c >= len(i.types) {
+		return i.extTypes[c-len(i.types)]
+	}
+	return i.types[c]
 }
 
 // bound converts a range column to encoded bounds. For prefix columns the
@@ -224,7 +288,7 @@ func (i *Index) bound(c int, ce sql.MySQLRangeColumnExpr) (colBound, bool, error
 	if err != nil {
 		return b, false, err
 	}
-	prefixCol := i.prefix[c] > 0
+	prefixCol := c < len(i.prefix) && i.prefix[c] > 0
 	lower, upper := ce.LowerBound, ce.UpperBound
 	// Keys an integer column cannot hold become open ends or empty ranges;
 	// fractional keys become "below ceil(k)" cuts.
@@ -238,7 +302,7 @@ func (i *Index) bound(c int, ce sql.MySQLRangeColumnExpr) (colBound, bool, error
 		default:
 			return cut, true
 		}
-		v, pos, frac, ok := integerBound(i.types[c], key)
+		v, pos, frac, ok := integerBound(i.colType(c), key)
 		if !ok {
 			return cut, true
 		}
@@ -318,6 +382,29 @@ func (i *Index) bound(c int, ce sql.MySQLRangeColumnExpr) (colBound, bool, error
 		return b, false, nil
 	}
 	return b, true, nil
+}
+
+// matchesPK checks an extended lookup's primary key bounds against a
+// stored primary key.
+func (s *keySpan) matchesPK(pk []byte) (bool, error) {
+	if len(s.ext) == 0 {
+		return true, nil
+	}
+	var cols [][]byte
+	for len(pk) > 0 {
+		n, err := codec.SkipKey(pk)
+		if err != nil {
+			return false, err
+		}
+		cols = append(cols, pk[:n])
+		pk = pk[n:]
+	}
+	for j, b := range s.ext {
+		if s.extPos[j] >= len(cols) || !b.contains(cols[s.extPos[j]]) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // matches checks the columns of an index key (after the index prefix)

@@ -196,9 +196,18 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 		}
 		key, val := s.it.Key(), s.it.Value()
 		s.it.Next()
-		if cols := s.spans[0].cols; len(cols) > 0 {
-			sp := s.spans[0]
+		sp := &s.spans[0]
+		if len(sp.cols) > 0 {
 			ok, err := sp.matches(key[s.prefixLen:])
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		if s.secondary && len(sp.ext) > 0 {
+			ok, err := sp.matchesPK(val)
 			if err != nil {
 				return nil, err
 			}

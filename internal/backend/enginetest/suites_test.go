@@ -15,12 +15,6 @@ func TestIndexes(t *testing.T)            { gmstest.TestIndexes(t, NewHarness(t)
 func TestCreateTable(t *testing.T)        { gmstest.TestCreateTable(t, NewHarness(t)) }
 func TestAlterTable(t *testing.T)         { gmstest.TestAlterTable(t, NewHarness(t)) }
 func TestTransactionScripts(t *testing.T) { gmstest.TestTransactionScripts(t, NewHarness(t)) }
-func TestForeignKeys(t *testing.T) {
-	h := NewHarness(t)
-	h.Skip("guocedb indexes do not expose the implicit primary key suffix (sql.ExtendedIndex), "+
-		"so a foreign key cannot reference secondary index columns plus primary key columns",
-		"Referenced index includes implicit primary key columns")
-	gmstest.TestForeignKeys(t, h)
-}
-func TestTriggers(t *testing.T) { gmstest.TestTriggers(t, NewHarness(t)) }
-func TestViews(t *testing.T)    { gmstest.TestViews(t, NewHarness(t)) }
+func TestForeignKeys(t *testing.T)        { gmstest.TestForeignKeys(t, NewHarness(t)) }
+func TestTriggers(t *testing.T)           { gmstest.TestTriggers(t, NewHarness(t)) }
+func TestViews(t *testing.T)              { gmstest.TestViews(t, NewHarness(t)) }
