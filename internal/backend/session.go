@@ -84,6 +84,13 @@ type Session struct {
 
 	tempMu sync.Mutex
 	temp   map[string]*tableState // lower(db) \x00 lower(name)
+
+	// current is the transaction started last. go-mysql-server drops an
+	// autocommit transaction without rolling it back when a statement fails
+	// to parse or plan; it starts the next one only after it let go of the
+	// previous, so that one is discarded then (otherwise its snapshot would
+	// pin old versions forever).
+	current *Transaction
 }
 
 var (
@@ -128,7 +135,11 @@ func (s *Session) tempTables(db string) []*tableState {
 
 // StartTransaction implements sql.TransactionSession.
 func (s *Session) StartTransaction(_ *sql.Context, tc sql.TransactionCharacteristic) (sql.Transaction, error) {
-	return &Transaction{txn: s.store.Begin(), readOnly: tc == sql.ReadOnly}, nil
+	if s.current != nil {
+		s.current.txn.Discard() // a no-op unless the engine dropped it
+	}
+	s.current = &Transaction{txn: s.store.Begin(), readOnly: tc == sql.ReadOnly}
+	return s.current, nil
 }
 
 // CommitTransaction implements sql.TransactionSession. A write-write
@@ -242,6 +253,9 @@ func (s *Session) CommandEnd() {}
 func (s *Session) SessionEnd() {
 	if t, ok := s.GetTransaction().(*Transaction); ok && t != nil {
 		t.txn.Discard()
+	}
+	if s.current != nil {
+		s.current.txn.Discard()
 	}
 	s.tempMu.Lock()
 	defer s.tempMu.Unlock()

@@ -108,3 +108,34 @@ func TestShutdownFencesStorage(t *testing.T) {
 	}
 	require.Equal(t, []int{1}, ids, "the open transaction rolled back")
 }
+
+// TestFailedStatementsReleaseSnapshots: go-mysql-server drops the
+// autocommit transaction of a statement that fails to parse without
+// rolling it back; its snapshot must still be released.
+func TestFailedStatementsReleaseSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	store, err := storage.Open(dir, storage.DefaultOptions(), nil)
+	require.NoError(t, err)
+	defer store.Close()
+	srv, err := New(Config{Addr: "127.0.0.1:0", Version: "test"}, store, nil)
+	require.NoError(t, err)
+	go func() { _ = srv.Serve() }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		require.NoError(t, srv.Shutdown(ctx))
+	}()
+	db, err := gosql.Open("mysql", "root:@tcp("+srv.Addr().String()+")/")
+	require.NoError(t, err)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for i := 0; i < 200; i++ {
+		_, err := db.Exec("SELEKT 1")
+		require.Error(t, err)
+		_, err = db.Exec("SELECT * FROM nosuch.t")
+		require.Error(t, err)
+	}
+	var one int
+	require.NoError(t, db.QueryRow("SELECT 1").Scan(&one))
+	require.LessOrEqual(t, store.OpenTransactions(), 1, "snapshots of failed statements leaked")
+}

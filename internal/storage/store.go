@@ -196,6 +196,17 @@ func (s *Store) maintain() {
 	}
 }
 
+// OpenTransactions returns how many transactions (snapshots) are open.
+func (s *Store) OpenTransactions() int {
+	s.oracle.mu.Lock()
+	defer s.oracle.mu.Unlock()
+	n := 0
+	for _, c := range s.oracle.active {
+		n += c
+	}
+	return n
+}
+
 // Size returns the LSM and value log sizes in bytes.
 func (s *Store) Size() (lsm, vlog int64) { return s.db.Size() }
 
