@@ -85,12 +85,14 @@ type Session struct {
 	tempMu sync.Mutex
 	temp   map[string]*tableState // lower(db) \x00 lower(name)
 
-	// current is the transaction started last. go-mysql-server drops an
-	// autocommit transaction without rolling it back when a statement fails
-	// to parse or plan; it starts the next one only after it let go of the
-	// previous, so that one is discarded then (otherwise its snapshot would
-	// pin old versions forever).
-	current *Transaction
+	// started are the transactions begun since the last command started.
+	// go-mysql-server drops an autocommit transaction without rolling it
+	// back when a statement fails to parse or plan; at the next command
+	// every one it no longer holds is discarded (a no-op for finished
+	// ones), or its snapshot would pin old versions forever. Only between
+	// commands is that safe: inside one (a CALL) several transactions can be
+	// in use at once.
+	started []*Transaction
 }
 
 var (
@@ -135,11 +137,9 @@ func (s *Session) tempTables(db string) []*tableState {
 
 // StartTransaction implements sql.TransactionSession.
 func (s *Session) StartTransaction(_ *sql.Context, tc sql.TransactionCharacteristic) (sql.Transaction, error) {
-	if s.current != nil {
-		s.current.txn.Discard() // a no-op unless the engine dropped it
-	}
-	s.current = &Transaction{txn: s.store.Begin(), readOnly: tc == sql.ReadOnly}
-	return s.current, nil
+	t := &Transaction{txn: s.store.Begin(), readOnly: tc == sql.ReadOnly}
+	s.started = append(s.started, t)
+	return t, nil
 }
 
 // CommitTransaction implements sql.TransactionSession. A write-write
@@ -242,8 +242,22 @@ func (s *Session) ReleaseSavepoint(_ *sql.Context, tx sql.Transaction, name stri
 	return nil
 }
 
-// CommandBegin implements sql.LifecycleAwareSession.
-func (s *Session) CommandBegin() error { return nil }
+// CommandBegin implements sql.LifecycleAwareSession: it releases the
+// transactions the engine dropped (see Session.started).
+func (s *Session) CommandBegin() error {
+	held, _ := s.GetTransaction().(*Transaction)
+	kept := s.started[:0]
+	for _, t := range s.started {
+		if t == held {
+			kept = append(kept, t)
+			continue
+		}
+		t.txn.Discard()
+	}
+	clear(s.started[len(kept):])
+	s.started = kept
+	return nil
+}
 
 // CommandEnd implements sql.LifecycleAwareSession.
 func (s *Session) CommandEnd() {}
@@ -254,9 +268,10 @@ func (s *Session) SessionEnd() {
 	if t, ok := s.GetTransaction().(*Transaction); ok && t != nil {
 		t.txn.Discard()
 	}
-	if s.current != nil {
-		s.current.txn.Discard()
+	for _, t := range s.started {
+		t.txn.Discard()
 	}
+	s.started = nil
 	s.tempMu.Lock()
 	defer s.tempMu.Unlock()
 	for k, st := range s.temp {

@@ -64,7 +64,7 @@ func (t *Txn) get(sp *Savepoint, key []byte) ([]byte, bool, error) {
 		return nil, false, ErrTxnDone
 	}
 	writes := t.writes
-	if sp != nil {
+	if sp != nil && sp.writes != nil {
 		writes = sp.writes
 	}
 	if e, ok := writes.Get(entry{key: key}); ok {
@@ -121,6 +121,9 @@ type Savepoint struct{ writes *btree.BTreeG[entry] }
 func (t *Txn) Savepoint() Savepoint {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.done {
+		return Savepoint{}
+	}
 	return Savepoint{writes: t.writes.Clone()}
 }
 
@@ -128,6 +131,9 @@ func (t *Txn) Savepoint() Savepoint {
 func (t *Txn) RollbackTo(sp Savepoint) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.done || sp.writes == nil {
+		return
+	}
 	t.writes = sp.writes.Clone()
 }
 
@@ -220,7 +226,7 @@ func (t *Txn) newIterator(sp *Savepoint, opts IterOptions) (*Iterator, error) {
 		return nil, ErrTxnDone
 	}
 	writes := t.writes
-	if sp != nil {
+	if sp != nil && sp.writes != nil {
 		writes = sp.writes
 	}
 	bo := badger.DefaultIteratorOptions
