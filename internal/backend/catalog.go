@@ -597,34 +597,45 @@ func (c *Catalog) dropObject(ctx context.Context, kind, db, name string) (bool, 
 	return true, nil
 }
 
-// objects decodes every object of a kind into out (a pointer to a slice).
-func (c *Catalog) objects(kind, db string, decode func([]byte) error) error {
+// getObject decodes the view, trigger, procedure or event of kind named
+// name, reporting whether it exists.
+func getObject[T any](c *Catalog, kind, db, name string) (T, bool, error) {
+	var v T
 	c.mu.RLock()
-	d := c.dbs[strings.ToLower(db)]
+	var raw []byte
+	ok := false
+	if d := c.dbs[strings.ToLower(db)]; d != nil {
+		raw, ok = d.objects[kind][strings.ToLower(name)]
+	}
+	c.mu.RUnlock()
+	if !ok {
+		return v, false, nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, true, fmt.Errorf("catalog: %s record %q is corrupt: %w", kind, name, err)
+	}
+	return v, true, nil
+}
+
+// listObjects decodes every object of kind in a database, ordered by
+// less.
+func listObjects[T any](c *Catalog, kind, db string, less func(a, b T) bool) ([]T, error) {
+	c.mu.RLock()
 	var raws [][]byte
-	if d != nil {
+	if d := c.dbs[strings.ToLower(db)]; d != nil {
 		for _, v := range d.objects[kind] {
 			raws = append(raws, v)
 		}
 	}
 	c.mu.RUnlock()
-	for _, r := range raws {
-		if err := decode(r); err != nil {
-			return fmt.Errorf("catalog: %s record is corrupt: %w", kind, err)
+	out := make([]T, len(raws))
+	for i, r := range raws {
+		if err := json.Unmarshal(r, &out[i]); err != nil {
+			return nil, fmt.Errorf("catalog: %s record is corrupt: %w", kind, err)
 		}
 	}
-	return nil
-}
-
-func (c *Catalog) object(kind, db, name string) ([]byte, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	d := c.dbs[strings.ToLower(db)]
-	if d == nil {
-		return nil, false
-	}
-	v, ok := d.objects[kind][strings.ToLower(name)]
-	return v, ok
+	sort.Slice(out, func(i, j int) bool { return less(out[i], out[j]) })
+	return out, nil
 }
 
 // LoadMySQLDb returns the persisted users and grants blob, if any.

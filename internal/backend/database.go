@@ -1,10 +1,8 @@
 package backend
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -229,38 +227,18 @@ func (d *Database) DropView(ctx *sql.Context, name string) error {
 
 // GetViewDefinition implements sql.ViewDatabase.
 func (d *Database) GetViewDefinition(_ *sql.Context, name string) (sql.ViewDefinition, bool, error) {
-	var v sql.ViewDefinition
-	raw, ok := d.p.catalog.object(kindView, d.name, name)
-	if !ok {
-		return v, false, nil
-	}
-	return v, true, json.Unmarshal(raw, &v)
+	return getObject[sql.ViewDefinition](d.p.catalog, kindView, d.name, name)
 }
 
 // AllViews implements sql.ViewDatabase.
 func (d *Database) AllViews(*sql.Context) ([]sql.ViewDefinition, error) {
-	var out []sql.ViewDefinition
-	err := d.p.catalog.objects(kindView, d.name, func(b []byte) error {
-		var v sql.ViewDefinition
-		err := json.Unmarshal(b, &v)
-		out = append(out, v)
-		return err
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, err
+	return listObjects(d.p.catalog, kindView, d.name, func(a, b sql.ViewDefinition) bool { return a.Name < b.Name })
 }
 
 // GetTriggers implements sql.TriggerDatabase, in creation order (the
 // order in which triggers of one event fire).
 func (d *Database) GetTriggers(*sql.Context) ([]sql.TriggerDefinition, error) {
-	var stored []storedTrigger
-	err := d.p.catalog.objects(kindTrigger, d.name, func(b []byte) error {
-		var t storedTrigger
-		err := json.Unmarshal(b, &t)
-		stored = append(stored, t)
-		return err
-	})
-	sort.Slice(stored, func(i, j int) bool { return stored[i].Seq < stored[j].Seq })
+	stored, err := listObjects(d.p.catalog, kindTrigger, d.name, func(a, b storedTrigger) bool { return a.Seq < b.Seq })
 	out := make([]sql.TriggerDefinition, len(stored))
 	for i, t := range stored {
 		out[i] = t.Def
@@ -300,25 +278,12 @@ func (d *Database) DropTrigger(ctx *sql.Context, name string) error {
 
 // GetStoredProcedure implements sql.StoredProcedureDatabase.
 func (d *Database) GetStoredProcedure(_ *sql.Context, name string) (sql.StoredProcedureDetails, bool, error) {
-	var p sql.StoredProcedureDetails
-	raw, ok := d.p.catalog.object(kindProcedure, d.name, name)
-	if !ok {
-		return p, false, nil
-	}
-	return p, true, json.Unmarshal(raw, &p)
+	return getObject[sql.StoredProcedureDetails](d.p.catalog, kindProcedure, d.name, name)
 }
 
 // GetStoredProcedures implements sql.StoredProcedureDatabase.
 func (d *Database) GetStoredProcedures(*sql.Context) ([]sql.StoredProcedureDetails, error) {
-	var out []sql.StoredProcedureDetails
-	err := d.p.catalog.objects(kindProcedure, d.name, func(b []byte) error {
-		var p sql.StoredProcedureDetails
-		err := json.Unmarshal(b, &p)
-		out = append(out, p)
-		return err
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, err
+	return listObjects(d.p.catalog, kindProcedure, d.name, func(a, b sql.StoredProcedureDetails) bool { return a.Name < b.Name })
 }
 
 // SaveStoredProcedure implements sql.StoredProcedureDatabase.
@@ -341,24 +306,12 @@ func (d *Database) DropStoredProcedure(ctx *sql.Context, name string) error {
 
 // GetEvent implements sql.EventDatabase.
 func (d *Database) GetEvent(_ *sql.Context, name string) (sql.EventDefinition, bool, error) {
-	var e sql.EventDefinition
-	raw, ok := d.p.catalog.object(kindEvent, d.name, name)
-	if !ok {
-		return e, false, nil
-	}
-	return e, true, json.Unmarshal(raw, &e)
+	return getObject[sql.EventDefinition](d.p.catalog, kindEvent, d.name, name)
 }
 
 // GetEvents implements sql.EventDatabase.
 func (d *Database) GetEvents(*sql.Context) ([]sql.EventDefinition, any, error) {
-	var out []sql.EventDefinition
-	err := d.p.catalog.objects(kindEvent, d.name, func(b []byte) error {
-		var e sql.EventDefinition
-		err := json.Unmarshal(b, &e)
-		out = append(out, e)
-		return err
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	out, err := listObjects(d.p.catalog, kindEvent, d.name, func(a, b sql.EventDefinition) bool { return a.Name < b.Name })
 	return out, nil, err
 }
 
