@@ -33,6 +33,22 @@ func (ws *WriteSet) Size() int {
 	return n
 }
 
+// apply hands every mutation, in order, to set or del.
+func (ws *WriteSet) apply(set func(k, v []byte) error, del func(k []byte) error) error {
+	for _, m := range ws.Mutations {
+		var err error
+		if m.Delete {
+			err = del(m.Key)
+		} else {
+			err = set(m.Key, m.Value)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Committer durably applies a write set at a commit timestamp. It is the one
 // narrow seam under which replication will later sit: every committed write,
 // DDL and catalog changes included, passes through Commit exactly once, in
@@ -119,16 +135,10 @@ func (c *badgerCommitter) writeGroup(group []*pendingCommit) error {
 	wb := c.db.NewManagedWriteBatch()
 	defer wb.Cancel()
 	for _, p := range group {
-		for _, m := range p.ws.Mutations {
-			var err error
-			if m.Delete {
-				err = wb.DeleteAt(m.Key, p.ts)
-			} else {
-				err = wb.SetEntryAt(badger.NewEntry(m.Key, m.Value), p.ts)
-			}
-			if err != nil {
-				return fmt.Errorf("group commit: %w", err)
-			}
+		set := func(k, v []byte) error { return wb.SetEntryAt(badger.NewEntry(k, v), p.ts) }
+		del := func(k []byte) error { return wb.DeleteAt(k, p.ts) }
+		if err := p.ws.apply(set, del); err != nil {
+			return fmt.Errorf("group commit: %w", err)
 		}
 	}
 	if err := wb.Flush(); err != nil {
@@ -143,22 +153,15 @@ func (c *badgerCommitter) writeGroup(group []*pendingCommit) error {
 func (c *badgerCommitter) commitAlone(ws *WriteSet, commitTs uint64) error {
 	txn := c.db.NewTransactionAt(commitTs, true)
 	defer txn.Discard()
-	for _, m := range ws.Mutations {
-		var err error
-		if m.Delete {
-			err = txn.Delete(m.Key)
-		} else {
-			err = txn.Set(m.Key, m.Value)
-		}
-		if errors.Is(err, badger.ErrTxnTooBig) {
-			txn.Discard()
-			return c.commitLarge(ws, commitTs)
-		}
-		if err != nil {
-			return fmt.Errorf("commit at %d: %w", commitTs, err)
-		}
+	err := ws.apply(txn.Set, txn.Delete)
+	if errors.Is(err, badger.ErrTxnTooBig) {
+		txn.Discard()
+		return c.commitLarge(ws, commitTs)
 	}
-	if err := txn.CommitAt(commitTs, nil); err != nil {
+	if err == nil {
+		err = txn.CommitAt(commitTs, nil)
+	}
+	if err != nil {
 		return fmt.Errorf("commit at %d: %w", commitTs, err)
 	}
 	return nil
@@ -172,16 +175,8 @@ func (c *badgerCommitter) commitAlone(ws *WriteSet, commitTs uint64) error {
 func (c *badgerCommitter) commitLarge(ws *WriteSet, commitTs uint64) error {
 	wb := c.db.NewWriteBatchAt(commitTs)
 	defer wb.Cancel()
-	for _, m := range ws.Mutations {
-		var err error
-		if m.Delete {
-			err = wb.Delete(m.Key)
-		} else {
-			err = wb.Set(m.Key, m.Value)
-		}
-		if err != nil {
-			return fmt.Errorf("write batch: %w", err)
-		}
+	if err := ws.apply(wb.Set, wb.Delete); err != nil {
+		return fmt.Errorf("write batch: %w", err)
 	}
 	if err := wb.Flush(); err != nil {
 		return fmt.Errorf("flush write batch at %d: %w", commitTs, err)
