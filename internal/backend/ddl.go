@@ -13,10 +13,6 @@ import (
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
-func encodeRow(st *tableState, row sql.Row) ([]byte, error) {
-	return codec.EncodeRow(nil, st.schema, row)
-}
-
 // CreateIndex implements sql.IndexAlterableTable. The index is written
 // while hidden from the planner (Building), then published.
 func (t *Table) CreateIndex(ctx *sql.Context, idx sql.IndexDef) error {

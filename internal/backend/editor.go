@@ -203,7 +203,7 @@ func (e *editor) existingPK(row sql.Row) ([]byte, error) {
 	defer it.Close()
 	for ; it.Valid(); it.Next() {
 		if bytes.Equal(it.Value(), enc) {
-			return append([]byte(nil), it.Key()[len(rowPrefix(0)):]...), nil
+			return append([]byte(nil), it.Key()[rowPrefixLen:]...), nil
 		}
 	}
 	return nil, it.Err()

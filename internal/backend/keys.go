@@ -53,6 +53,12 @@ func tableDataPrefix(tableID uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{nsTable}, tableID)
 }
 
+// Lengths of the fixed prefixes: namespace, table id, tag (and index id).
+const (
+	rowPrefixLen   = 1 + 8 + 1
+	indexPrefixLen = 1 + 8 + 1 + 4
+)
+
 func rowPrefix(tableID uint64) []byte { return append(tableDataPrefix(tableID), tagRow) }
 
 func indexPrefix(tableID uint64, indexID uint32) []byte {

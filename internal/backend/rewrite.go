@@ -6,6 +6,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/guocedb/guocedb/internal/codec"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -70,7 +71,7 @@ func (r *rewriter) Insert(ctx *sql.Context, row sql.Row) error {
 				return sql.ErrPrimaryKeyViolation.New(fmt.Sprintf("%s: %s", st.def.Name, uniqueKeyString(row, st.def.PKOrdinals)))
 			}
 		}
-		enc, err := encodeRow(st, row)
+		enc, err := codec.EncodeRow(nil, st.schema, row)
 		if err != nil {
 			return err
 		}

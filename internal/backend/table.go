@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -164,9 +163,9 @@ type scanIter struct {
 func newScanIter(txn *storage.Txn, view *storage.Savepoint, st *tableState, spans []keySpan, secondary, reverse bool) (*scanIter, error) {
 	s := &scanIter{txn: txn, view: view, st: st, spans: spans, secondary: secondary, reverse: reverse}
 	if secondary {
-		s.prefixLen = len(indexPrefix(0, 0))
+		s.prefixLen = indexPrefixLen
 	} else {
-		s.prefixLen = len(rowPrefix(0))
+		s.prefixLen = rowPrefixLen
 	}
 	return s, nil
 }
@@ -243,20 +242,9 @@ func (s *scanIter) Close(*sql.Context) error {
 
 // GetIndexes implements sql.IndexAddressable.
 func (t *Table) GetIndexes(*sql.Context) ([]sql.Index, error) {
-	var out []sql.Index
-	if !t.st.keyless() {
-		out = append(out, newIndex(t.st, "PRIMARY", primaryIndexID, true, "", t.st.def.PKOrdinals, nil))
-	}
-	first := len(out)
-	for _, ix := range t.st.indexes {
-		if ix.def.Building {
-			continue
-		}
-		out = append(out, newIndex(t.st, ix.def.Name, ix.def.ID, ix.def.Unique, ix.def.Comment, ix.ordinals, ix.prefix))
-	}
-	// Secondary indexes by name, as SHOW CREATE TABLE lists them.
-	sort.Slice(out[first:], func(i, j int) bool { return out[first+i].ID() < out[first+j].ID() })
-	return out, nil
+	// The planner asks on every query; the list is built once per table
+	// definition (newTableState). Callers get their own slice.
+	return append([]sql.Index(nil), t.st.planIndexes...), nil
 }
 
 // IndexedAccess implements sql.IndexAddressable.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,10 @@ type tableState struct {
 
 	autoIncCol int
 	counters   *tableCounters
+
+	// planIndexes is what GetIndexes returns: PRIMARY, then the published
+	// secondary indexes by name, as SHOW CREATE TABLE lists them.
+	planIndexes []sql.Index
 }
 
 type tableCounters struct {
@@ -90,6 +95,7 @@ func newTableState(db string, def *tableDef, counters *tableCounters) (*tableSta
 		}
 		st.indexes = append(st.indexes, is)
 	}
+	st.planIndexes = st.buildPlanIndexes()
 	if st.counters == nil {
 		st.counters = &tableCounters{}
 		st.counters.autoInc.Store(1)
@@ -99,6 +105,21 @@ func newTableState(db string, def *tableDef, counters *tableCounters) (*tableSta
 }
 
 func (t *tableState) keyless() bool { return len(t.def.PKOrdinals) == 0 }
+
+func (t *tableState) buildPlanIndexes() []sql.Index {
+	var out []sql.Index
+	if !t.keyless() {
+		out = append(out, newIndex(t, "PRIMARY", primaryIndexID, true, "", t.def.PKOrdinals, nil))
+	}
+	first := len(out)
+	for _, ix := range t.indexes {
+		if !ix.def.Building {
+			out = append(out, newIndex(t, ix.def.Name, ix.def.ID, ix.def.Unique, ix.def.Comment, ix.ordinals, ix.prefix))
+		}
+	}
+	sort.Slice(out[first:], func(i, j int) bool { return out[first+i].ID() < out[first+j].ID() })
+	return out
+}
 
 // loadCounters restores the AUTO_INCREMENT counter: the durable
 // reservation, or one past the largest key if that is higher.
