@@ -54,18 +54,23 @@ func StartMariaDB(t testing.TB) *MariaDB {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	data := filepath.Join(dir, "data")
+	// Each server gets its own tmpdir: MariaDB names its temporary files
+	// by pid and thread, and servers of parallel test packages sharing
+	// /tmp have removed each other's files during bootstrap.
+	tmp := filepath.Join(dir, "tmp")
+	require.NoError(t, os.Mkdir(tmp, 0o700))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, install, "--no-defaults", "--datadir="+data, "--user=root",
+	cmd := exec.CommandContext(ctx, install, "--no-defaults", "--datadir="+data, "--tmpdir="+tmp, "--user=root",
 		"--auth-root-authentication-method=normal", "--skip-test-db")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Run(), "mariadb-install-db: %s", out.String())
 
 	port := FreePort(t)
 	m := &MariaDB{Addr: "127.0.0.1:" + strconv.Itoa(port), socket: filepath.Join(dir, "mysqld.sock")}
-	srv := exec.Command(server, "--no-defaults", "--datadir="+data, "--socket="+m.socket,
+	srv := exec.Command(server, "--no-defaults", "--datadir="+data, "--tmpdir="+tmp, "--socket="+m.socket,
 		"--port="+strconv.Itoa(port), "--bind-address=127.0.0.1", "--user=root",
 		"--pid-file="+filepath.Join(dir, "mysqld.pid"), "--log-error="+filepath.Join(dir, "error.log"),
 		"--skip-log-bin", "--innodb-buffer-pool-size=32M", "--max-connections=300",
