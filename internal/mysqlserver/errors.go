@@ -72,7 +72,7 @@ func mapError(err error, query string) error {
 	case se.Num == mysql.ERNoSuchTable && dropTable.MatchString(query):
 		return mysql.NewSQLError(mysql.ERBadTable, mysql.SSUnknownTable, "%s", se.Message)
 	case se.Num != mysql.ERUnknownError:
-		return err
+		return withSQLState(se, err)
 	}
 	for _, c := range errorCodes {
 		if c.match.MatchString(se.Message) {
@@ -80,4 +80,42 @@ func mapError(err error, query string) error {
 		}
 	}
 	return err
+}
+
+// sqlStates are MySQL's SQLSTATEs for codes that go-mysql-server sends
+// with the generic HY000. Applications and ORMs classify errors by them
+// (23000: integrity constraint violation, 42S02: no such table).
+var sqlStates = map[uint16]string{
+	mysql.ERDupEntry:             mysql.SSDupKey,
+	mysql.ERBadNullError:         mysql.SSConstraintViolation,
+	mysql.ERRowIsReferenced2:     mysql.SSConstraintViolation,
+	mysql.ErNoReferencedRow2:     mysql.SSConstraintViolation,
+	mysql.ERNoSuchTable:          mysql.SSUnknownTable,
+	mysql.ERBadDb:                mysql.SSClientError,
+	mysql.ERNoDb:                 mysql.SSNoDB,
+	mysql.ERDupFieldName:         mysql.SSDupFieldName,
+	mysql.ERDupKeyName:           mysql.SSClientError,
+	mysql.ERCantDropFieldOrKey:   mysql.SSClientError,
+	mysql.ERLockDeadlock:         mysql.SSLockDeadlock,
+	mysql.ERAccessDeniedError:    mysql.SSAccessDeniedError,
+	mysql.ERDBAccessDenied:       mysql.SSClientError,
+	mysql.ERTableExists:          "42S01",
+	mysql.ERBadFieldError:        mysql.SSBadFieldError,
+	mysql.ERParseError:           mysql.SSClientError,
+	mysql.ERSyntaxError:          mysql.SSClientError,
+	mysql.ERWrongValueCountOnRow: mysql.SSWrongValueCountOnRow,
+	mysql.ERDataTooLong:          mysql.SSDataTooLong,
+	mysql.ERWarnDataOutOfRange:   mysql.SSDataOutOfRange,
+	mysql.ERNonUniq:              "23000",
+	mysql.ERDupUnique:            mysql.SSDupKey,
+}
+
+// withSQLState returns err with MySQL's SQLSTATE for its code when
+// go-mysql-server sent the generic HY000.
+func withSQLState(se *mysql.SQLError, err error) error {
+	state, ok := sqlStates[uint16(se.Num)]
+	if !ok || se.State != mysql.SSUnknownSQLState {
+		return err
+	}
+	return mysql.NewSQLError(se.Num, state, "%s", se.Message)
 }
