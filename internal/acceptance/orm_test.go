@@ -90,3 +90,24 @@ func TestSQLStates(t *testing.T) {
 		require.Equal(t, tc.state, string(me.SQLState[:]), tc.query)
 	}
 }
+
+// TestDecimalDefaultsInInformationSchema checks information_schema.columns
+// shows a DECIMAL default with the column's scale, as MySQL does: schema
+// migrators (GORM's AutoMigrate) compare it with the model's default.
+func TestDecimalDefaultsInInformationSchema(t *testing.T) {
+	_, db := start(t)
+	mustExec(t, db, "CREATE DATABASE dd")
+	mustExec(t, db, `CREATE TABLE dd.t (
+		id INT PRIMARY KEY,
+		a DECIMAL(10,3) DEFAULT 0,
+		b DECIMAL(5,2) NOT NULL DEFAULT '1.5',
+		c DECIMAL(6,0) DEFAULT 42,
+		d DECIMAL(8,4) DEFAULT -0.5,
+		e DECIMAL(8,2),
+		f DECIMAL(8,2) DEFAULT (1 + 1),
+		g DOUBLE DEFAULT 0.5)`)
+	require.Equal(t, [][]string{
+		{"id", null}, {"a", "0.000"}, {"b", "1.50"}, {"c", "42"}, {"d", "-0.5000"}, {"e", null}, {"f", "(1 + 1)"}, {"g", "0.5"},
+	}, queryRows(t, db, "SELECT column_name, column_default FROM information_schema.columns "+
+		"WHERE table_schema = 'dd' AND table_name = 't' ORDER BY ordinal_position"))
+}

@@ -53,6 +53,7 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	// understands MySQL 8's locking clauses.
 	engine.Parser = lockingParser{engine.Parser}
 	engine.Analyzer.Parser = engine.Parser
+	padDecimalDefaults()
 	// go-mysql-server keeps system variables in a process-wide registry;
 	// version_comment tells monitoring tools which server they talk to.
 	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version}); err != nil {
