@@ -3,6 +3,7 @@ package acceptance
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -110,4 +111,52 @@ func TestDecimalDefaultsInInformationSchema(t *testing.T) {
 		{"id", null}, {"a", "0.000"}, {"b", "1.50"}, {"c", "42"}, {"d", "-0.5000"}, {"e", null}, {"f", "(1 + 1)"}, {"g", "0.5"},
 	}, queryRows(t, db, "SELECT column_name, column_default FROM information_schema.columns "+
 		"WHERE table_schema = 'dd' AND table_name = 't' ORDER BY ordinal_position"))
+}
+
+// TestConcurrentAutocommitUpdates checks that autocommit updates of one row
+// from many connections all succeed, as they do in MySQL (which serialises
+// them on the row lock): guocedb re-runs a statement whose commit lost a
+// write-write race.
+func TestConcurrentAutocommitUpdates(t *testing.T) {
+	_, db := start(t)
+	mustExec(t, db, "CREATE DATABASE cu")
+	mustExec(t, db, "CREATE TABLE cu.t (id INT PRIMARY KEY, n INT NOT NULL)")
+	mustExec(t, db, "INSERT INTO cu.t VALUES (1, 0)")
+	db.SetMaxOpenConns(8)
+	const workers, each = 4, 25
+	errs := make(chan error, 2*workers*each)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				// Text protocol, then a prepared statement.
+				errs <- execErr(db, "UPDATE cu.t SET n = n + 1 WHERE id = 1")
+				errs <- execErr(db, "UPDATE cu.t SET n = n + ? WHERE id = ?", 1, 1)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, "200", queryValue(t, db, "SELECT n FROM cu.t WHERE id = 1"))
+
+	t.Run("an explicit transaction still gets 1213", func(t *testing.T) {
+		a, b := conn(t, db), conn(t, db)
+		mustExec(t, a, "BEGIN")
+		mustExec(t, a, "SELECT n FROM cu.t WHERE id = 1")
+		mustExec(t, a, "UPDATE cu.t SET n = 0 WHERE id = 1")
+		mustExec(t, b, "UPDATE cu.t SET n = n + 1 WHERE id = 1")
+		requireErrCode(t, execErr(a, "COMMIT"), 1213)
+		require.Equal(t, "201", queryValue(t, db, "SELECT n FROM cu.t WHERE id = 1"))
+
+		// The failed transaction is over: the connection goes on in
+		// autocommit (database/sql hands it to the next user as it is).
+		mustExec(t, a, "UPDATE cu.t SET n = n + 1 WHERE id = 1")
+		require.Equal(t, "202", queryValue(t, b, "SELECT n FROM cu.t WHERE id = 1"))
+		require.Equal(t, "1", queryValue(t, a, "SELECT @@autocommit"))
+	})
 }

@@ -20,6 +20,8 @@ type handler struct {
 	closing bool
 	running sync.WaitGroup
 	conns   map[*mysql.Conn]struct{}
+
+	gate conflictGate
 }
 
 func newHandler(h mysql.Handler) *handler {
@@ -95,7 +97,13 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	return mapError(h.Handler.ComQuery(ctx, c, query, callback), query)
+	err := h.gate.run(ctx, c, query, func(sent *bool) error {
+		return h.Handler.ComQuery(ctx, c, query, func(res *sqltypes.Result, more bool) error {
+			*sent = true
+			return callback(res, more)
+		})
+	})
+	return mapError(err, query)
 }
 
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
@@ -103,7 +111,17 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return "", errShuttingDown
 	}
 	defer h.running.Done()
-	rest, err := h.Handler.ComMultiQuery(ctx, c, query, callback)
+	// go-mysql-server runs the first statement of query and returns the
+	// rest: a retry runs that first statement again.
+	var rest string
+	err := h.gate.run(ctx, c, query, func(sent *bool) error {
+		var err error
+		rest, err = h.Handler.ComMultiQuery(ctx, c, query, func(res *sqltypes.Result, more bool) error {
+			*sent = true
+			return callback(res, more)
+		})
+		return err
+	})
 	return rest, mapError(err, query)
 }
 
@@ -121,7 +139,13 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	return mapError(h.Handler.ComStmtExecute(ctx, c, prepare, callback), prepare.PrepareStmt)
+	err := h.gate.run(ctx, c, prepare.PrepareStmt, func(sent *bool) error {
+		return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error {
+			*sent = true
+			return callback(res)
+		})
+	})
+	return mapError(err, prepare.PrepareStmt)
 }
 
 func (h *handler) ComResetConnection(c *mysql.Conn) error {

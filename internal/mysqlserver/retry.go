@@ -1,0 +1,112 @@
+package mysqlserver
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dolthub/vitess/go/mysql"
+)
+
+// conflictRetries bounds how often one autocommit statement is run again
+// after a write-write conflict.
+const conflictRetries = 10
+
+// conflictGate lets autocommit DML statements run side by side and a
+// statement re-run after a write-write conflict run alone among them, so
+// that the re-run cannot lose the same race again (busy rows would
+// otherwise starve it). The zero value is ready.
+type conflictGate struct{ mu sync.RWMutex }
+
+// run runs one statement through run and, when it is an autocommit INSERT,
+// UPDATE, DELETE or REPLACE that failed with 1213 at commit before any
+// result reached the client, runs it again with the gate held exclusively
+// (a bounded number of times: explicit transactions still commit
+// meanwhile).
+//
+// Why: guocedb's transactions are optimistic, so two autocommit updates of
+// one row race and the later commit fails. MySQL serialises them on the
+// row lock and both succeed; applications and ORMs do not retry a single
+// statement. A failed commit wrote nothing (storage commits atomically), so
+// running the statement again is what MySQL's lock wait amounts to.
+//
+// Only the commit of a statement's own transaction can fail with 1213
+// (guocedb detects conflicts at commit), so a DML statement failing with it
+// ran in autocommit. As a second guard the status flags go-mysql-server
+// sets after every successful statement must not show an open
+// transaction: a statement of an explicit transaction is never re-run (its
+// client must retry the whole transaction).
+//
+// run gets a flag to set once it has handed a result to the client.
+func (g *conflictGate) run(ctx context.Context, c *mysql.Conn, query string, run func(sent *bool) error) error {
+	if !inAutocommit(c) || !isDML(query) {
+		var sent bool
+		return run(&sent)
+	}
+	var sent bool
+	g.mu.RLock()
+	err := run(&sent)
+	g.mu.RUnlock()
+	if err == nil || sent || !isConflict(err) {
+		return err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for attempt := 1; attempt <= conflictRetries; attempt++ {
+		err = run(&sent)
+		if err == nil || sent || !isConflict(err) {
+			return err
+		}
+		pause := time.Duration(rand.IntN(attempt*1000+1)) * time.Microsecond
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+	return err
+}
+
+func isConflict(err error) bool {
+	var se *mysql.SQLError
+	return errors.As(err, &se) && se.Num == mysql.ERLockDeadlock
+}
+
+// inAutocommit reports whether the connection had no open transaction
+// after its last successful statement (a new connection has none).
+func inAutocommit(c *mysql.Conn) bool {
+	return c.StatusFlags&mysql.ServerInTransaction == 0
+}
+
+// isDML reports whether query starts, after white space, comments and
+// parentheses, with INSERT, UPDATE, DELETE or REPLACE.
+func isDML(q string) bool {
+	for i := 0; i < len(q); {
+		switch c := q[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '(':
+			i++
+		case c == '#' || c == '-' && strings.HasPrefix(q[i:], "-- "):
+			for i < len(q) && q[i] != '\n' {
+				i++
+			}
+		case c == '/' && strings.HasPrefix(q[i:], "/*") && !strings.HasPrefix(q[i:], "/*!"):
+			end := strings.Index(q[i+2:], "*/")
+			if end < 0 {
+				return false
+			}
+			i += end + 4
+		default:
+			j := i
+			for j < len(q) && isWordByte(q[j]) {
+				j++
+			}
+			w := q[i:j]
+			return strings.EqualFold(w, "INSERT") || strings.EqualFold(w, "UPDATE") ||
+				strings.EqualFold(w, "DELETE") || strings.EqualFold(w, "REPLACE")
+		}
+	}
+	return false
+}

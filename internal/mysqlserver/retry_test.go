@@ -1,0 +1,27 @@
+package mysqlserver
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestIsDML(t *testing.T) {
+	for q, want := range map[string]bool{
+		"UPDATE t SET a = 1":                    true,
+		"  insert into t values (1)":            true,
+		"/* c */ DELETE FROM t":                 true,
+		"-- c\nREPLACE INTO t VALUES (1)":       true,
+		"# c\n(UPDATE t SET a = 1)":             true,
+		"SELECT * FROM t":                       false,
+		"/*!40101 UPDATE t SET a = 1 */":        false,
+		"UPDATEX":                               false,
+		"CREATE TABLE t (a INT)":                false,
+		"START TRANSACTION":                     false,
+		"/* unterminated UPDATE t SET a = 1":    false,
+		"":                                      false,
+		"with x as (select 1) update t set a=1": false,
+	} {
+		require.Equal(t, want, isDML(q), q)
+	}
+}
