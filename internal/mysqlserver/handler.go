@@ -2,6 +2,7 @@ package mysqlserver
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/dolthub/vitess/go/mysql"
@@ -22,10 +23,13 @@ type handler struct {
 	conns   map[*mysql.Conn]struct{}
 
 	gate conflictGate
+	// txns holds the replayable transactions of connections (replay.go),
+	// under mu.
+	txns map[*mysql.Conn]*txnLog
 }
 
 func newHandler(h mysql.Handler) *handler {
-	return &handler{Handler: h, conns: make(map[*mysql.Conn]struct{})}
+	return &handler{Handler: h, conns: make(map[*mysql.Conn]struct{}), txns: make(map[*mysql.Conn]*txnLog)}
 }
 
 var errShuttingDown = mysql.NewSQLError(mysql.ERServerShutdown, mysql.SSServerShutdown, "server shutdown in progress")
@@ -80,6 +84,7 @@ func (h *handler) NewConnection(c *mysql.Conn) {
 func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
+	delete(h.txns, c)
 	h.mu.Unlock()
 	h.Handler.ConnectionClosed(c)
 }
@@ -97,12 +102,9 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	err := h.gate.run(ctx, c, query, func(sent *bool) error {
-		return h.Handler.ComQuery(ctx, c, query, func(res *sqltypes.Result, more bool) error {
-			*sent = true
-			return callback(res, more)
-		})
-	})
+	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
+		return h.Handler.ComQuery(ctx, c, query, send)
+	}, callback, func() string { return query })
 	return mapError(err, query)
 }
 
@@ -112,16 +114,13 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	defer h.running.Done()
 	// go-mysql-server runs the first statement of query and returns the
-	// rest: a retry runs that first statement again.
+	// rest: a retry or replay runs that first statement again.
 	var rest string
-	err := h.gate.run(ctx, c, query, func(sent *bool) error {
+	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
 		var err error
-		rest, err = h.Handler.ComMultiQuery(ctx, c, query, func(res *sqltypes.Result, more bool) error {
-			*sent = true
-			return callback(res, more)
-		})
+		rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
 		return err
-	})
+	}, callback, func() string { return strings.TrimSuffix(query, rest) })
 	return rest, mapError(err, query)
 }
 
@@ -139,12 +138,9 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	err := h.gate.run(ctx, c, prepare.PrepareStmt, func(sent *bool) error {
-		return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error {
-			*sent = true
-			return callback(res)
-		})
-	})
+	err := h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
+		return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
+	}, func(res *sqltypes.Result, _ bool) error { return callback(res) }, func() string { return prepare.PrepareStmt })
 	return mapError(err, prepare.PrepareStmt)
 }
 
@@ -153,5 +149,6 @@ func (h *handler) ComResetConnection(c *mysql.Conn) error {
 		return errShuttingDown
 	}
 	defer h.running.Done()
+	h.forget(c)
 	return h.Handler.ComResetConnection(c)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"time"
 
@@ -83,30 +82,4 @@ func inAutocommit(c *mysql.Conn) bool {
 
 // isDML reports whether query starts, after white space, comments and
 // parentheses, with INSERT, UPDATE, DELETE or REPLACE.
-func isDML(q string) bool {
-	for i := 0; i < len(q); {
-		switch c := q[i]; {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '(':
-			i++
-		case c == '#' || c == '-' && strings.HasPrefix(q[i:], "-- "):
-			for i < len(q) && q[i] != '\n' {
-				i++
-			}
-		case c == '/' && strings.HasPrefix(q[i:], "/*") && !strings.HasPrefix(q[i:], "/*!"):
-			end := strings.Index(q[i+2:], "*/")
-			if end < 0 {
-				return false
-			}
-			i += end + 4
-		default:
-			j := i
-			for j < len(q) && isWordByte(q[j]) {
-				j++
-			}
-			w := q[i:j]
-			return strings.EqualFold(w, "INSERT") || strings.EqualFold(w, "UPDATE") ||
-				strings.EqualFold(w, "DELETE") || strings.EqualFold(w, "REPLACE")
-		}
-	}
-	return false
-}
+func isDML(query string) bool { return classify(query) == kindDML }

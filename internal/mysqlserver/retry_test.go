@@ -25,3 +25,32 @@ func TestIsDML(t *testing.T) {
 		require.Equal(t, want, isDML(q), q)
 	}
 }
+
+func TestClassify(t *testing.T) {
+	for q, want := range map[string]stmtKind{
+		"BEGIN":                       kindBegin,
+		"begin work;":                 kindBegin,
+		"START TRANSACTION":           kindBegin,
+		"START TRANSACTION READ ONLY": kindBegin,
+		"start transaction with consistent snapshot": kindBegin,
+		"START REPLICA":                  kindOther,
+		"BEGIN NOT ATOMIC SELECT 1; END": kindOther,
+		"COMMIT":                         kindCommit,
+		"/* gorm */ COMMIT":              kindCommit,
+		"COMMIT AND CHAIN":               kindOther,
+		"COMMIT RELEASE":                 kindOther,
+		"ROLLBACK":                       kindRollback,
+		"ROLLBACK TO SAVEPOINT sp":       kindOther,
+		"UPDATE t SET a = 1":             kindDML,
+		"SELECT 1":                       kindOther,
+		"SAVEPOINT sp":                   kindOther,
+	} {
+		require.Equal(t, want, classify(q), q)
+	}
+}
+
+func TestMoreStatements(t *testing.T) {
+	require.False(t, moreStatements("COMMIT"))
+	require.False(t, moreStatements("COMMIT; "))
+	require.True(t, moreStatements("COMMIT; SELECT 1"))
+}
