@@ -135,3 +135,34 @@ func TestGORMSchemaFeatures(t *testing.T) {
 		require.Equal(t, "s2", e.Slug)
 	})
 }
+
+// TestGORMUniqueTagMoves moves a `unique` tag from one column to another:
+// GORM adds a UNIQUE constraint and drops the old one with DROP CONSTRAINT.
+func TestGORMUniqueTagMoves(t *testing.T) {
+	gdb := openGORM(t, startDB(t, "app"))
+	type Item struct {
+		ID   uint
+		Code string `gorm:"size:20"`
+		Tag  string `gorm:"size:20;unique"`
+	}
+	require.NoError(t, gdb.AutoMigrate(&Item{}))
+	require.NoError(t, gdb.Create(&[]Item{{Code: "a", Tag: "x"}, {Code: "b", Tag: "y"}}).Error)
+	requireMySQLErr(t, gdb.Create(&Item{Code: "c", Tag: "x"}).Error, 1062)
+
+	type Item2 struct {
+		ID   uint
+		Code string `gorm:"size:20;unique"`
+		Tag  string `gorm:"size:20"`
+	}
+	items := gdb.Table("items")
+	require.NoError(t, items.AutoMigrate(&Item2{}))
+	require.Equal(t, [][]string{{"code", "UNI"}, {"id", "PRI"}, {"tag", ""}},
+		queryStrings(t, gdb, `SELECT column_name, column_key FROM information_schema.columns
+			WHERE table_schema = 'app' AND table_name = 'items' ORDER BY column_name`))
+	require.NoError(t, gdb.Table("items").Create(&Item2{Code: "c", Tag: "x"}).Error, "tag is no longer unique")
+	requireMySQLErr(t, gdb.Table("items").Create(&Item2{Code: "a", Tag: "z"}).Error, 1062)
+
+	rec := &sqlRecorder{Interface: logger.Default.LogMode(logger.Silent)}
+	require.NoError(t, gdb.Session(&gorm.Session{Logger: rec}).Table("items").AutoMigrate(&Item2{}))
+	require.Empty(t, rec.ddl())
+}

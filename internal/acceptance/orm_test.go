@@ -221,3 +221,30 @@ func TestConflictingWriteTransactionReplayed(t *testing.T) {
 		require.Equal(t, "9", value(), "b's increment, not a's lost update")
 	})
 }
+
+// TestDropConstraintOfUniqueKey checks ALTER TABLE ... DROP CONSTRAINT on a
+// UNIQUE key drops it, as in MySQL 8.0.19+ (GORM's AutoMigrate does this
+// when a `unique` tag goes away); foreign keys and checks still drop the
+// same way, and an unknown name is still an error.
+func TestDropConstraintOfUniqueKey(t *testing.T) {
+	_, db := start(t)
+	mustExec(t, db, "CREATE DATABASE dc")
+	mustExec(t, db, "CREATE TABLE dc.p (id INT PRIMARY KEY)")
+	mustExec(t, db, `CREATE TABLE dc.t (id INT PRIMARY KEY, a INT, p INT,
+		CONSTRAINT uq_a UNIQUE (a), CONSTRAINT ck_a CHECK (a > 0), CONSTRAINT fk_p FOREIGN KEY (p) REFERENCES dc.p (id))`)
+	mustExec(t, db, "INSERT INTO dc.t VALUES (1, 5, NULL)")
+	requireErrCode(t, execErr(db, "INSERT INTO dc.t VALUES (2, 5, NULL)"), 1062)
+
+	mustExec(t, db, "ALTER TABLE dc.t DROP CONSTRAINT uq_a")
+	mustExec(t, db, "INSERT INTO dc.t VALUES (2, 5, NULL)")
+	require.Equal(t, [][]string{{"PRIMARY"}, {"fk_p"}}, queryRows(t, db,
+		"SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = 'dc' AND table_name = 't' ORDER BY index_name = 'PRIMARY' DESC, index_name"))
+
+	mustExec(t, db, "ALTER TABLE dc.t DROP CONSTRAINT ck_a")
+	mustExec(t, db, "INSERT INTO dc.t VALUES (3, -1, NULL)")
+	mustExec(t, db, "ALTER TABLE dc.t DROP CONSTRAINT fk_p")
+	mustExec(t, db, "INSERT INTO dc.t VALUES (4, 1, 99)")
+	require.Error(t, execErr(db, "ALTER TABLE dc.t DROP CONSTRAINT nosuch"))
+	require.Error(t, execErr(db, "ALTER TABLE dc.t DROP CONSTRAINT `PRIMARY`"))
+	require.Equal(t, "4", queryValue(t, db, "SELECT COUNT(*) FROM dc.t"))
+}

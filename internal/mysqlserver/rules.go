@@ -1,19 +1,25 @@
 package mysqlserver
 
 import (
+	"strings"
+
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 )
 
-// ruleSetOpRows is the id of clearMax1RowForSetOps among the analyzer's
-// rules; go-mysql-server's own ids are far below it.
-const ruleSetOpRows analyzer.RuleId = 10_000
+// Ids of guocedb's analyzer rules; go-mysql-server's own ids are far below
+// them.
+const (
+	ruleSetOpRows        analyzer.RuleId = 10_000
+	ruleDropUniqueByName analyzer.RuleId = 10_001
+)
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.
 func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
 	return analyzer.NewBuilder(provider).
+		AddPreAnalyzeRule(ruleDropUniqueByName, dropUniqueConstraint).
 		AddPostValidationRule(ruleSetOpRows, clearMax1RowForSetOps).
 		Build()
 }
@@ -35,4 +41,66 @@ func clearMax1RowForSetOps(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *
 		return true
 	})
 	return n, transform.SameTree, nil
+}
+
+// dropUniqueConstraint turns `ALTER TABLE t DROP CONSTRAINT name`, where
+// name is a UNIQUE index and neither a foreign key nor a check, into
+// `DROP INDEX name`, as MySQL 8.0.19+ does. go-mysql-server v0.20.0 only
+// looks for foreign keys and checks ("Constraint ... does not exist");
+// GORM's AutoMigrate drops a `unique` tag's constraint this way.
+func dropUniqueConstraint(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		dc, ok := n.(*plan.DropConstraint)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		rt, ok := dc.Child.(*plan.ResolvedTable)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		if named, err := hasFKOrCheck(ctx, rt.Table, dc.Name); err != nil || named {
+			return n, transform.SameTree, err
+		}
+		it, ok := rt.Table.(sql.IndexAddressable)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		idxs, err := it.GetIndexes(ctx)
+		if err != nil {
+			return n, transform.SameTree, err
+		}
+		for _, idx := range idxs {
+			if idx.IsUnique() && !strings.EqualFold(idx.ID(), "PRIMARY") && strings.EqualFold(idx.ID(), dc.Name) {
+				return plan.NewAlterDropIndex(rt.SqlDatabase, rt, idx.ID()), transform.NewTree, nil
+			}
+		}
+		return n, transform.SameTree, nil
+	})
+}
+
+// hasFKOrCheck reports whether table has a foreign key or check named name.
+func hasFKOrCheck(ctx *sql.Context, table sql.Table, name string) (bool, error) {
+	if fkt, ok := table.(sql.ForeignKeyTable); ok {
+		decl, err := fkt.GetDeclaredForeignKeys(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, fk := range decl {
+			if strings.EqualFold(fk.Name, name) {
+				return true, nil
+			}
+		}
+	}
+	if ct, ok := table.(sql.CheckTable); ok {
+		checks, err := ct.GetChecks(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, c := range checks {
+			if strings.EqualFold(c.Name, name) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
