@@ -14,10 +14,11 @@ import (
 // after a write-write conflict.
 const conflictRetries = 10
 
-// conflictGate lets autocommit DML statements run side by side and a
-// statement re-run after a write-write conflict run alone among them, so
-// that the re-run cannot lose the same race again (busy rows would
-// otherwise starve it). The zero value is ready.
+// conflictGate lets autocommit DML statements and COMMITs run side by side
+// (shared), and a statement or transaction re-run after a write-write
+// conflict run alone among them (exclusive), so that the re-run cannot
+// lose the same race again: busy rows would otherwise starve it. Only DDL
+// commits outside the gate. The zero value is ready.
 type conflictGate struct{ mu sync.RWMutex }
 
 // run runs one statement through run and, when it is an autocommit INSERT,
@@ -41,11 +42,16 @@ type conflictGate struct{ mu sync.RWMutex }
 //
 // run gets a flag to set once it has handed a result to the client.
 func (g *conflictGate) run(ctx context.Context, c *mysql.Conn, query string, run func(sent *bool) error) error {
-	if !inAutocommit(c) || !isDML(query) {
-		var sent bool
+	kind := classify(query)
+	var sent bool
+	if kind == kindCommit {
+		g.mu.RLock()
+		defer g.mu.RUnlock()
 		return run(&sent)
 	}
-	var sent bool
+	if kind != kindDML || !inAutocommit(c) {
+		return run(&sent)
+	}
 	g.mu.RLock()
 	err := run(&sent)
 	g.mu.RUnlock()
