@@ -129,9 +129,16 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	if err := sql.SystemVariables.AssignValues(map[string]any{"require_secure_transport": boolInt(cfg.RequireSecureTransport)}); err != nil {
 		return nil, errors.Join(fmt.Errorf("set require_secure_transport: %w", err), provider.Close())
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
+	}
 	scfg := server.Config{
-		Protocol:                "tcp",
-		Address:                 cfg.Addr,
+		Protocol: "tcp",
+		Address:  cfg.Addr,
+		// Compression is offered on listeners without TLS only: with TLS it
+		// would have to run inside the TLS layer, which vitess owns.
+		Listener:                compressListener{Listener: ln, advertise: cfg.TLS == nil},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
 		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
@@ -143,7 +150,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	}
 	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil, wrap)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
+		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), ln.Close(), provider.Close())
 	}
 	return &Server{engine: engine, provider: provider, srv: srv, h: h, logger: logger, addr: srv.Listener.Addr()}, nil
 }
