@@ -95,6 +95,9 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return errShuttingDown
 	}
 	defer h.running.Done()
+	if _, ok, err := h.doQuery(ctx, c, query, false, callback); ok {
+		return mapError(err, query)
+	}
 	return mapError(h.Handler.ComQuery(ctx, c, query, callback), query)
 }
 
@@ -103,6 +106,9 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return "", errShuttingDown
 	}
 	defer h.running.Done()
+	if rest, ok, err := h.doQuery(ctx, c, query, true, callback); ok {
+		return rest, mapError(err, query)
+	}
 	rest, err := h.Handler.ComMultiQuery(ctx, c, query, callback)
 	return rest, mapError(err, query)
 }

@@ -74,7 +74,20 @@ func NewSessionBuilder(p *backend.Provider) server.SessionBuilder {
 		if u, ok := c.UserData.(sql.MysqlConnectionUser); ok {
 			client.Address, client.User = u.Host, u.User
 		}
-		return backend.NewSession(sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID), p), nil
+		base := sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID)
+		if tc, ok := c.Conn.(*tls.Conn); ok {
+			// SHOW STATUS LIKE 'Ssl_%' is how clients check their channel.
+			st := tc.ConnectionState()
+			for name, v := range map[string]string{
+				"Ssl_cipher":  tls.CipherSuiteName(st.CipherSuite),
+				"Ssl_version": tlsVersionName(st.Version),
+			} {
+				if err := base.SetStatusVariable(nil, name, v); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return backend.NewSession(base, p), nil
 	}
 }
 
