@@ -17,15 +17,11 @@ var knownFailures = map[string]string{
 	"TestCollation": "go-mysql-server v0.20.0 keeps utf8mb4 for the connection whatever collation the " +
 		"handshake asks for (cp1257_bin, latin1_general_ci, ...)",
 	"TestColumnsWithAlias": "go-mysql-server v0.20.0 lower-cases table aliases in column metadata (A.one comes back as a.one)",
-	"TestContextBeginIsolationLevel": "READ COMMITTED is not implemented: every transaction reads one snapshot " +
-		"(REPEATABLE READ); a READ COMMITTED reader does not see a commit made after it started",
 	"TestDateTime": "TIME values in the binary protocol (go-mysql-server v0.20.0 encodes them as NULL)",
 	"TestInterruptBySignal": "CALL returns one result set: go-mysql-server v0.20.0 drops a procedure's " +
 		"earlier result sets when a later statement of it fails (SIGNAL)",
-	"TestLoadData":          "LOAD DATA LOCAL INFILE is off unless local-infile is set (the test server keeps the default)",
 	"TestMultiResultSet":    "procedures: go-mysql-server v0.20.0 parses no DO inside a procedure body and CALL returns one result set",
 	"TestPreparedManyCols":  "a prepared statement with 65535 parameters drops the connection in vitess",
-	"TestRejectReadOnly":    "SET SESSION TRANSACTION READ ONLY does not make writes fail",
 	"TestReuseClosedConnection": "a prepared DO: vitess parses COM_STMT_PREPARE itself and does not know DO",
 	"TestRowsColumnTypes": "column metadata: FLOAT/DOUBLE decimals, YEAR unsigned flag and BIT types differ " +
 		"from MySQL's",
@@ -37,7 +33,7 @@ func TestDriverSuiteGuocedb(t *testing.T) {
 	// A TLS listener does not offer compression (see README), so the
 	// suite's "compress" subtests run uncompressed here; compression has
 	// its own tests in internal/acceptance.
-	addr, db := testutil.StartServer(t, testutil.WithConfig(func(c *config.Config) { c.TLSAutoGenerate = true }))
+	addr, db := testutil.StartServer(t, testutil.WithConfig(func(c *config.Config) { c.TLSAutoGenerate, c.LocalInfile = true, true }))
 	_, err := db.Exec("CREATE DATABASE gotest")
 	require.NoError(t, err)
 

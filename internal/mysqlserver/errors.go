@@ -52,7 +52,15 @@ var errorCodes = []errorCode{
 	{kindPattern(types.ErrConvertingToTime), mysql.ERTruncatedWrongValue, "22007"},
 	{kindPattern(types.ErrDataTruncatedForColumn), mysql.ERWarnDataTruncated, "01000"},
 	{kindPattern(sql.ErrUnknownSystemVariable), mysql.ERUnknownSystemVariable, mysql.SSUnknownSQLState},
+	// A statement stopped by KILL QUERY (or a client's cancel, which the
+	// driver sends as KILL QUERY) ends with its context canceled.
+	{regexp.MustCompile(`^context canceled$`), mysql.ERQueryInterrupted, mysql.SSQueryInterrupted},
 }
+
+// errLocalInfileDisabled is MySQL's ER_CLIENT_LOCAL_FILES_DISABLED, with
+// guocedb's switch named.
+var errLocalInfileDisabled = mysql.NewSQLError(3948, "42000",
+	"Loading local data is disabled; this must be enabled on both the client and server sides (guocedb: local-infile = true)")
 
 var (
 	dropDatabase = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*)*DROP\s+(DATABASE|SCHEMA)\b`)
@@ -73,6 +81,8 @@ func mapError(err error, query string) error {
 		return mysql.NewSQLError(mysql.ERBadTable, mysql.SSUnknownTable, "%s", se.Message)
 	case se.Num != mysql.ERUnknownError:
 		return err
+	case strings.Contains(se.Message, "local_infile needs to be set to 1"):
+		return errLocalInfileDisabled
 	}
 	for _, c := range errorCodes {
 		if c.match.MatchString(se.Message) {

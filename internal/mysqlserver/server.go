@@ -35,6 +35,8 @@ type Config struct {
 	// RequireSecureTransport refuses logins without TLS with error 3159;
 	// it needs TLS.
 	RequireSecureTransport bool
+	// LocalInfile allows LOAD DATA LOCAL INFILE.
+	LocalInfile bool
 }
 
 // Server is the SQL engine over a Store plus its MySQL wire listener.
@@ -139,8 +141,12 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	}
 	// The variable shows the listener's setting. It is process-wide in
 	// go-mysql-server, so the enforcement itself reads cfg, not it.
-	if err := sql.SystemVariables.AssignValues(map[string]any{"require_secure_transport": boolInt(cfg.RequireSecureTransport)}); err != nil {
-		return nil, errors.Join(fmt.Errorf("set require_secure_transport: %w", err), provider.Close())
+	// local_infile is what go-mysql-server checks for LOAD DATA LOCAL.
+	if err := sql.SystemVariables.AssignValues(map[string]any{
+		"require_secure_transport": boolInt(cfg.RequireSecureTransport),
+		"local_infile":             boolInt(cfg.LocalInfile),
+	}); err != nil {
+		return nil, errors.Join(fmt.Errorf("set system variables: %w", err), provider.Close())
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -159,6 +165,14 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	var h *handler
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
+		h.connectionExists = func(id uint32) bool {
+			for _, p := range engine.ProcessList.Processes() {
+				if p.Connection == id {
+					return true
+				}
+			}
+			return false
+		}
 		return h, nil
 	}
 	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil, wrap)
