@@ -17,11 +17,11 @@ var knownFailures = map[string]string{
 	"TestCollation": "go-mysql-server v0.20.0 keeps utf8mb4 for the connection whatever collation the " +
 		"handshake asks for (cp1257_bin, latin1_general_ci, ...)",
 	"TestColumnsWithAlias": "go-mysql-server v0.20.0 lower-cases table aliases in column metadata (A.one comes back as a.one)",
-	"TestDateTime": "TIME values in the binary protocol (go-mysql-server v0.20.0 encodes them as NULL)",
+	"TestDateTime":         "TIME values in the binary protocol (go-mysql-server v0.20.0 encodes them as NULL)",
 	"TestInterruptBySignal": "CALL returns one result set: go-mysql-server v0.20.0 drops a procedure's " +
 		"earlier result sets when a later statement of it fails (SIGNAL)",
-	"TestMultiResultSet":    "procedures: go-mysql-server v0.20.0 parses no DO inside a procedure body and CALL returns one result set",
-	"TestPreparedManyCols":  "a prepared statement with 65535 parameters drops the connection in vitess",
+	"TestMultiResultSet":        "procedures: go-mysql-server v0.20.0 parses no DO inside a procedure body and CALL returns one result set",
+	"TestPreparedManyCols":      "a prepared statement with 65535 parameters drops the connection in vitess",
 	"TestReuseClosedConnection": "a prepared DO: vitess parses COM_STMT_PREPARE itself and does not know DO",
 	"TestRowsColumnTypes": "column metadata: FLOAT/DOUBLE decimals, YEAR unsigned flag and BIT types differ " +
 		"from MySQL's",

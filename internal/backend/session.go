@@ -21,7 +21,7 @@ type Transaction struct {
 	// COMMITTED, READ UNCOMMITTED) as long as the transaction has not
 	// written; otherwise one snapshot for the whole transaction.
 	readCommitted bool
-	savepoints []namedSavepoint
+	savepoints    []namedSavepoint
 
 	// Statement atomicity: the write buffer as it was when the outermost
 	// table editor of the running statement began.
