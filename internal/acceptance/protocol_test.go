@@ -327,3 +327,42 @@ func TestKillAndProcessList(t *testing.T) {
 		requireErrCode(t, execErr(openAs(t, "root", "", addr, ""), "KILL 999999"), 1094)
 	})
 }
+
+// Zero dates: stored and read back without NO_ZERO_DATE; refused with
+// 1292 under strict NO_ZERO_DATE, as in MySQL.
+func TestZeroDates(t *testing.T) {
+	addr, root := start(t)
+	mustExec(t, root, "CREATE DATABASE z")
+	mustExec(t, root, "CREATE TABLE z.t (id INT PRIMARY KEY, d DATE, dt DATETIME, ts TIMESTAMP NULL)")
+
+	t.Run("allowed without NO_ZERO_DATE", func(t *testing.T) {
+		c := conn(t, openAs(t, "root", "", addr, "z"))
+		mustExec(t, c, "SET sql_mode = ''")
+		mustExec(t, c, "INSERT INTO t VALUES (1, '0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00')")
+		require.Equal(t, [][]string{{"0000-00-00", "0000-00-00 00:00:00", "0000-00-00 00:00:00"}},
+			queryRows(t, c, "SELECT d, dt, ts FROM t WHERE id = 1"))
+		// The binary protocol and a parseTime client see them too.
+		var d, dt string
+		require.NoError(t, c.QueryRowContext(context.Background(), "SELECT d, dt FROM t WHERE id = ?", 1).Scan(&d, &dt))
+		require.Equal(t, "0000-00-00", d)
+		require.Equal(t, "0000-00-00 00:00:00", dt)
+		parsed := testutil.Connect(t, addr) // parseTime=true
+		var zt time.Time
+		require.NoError(t, parsed.QueryRow("SELECT d FROM z.t WHERE id = 1").Scan(&zt))
+		require.True(t, zt.IsZero(), "zero date as time.Time{}, got %v", zt)
+	})
+
+	t.Run("refused under strict NO_ZERO_DATE", func(t *testing.T) {
+		c := conn(t, openAs(t, "root", "", addr, "z"))
+		mustExec(t, c, "SET sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_DATE'")
+		err := execErr(c, "INSERT INTO t VALUES (2, '0000-00-00', NULL, NULL)")
+		requireErrCode(t, err, 1292)
+		require.Contains(t, err.Error(), "Incorrect date value: '0000-00-00' for column 'd'")
+		mustExec(t, c, "INSERT INTO t VALUES (3, '2024-02-29', NULL, NULL)")
+		requireErrCode(t, execErr(c, "UPDATE t SET dt = '0000-00-00 00:00:00' WHERE id = 3"), 1292)
+		// Non-strict NO_ZERO_DATE stores it (MySQL warns).
+		mustExec(t, c, "SET sql_mode = 'NO_ZERO_DATE'")
+		mustExec(t, c, "INSERT INTO t VALUES (4, '0000-00-00', NULL, NULL)")
+		require.Equal(t, "3", queryValue(t, c, "SELECT COUNT(*) FROM t"))
+	})
+}
