@@ -196,7 +196,7 @@ func TestIsolationLevels(t *testing.T) {
 // Column metadata as MySQL sends it: drivers pick scan types and report
 // precision from it.
 func TestColumnMetadata(t *testing.T) {
-	_, db := start(t)
+	addr, db := start(t)
 	mustExec(t, db, "CREATE DATABASE d")
 	mustExec(t, db, `CREATE TABLE d.m (
 		f FLOAT NOT NULL, dbl DOUBLE, y YEAR, b BIT(8), dec1 DECIMAL(10,2) NOT NULL,
@@ -241,6 +241,23 @@ func TestColumnMetadata(t *testing.T) {
 		require.NoError(t, err)
 		defer rows.Close()
 		check(t, rows)
+	})
+	t.Run("table alias keeps its case", func(t *testing.T) {
+		aliased, err := sql.Open("mysql", testutil.DSN("root", "", addr, "d")+"&columnsWithAlias=true")
+		require.NoError(t, err)
+		defer aliased.Close()
+		for q, want := range map[string]string{
+			"SELECT * FROM (SELECT 1 AS one) AS A": "A.one",
+			"SELECT Mx.u FROM m AS Mx":             "Mx.u",
+			"SELECT u FROM M":                      "M.u",
+		} {
+			rows, err := aliased.Query(q)
+			require.NoError(t, err)
+			cols, err := rows.Columns()
+			require.NoError(t, err)
+			require.NoError(t, rows.Close())
+			require.Equal(t, []string{want}, cols, q)
+		}
 	})
 	t.Run("prepared", func(t *testing.T) {
 		rows, err := db.Query("SELECT * FROM d.m WHERE u = ?", 7)

@@ -1,6 +1,8 @@
 package mysqlserver
 
 import (
+	"strings"
+
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
@@ -16,10 +18,14 @@ const (
 	binaryCharset    = 63
 )
 
-// fixFields adjusts fields in place; it is idempotent, so fields cached
-// by go-mysql-server may pass through it again.
-func fixFields(fields []*querypb.Field) {
+// fixFields adjusts the fields of query's result in place; it is
+// idempotent, so fields cached by go-mysql-server may pass through it
+// again.
+func fixFields(query string, fields []*querypb.Field) {
 	for _, f := range fields {
+		if f.Table != "" {
+			f.Table = spelledAs(query, f.Table)
+		}
 		switch f.Type {
 		case querypb.Type_FLOAT32, querypb.Type_FLOAT64:
 			if f.Decimals == 0 {
@@ -40,11 +46,39 @@ func fixFields(fields []*querypb.Field) {
 
 // fixingFields wraps a result callback so that the column definitions it
 // sends pass through fixFields.
-func fixingFields(callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
+func fixingFields(query string, callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 	return func(res *sqltypes.Result, more bool) error {
 		if res != nil {
-			fixFields(res.Fields)
+			fixFields(query, res.Fields)
 		}
 		return callback(res, more)
 	}
+}
+
+// spelledAs returns name as the query spells it: go-mysql-server reports
+// table names and aliases lower-cased, MySQL as written (SELECT ... AS A
+// gives table "A"). A name the query does not contain is kept.
+func spelledAs(query, name string) string {
+	if strings.Contains(query, name) {
+		return name // the common case: spelled as reported
+	}
+	lower := strings.ToLower(query)
+	want := strings.ToLower(name)
+	for from := 0; ; {
+		i := strings.Index(lower[from:], want)
+		if i < 0 {
+			return name
+		}
+		i += from
+		end := i + len(want)
+		if (i == 0 || !isIdentByte(lower[i-1])) && (end == len(lower) || !isIdentByte(lower[end])) &&
+			len(query) == len(lower) {
+			return query[i:end]
+		}
+		from = i + 1
+	}
+}
+
+func isIdentByte(b byte) bool {
+	return b == '_' || b == '$' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= 0x80
 }

@@ -137,7 +137,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if _, ok, err := h.doQuery(ctx, c, query, false, callback); ok {
 		return mapError(err, query)
 	}
-	return mapError(h.Handler.ComQuery(ctx, c, query, fixingFields(callback)), query)
+	return mapError(h.Handler.ComQuery(ctx, c, query, fixingFields(query, callback)), query)
 }
 
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
@@ -152,7 +152,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	if rest, ok, err := h.doQuery(ctx, c, query, true, callback); ok {
 		return rest, mapError(err, query)
 	}
-	rest, err := h.Handler.ComMultiQuery(ctx, c, query, fixingFields(callback))
+	rest, err := h.Handler.ComMultiQuery(ctx, c, query, fixingFields(query, callback))
 	return rest, mapError(err, query)
 }
 
@@ -163,7 +163,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	defer h.running.Done()
 	h.ready(c)
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
-	fixFields(fields)
+	fixFields(query, fields)
 	return fields, mapError(err, query)
 }
 
@@ -174,7 +174,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	defer h.running.Done()
 	fixed := func(res *sqltypes.Result) error {
 		if res != nil {
-			fixFields(res.Fields)
+			fixFields(prepare.PrepareStmt, res.Fields)
 		}
 		return callback(res)
 	}

@@ -89,8 +89,33 @@ func NewSessionBuilder(p *backend.Provider) server.SessionBuilder {
 				}
 			}
 		}
+		useHandshakeCollation(base, c.CharacterSet)
 		return backend.NewSession(base, p), nil
 	}
+}
+
+// useHandshakeCollation makes the collation a client names in its
+// handshake the connection's character set and collation, as MySQL does
+// (go-mysql-server keeps its defaults). One the engine does not know is
+// left at the default rather than failing the login.
+func useHandshakeCollation(s *sql.BaseSession, id uint8) {
+	if id == 0 {
+		return
+	}
+	coll := sql.CollationID(id)
+	name := coll.Name()
+	if name == "" {
+		return
+	}
+	ctx := sql.NewEmptyContext()
+	cs := coll.CharacterSet().Name()
+	if err := s.SetSessionVariable(ctx, "collation_connection", name); err != nil {
+		return
+	}
+	for _, v := range []string{"character_set_client", "character_set_connection", "character_set_results"} {
+		_ = s.SetSessionVariable(ctx, v, cs)
+	}
+	_ = s.SetSessionVariable(ctx, "collation_connection", name)
 }
 
 // persister stores the users and grants blob through the catalog.
