@@ -23,7 +23,8 @@ var knownFailures = map[string]string{
 		"instead of decoding it (a backslash-t in the file becomes t, not a tab)",
 	"TestMultiResultSet": "procedures: go-mysql-server v0.20.0 parses no DO inside a procedure body, " +
 		"and CALL returns only the last result set",
-	"TestPreparedManyCols":      "a prepared statement with 65535 parameters drops the connection",
+	"TestPreparedManyCols": "65535 placeholders: vitess sizes the NULL bitmap in 16 bits (wraps from 65529 on), " +
+		"so guocedb refuses more than 65528 at PREPARE with error 1390",
 	"TestReuseClosedConnection": "a prepared DO: vitess parses COM_STMT_PREPARE itself and does not know DO",
 	"TestRowsColumnTypes": "go-mysql-server v0.20.0 keeps no scale for FLOAT(7,4): its column reports " +
 		"decimals 31 (not fixed) instead of 4",

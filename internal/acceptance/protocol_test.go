@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -382,4 +383,24 @@ func TestZeroDates(t *testing.T) {
 		mustExec(t, c, "INSERT INTO t VALUES (4, '0000-00-00', NULL, NULL)")
 		require.Equal(t, "3", queryValue(t, c, "SELECT COUNT(*) FROM t"))
 	})
+}
+
+// A prepared statement with more placeholders than guocedb's wire layer
+// can execute fails at PREPARE with MySQL's 1390 instead of dropping the
+// connection at EXECUTE.
+func TestManyPlaceholders(t *testing.T) {
+	_, db := start(t)
+	c := conn(t, db)
+	ctx := context.Background()
+	ok := 65528
+	stmt, err := c.PrepareContext(ctx, "SELECT ?"+strings.Repeat(",?", ok-1))
+	require.NoError(t, err)
+	rows, err := stmt.QueryContext(ctx, make([]any, ok)...)
+	require.NoError(t, err)
+	require.NoError(t, rows.Close())
+	require.NoError(t, stmt.Close())
+
+	_, err = c.PrepareContext(ctx, "SELECT ?"+strings.Repeat(",?", 65534))
+	requireErrCode(t, err, 1390)
+	require.Equal(t, "1", queryValue(t, c, "SELECT 1"), "the connection survives")
 }

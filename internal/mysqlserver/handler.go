@@ -32,6 +32,17 @@ func newHandler(h mysql.Handler) *handler {
 	return &handler{Handler: h, conns: make(map[*mysql.Conn]bool)}
 }
 
+// maxPreparedParams is the most placeholders a prepared statement may
+// have here. MySQL allows 65535, but vitess sizes the NULL bitmap of
+// COM_STMT_EXECUTE as (count+7)/8 in 16 bits, which wraps to 0 from 65529
+// on and panics (the connection drops); refusing at PREPARE gives a clear
+// error instead.
+const maxPreparedParams = 65528
+
+// errTooManyPlaceholders is MySQL's ER_PS_MANY_PARAM.
+var errTooManyPlaceholders = mysql.NewSQLError(1390, "HY000",
+	"Prepared statement contains too many placeholders (guocedb accepts at most 65528)")
+
 var errShuttingDown = mysql.NewSQLError(mysql.ERServerShutdown, mysql.SSServerShutdown, "server shutdown in progress")
 
 // enter admits a command unless the server is shutting down; the caller
@@ -162,6 +173,9 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	}
 	defer h.running.Done()
 	h.ready(c)
+	if prepare.ParamsCount > maxPreparedParams {
+		return nil, errTooManyPlaceholders
+	}
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
 	fixFields(query, fields)
 	return fields, mapError(err, query)
