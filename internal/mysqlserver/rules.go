@@ -13,9 +13,11 @@ const ruleSetOpRows analyzer.RuleId = 10_000
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.
 func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
-	return analyzer.NewBuilder(provider).
+	a := analyzer.NewBuilder(provider).
 		AddPostValidationRule(ruleSetOpRows, clearMax1RowForSetOps).
 		Build()
+	a.ExecBuilder = unsignedFromFloatBuilder{a.ExecBuilder}
+	return a
 }
 
 // clearMax1RowForSetOps undoes the "at most one row" flag that
