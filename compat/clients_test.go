@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -92,7 +92,10 @@ func TestClients(t *testing.T) {
 		{
 			name: "node-mysql2", tool: "node", args: []string{"node/mysql2_client.js"},
 			copies:   copyTables,
-			features: withLines(map[string][]string{"prepared": {"prepared rows: 4"}}),
+			features: withLines(map[string][]string{
+				"prepared":    {"prepared rows: 4"},
+				"compression": {"compress: 42"},
+			}),
 		},
 		{
 			name: "php-mysqli", tool: "php", args: []string{"scripts/mysqli_client.php"},
@@ -224,4 +227,3 @@ func tableText(t *testing.T, db *sql.DB, table string) [][]string {
 	require.NoError(t, rows.Err())
 	return out
 }
-
