@@ -18,8 +18,12 @@ import (
 	"github.com/guocedb/guocedb/internal/testutil"
 )
 
-// scriptTimeout bounds one client script.
-const scriptTimeout = 2 * time.Minute
+// Bounds of one client script run, and of its compression check (a
+// server that mishandles compression leaves the client waiting).
+const (
+	scriptTimeout   = 2 * time.Minute
+	compressTimeout = 10 * time.Second
+)
 
 // copyTables are the tables a script fills by reading testdata's types
 // rows through the client and writing them back: types_text through the
@@ -36,10 +40,14 @@ type clientCase struct {
 	args []string
 	// copies are the copy tables the script fills (see copyTables).
 	copies []string
-	// features maps a feature name to lines the output must contain.
+	// features maps a feature name to lines the output must contain. The
+	// "compression" feature is checked by a second run of the script with
+	// the argument "compress", bounded by compressTimeout.
 	features map[string][]string
 	// gaps maps a feature name to why it is skipped.
 	gaps map[string]string
+	// needs is a file that must exist first (installed packages).
+	needs, needsHint string
 }
 
 // commonLines are printed by every script: values decoded by the client,
@@ -91,6 +99,7 @@ func TestClients(t *testing.T) {
 		},
 		{
 			name: "node-mysql2", tool: "node", args: []string{"node/mysql2_client.js"},
+			needs: "node/node_modules/mysql2/package.json", needsHint: "npm ci --prefix compat/node",
 			copies:   copyTables,
 			features: withLines(map[string][]string{
 				"prepared":    {"prepared rows: 4"},
@@ -128,13 +137,26 @@ func TestClients(t *testing.T) {
 
 func runClient(t *testing.T, tc clientCase) {
 	tool := requireTool(t, tc.tool)
+	if tc.needs != "" {
+		if _, err := os.Stat(tc.needs); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is required under CI=true (%s): %v", tc.needs, tc.needsHint, err)
+			}
+			t.Skipf("%s missing (run %s): %v", tc.needs, tc.needsHint, err)
+		}
+	}
 	s := startServer(t, true)
 	for _, tbl := range tc.copies {
 		_, err := s.root.Exec(fmt.Sprintf("CREATE TABLE %s.%s LIKE %s.types", compatDB, tbl, compatDB))
 		require.NoError(t, err)
 	}
-	code, out := runScript(t, s, tool, tc.args...)
+	code, out := runScript(t, s, scriptTimeout, tool, tc.args...)
 	t.Logf("%s output:\n%s", tc.name, out)
+	if _, ok := tc.features["compression"]; ok {
+		ccode, cout := runScript(t, s, compressTimeout, tool, append(tc.args, "compress")...)
+		t.Logf("%s compress (exit %d):\n%s", tc.name, ccode, cout)
+		out += cout
+	}
 	require.Equal(t, 0, code, "%s exited %d:\n%s", tc.name, code, out)
 	require.Contains(t, out, "done\n", "the script stopped early")
 
@@ -177,14 +199,19 @@ func requireTool(t *testing.T, tool string) string {
 }
 
 // runScript runs tool args... in this directory with the server's COMPAT_*
-// variables, bounded by scriptTimeout, and returns exit code and output.
-func runScript(t *testing.T, s *server, tool string, args ...string) (int, string) {
+// variables, bounded by timeout (-1 when it ran out), and returns exit
+// code and output.
+func runScript(t *testing.T, s *server, timeout time.Duration, tool string, args ...string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), scriptTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tool, args...)
 	cmd.Env = append(os.Environ(), s.env()...)
+	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		return -1, string(out) + fmt.Sprintf("\n(killed after %s)\n", timeout)
+	}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:

@@ -3,7 +3,7 @@
 // Text queries and server-side prepared statements (execute: binary
 // protocol), every column type read and written back both ways, NULL
 // against '', several statements in one query, TLS with a verified
-// certificate, and the compressed protocol. The environment gives
+// certificate, and (argument `compress`) the compressed protocol. The environment gives
 // COMPAT_HOST, COMPAT_PORT, COMPAT_USER, COMPAT_PASSWORD, COMPAT_DB,
 // COMPAT_TLS and COMPAT_CA.
 'use strict';
@@ -33,6 +33,16 @@ function connect(extra) {
 }
 
 async function main() {
+  // `node mysql2_client.js compress` only checks the compressed protocol;
+  // the runner runs it separately with a short timeout.
+  if (process.argv[2] === 'compress') {
+    const c = await connect({ compress: true });
+    const [cr] = await c.query('SELECT 42 AS v');
+    console.log('compress: ' + cr[0].v);
+    await c.end();
+    return;
+  }
+
   const conn = await connect({ multipleStatements: true });
 
   // mysql2's own text-protocol number parser rounds the last digit of
@@ -84,11 +94,6 @@ async function main() {
     console.log('tls: ' + (encrypted && r[0].one === 1 ? 'ok' : 'not in use'));
     await t.end();
   }
-
-  const c = await connect({ compress: true });
-  const [cr] = await c.query('SELECT 42 AS v');
-  console.log('compress: ' + cr[0].v);
-  await c.end();
 
   console.log('done');
 }

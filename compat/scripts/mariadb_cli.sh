@@ -14,6 +14,13 @@ m() {
 }
 one() { m -e "$1"; }
 
+# `mariadb_cli.sh compress` only checks --compress; the runner runs it
+# separately with a short timeout.
+if [ "${1:-}" = compress ]; then
+	echo "compress: $(m --compress -e 'SELECT 42')"
+	exit 0
+fi
+
 echo "text rows: $(one 'SELECT COUNT(*) FROM types')"
 echo "bi min: $(one 'SELECT bi FROM types WHERE id = 1')"
 echo "bu max: $(one 'SELECT bu FROM types WHERE id = 2')"
@@ -51,5 +58,4 @@ if [ "$COMPAT_TLS" = 1 ]; then
 	fi
 fi
 
-echo "compress: $(m --compress -e 'SELECT 42')"
 echo done
