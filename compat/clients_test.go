@@ -100,7 +100,7 @@ func TestClients(t *testing.T) {
 		{
 			name: "node-mysql2", tool: "node", args: []string{"node/mysql2_client.js"},
 			needs: "node/node_modules/mysql2/package.json", needsHint: "npm ci --prefix compat/node",
-			copies:   copyTables,
+			copies: copyTables,
 			features: withLines(map[string][]string{
 				"prepared":    {"prepared rows: 4"},
 				"compression": {"compress: 42"},
