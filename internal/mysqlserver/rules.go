@@ -15,6 +15,7 @@ const ruleSetOpRows analyzer.RuleId = 10_000
 func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(provider).
 		AddPostValidationRule(ruleSetOpRows, clearMax1RowForSetOps).
+		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
 		Build()
 	a.ExecBuilder = unsignedFromFloatBuilder{a.ExecBuilder}
 	return a
