@@ -164,11 +164,11 @@ func runClient(t *testing.T, tc clientCase) {
 		require.Contains(t, out, "done\n", "the script stopped early")
 	})
 
-	want := tableText(t, s.root, "types")
+	want := tableText(t, s.root, compatDB, "types")
 	require.Len(t, want, 4)
 	for _, tbl := range tc.copies {
 		t.Run("round trip "+tbl, func(t *testing.T) {
-			require.Equal(t, want, tableText(t, s.root, tbl), "%s differs from types", tbl)
+			require.Equal(t, want, tableText(t, s.root, compatDB, tbl), "%s differs from types", tbl)
 		})
 	}
 	for _, feature := range slices.Sorted(maps.Keys(tc.features)) {
@@ -225,11 +225,11 @@ func runScript(t *testing.T, s *server, timeout time.Duration, tool string, args
 	}
 }
 
-// tableText returns compat.TABLE ordered by id, every value in its text
+// tableText returns schema.table ordered by id, every value in its text
 // form ("<NULL>" for NULL): what the client wrote, byte for byte.
-func tableText(t *testing.T, db *sql.DB, table string) [][]string {
+func tableText(t *testing.T, db *sql.DB, schema, table string) [][]string {
 	t.Helper()
-	rows, err := db.Query(fmt.Sprintf("SELECT * FROM %s.%s ORDER BY id", compatDB, table))
+	rows, err := db.Query(fmt.Sprintf("SELECT * FROM %s.%s ORDER BY id", schema, table))
 	require.NoError(t, err)
 	defer func() { _ = rows.Close() }()
 	cols, err := rows.Columns()
