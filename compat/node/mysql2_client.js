@@ -9,7 +9,6 @@
 'use strict';
 
 const fs = require('fs');
-const tls = require('tls');
 const mysql = require('mysql2/promise');
 
 const env = process.env;
@@ -88,10 +87,11 @@ async function main() {
   await conn.end();
 
   if (env.COMPAT_TLS === '1') {
+    // With ssl set, mysql2 refuses a server without TLS
+    // (HANDSHAKE_NO_SSL_SUPPORT) and checks the certificate against the CA.
     const t = await connect({ ssl: { ca: fs.readFileSync(env.COMPAT_CA), rejectUnauthorized: true } });
     const [r] = await t.query('SELECT 1 AS one');
-    const encrypted = t.connection.stream instanceof tls.TLSSocket;
-    console.log('tls: ' + (encrypted && r[0].one === 1 ? 'ok' : 'not in use'));
+    console.log('tls: ' + (r[0].one === 1 ? 'ok' : 'not in use'));
     await t.end();
   }
 
