@@ -111,7 +111,7 @@ func readTestdata(t *testing.T, name string) string {
 // clientArgs are the connection flags of the mariadb tools for s, as root
 // (empty password) with TLS and a verified certificate.
 func clientArgs(s *server) []string {
-	return []string{"--no-defaults", "-h" + s.host, "-P" + s.port, "-uroot",
+	return []string{"--no-defaults", "-h" + s.host, "-P" + s.port, "-uroot", "--default-character-set=utf8mb4",
 		"--ssl", "--ssl-ca=" + s.caFile, "--ssl-verify-server-cert"}
 }
 

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export MYSQL_PWD="$COMPAT_PASSWORD"
 m() {
 	mariadb --no-defaults -h"$COMPAT_HOST" -P"$COMPAT_PORT" -u"$COMPAT_USER" \
-		--batch --skip-column-names "$@" "$COMPAT_DB"
+		--default-character-set=utf8mb4 --batch --skip-column-names "$@" "$COMPAT_DB"
 }
 one() { m -e "$1"; }
 

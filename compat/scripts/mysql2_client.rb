@@ -14,12 +14,17 @@ def connect(**extra)
                      connect_timeout: 10, read_timeout: 60, **extra)
 end
 
-# A value as an SQL literal: binary strings in hex, text quoted.
+# A value as an SQL literal: bytes that are not text (binary columns
+# holding zero bytes or invalid UTF-8) in hex, everything else quoted. The
+# encoding alone does not tell: mysql2 gives every column the server
+# describes as binary (YEAR, BIT, JSON too) the BINARY encoding.
 def literal(client, v)
   return 'NULL' if v.nil?
-  return "X'#{v.unpack1('H*')}'" if v.encoding == Encoding::BINARY
 
-  "'#{client.escape(v)}'"
+  text = v.dup.force_encoding(Encoding::UTF_8)
+  return "X'#{v.unpack1('H*')}'" if !text.valid_encoding? || text.include?("\0")
+
+  "'#{client.escape(text)}'"
 end
 
 c = connect(flags: Mysql2::Client::MULTI_STATEMENTS)

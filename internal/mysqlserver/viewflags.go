@@ -10,8 +10,8 @@ import (
 )
 
 // ruleViewNotDDL is the id of clearDDLFlagOfViewReads among the analyzer's
-// rules (next to ruleSetOpRows, far above go-mysql-server's).
-const ruleViewNotDDL analyzer.RuleId = 10_001
+// rules (above ruleSetOpRows, clear of the ids other guocedb rules take).
+const ruleViewNotDDL analyzer.RuleId = 10_010
 
 // clearDDLFlagOfViewReads undoes the "DDL" flag go-mysql-server v0.20.0
 // sets on a statement that merely reads a view: it resolves the view by
