@@ -37,10 +37,22 @@ type server struct {
 // server offers TLS with a certificate from a throw-away CA.
 func startServer(t *testing.T, withTypes bool) *server {
 	t.Helper()
+	return startServerTLS(t, withTypes, true)
+}
+
+// startServerTLS is startServer, without TLS when withTLS is false (the
+// compression checks: guocedb offers compression only without TLS).
+func startServerTLS(t *testing.T, withTypes, withTLS bool) *server {
+	t.Helper()
 	bin := testutil.BuildBinary(t)
-	certs := testutil.NewTestCerts(t)
-	s := &server{caFile: certs.CAFile}
-	s.proc = testutil.StartProcess(t, bin, t.TempDir(), "--tls-cert", certs.CertFile, "--tls-key", certs.KeyFile)
+	s := &server{}
+	var args []string
+	if withTLS {
+		certs := testutil.NewTestCerts(t)
+		s.caFile = certs.CAFile
+		args = []string{"--tls-cert", certs.CertFile, "--tls-key", certs.KeyFile}
+	}
+	s.proc = testutil.StartProcess(t, bin, t.TempDir(), args...)
 	var err error
 	s.host, s.port, err = net.SplitHostPort(s.proc.MySQLAddr)
 	require.NoError(t, err)
@@ -73,7 +85,7 @@ func (s *server) env() []string {
 		"COMPAT_USER=" + compatUser,
 		"COMPAT_PASSWORD=" + compatPassword,
 		"COMPAT_DB=" + compatDB,
-		"COMPAT_TLS=1",
+		"COMPAT_TLS=" + map[bool]string{true: "1", false: "0"}[s.caFile != ""],
 		"COMPAT_CA=" + s.caFile,
 	}
 }
