@@ -142,13 +142,14 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	}
 	defer h.running.Done()
 	h.ready(c)
+	cb := padOKInfo(callback)
 	if err := h.unknownThread(query); err != nil {
 		return err
 	}
-	if _, ok, err := h.doQuery(ctx, c, query, false, callback); ok {
+	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
 		return mapError(err, query)
 	}
-	return mapError(h.Handler.ComQuery(ctx, c, query, fixingFields(query, callback)), query)
+	return mapError(h.Handler.ComQuery(ctx, c, query, fixingFields(query, cb)), query)
 }
 
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
@@ -157,13 +158,14 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	defer h.running.Done()
 	h.ready(c)
+	cb := padOKInfo(callback)
 	if err := h.unknownThread(query); err != nil {
 		return "", err
 	}
-	if rest, ok, err := h.doQuery(ctx, c, query, true, callback); ok {
+	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		return rest, mapError(err, query)
 	}
-	rest, err := h.Handler.ComMultiQuery(ctx, c, query, fixingFields(query, callback))
+	rest, err := h.Handler.ComMultiQuery(ctx, c, query, fixingFields(query, cb))
 	return rest, mapError(err, query)
 }
 

@@ -18,10 +18,13 @@ const ruleReadOnlySession analyzer.RuleId = 10_001
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.
 func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
-	return analyzer.NewBuilder(provider).
+	a := analyzer.NewBuilder(provider).
 		AddPostValidationRule(ruleSetOpRows, clearMax1RowForSetOps).
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
+		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
 		Build()
+	a.ExecBuilder = unsignedFromFloatBuilder{a.ExecBuilder}
+	return a
 }
 
 // clearMax1RowForSetOps undoes the "at most one row" flag that

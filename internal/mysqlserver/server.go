@@ -57,6 +57,7 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 		return nil, nil, err
 	}
 	engine := sqle.New(newAnalyzer(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
+	dedupStatusVariables()
 	// go-mysql-server keeps system variables in a process-wide registry;
 	// version_comment tells monitoring tools which server they talk to.
 	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version}); err != nil {
