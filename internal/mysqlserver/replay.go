@@ -38,11 +38,11 @@ type txnLog struct {
 type loggedStmt struct {
 	text    string
 	prepare *mysql.PrepareData // nil for a text query
-	result  okResult
+	result  okPacket
 }
 
-// okResult is what a client sees of an OK packet.
-type okResult struct {
+// okPacket is what a client sees of an OK packet.
+type okPacket struct {
 	affected, insertID uint64
 	info               string
 }
@@ -55,13 +55,13 @@ type okResult struct {
 func (h *handler) runStatement(ctx context.Context, c *mysql.Conn, text string, prepare *mysql.PrepareData,
 	exec func(mysql.ResultSpoolFn) error, send mysql.ResultSpoolFn, executed func() string) error {
 	kind := classify(text)
-	var res okResult
+	var res okPacket
 	var rows bool
 	err := h.gate.run(ctx, c, text, func(sent *bool) error {
 		return exec(func(r *sqltypes.Result, more bool) error {
 			*sent = true
 			rows = rows || len(r.Fields) > 0 || len(r.Rows) > 0
-			res = okResult{affected: r.RowsAffected, insertID: r.InsertID, info: r.Info}
+			res = okPacket{affected: r.RowsAffected, insertID: r.InsertID, info: r.Info}
 			return send(r, more)
 		})
 	})
@@ -114,11 +114,11 @@ func (h *handler) replay(ctx context.Context, c *mysql.Conn, log *txnLog, confli
 			return conflict
 		}
 		for _, s := range log.stmts {
-			var got okResult
+			var got okPacket
 			var rows bool
 			capture := func(r *sqltypes.Result) error {
 				rows = rows || len(r.Fields) > 0 || len(r.Rows) > 0
-				got = okResult{affected: r.RowsAffected, insertID: r.InsertID, info: r.Info}
+				got = okPacket{affected: r.RowsAffected, insertID: r.InsertID, info: r.Info}
 				return nil
 			}
 			var err error
@@ -164,6 +164,16 @@ func (h *handler) replay(ctx context.Context, c *mysql.Conn, log *txnLog, confli
 func moreStatements(q string) bool {
 	i := strings.IndexByte(q, ';')
 	return i >= 0 && strings.TrimSpace(q[i+1:]) != ""
+}
+
+// untracked marks the open transaction of c unreplayable: it ran a
+// statement the replay does not see.
+func (h *handler) untracked(c *mysql.Conn) {
+	h.mu.Lock()
+	if l := h.txns[c]; l != nil {
+		l.broken = true
+	}
+	h.mu.Unlock()
 }
 
 // forget drops the transaction log of a connection that closed or reset.

@@ -2,6 +2,7 @@ package mysqlserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,13 @@ type Config struct {
 	Version string
 	// ShutdownTimeout bounds how long Shutdown waits for running statements.
 	ShutdownTimeout time.Duration
+	// TLS, when set, is offered to clients (see LoadTLS).
+	TLS *tls.Config
+	// RequireSecureTransport refuses logins without TLS with error 3159;
+	// it needs TLS.
+	RequireSecureTransport bool
+	// LocalInfile allows LOAD DATA LOCAL INFILE.
+	LocalInfile bool
 }
 
 // Server is the SQL engine over a Store plus its MySQL wire listener.
@@ -54,6 +62,7 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	engine.Parser = lockingParser{engine.Parser}
 	engine.Analyzer.Parser = engine.Parser
 	padDecimalDefaults()
+	dedupStatusVariables()
 	// go-mysql-server keeps system variables in a process-wide registry;
 	// version_comment tells monitoring tools which server they talk to.
 	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version}); err != nil {
@@ -73,8 +82,46 @@ func NewSessionBuilder(p *backend.Provider) server.SessionBuilder {
 		if u, ok := c.UserData.(sql.MysqlConnectionUser); ok {
 			client.Address, client.User = u.Host, u.User
 		}
-		return backend.NewSession(sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID), p), nil
+		base := sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID)
+		if tc, ok := c.Conn.(*tls.Conn); ok {
+			// SHOW STATUS LIKE 'Ssl_%' is how clients check their channel.
+			st := tc.ConnectionState()
+			for name, v := range map[string]string{
+				"Ssl_cipher":  tls.CipherSuiteName(st.CipherSuite),
+				"Ssl_version": tlsVersionName(st.Version),
+			} {
+				if err := base.SetStatusVariable(nil, name, v); err != nil {
+					return nil, err
+				}
+			}
+		}
+		useHandshakeCollation(base, c.CharacterSet)
+		return backend.NewSession(base, p), nil
 	}
+}
+
+// useHandshakeCollation makes the collation a client names in its
+// handshake the connection's character set and collation, as MySQL does
+// (go-mysql-server keeps its defaults). One the engine does not know is
+// left at the default rather than failing the login.
+func useHandshakeCollation(s *sql.BaseSession, id uint8) {
+	if id == 0 {
+		return
+	}
+	coll := sql.CollationID(id)
+	name := coll.Name()
+	if name == "" {
+		return
+	}
+	ctx := sql.NewEmptyContext()
+	cs := coll.CharacterSet().Name()
+	if err := s.SetSessionVariable(ctx, "collation_connection", name); err != nil {
+		return
+	}
+	for _, v := range []string{"character_set_client", "character_set_connection", "character_set_results"} {
+		_ = s.SetSessionVariable(ctx, v, cs)
+	}
+	_ = s.SetSessionVariable(ctx, "collation_connection", name)
 }
 
 // persister stores the users and grants blob through the catalog.
@@ -120,19 +167,48 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.RequireSecureTransport && cfg.TLS == nil {
+		return nil, errors.Join(errors.New("require-secure-transport needs TLS"), provider.Close())
+	}
+	// The variable shows the listener's setting. It is process-wide in
+	// go-mysql-server, so the enforcement itself reads cfg, not it.
+	// local_infile is what go-mysql-server checks for LOAD DATA LOCAL.
+	if err := sql.SystemVariables.AssignValues(map[string]any{
+		"require_secure_transport": boolInt(cfg.RequireSecureTransport),
+		"local_infile":             boolInt(cfg.LocalInfile),
+	}); err != nil {
+		return nil, errors.Join(fmt.Errorf("set system variables: %w", err), provider.Close())
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
+	}
 	scfg := server.Config{
 		Protocol: "tcp",
 		Address:  cfg.Addr,
-		Version:  "8.0.33-guocedb-" + cfg.Version,
+		// Compression is offered on listeners without TLS only: with TLS it
+		// would have to run inside the TLS layer, which vitess owns.
+		Listener:                compressListener{Listener: ln, advertise: cfg.TLS == nil},
+		Version:                 "8.0.33-guocedb-" + cfg.Version,
+		TLSConfig:               cfg.TLS,
+		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
 	}
 	var h *handler
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
+		h.connectionExists = func(id uint32) bool {
+			for _, p := range engine.ProcessList.Processes() {
+				if p.Connection == id {
+					return true
+				}
+			}
+			return false
+		}
 		return h, nil
 	}
 	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil, wrap)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
+		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), ln.Close(), provider.Close())
 	}
 	return &Server{engine: engine, provider: provider, srv: srv, h: h, logger: logger, addr: srv.Listener.Addr()}, nil
 }
@@ -175,6 +251,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.h.closeConns()
 	return errors.Join(err, s.provider.Close())
+}
+
+func boolInt(b bool) int8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func running(e *sqle.Engine) int {
