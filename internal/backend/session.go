@@ -254,6 +254,17 @@ func (s *Session) ReleaseSavepoint(_ *sql.Context, tx sql.Transaction, name stri
 // transactions the engine dropped (see Session.started).
 func (s *Session) CommandBegin() error {
 	held, _ := s.GetTransaction().(*Transaction)
+	if held != nil && held.txn.Finished() {
+		// A commit that failed with 1213 finished the transaction, but
+		// go-mysql-server keeps it as the session's transaction (and after
+		// a failed COMMIT stays in explicit-transaction mode): every later
+		// statement would fail with "transaction already finished". As in
+		// MySQL, the failed transaction is over and the session goes on
+		// in autocommit.
+		s.SetTransaction(nil)
+		s.SetIgnoreAutoCommit(false)
+		held = nil
+	}
 	if held != nil && held.readCommitted {
 		held.txn.Refresh()
 	}

@@ -2,6 +2,7 @@ package mysqlserver
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/dolthub/vitess/go/mysql"
@@ -26,10 +27,15 @@ type handler struct {
 
 	// connectionExists reports whether a connection id is open (for KILL).
 	connectionExists func(id uint32) bool
+
+	gate conflictGate
+	// txns holds the replayable transactions of connections (replay.go),
+	// under mu.
+	txns map[*mysql.Conn]*txnLog
 }
 
 func newHandler(h mysql.Handler) *handler {
-	return &handler{Handler: h, conns: make(map[*mysql.Conn]bool)}
+	return &handler{Handler: h, conns: make(map[*mysql.Conn]bool), txns: make(map[*mysql.Conn]*txnLog)}
 }
 
 // maxPreparedParams is the most placeholders a prepared statement may
@@ -95,6 +101,7 @@ func (h *handler) NewConnection(c *mysql.Conn) {
 func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
+	delete(h.txns, c)
 	h.mu.Unlock()
 	h.Handler.ConnectionClosed(c)
 }
@@ -149,7 +156,10 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
 		return mapError(err, query)
 	}
-	return mapError(h.Handler.ComQuery(ctx, c, query, fixingFields(query, cb)), query)
+	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
+		return h.Handler.ComQuery(ctx, c, query, send)
+	}, fixingFields(query, cb), func() string { return query })
+	return mapError(err, query)
 }
 
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
@@ -165,7 +175,14 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		return rest, mapError(err, query)
 	}
-	rest, err := h.Handler.ComMultiQuery(ctx, c, query, fixingFields(query, cb))
+	// go-mysql-server runs the first statement of query and returns the
+	// rest: a retry or replay runs that first statement again.
+	var rest string
+	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
+		var err error
+		rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
+		return err
+	}, fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
 	return rest, mapError(err, query)
 }
 
@@ -188,13 +205,16 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	fixed := func(res *sqltypes.Result) error {
+	fixed := func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
 			fixFields(prepare.PrepareStmt, res.Fields)
 		}
 		return callback(res)
 	}
-	return mapError(h.Handler.ComStmtExecute(ctx, c, prepare, fixed), prepare.PrepareStmt)
+	err := h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
+		return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
+	}, fixed, func() string { return prepare.PrepareStmt })
+	return mapError(err, prepare.PrepareStmt)
 }
 
 func (h *handler) ComResetConnection(c *mysql.Conn) error {
@@ -202,5 +222,6 @@ func (h *handler) ComResetConnection(c *mysql.Conn) error {
 		return errShuttingDown
 	}
 	defer h.running.Done()
+	h.forget(c)
 	return h.Handler.ComResetConnection(c)
 }

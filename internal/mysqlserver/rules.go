@@ -1,6 +1,8 @@
 package mysqlserver
 
 import (
+	"strings"
+
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/plan"
@@ -9,16 +11,18 @@ import (
 	"github.com/guocedb/guocedb/internal/backend"
 )
 
-// ruleSetOpRows is the id of clearMax1RowForSetOps among the analyzer's
-// rules; go-mysql-server's own ids are far below it.
-const ruleSetOpRows analyzer.RuleId = 10_000
-
-// ruleReadOnlySession is the id of refuseWritesInReadOnlySession.
-const ruleReadOnlySession analyzer.RuleId = 10_001
+// Ids of guocedb's analyzer rules; go-mysql-server's own ids are far below
+// them.
+const (
+	ruleSetOpRows        analyzer.RuleId = 10_000
+	ruleDropUniqueByName analyzer.RuleId = 10_001
+	ruleReadOnlySession  analyzer.RuleId = 10_002 // refuseWritesInReadOnlySession
+)
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.
 func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(provider).
+		AddPreAnalyzeRule(ruleDropUniqueByName, dropUniqueConstraint).
 		AddPostValidationRule(ruleSetOpRows, clearMax1RowForSetOps).
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
 		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
@@ -56,4 +60,66 @@ func refuseWritesInReadOnlySession(ctx *sql.Context, _ *analyzer.Analyzer, n sql
 		return n, transform.SameTree, nil
 	}
 	return nil, transform.SameTree, sql.ErrReadOnlyTransaction.New()
+}
+
+// dropUniqueConstraint turns `ALTER TABLE t DROP CONSTRAINT name`, where
+// name is a UNIQUE index and neither a foreign key nor a check, into
+// `DROP INDEX name`, as MySQL 8.0.19+ does. go-mysql-server v0.20.0 only
+// looks for foreign keys and checks ("Constraint ... does not exist");
+// GORM's AutoMigrate drops a `unique` tag's constraint this way.
+func dropUniqueConstraint(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		dc, ok := n.(*plan.DropConstraint)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		rt, ok := dc.Child.(*plan.ResolvedTable)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		if named, err := hasFKOrCheck(ctx, rt.Table, dc.Name); err != nil || named {
+			return n, transform.SameTree, err
+		}
+		it, ok := rt.Table.(sql.IndexAddressable)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		idxs, err := it.GetIndexes(ctx)
+		if err != nil {
+			return n, transform.SameTree, err
+		}
+		for _, idx := range idxs {
+			if idx.IsUnique() && !strings.EqualFold(idx.ID(), "PRIMARY") && strings.EqualFold(idx.ID(), dc.Name) {
+				return plan.NewAlterDropIndex(rt.SqlDatabase, rt, idx.ID()), transform.NewTree, nil
+			}
+		}
+		return n, transform.SameTree, nil
+	})
+}
+
+// hasFKOrCheck reports whether table has a foreign key or check named name.
+func hasFKOrCheck(ctx *sql.Context, table sql.Table, name string) (bool, error) {
+	if fkt, ok := table.(sql.ForeignKeyTable); ok {
+		decl, err := fkt.GetDeclaredForeignKeys(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, fk := range decl {
+			if strings.EqualFold(fk.Name, name) {
+				return true, nil
+			}
+		}
+	}
+	if ct, ok := table.(sql.CheckTable); ok {
+		checks, err := ct.GetChecks(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, c := range checks {
+			if strings.EqualFold(c.Name, name) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }

@@ -183,6 +183,14 @@ func (t *Txn) Refresh() bool {
 	return true
 }
 
+// Finished reports whether the Txn was committed (whatever the outcome) or
+// discarded.
+func (t *Txn) Finished() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.done
+}
+
 // Discard drops the buffered writes. It is safe to call more than once and
 // after Commit.
 func (t *Txn) Discard() {

@@ -1,0 +1,205 @@
+package mysqlserver
+
+import (
+	"context"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+)
+
+// lockingParser is go-mysql-server's MySQL parser behind a rewrite of the
+// MySQL 8 locking clauses its grammar lacks: `FOR SHARE`, `OF tbl` and
+// `NOWAIT` (GORM's clause.Locking and MySQL 8 applications write them). It
+// knows only `FOR UPDATE [SKIP LOCKED]` and `LOCK IN SHARE MODE`.
+//
+// The rewrite keeps the meaning: go-mysql-server takes no row locks (a
+// conflicting commit fails with 1213 instead), so a read never waits, and
+// NOWAIT, SKIP LOCKED and the OF table list change nothing.
+//
+// Offsets and remainders the parser returns refer to the rewritten text;
+// go-mysql-server only passes the remainder back to the parser.
+type lockingParser struct{ sql.Parser }
+
+var _ sql.Parser = lockingParser{}
+
+func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
+	return p.Parser.ParseSimple(rewriteLockingClauses(query))
+}
+
+func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.Statement, string, string, error) {
+	return p.ParseWithOptions(ctx, query, ';', multi, sql.LoadSqlMode(ctx).ParserOptions())
+}
+
+func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
+	return p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(query), delimiter, multi, options)
+}
+
+func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
+	return p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(query), options)
+}
+
+// rewriteLockingClauses turns `FOR SHARE [OF t, ...] [NOWAIT | SKIP
+// LOCKED]` into `LOCK IN SHARE MODE` and drops `OF t, ...` and `NOWAIT`
+// after `FOR UPDATE`. Text in strings, quoted identifiers and comments is
+// left alone. Queries without such a clause come back unchanged, without
+// being scanned beyond a keyword check.
+func rewriteLockingClauses(q string) string {
+	if !containsFold(q, "share") && !containsFold(q, "nowait") && !(containsFold(q, "update") && containsFold(q, "of")) {
+		return q
+	}
+	toks := lexSQL(q)
+	var b strings.Builder
+	last := 0
+	for i := 0; i+1 < len(toks); i++ {
+		if !toks[i].is("FOR") {
+			continue
+		}
+		share := toks[i+1].is("SHARE")
+		if !share && !toks[i+1].is("UPDATE") {
+			continue
+		}
+		// `SHOW GRANTS FOR share@host`, `SET PASSWORD FOR share = ...`:
+		// a user name, not a locking clause.
+		if i+2 < len(toks) && (toks[i+2].text == "@" || toks[i+2].text == "=") {
+			continue
+		}
+		j := i + 2
+		if j+1 < len(toks) && toks[j].is("OF") && toks[j+1].name() {
+			j = skipTableList(toks, j+1)
+		}
+		skipLocked := false
+		switch {
+		case j < len(toks) && toks[j].is("NOWAIT"):
+			j++
+		case j+1 < len(toks) && toks[j].is("SKIP") && toks[j+1].is("LOCKED"):
+			skipLocked = true
+			j += 2
+		}
+		var repl string
+		switch {
+		case share:
+			repl = "LOCK IN SHARE MODE"
+		case j == i+2:
+			continue // plain FOR UPDATE
+		case skipLocked:
+			repl = "FOR UPDATE SKIP LOCKED"
+		default:
+			repl = "FOR UPDATE"
+		}
+		b.WriteString(q[last:toks[i].start])
+		b.WriteString(repl)
+		last = toks[j-1].end
+		i = j - 1
+	}
+	if last == 0 {
+		return q
+	}
+	b.WriteString(q[last:])
+	return b.String()
+}
+
+// skipTableList returns the index after `tbl [, tbl ...]` starting at i,
+// where tbl is a possibly qualified, possibly quoted name.
+func skipTableList(toks []sqlToken, i int) int {
+	for i < len(toks) && toks[i].name() {
+		i++
+		for i+1 < len(toks) && toks[i].text == "." && toks[i+1].name() {
+			i += 2
+		}
+		if i+1 < len(toks) && toks[i].text == "," && toks[i+1].name() {
+			i++
+			continue
+		}
+		break
+	}
+	return i
+}
+
+// sqlToken is a word, a quoted string or identifier, or one punctuation
+// character of a query, at q[start:end].
+type sqlToken struct {
+	text       string
+	start, end int
+	quoted     bool
+}
+
+func (t sqlToken) is(word string) bool { return !t.quoted && strings.EqualFold(t.text, word) }
+
+// name reports whether t can be a table name.
+func (t sqlToken) name() bool {
+	if t.quoted {
+		return t.text[0] == '`'
+	}
+	c := t.text[0]
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// lexSQL splits q into tokens, skipping white space and comments. It only
+// needs to be right about where words, strings and comments are.
+func lexSQL(q string) []sqlToken {
+	var toks []sqlToken
+	for i := 0; i < len(q); {
+		c := q[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			i++
+		case c == '#' || c == '-' && strings.HasPrefix(q[i:], "-- "):
+			for i < len(q) && q[i] != '\n' {
+				i++
+			}
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			end := strings.Index(q[i+2:], "*/")
+			if end < 0 {
+				i = len(q)
+			} else {
+				i += end + 4
+			}
+		case c == '\'' || c == '"' || c == '`':
+			start := i
+			i++
+			for i < len(q) {
+				if q[i] == '\\' && c != '`' {
+					i += 2
+					continue
+				}
+				if q[i] == c {
+					if i+1 < len(q) && q[i+1] == c { // doubled quote
+						i += 2
+						continue
+					}
+					i++
+					break
+				}
+				i++
+			}
+			i = min(i, len(q))
+			toks = append(toks, sqlToken{text: q[start:i], start: start, end: i, quoted: true})
+		case isWordByte(c):
+			start := i
+			for i < len(q) && isWordByte(q[i]) {
+				i++
+			}
+			toks = append(toks, sqlToken{text: q[start:i], start: start, end: i})
+		default:
+			toks = append(toks, sqlToken{text: q[i : i+1], start: i, end: i + 1})
+			i++
+		}
+	}
+	return toks
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// containsFold reports whether s contains the ASCII word sub, ignoring
+// case, without allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,47 @@
+package mysqlserver
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestRewriteLockingClauses(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"SELECT * FROM t", "SELECT * FROM t"},
+		{"SELECT * FROM t FOR UPDATE", "SELECT * FROM t FOR UPDATE"},
+		{"SELECT * FROM t FOR UPDATE SKIP LOCKED", "SELECT * FROM t FOR UPDATE SKIP LOCKED"},
+		{"SELECT * FROM t FOR SHARE", "SELECT * FROM t LOCK IN SHARE MODE"},
+		{"select * from t for share;", "select * from t LOCK IN SHARE MODE;"},
+		{"SELECT * FROM t WHERE a = 1 FOR SHARE NOWAIT", "SELECT * FROM t WHERE a = 1 LOCK IN SHARE MODE"},
+		{"SELECT * FROM t FOR SHARE SKIP LOCKED", "SELECT * FROM t LOCK IN SHARE MODE"},
+		{"SELECT * FROM t FOR SHARE OF t, `db`.`u` NOWAIT", "SELECT * FROM t LOCK IN SHARE MODE"},
+		{"SELECT * FROM t FOR UPDATE NOWAIT", "SELECT * FROM t FOR UPDATE"},
+		{"SELECT * FROM t FOR UPDATE OF t", "SELECT * FROM t FOR UPDATE"},
+		{"SELECT * FROM t FOR UPDATE OF t SKIP LOCKED", "SELECT * FROM t FOR UPDATE SKIP LOCKED"},
+		{"SELECT * FROM t /* c */ FOR /* c */ SHARE", "SELECT * FROM t /* c */ LOCK IN SHARE MODE"},
+		{"(SELECT a FROM t FOR SHARE) UNION (SELECT 1)", "(SELECT a FROM t LOCK IN SHARE MODE) UNION (SELECT 1)"},
+		{"SELECT 1 FOR SHARE; SELECT 2 FOR UPDATE NOWAIT", "SELECT 1 LOCK IN SHARE MODE; SELECT 2 FOR UPDATE"},
+		// Not locking clauses: left alone.
+		{"SELECT 'x FOR SHARE' FROM t", "SELECT 'x FOR SHARE' FROM t"},
+		{"SELECT `for share` FROM t", "SELECT `for share` FROM t"},
+		{"SELECT 'it''s' FROM t -- FOR SHARE", "SELECT 'it''s' FROM t -- FOR SHARE"},
+		{"SELECT 'a\\' FOR SHARE' FROM t", "SELECT 'a\\' FOR SHARE' FROM t"},
+		{"SHOW GRANTS FOR share@localhost", "SHOW GRANTS FOR share@localhost"},
+		{"UPDATE t SET a = 1 WHERE b = 'of'", "UPDATE t SET a = 1 WHERE b = 'of'"},
+		{"SELECT * FROM t FOR", "SELECT * FROM t FOR"},
+		{"SELECT * FROM t FOR SHARE OF", "SELECT * FROM t LOCK IN SHARE MODE OF"},
+		{"SELECT 'unterminated FOR SHARE", "SELECT 'unterminated FOR SHARE"},
+	}
+	for _, tc := range cases {
+		require.Equal(t, tc.want, rewriteLockingClauses(tc.in), tc.in)
+	}
+}
+
+func BenchmarkRewriteLockingClausesNone(b *testing.B) {
+	q := "SELECT c FROM sbtest1 WHERE id = ?"
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = rewriteLockingClauses(q)
+	}
+}
