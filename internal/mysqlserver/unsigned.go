@@ -103,6 +103,20 @@ func wrapForColumn(col sql.Type, e sql.Expression) (sql.Expression, bool) {
 	if _, done := e.(*unsignedFromFloat); done {
 		return nil, false
 	}
+	// go-mysql-server finds the inserted id by the AutoIncrement
+	// expression itself (insertIter.getAutoIncVal): wrap its child, never
+	// the expression, or LAST_INSERT_ID and the OK packet's insert id are 0.
+	if ai, ok := e.(*expression.AutoIncrement); ok {
+		w, ok := wrapForColumn(col, ai.Child)
+		if !ok {
+			return nil, false
+		}
+		wrapped, err := ai.WithChildren(w)
+		if err != nil {
+			return nil, false
+		}
+		return wrapped, true
+	}
 	return &unsignedFromFloat{UnaryExpression: expression.UnaryExpression{Child: e}, max: max}, true
 }
 
