@@ -161,6 +161,14 @@ func (t *Txn) Commit(ctx context.Context) error {
 	return t.store.commit(ctx, t.readTs, ws, keys)
 }
 
+// Done reports whether the transaction has committed or been discarded;
+// its iterators are then closed.
+func (t *Txn) Done() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.done
+}
+
 // Discard drops the buffered writes. It is safe to call more than once and
 // after Commit.
 func (t *Txn) Discard() {
