@@ -27,6 +27,9 @@ func TestCommands(t *testing.T) {
 	unknown := write("unknown.toml", "data-dir = \"d\"\nmysql-port = 3306\n")
 	badValue := write("bad.toml", "log-level = \"loud\"\n")
 	aFile := write("not-a-dir", "x")
+	certs := testutil.NewTestCerts(t)
+	other := testutil.NewTestCerts(t)
+	tlsFile := write("tls.toml", "tls-cert = \""+certs.CertFile+"\"\ntls-key = \""+certs.KeyFile+"\"\nrequire-secure-transport = true\n")
 
 	tests := []struct {
 		name     string
@@ -54,6 +57,19 @@ func TestCommands(t *testing.T) {
 			[]string{"mysql-addr", "beyond loopback", "GUOCEDB_ROOT_PASSWORD"}, nil},
 		{"non-loopback check-config", []string{"check-config", "--mysql-addr", "0.0.0.0:3306"}, nil, 1, []string{"beyond loopback"}, nil},
 		{"non-loopback with password passes check", []string{"check-config", "--mysql-addr", "0.0.0.0:3306"}, []string{"GUOCEDB_ROOT_PASSWORD=pw"}, 0, []string{"0.0.0.0:3306"}, nil},
+		{"check-config tls", []string{"check-config", "--config", tlsFile}, nil, 0,
+			[]string{`tls-cert = "` + certs.CertFile, "require-secure-transport = true", "tls-auto-generate = false"}, nil},
+		{"check-config tls-cert without tls-key", []string{"check-config", "--tls-cert", certs.CertFile}, nil, 1, []string{"tls-key: missing"}, nil},
+		{"check-config tls-key without tls-cert", []string{"check-config"}, []string{"GUOCEDB_TLS_KEY=" + certs.KeyFile}, 1, []string{"tls-cert: missing"}, nil},
+		{"check-config missing cert file", []string{"check-config", "--tls-cert", filepath.Join(dir, "nope.pem"), "--tls-key", certs.KeyFile}, nil, 1,
+			[]string{"tls-cert:", "nope.pem", "no such file"}, nil},
+		{"check-config key of another cert", []string{"check-config", "--tls-cert", certs.CertFile, "--tls-key", other.KeyFile}, nil, 1,
+			[]string{"tls-cert, tls-key", "private key does not match"}, nil},
+		{"check-config require-secure-transport without tls", []string{"check-config", "--require-secure-transport"}, nil, 1,
+			[]string{"require-secure-transport: needs TLS"}, nil},
+		{"check-config bad bool", []string{"check-config", "--tls-auto-generate=maybe"}, nil, 1, []string{"tls-auto-generate", `"maybe"`}, nil},
+		{"serve with a key that is not PEM", []string{"serve", "--tls-cert", certs.CertFile, "--tls-key", aFile, "--data-dir", filepath.Join(dir, "d2"),
+			"--mysql-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, nil, 1, []string{"tls-cert, tls-key"}, []string{"panic", "goroutine"}},
 		{"serve on a regular file", []string{"serve", "--data-dir", aFile, "--mysql-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, nil, 1,
 			[]string{"guocedb: error: storage", aFile, "not a directory"}, []string{"panic", "goroutine"}},
 	}

@@ -1,9 +1,11 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +47,22 @@ type Config struct {
 	// users yet. It comes from GUOCEDB_ROOT_PASSWORD only: never a flag
 	// (visible in ps) nor the config file (often world-readable).
 	RootPassword string
+	// TLSCert and TLSKey are PEM files of the server's certificate (chain)
+	// and private key; both or neither.
+	TLSCert string
+	TLSKey  string
+	// TLSAutoGenerate creates a self-signed certificate and key under
+	// <data-dir>/tls on first start when TLSCert and TLSKey are empty,
+	// and reuses them on later starts.
+	TLSAutoGenerate bool
+	// RequireSecureTransport refuses logins over connections without TLS
+	// (MySQL error 3159).
+	RequireSecureTransport bool
+}
+
+// TLSEnabled reports whether the MySQL listener offers TLS.
+func (c Config) TLSEnabled() bool {
+	return (c.TLSCert != "" && c.TLSKey != "") || c.TLSAutoGenerate
 }
 
 // Default returns the configuration used when nothing else is given.
@@ -83,6 +101,7 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown-timeout: %s must be a positive duration such as 30s", c.ShutdownTimeout))
 	}
+	errs = append(errs, c.validateTLS()...)
 	// Only the MySQL listener grants data access; an open root account on a
 	// reachable address is refused. The HTTP listener exposes health only.
 	if mysqlOK && c.RootPassword == "" && !isLoopback(c.MySQLAddr) {
@@ -90,6 +109,47 @@ func (c Config) Validate() error {
 			"set GUOCEDB_ROOT_PASSWORD or listen on 127.0.0.1", c.MySQLAddr))
 	}
 	return errors.Join(errs...)
+}
+
+// validateTLS checks that the certificate and key are given together, can
+// be read and belong together, so that a bad file fails at start (and in
+// check-config) with the key's name instead of at the first TLS client.
+func (c Config) validateTLS() []error {
+	var errs []error
+	switch {
+	case c.TLSCert != "" && c.TLSKey == "":
+		errs = append(errs, errors.New("tls-key: missing; tls-cert is set and needs its private key"))
+	case c.TLSCert == "" && c.TLSKey != "":
+		errs = append(errs, errors.New("tls-cert: missing; tls-key is set and needs its certificate"))
+	case c.TLSCert != "":
+		certOK, keyOK := true, true
+		if err := checkReadable(c.TLSCert); err != nil {
+			errs = append(errs, fmt.Errorf("tls-cert: %w", err))
+			certOK = false
+		}
+		if err := checkReadable(c.TLSKey); err != nil {
+			errs = append(errs, fmt.Errorf("tls-key: %w", err))
+			keyOK = false
+		}
+		if certOK && keyOK {
+			if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
+				errs = append(errs, fmt.Errorf("tls-cert, tls-key: %s and %s are not a usable PEM certificate and matching private key: %w",
+					c.TLSCert, c.TLSKey, err))
+			}
+		}
+	}
+	if c.RequireSecureTransport && !c.TLSEnabled() {
+		errs = append(errs, errors.New("require-secure-transport: needs TLS; set tls-cert and tls-key, or tls-auto-generate"))
+	}
+	return errs
+}
+
+func checkReadable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // checkAddr accepts HOST:PORT with a numeric port in 0..65535; an empty

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,29 @@ type setting struct {
 	usage string
 	get   func(Config) string
 	set   func(*Config, string) error
+	// isBool marks an on/off key: a bare --NAME means true, and the file
+	// takes a TOML boolean.
+	isBool bool
+}
+
+// boolSetting is an on/off key stored through field.
+func boolSetting(name, usage string, field func(*Config) *bool) setting {
+	return setting{
+		name:  name,
+		usage: usage,
+		get: func(c Config) string {
+			return strconv.FormatBool(*field(&c))
+		},
+		set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a boolean (true or false)", v)
+			}
+			*field(c) = b
+			return nil
+		},
+		isBool: true,
+	}
 }
 
 // settings lists every key in the order --help and check-config show
@@ -32,24 +56,24 @@ type setting struct {
 // environment only (see Flags.Load).
 func settings() []setting {
 	return []setting{
-		{"data-dir", "data directory `DIR` (created if missing)",
-			func(c Config) string { return c.DataDir },
-			func(c *Config, v string) error { c.DataDir = v; return nil }},
-		{"mysql-addr", "MySQL protocol listen address `HOST:PORT`",
-			func(c Config) string { return c.MySQLAddr },
-			func(c *Config, v string) error { c.MySQLAddr = v; return nil }},
-		{"http-addr", "HTTP listen address `HOST:PORT` for /healthz and /readyz",
-			func(c Config) string { return c.HTTPAddr },
-			func(c *Config, v string) error { c.HTTPAddr = v; return nil }},
-		{"log-level", "log `LEVEL`: " + strings.Join(LogLevels(), "|"),
-			func(c Config) string { return c.LogLevel },
-			func(c *Config, v string) error { c.LogLevel = v; return nil }},
-		{"log-format", "log `FORMAT`: " + strings.Join(LogFormats(), "|"),
-			func(c Config) string { return c.LogFormat },
-			func(c *Config, v string) error { c.LogFormat = v; return nil }},
-		{"shutdown-timeout", "how long (a Go `DURATION`) a graceful stop waits for running statements",
-			func(c Config) string { return c.ShutdownTimeout.String() },
-			func(c *Config, v string) error {
+		{name: "data-dir", usage: "data directory `DIR` (created if missing)",
+			get: func(c Config) string { return c.DataDir },
+			set: func(c *Config, v string) error { c.DataDir = v; return nil }},
+		{name: "mysql-addr", usage: "MySQL protocol listen address `HOST:PORT`",
+			get: func(c Config) string { return c.MySQLAddr },
+			set: func(c *Config, v string) error { c.MySQLAddr = v; return nil }},
+		{name: "http-addr", usage: "HTTP listen address `HOST:PORT` for /healthz and /readyz",
+			get: func(c Config) string { return c.HTTPAddr },
+			set: func(c *Config, v string) error { c.HTTPAddr = v; return nil }},
+		{name: "log-level", usage: "log `LEVEL`: " + strings.Join(LogLevels(), "|"),
+			get: func(c Config) string { return c.LogLevel },
+			set: func(c *Config, v string) error { c.LogLevel = v; return nil }},
+		{name: "log-format", usage: "log `FORMAT`: " + strings.Join(LogFormats(), "|"),
+			get: func(c Config) string { return c.LogFormat },
+			set: func(c *Config, v string) error { c.LogFormat = v; return nil }},
+		{name: "shutdown-timeout", usage: "how long (a Go `DURATION`) a graceful stop waits for running statements",
+			get: func(c Config) string { return c.ShutdownTimeout.String() },
+			set: func(c *Config, v string) error {
 				d, err := time.ParseDuration(v)
 				if err != nil {
 					return fmt.Errorf("%q is not a duration such as 30s or 1m", v)
@@ -57,6 +81,16 @@ func settings() []setting {
 				c.ShutdownTimeout = d
 				return nil
 			}},
+		{name: "tls-cert", usage: "PEM `FILE` with the server's TLS certificate (with tls-key)",
+			get: func(c Config) string { return c.TLSCert },
+			set: func(c *Config, v string) error { c.TLSCert = v; return nil }},
+		{name: "tls-key", usage: "PEM `FILE` with the private key of tls-cert",
+			get: func(c Config) string { return c.TLSKey },
+			set: func(c *Config, v string) error { c.TLSKey = v; return nil }},
+		boolSetting("tls-auto-generate", "without tls-cert/tls-key, create a self-signed certificate in DATA-DIR/tls on first start and reuse it",
+			func(c *Config) *bool { return &c.TLSAutoGenerate }),
+		boolSetting("require-secure-transport", "refuse MySQL logins without TLS (error 3159)",
+			func(c *Config) *bool { return &c.RequireSecureTransport }),
 	}
 }
 
@@ -78,9 +112,13 @@ func EnvName(key string) string {
 // flagValue remembers whether the flag was given, so that only flags on
 // the command line override the environment and the file.
 type flagValue struct {
-	value string
-	set   bool
+	value  string
+	set    bool
+	isBool bool
 }
+
+// IsBoolFlag lets a bare --NAME stand for --NAME=true on on/off keys.
+func (f *flagValue) IsBoolFlag() bool { return f.isBool }
 
 func (f *flagValue) String() string { return f.value }
 
@@ -103,7 +141,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.configFile, "config", "", "TOML config `FILE` (keys as the flag names)")
 	def := Default()
 	for _, s := range settings() {
-		v := &flagValue{value: s.get(def)}
+		v := &flagValue{value: s.get(def), isBool: s.isBool}
 		f.values[s.name] = v
 		fs.Var(v, s.name, fmt.Sprintf("%s (env %s)", s.usage, EnvName(s.name)))
 	}
@@ -156,7 +194,14 @@ func loadFile(path string, cfg *Config) error {
 			continue
 		}
 		var v string
-		if err := md.PrimitiveDecode(p, &v); err != nil {
+		if s.isBool {
+			var b bool
+			if err := md.PrimitiveDecode(p, &b); err != nil {
+				errs = append(errs, fmt.Errorf("config file %s: %s: want true or false: %w", path, s.name, err))
+				continue
+			}
+			v = strconv.FormatBool(b)
+		} else if err := md.PrimitiveDecode(p, &v); err != nil {
 			errs = append(errs, fmt.Errorf("config file %s: %s: want a string value: %w", path, s.name, err))
 			continue
 		}
@@ -213,6 +258,10 @@ func loadEnv(lookupEnv func(string) (string, bool), cfg *Config) error {
 func Write(w io.Writer, cfg Config) error {
 	var b strings.Builder
 	for _, s := range settings() {
+		if s.isBool {
+			fmt.Fprintf(&b, "%s = %s\n", s.name, s.get(cfg))
+			continue
+		}
 		fmt.Fprintf(&b, "%s = %s\n", s.name, tomlString(s.get(cfg)))
 	}
 	state := "not set"

@@ -2,6 +2,7 @@ package mysqlserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,11 @@ type Config struct {
 	Version string
 	// ShutdownTimeout bounds how long Shutdown waits for running statements.
 	ShutdownTimeout time.Duration
+	// TLS, when set, is offered to clients (see LoadTLS).
+	TLS *tls.Config
+	// RequireSecureTransport refuses logins without TLS with error 3159;
+	// it needs TLS.
+	RequireSecureTransport bool
 }
 
 // Server is the SQL engine over a Store plus its MySQL wire listener.
@@ -115,10 +121,20 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.RequireSecureTransport && cfg.TLS == nil {
+		return nil, errors.Join(errors.New("require-secure-transport needs TLS"), provider.Close())
+	}
+	// The variable shows the listener's setting. It is process-wide in
+	// go-mysql-server, so the enforcement itself reads cfg, not it.
+	if err := sql.SystemVariables.AssignValues(map[string]any{"require_secure_transport": boolInt(cfg.RequireSecureTransport)}); err != nil {
+		return nil, errors.Join(fmt.Errorf("set require_secure_transport: %w", err), provider.Close())
+	}
 	scfg := server.Config{
-		Protocol: "tcp",
-		Address:  cfg.Addr,
-		Version:  "8.0.33-guocedb-" + cfg.Version,
+		Protocol:                "tcp",
+		Address:                 cfg.Addr,
+		Version:                 "8.0.33-guocedb-" + cfg.Version,
+		TLSConfig:               cfg.TLS,
+		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
 	}
 	var h *handler
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
@@ -170,6 +186,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.h.closeConns()
 	return errors.Join(err, s.provider.Close())
+}
+
+func boolInt(b bool) int8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func running(e *sqle.Engine) int {

@@ -53,11 +53,22 @@ func (s *Server) mysqlService() (services.Service, error) {
 		if st == nil {
 			return listening{}, errors.New("storage is not open")
 		}
+		tlsCfg, err := mysqlserver.LoadTLS(mysqlserver.TLSOptions{
+			CertFile:     s.cfg.TLSCert,
+			KeyFile:      s.cfg.TLSKey,
+			AutoGenerate: s.cfg.TLSAutoGenerate,
+			DataDir:      s.cfg.DataDir,
+		})
+		if err != nil {
+			return listening{}, err
+		}
 		srv, err := mysqlserver.New(mysqlserver.Config{
-			Addr:            s.cfg.MySQLAddr,
-			RootPassword:    s.cfg.RootPassword,
-			Version:         s.version,
-			ShutdownTimeout: s.cfg.ShutdownTimeout,
+			Addr:                   s.cfg.MySQLAddr,
+			RootPassword:           s.cfg.RootPassword,
+			Version:                s.version,
+			ShutdownTimeout:        s.cfg.ShutdownTimeout,
+			TLS:                    tlsCfg,
+			RequireSecureTransport: s.cfg.RequireSecureTransport,
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {
 			return listening{}, err

@@ -25,8 +25,15 @@ const startTimeout = 60 * time.Second
 type ServerOption func(*serverOptions)
 
 type serverOptions struct {
-	cfg      config.Config
-	logLevel slog.Level
+	cfg       config.Config
+	logLevel  slog.Level
+	dsnParams string
+}
+
+// WithDSNParams adds go-sql-driver/mysql DSN parameters (such as
+// "tls=NAME") to the connection StartServer returns.
+func WithDSNParams(params string) ServerOption {
+	return func(o *serverOptions) { o.dsnParams = params }
 }
 
 // WithDataDir runs the server on dir instead of a fresh t.TempDir(), for
@@ -81,7 +88,11 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 		t.Fatalf("start server: %v", err)
 	}
 	addr := srv.MySQLAddr()
-	db, err := sql.Open("mysql", DSN("root", o.cfg.RootPassword, addr, ""))
+	dsn := DSN("root", o.cfg.RootPassword, addr, "")
+	if o.dsnParams != "" {
+		dsn += "&" + o.dsnParams
+	}
+	db, err := sql.Open("mysql", dsn)
 	if err != nil {
 		_ = srv.Stop(context.Background())
 		logw.close()

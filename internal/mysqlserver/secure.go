@@ -1,0 +1,58 @@
+package mysqlserver
+
+import (
+	"net"
+
+	"github.com/dolthub/go-mysql-server/server"
+	"github.com/dolthub/vitess/go/mysql"
+)
+
+// ER_SECURE_TRANSPORT_REQUIRED.
+const erSecureTransportRequired = 3159
+
+// errInsecureTransport is MySQL's refusal of a login without TLS while
+// require_secure_transport is on.
+var errInsecureTransport = mysql.NewSQLError(erSecureTransportRequired, "HY000",
+	"Connections using insecure transport are prohibited while --require_secure_transport=ON.")
+
+// listenerFactory builds the vitess listener with guocedb's TLS settings.
+// vitess' own RequireSecureTransport writes a generic error packet and then
+// carries on with the login, so it stays off; the refusal happens in the
+// auth methods instead, with MySQL's error 3159.
+func listenerFactory(requireSecure bool) server.ProtocolListenerFunc {
+	return func(cfg server.Config, lcfg mysql.ListenerConfig, sel server.ServerEventListener) (server.ProtocolListener, error) {
+		if requireSecure {
+			lcfg.AuthServer = secureAuthServer{AuthServer: lcfg.AuthServer}
+		}
+		cfg.RequireSecureTransport = false
+		return server.MySQLProtocolListenerFactory(cfg, lcfg, sel)
+	}
+}
+
+// secureAuthServer refuses every login over a connection without TLS.
+type secureAuthServer struct{ mysql.AuthServer }
+
+func (s secureAuthServer) AuthMethods() []mysql.AuthMethod {
+	inner := s.AuthServer.AuthMethods()
+	out := make([]mysql.AuthMethod, len(inner))
+	for i, m := range inner {
+		out[i] = secureAuthMethod{m}
+	}
+	return out
+}
+
+// secureAuthMethod checks the transport before the inner method reads or
+// writes anything, so the client gets 3159 as the answer to its login.
+type secureAuthMethod struct{ mysql.AuthMethod }
+
+func (m secureAuthMethod) HandleAuthPluginData(c *mysql.Conn, user string, serverData, clientData []byte, remote net.Addr) (mysql.Getter, error) {
+	if !c.TLSEnabled() && !c.IsUnixSocket() {
+		return nil, errInsecureTransport
+	}
+	return m.AuthMethod.HandleAuthPluginData(c, user, serverData, clientData, remote)
+}
+
+var (
+	_ mysql.AuthServer = secureAuthServer{}
+	_ mysql.AuthMethod = secureAuthMethod{}
+)

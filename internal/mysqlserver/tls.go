@@ -1,0 +1,170 @@
+package mysqlserver
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Names of the generated certificate and key under <data-dir>/tls.
+const (
+	tlsDirName       = "tls"
+	generatedCert    = "server-cert.pem"
+	generatedKey     = "server-key.pem"
+	generatedTLSLife = 10 * 365 * 24 * time.Hour
+)
+
+// TLSOptions says where the listener's certificate comes from.
+type TLSOptions struct {
+	// CertFile and KeyFile are PEM files; both or neither.
+	CertFile, KeyFile string
+	// AutoGenerate, when CertFile and KeyFile are empty, uses (and on first
+	// start creates) a self-signed certificate under DataDir/tls.
+	AutoGenerate bool
+	// DataDir is the data directory, for AutoGenerate.
+	DataDir string
+}
+
+// LoadTLS returns the server TLS configuration for o, or nil when o asks
+// for no TLS. Errors name the configuration key at fault.
+func LoadTLS(o TLSOptions) (*tls.Config, error) {
+	certFile, keyFile := o.CertFile, o.KeyFile
+	switch {
+	case certFile != "" || keyFile != "":
+		if certFile == "" || keyFile == "" {
+			return nil, errors.New("tls-cert and tls-key must be set together")
+		}
+	case o.AutoGenerate:
+		var err error
+		if certFile, keyFile, err = ensureSelfSigned(filepath.Join(o.DataDir, tlsDirName)); err != nil {
+			return nil, fmt.Errorf("tls-auto-generate: %w", err)
+		}
+	default:
+		return nil, nil
+	}
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls-cert, tls-key: load %s and %s: %w", certFile, keyFile, err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{pair},
+		MinVersion:   tls.VersionTLS12,
+	}, nil
+}
+
+// ensureSelfSigned returns the certificate and key files in dir, creating
+// a self-signed pair when neither exists. One without the other is an
+// error rather than silently replaced: clients may pin the old certificate.
+func ensureSelfSigned(dir string) (certFile, keyFile string, err error) {
+	certFile, keyFile = filepath.Join(dir, generatedCert), filepath.Join(dir, generatedKey)
+	certExists, err := exists(certFile)
+	if err != nil {
+		return "", "", err
+	}
+	keyExists, err := exists(keyFile)
+	if err != nil {
+		return "", "", err
+	}
+	switch {
+	case certExists && keyExists:
+		return certFile, keyFile, nil
+	case certExists || keyExists:
+		return "", "", fmt.Errorf("only one of %s and %s exists; remove it to generate a new pair", certFile, keyFile)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", err
+	}
+	certPEM, keyPEM, err := selfSigned(time.Now())
+	if err != nil {
+		return "", "", err
+	}
+	// The key first, with owner-only permissions from the start; the
+	// certificate last, so a crash in between leaves "key only", which the
+	// next start reports instead of using half a pair.
+	if err := writeNew(keyFile, keyPEM, 0o600); err != nil {
+		return "", "", err
+	}
+	if err := writeNew(certFile, certPEM, 0o644); err != nil {
+		return "", "", err
+	}
+	return certFile, keyFile, nil
+}
+
+func exists(path string) (bool, error) {
+	_, err := os.Stat(path)
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return false, err
+}
+
+// writeNew creates path with perm and data, synced; it fails if path exists.
+func writeNew(path string, data []byte, perm os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return errors.Join(err, f.Close())
+	}
+	if err := f.Sync(); err != nil {
+		return errors.Join(err, f.Close())
+	}
+	return f.Close()
+}
+
+// selfSigned returns a PEM ECDSA P-256 certificate and key valid from now
+// for generatedTLSLife, for localhost and the loopback addresses.
+func selfSigned(now time.Time) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, nil, err
+	}
+	host, _ := os.Hostname()
+	names := []string{"localhost"}
+	if host != "" && host != "localhost" {
+		names = append(names, host)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "guocedb self-signed", Organization: []string{"guocedb"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(generatedTLSLife),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              names,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
+	return certPEM, keyPEM, nil
+}
