@@ -174,7 +174,7 @@ func (h *Harness) NewEngine(t *testing.T) (gmstest.QueryEngine, error) {
 		h.open(t)
 	}
 	h.fresh = false
-	engine, err := gmstest.NewEngine(t, h, h.provider, h.setupData, memory.NewStatsProv())
+	engine, err := gmstest.NewEngine(t, h, tableFunctionProvider{Provider: h.provider}, h.setupData, memory.NewStatsProv())
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +191,9 @@ func (h *Harness) NewEngine(t *testing.T) (gmstest.QueryEngine, error) {
 // store and databases, every database reporting itself read-only.
 func (h *Harness) NewReadOnlyEngine(provider sql.DatabaseProvider) (gmstest.QueryEngine, error) {
 	p, ok := provider.(*backend.Provider)
+	if tp, isTP := provider.(tableFunctionProvider); isTP {
+		p, ok = tp.Provider, true
+	}
 	if !ok {
 		return nil, fmt.Errorf("enginetest: provider %T is not a guocedb provider", provider)
 	}

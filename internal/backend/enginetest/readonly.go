@@ -1,6 +1,8 @@
 package enginetest
 
 import (
+	"strings"
+
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"github.com/guocedb/guocedb/internal/backend"
@@ -46,4 +48,30 @@ func (p readOnlyProvider) AllDatabases(ctx *sql.Context) []sql.Database {
 		out[i] = readOnly(db)
 	}
 	return out
+}
+
+// tableFunctionProvider adds sql.TableFunctionProvider to guocedb's
+// provider for the harness: go-mysql-server's TestJoinStats registers the
+// memory engine's data-generating table functions (normal_dist,
+// exponential_dist) through it; guocedb itself serves no table functions.
+type tableFunctionProvider struct {
+	*backend.Provider
+	fns map[string]sql.TableFunction
+}
+
+var _ sql.TableFunctionProvider = tableFunctionProvider{}
+
+// TableFunction implements sql.TableFunctionProvider.
+func (p tableFunctionProvider) TableFunction(_ *sql.Context, name string) (sql.TableFunction, bool) {
+	fn, ok := p.fns[strings.ToLower(name)]
+	return fn, ok
+}
+
+// WithTableFunctions implements sql.TableFunctionProvider.
+func (p tableFunctionProvider) WithTableFunctions(fns ...sql.TableFunction) (sql.TableFunctionProvider, error) {
+	m := make(map[string]sql.TableFunction, len(fns))
+	for _, fn := range fns {
+		m[strings.ToLower(fn.Name())] = fn
+	}
+	return tableFunctionProvider{Provider: p.Provider, fns: m}, nil
 }
