@@ -283,11 +283,6 @@ func newScanIter(txn *storage.Txn, view *storage.Savepoint, st *tableState, span
 }
 
 func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
-	if s.it != nil && !s.ownsTxn && s.store != nil && s.txn.Done() {
-		if err := s.resume(ctx); err != nil {
-			return nil, err
-		}
-	}
 	for {
 		if s.it == nil {
 			if len(s.spans) == 0 {
@@ -301,6 +296,13 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 			s.it = it
 		}
 		if !s.it.Valid() {
+			if !s.ownsTxn && s.store != nil && s.txn.Done() {
+				// Closed by the end of its transaction, not exhausted.
+				if err := s.resume(ctx); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			err := s.it.Err()
 			s.it.Close()
 			s.it = nil
