@@ -41,6 +41,12 @@ func TestTLSWithCertificateFiles(t *testing.T) {
 	t.Run("root over TLS", func(t *testing.T) {
 		require.Equal(t, "1", queryValue(t, root, "SELECT @@require_secure_transport"))
 		require.Equal(t, "root@localhost", queryValue(t, root, "SELECT CURRENT_USER()"))
+		c := conn(t, root)
+		rows := queryRows(t, c, "SHOW STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')")
+		require.Len(t, rows, 2)
+		require.Equal(t, "Ssl_cipher", rows[0][0])
+		require.Contains(t, rows[0][1], "TLS_")
+		require.Equal(t, []string{"Ssl_version", "TLSv1.3"}, rows[1])
 	})
 
 	t.Run("insecure login refused with 3159", func(t *testing.T) {

@@ -260,6 +260,7 @@ func (d *Database) CreateTrigger(ctx *sql.Context, def sql.TriggerDefinition) er
 	if def.CreatedAt.IsZero() {
 		def.CreatedAt = time.Now().UTC()
 	}
+	def.CreateStatement = stripExecutableComments(def.CreateStatement)
 	st := storedTrigger{Def: def, Seq: time.Now().UnixNano()}
 	err := d.p.catalog.putObject(commitCtx(ctx), kindTrigger, d.name, def.Name, st, true)
 	if errors.Is(err, errObjectExists) {
@@ -321,6 +322,7 @@ func (d *Database) NeedsToReloadEvents(*sql.Context, any) (bool, error) { return
 
 // SaveEvent implements sql.EventDatabase.
 func (d *Database) SaveEvent(ctx *sql.Context, ed sql.EventDefinition) (bool, error) {
+	ed.EventBody = stripExecutableComments(ed.EventBody)
 	err := d.p.catalog.putObject(commitCtx(ctx), kindEvent, d.name, ed.Name, ed, true)
 	if errors.Is(err, errObjectExists) {
 		return false, sql.ErrEventAlreadyExists.New(ed.Name)
@@ -354,6 +356,7 @@ func (d *Database) UpdateEvent(ctx *sql.Context, originalName string, ed sql.Eve
 		}
 		return ed.Status == sql.EventStatus_Enable.String(), nil
 	}
+	ed.EventBody = stripExecutableComments(ed.EventBody)
 	err := d.p.catalog.putObject(commitCtx(ctx), kindEvent, d.name, ed.Name, ed, false)
 	return ed.Status == sql.EventStatus_Enable.String(), err
 }

@@ -86,6 +86,9 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	if err := e.writable(); err != nil {
 		return err
 	}
+	if err := checkZeroDates(ctx, e.t.st.schema, row); err != nil {
+		return err
+	}
 	st := e.t.st
 	pk, err := st.pkKey(row, e.seed())
 	if err != nil {
@@ -212,6 +215,9 @@ func (e *editor) existingPK(row sql.Row) ([]byte, error) {
 // Update implements sql.RowUpdater.
 func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 	if err := e.writable(); err != nil {
+		return err
+	}
+	if err := checkZeroDates(ctx, e.t.st.schema, new); err != nil {
 		return err
 	}
 	st := e.t.st

@@ -15,9 +15,13 @@ import (
 // Transaction is a storage transaction seen by go-mysql-server. It is owned
 // by one session and used by one statement at a time.
 type Transaction struct {
-	txn        *storage.Txn
-	readOnly   bool
-	savepoints []namedSavepoint
+	txn      *storage.Txn
+	readOnly bool
+	// readCommitted: each statement reads the latest commits (READ
+	// COMMITTED, READ UNCOMMITTED) as long as the transaction has not
+	// written; otherwise one snapshot for the whole transaction.
+	readCommitted bool
+	savepoints    []namedSavepoint
 
 	// Statement atomicity: the write buffer as it was when the outermost
 	// table editor of the running statement began.
@@ -136,8 +140,12 @@ func (s *Session) tempTables(db string) []*tableState {
 }
 
 // StartTransaction implements sql.TransactionSession.
-func (s *Session) StartTransaction(_ *sql.Context, tc sql.TransactionCharacteristic) (sql.Transaction, error) {
-	t := &Transaction{txn: s.store.Begin(), readOnly: tc == sql.ReadOnly}
+func (s *Session) StartTransaction(ctx *sql.Context, tc sql.TransactionCharacteristic) (sql.Transaction, error) {
+	t := &Transaction{
+		txn:           s.store.Begin(),
+		readOnly:      tc == sql.ReadOnly || (s.sessionReadOnly(ctx) && !explicitReadWrite(ctx)),
+		readCommitted: s.readCommitted(ctx),
+	}
 	s.started = append(s.started, t)
 	return t, nil
 }
@@ -246,6 +254,9 @@ func (s *Session) ReleaseSavepoint(_ *sql.Context, tx sql.Transaction, name stri
 // transactions the engine dropped (see Session.started).
 func (s *Session) CommandBegin() error {
 	held, _ := s.GetTransaction().(*Transaction)
+	if held != nil && held.readCommitted {
+		held.txn.Refresh()
+	}
 	kept := s.started[:0]
 	for _, t := range s.started {
 		if t == held {

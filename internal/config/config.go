@@ -58,6 +58,9 @@ type Config struct {
 	// RequireSecureTransport refuses logins over connections without TLS
 	// (MySQL error 3159).
 	RequireSecureTransport bool
+	// LocalInfile allows LOAD DATA LOCAL INFILE (the client sends a file
+	// of its own); off, such a statement fails with MySQL error 3948.
+	LocalInfile bool
 }
 
 // TLSEnabled reports whether the MySQL listener offers TLS.

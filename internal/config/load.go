@@ -91,6 +91,8 @@ func settings() []setting {
 			func(c *Config) *bool { return &c.TLSAutoGenerate }),
 		boolSetting("require-secure-transport", "refuse MySQL logins without TLS (error 3159)",
 			func(c *Config) *bool { return &c.RequireSecureTransport }),
+		boolSetting("local-infile", "allow LOAD DATA LOCAL INFILE (files sent by the client); shown as @@local_infile",
+			func(c *Config) *bool { return &c.LocalInfile }),
 	}
 }
 

@@ -52,6 +52,29 @@ var errorCodes = []errorCode{
 	{kindPattern(types.ErrConvertingToTime), mysql.ERTruncatedWrongValue, "22007"},
 	{kindPattern(types.ErrDataTruncatedForColumn), mysql.ERWarnDataTruncated, "01000"},
 	{kindPattern(sql.ErrUnknownSystemVariable), mysql.ERUnknownSystemVariable, mysql.SSUnknownSQLState},
+	// A statement stopped by KILL QUERY (or a client's cancel, which the
+	// driver sends as KILL QUERY) ends with its context canceled.
+	{regexp.MustCompile(`^context canceled$`), mysql.ERQueryInterrupted, mysql.SSQueryInterrupted},
+}
+
+// errLocalInfileDisabled is MySQL's ER_CLIENT_LOCAL_FILES_DISABLED, with
+// guocedb's switch named.
+var errLocalInfileDisabled = mysql.NewSQLError(3948, "42000",
+	"Loading local data is disabled; this must be enabled on both the client and server sides (guocedb: local-infile = true)")
+
+// sqlStates are MySQL's SQLSTATEs of codes go-mysql-server sends with the
+// generic HY000. Applications key on them: PDO's exception code is the
+// SQLSTATE, and 23000 is how PHP code recognises a duplicate key.
+var sqlStates = map[uint16]string{
+	mysql.ERDupEntry:           "23000", // 1062
+	mysql.ERBadNullError:       "23000", // 1048
+	1451:                       "23000", // ER_ROW_IS_REFERENCED_2
+	1452:                       "23000", // ER_NO_REFERENCED_ROW_2
+	mysql.ERNoSuchTable:        "42S02", // 1146
+	mysql.ERBadDb:              "42000", // 1049
+	mysql.ERLockDeadlock:       "40001", // 1213
+	mysql.ERDupFieldName:       "42S21", // 1060
+	mysql.ERCantDropFieldOrKey: "42000", // 1091
 }
 
 var (
@@ -72,7 +95,12 @@ func mapError(err error, query string) error {
 	case se.Num == mysql.ERNoSuchTable && dropTable.MatchString(query):
 		return mysql.NewSQLError(mysql.ERBadTable, mysql.SSUnknownTable, "%s", se.Message)
 	case se.Num != mysql.ERUnknownError:
+		if state, ok := sqlStates[uint16(se.Num)]; ok && se.State != state {
+			return mysql.NewSQLError(se.Num, state, "%s", se.Message)
+		}
 		return err
+	case strings.Contains(se.Message, "local_infile needs to be set to 1"):
+		return errLocalInfileDisabled
 	}
 	for _, c := range errorCodes {
 		if c.match.MatchString(se.Message) {

@@ -19,12 +19,29 @@ type handler struct {
 	mu      sync.Mutex
 	closing bool
 	running sync.WaitGroup
-	conns   map[*mysql.Conn]struct{}
+	// conns are the open client connections; the value says whether the
+	// connection's session is in go-mysql-server's process list under its
+	// user (see ready).
+	conns map[*mysql.Conn]bool
+
+	// connectionExists reports whether a connection id is open (for KILL).
+	connectionExists func(id uint32) bool
 }
 
 func newHandler(h mysql.Handler) *handler {
-	return &handler{Handler: h, conns: make(map[*mysql.Conn]struct{})}
+	return &handler{Handler: h, conns: make(map[*mysql.Conn]bool)}
 }
+
+// maxPreparedParams is the most placeholders a prepared statement may
+// have here. MySQL allows 65535, but vitess sizes the NULL bitmap of
+// COM_STMT_EXECUTE as (count+7)/8 in 16 bits, which wraps to 0 from 65529
+// on and panics (the connection drops); refusing at PREPARE gives a clear
+// error instead.
+const maxPreparedParams = 65528
+
+// errTooManyPlaceholders is MySQL's ER_PS_MANY_PARAM.
+var errTooManyPlaceholders = mysql.NewSQLError(1390, "HY000",
+	"Prepared statement contains too many placeholders (guocedb accepts at most 65528)")
 
 var errShuttingDown = mysql.NewSQLError(mysql.ERServerShutdown, mysql.SSServerShutdown, "server shutdown in progress")
 
@@ -70,7 +87,7 @@ func (h *handler) closeConns() {
 
 func (h *handler) NewConnection(c *mysql.Conn) {
 	h.mu.Lock()
-	h.conns[c] = struct{}{}
+	h.conns[c] = false
 	h.mu.Unlock()
 	h.Handler.NewConnection(c)
 }
@@ -87,7 +104,36 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	return mapError(h.Handler.ComInitDB(c, schemaName), "")
+	err := h.Handler.ComInitDB(c, schemaName)
+	if err == nil {
+		h.setReady(c)
+	}
+	return mapError(err, "")
+}
+
+// ready puts the connection's session into the process list under its
+// user before its first command. go-mysql-server does that only when a
+// database is selected (at login or with USE); until then SHOW
+// PROCESSLIST would show an "unauthenticated user" with no command.
+func (h *handler) ready(c *mysql.Conn) {
+	h.mu.Lock()
+	done := h.conns[c]
+	h.mu.Unlock()
+	if done {
+		return
+	}
+	// An empty name selects no database; it registers the session.
+	if err := h.Handler.ComInitDB(c, ""); err == nil {
+		h.setReady(c)
+	}
+}
+
+func (h *handler) setReady(c *mysql.Conn) {
+	h.mu.Lock()
+	if _, open := h.conns[c]; open {
+		h.conns[c] = true
+	}
+	h.mu.Unlock()
 }
 
 func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
@@ -95,7 +141,15 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	return mapError(h.Handler.ComQuery(ctx, c, query, callback), query)
+	h.ready(c)
+	cb := padOKInfo(callback)
+	if err := h.unknownThread(query); err != nil {
+		return err
+	}
+	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
+		return mapError(err, query)
+	}
+	return mapError(h.Handler.ComQuery(ctx, c, query, fixingFields(query, cb)), query)
 }
 
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
@@ -103,7 +157,15 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return "", errShuttingDown
 	}
 	defer h.running.Done()
-	rest, err := h.Handler.ComMultiQuery(ctx, c, query, callback)
+	h.ready(c)
+	cb := padOKInfo(callback)
+	if err := h.unknownThread(query); err != nil {
+		return "", err
+	}
+	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
+		return rest, mapError(err, query)
+	}
+	rest, err := h.Handler.ComMultiQuery(ctx, c, query, fixingFields(query, cb))
 	return rest, mapError(err, query)
 }
 
@@ -112,7 +174,12 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		return nil, errShuttingDown
 	}
 	defer h.running.Done()
+	h.ready(c)
+	if prepare.ParamsCount > maxPreparedParams {
+		return nil, errTooManyPlaceholders
+	}
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
+	fixFields(query, fields)
 	return fields, mapError(err, query)
 }
 
@@ -121,7 +188,13 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	return mapError(h.Handler.ComStmtExecute(ctx, c, prepare, callback), prepare.PrepareStmt)
+	fixed := func(res *sqltypes.Result) error {
+		if res != nil {
+			fixFields(prepare.PrepareStmt, res.Fields)
+		}
+		return callback(res)
+	}
+	return mapError(h.Handler.ComStmtExecute(ctx, c, prepare, fixed), prepare.PrepareStmt)
 }
 
 func (h *handler) ComResetConnection(c *mysql.Conn) error {

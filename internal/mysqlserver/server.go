@@ -35,6 +35,8 @@ type Config struct {
 	// RequireSecureTransport refuses logins without TLS with error 3159;
 	// it needs TLS.
 	RequireSecureTransport bool
+	// LocalInfile allows LOAD DATA LOCAL INFILE.
+	LocalInfile bool
 }
 
 // Server is the SQL engine over a Store plus its MySQL wire listener.
@@ -55,6 +57,7 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 		return nil, nil, err
 	}
 	engine := sqle.New(newAnalyzer(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
+	dedupStatusVariables()
 	// go-mysql-server keeps system variables in a process-wide registry;
 	// version_comment tells monitoring tools which server they talk to.
 	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version}); err != nil {
@@ -74,8 +77,46 @@ func NewSessionBuilder(p *backend.Provider) server.SessionBuilder {
 		if u, ok := c.UserData.(sql.MysqlConnectionUser); ok {
 			client.Address, client.User = u.Host, u.User
 		}
-		return backend.NewSession(sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID), p), nil
+		base := sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID)
+		if tc, ok := c.Conn.(*tls.Conn); ok {
+			// SHOW STATUS LIKE 'Ssl_%' is how clients check their channel.
+			st := tc.ConnectionState()
+			for name, v := range map[string]string{
+				"Ssl_cipher":  tls.CipherSuiteName(st.CipherSuite),
+				"Ssl_version": tlsVersionName(st.Version),
+			} {
+				if err := base.SetStatusVariable(nil, name, v); err != nil {
+					return nil, err
+				}
+			}
+		}
+		useHandshakeCollation(base, c.CharacterSet)
+		return backend.NewSession(base, p), nil
 	}
+}
+
+// useHandshakeCollation makes the collation a client names in its
+// handshake the connection's character set and collation, as MySQL does
+// (go-mysql-server keeps its defaults). One the engine does not know is
+// left at the default rather than failing the login.
+func useHandshakeCollation(s *sql.BaseSession, id uint8) {
+	if id == 0 {
+		return
+	}
+	coll := sql.CollationID(id)
+	name := coll.Name()
+	if name == "" {
+		return
+	}
+	ctx := sql.NewEmptyContext()
+	cs := coll.CharacterSet().Name()
+	if err := s.SetSessionVariable(ctx, "collation_connection", name); err != nil {
+		return
+	}
+	for _, v := range []string{"character_set_client", "character_set_connection", "character_set_results"} {
+		_ = s.SetSessionVariable(ctx, v, cs)
+	}
+	_ = s.SetSessionVariable(ctx, "collation_connection", name)
 }
 
 // persister stores the users and grants blob through the catalog.
@@ -126,12 +167,23 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	}
 	// The variable shows the listener's setting. It is process-wide in
 	// go-mysql-server, so the enforcement itself reads cfg, not it.
-	if err := sql.SystemVariables.AssignValues(map[string]any{"require_secure_transport": boolInt(cfg.RequireSecureTransport)}); err != nil {
-		return nil, errors.Join(fmt.Errorf("set require_secure_transport: %w", err), provider.Close())
+	// local_infile is what go-mysql-server checks for LOAD DATA LOCAL.
+	if err := sql.SystemVariables.AssignValues(map[string]any{
+		"require_secure_transport": boolInt(cfg.RequireSecureTransport),
+		"local_infile":             boolInt(cfg.LocalInfile),
+	}); err != nil {
+		return nil, errors.Join(fmt.Errorf("set system variables: %w", err), provider.Close())
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
 	}
 	scfg := server.Config{
-		Protocol:                "tcp",
-		Address:                 cfg.Addr,
+		Protocol: "tcp",
+		Address:  cfg.Addr,
+		// Compression is offered on listeners without TLS only: with TLS it
+		// would have to run inside the TLS layer, which vitess owns.
+		Listener:                compressListener{Listener: ln, advertise: cfg.TLS == nil},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
 		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
@@ -139,11 +191,19 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	var h *handler
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
+		h.connectionExists = func(id uint32) bool {
+			for _, p := range engine.ProcessList.Processes() {
+				if p.Connection == id {
+					return true
+				}
+			}
+			return false
+		}
 		return h, nil
 	}
 	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil, wrap)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
+		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), ln.Close(), provider.Close())
 	}
 	return &Server{engine: engine, provider: provider, srv: srv, h: h, logger: logger, addr: srv.Listener.Addr()}, nil
 }

@@ -69,6 +69,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 			ShutdownTimeout:        s.cfg.ShutdownTimeout,
 			TLS:                    tlsCfg,
 			RequireSecureTransport: s.cfg.RequireSecureTransport,
+			LocalInfile:            s.cfg.LocalInfile,
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {
 			return listening{}, err

@@ -169,6 +169,28 @@ func (t *Txn) Done() bool {
 	return t.done
 }
 
+// Refresh moves a transaction that has written nothing and has no open
+// iterator to a new snapshot of the latest commits, for READ COMMITTED
+// reads between statements. It reports whether it did; a transaction with
+// writes keeps its snapshot (its conflict check is against that one).
+func (t *Txn) Refresh() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done || t.writes.Len() > 0 || len(t.iters) > 0 {
+		return false
+	}
+	ts := t.store.oracle.begin()
+	if ts == t.readTs {
+		t.store.oracle.end(ts)
+		return false
+	}
+	t.snap.Discard()
+	t.store.oracle.end(t.readTs)
+	t.readTs = ts
+	t.snap = t.store.db.NewTransactionAt(ts, false)
+	return true
+}
+
 // Discard drops the buffered writes. It is safe to call more than once and
 // after Commit.
 func (t *Txn) Discard() {

@@ -43,8 +43,9 @@ func SourceFromDSN(name, dsn string) (SourceSpec, error) {
 
 // StartMariaDB initialises a datadir in a temporary directory and starts
 // mariadbd on a free loopback port. The server is stopped and the directory
-// removed when the test ends.
-func StartMariaDB(t testing.TB) *MariaDB {
+// removed when the test ends. extraArgs are added to mariadbd's command
+// line (for example --ssl-cert=FILE).
+func StartMariaDB(t testing.TB, extraArgs ...string) *MariaDB {
 	t.Helper()
 	install := RequireTool(t, "mariadb-install-db", "mysql_install_db")
 	server := RequireTool(t, "mariadbd", "mysqld")
@@ -70,11 +71,12 @@ func StartMariaDB(t testing.TB) *MariaDB {
 
 	port := FreePort(t)
 	m := &MariaDB{Addr: "127.0.0.1:" + strconv.Itoa(port), socket: filepath.Join(dir, "mysqld.sock")}
-	srv := exec.Command(server, "--no-defaults", "--datadir="+data, "--tmpdir="+tmp, "--socket="+m.socket,
-		"--port="+strconv.Itoa(port), "--bind-address=127.0.0.1", "--user=root",
-		"--pid-file="+filepath.Join(dir, "mysqld.pid"), "--log-error="+filepath.Join(dir, "error.log"),
+	args := []string{"--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp, "--socket=" + m.socket,
+		"--port=" + strconv.Itoa(port), "--bind-address=127.0.0.1", "--user=root",
+		"--pid-file=" + filepath.Join(dir, "mysqld.pid"), "--log-error=" + filepath.Join(dir, "error.log"),
 		"--skip-log-bin", "--innodb-buffer-pool-size=32M", "--max-connections=300",
-		"--performance-schema=OFF", "--skip-name-resolve")
+		"--performance-schema=OFF", "--skip-name-resolve"}
+	srv := exec.Command(server, append(args, extraArgs...)...)
 	startProcess(t, srv, 20*time.Second)
 
 	cfg := mysql.NewConfig()

@@ -1,0 +1,10 @@
+package compat
+
+import (
+	"os"
+	"testing"
+
+	"github.com/guocedb/guocedb/internal/testutil"
+)
+
+func TestMain(m *testing.M) { os.Exit(testutil.RunMain(m)) }

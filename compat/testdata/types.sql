@@ -1,0 +1,35 @@
+-- One column per MySQL type, four rows: lower limits, upper limits, all
+-- NULL, and empty or zero values. Every client script reads these rows
+-- and writes them back; the copies must equal the original exactly.
+CREATE TABLE types (
+  id INT PRIMARY KEY,
+  ti TINYINT, tu TINYINT UNSIGNED,
+  si SMALLINT, su SMALLINT UNSIGNED,
+  mi MEDIUMINT, mu MEDIUMINT UNSIGNED,
+  i INT, iu INT UNSIGNED,
+  bi BIGINT, bu BIGINT UNSIGNED,
+  dc DECIMAL(65,30), f FLOAT, d DOUBLE,
+  c CHAR(10), vc VARCHAR(100), tx TEXT,
+  bn BINARY(4), vb VARBINARY(10), bl BLOB,
+  dt DATE, tm TIME, dtm DATETIME(6), ts TIMESTAMP NULL, yr YEAR,
+  en ENUM('a','b','c'), st SET('x','y','z'), bt BIT(8), js JSON
+) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
+INSERT INTO types VALUES
+(1, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0,
+ '-99999999999999999999999999999999999.999999999999999999999999999999', -1.5, -1.7976931348623157e308,
+ 'ab', 'héllo wörld ✓ 😀', '日本語のテキスト', X'00010200', X'00ff00', X'0000ff00',
+ '1000-01-01', '-838:59:59', '1000-01-01 00:00:00.000000', '1970-01-01 00:00:01', 1901,
+ 'a', '', b'00000000', '{"a": [1, null, "x"]}'),
+(2, 127, 255, 32767, 65535, 8388607, 16777215, 2147483647, 4294967295, 9223372036854775807, 18446744073709551615,
+ '99999999999999999999999999999999999.999999999999999999999999999999', 3.25, 2.2250738585072014e-308,
+ 'zz', 'plain ascii', 'text', X'ffffffff', X'7f', X'ff',
+ '9999-12-31', '838:59:59', '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07', 2155,
+ 'c', 'x,z', b'11111111', '[]'),
+(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+(4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+ '0.000000000000000000000000000001', 0, 0,
+ '', '', '', X'00000000', X'', X'',
+ '2000-02-29', '00:00:00', '2024-06-30 12:34:56.123456', '2024-06-30 12:34:56', 2000,
+ 'b', 'y', b'1010', 'null');
