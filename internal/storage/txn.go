@@ -161,6 +161,14 @@ func (t *Txn) Commit(ctx context.Context) error {
 	return t.store.commit(ctx, t.readTs, ws, keys)
 }
 
+// Done reports whether the transaction has committed or been discarded;
+// its iterators are then closed.
+func (t *Txn) Done() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.done
+}
+
 // Refresh moves a transaction that has written nothing and has no open
 // iterator to a new snapshot of the latest commits, for READ COMMITTED
 // reads between statements. It reports whether it did; a transaction with
