@@ -57,10 +57,10 @@ func TestLockingClauses(t *testing.T) {
 	})
 }
 
-// TestSQLStatesOfORMErrors checks that errors carry MySQL's SQLSTATE, not the generic
+// TestSQLStates checks that errors carry MySQL's SQLSTATE, not the generic
 // HY000: applications and ORMs classify errors by it (23000 is an
 // integrity constraint violation, 42S02 a missing table).
-func TestSQLStatesOfORMErrors(t *testing.T) {
+func TestSQLStatesForORMs(t *testing.T) {
 	_, db := start(t)
 	mustExec(t, db, "CREATE DATABASE st")
 	mustExec(t, db, "CREATE TABLE st.p (id INT PRIMARY KEY)")
@@ -247,49 +247,4 @@ func TestDropConstraintOfUniqueKey(t *testing.T) {
 	require.Error(t, execErr(db, "ALTER TABLE dc.t DROP CONSTRAINT nosuch"))
 	require.Error(t, execErr(db, "ALTER TABLE dc.t DROP CONSTRAINT `PRIMARY`"))
 	require.Equal(t, "4", queryValue(t, db, "SELECT COUNT(*) FROM dc.t"))
-}
-
-// TestInsertIDOfUnsignedAutoIncrement checks the OK packet carries the
-// generated id of a BIGINT UNSIGNED AUTO_INCREMENT key (every GORM model
-// with a uint ID), in text and prepared inserts, single and multi-row.
-func TestInsertIDOfUnsignedAutoIncrement(t *testing.T) {
-	_, db := start(t)
-	mustExec(t, db, "CREATE DATABASE ai")
-	for _, typ := range []string{"BIGINT UNSIGNED", "INT UNSIGNED", "TINYINT UNSIGNED", "BIGINT"} {
-		t.Run(typ, func(t *testing.T) {
-			mustExec(t, db, "DROP TABLE IF EXISTS ai.t")
-			mustExec(t, db, "CREATE TABLE ai.t (id "+typ+" AUTO_INCREMENT PRIMARY KEY, v INT)")
-			for i, q := range []struct {
-				query string
-				args  []any
-				want  int64
-			}{
-				{"INSERT INTO ai.t (v) VALUES (1)", nil, 1},
-				{"INSERT INTO ai.t (v) VALUES (?)", []any{2}, 2},
-				{"INSERT INTO ai.t (v) VALUES (?), (?)", []any{3, 4}, 3}, // the first of the batch
-				{"INSERT INTO ai.t (id, v) VALUES (NULL, 5)", nil, 5},
-			} {
-				id, err := mustExec(t, db, q.query, q.args...).LastInsertId()
-				require.NoError(t, err)
-				require.Equal(t, q.want, id, "statement %d: %s", i, q.query)
-			}
-			require.Equal(t, "5", queryValue(t, db, "SELECT MAX(id) FROM ai.t"))
-		})
-	}
-}
-
-// TestExplicitFloatIDIntoUnsignedAutoIncrement checks a DOUBLE parameter
-// (Node mysql2 sends every number so) written to an unsigned
-// AUTO_INCREMENT key: 0 generates the next id, another value is stored.
-func TestExplicitFloatIDIntoUnsignedAutoIncrement(t *testing.T) {
-	_, db := start(t)
-	mustExec(t, db, "CREATE DATABASE af")
-	mustExec(t, db, "CREATE TABLE af.t (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, v INT)")
-	id, err := mustExec(t, db, "INSERT INTO af.t (id, v) VALUES (?, 1)", float64(7)).LastInsertId()
-	require.NoError(t, err)
-	require.EqualValues(t, 7, id)
-	id, err = mustExec(t, db, "INSERT INTO af.t (id, v) VALUES (?, 2)", float64(0)).LastInsertId()
-	require.NoError(t, err)
-	require.EqualValues(t, 8, id)
-	require.Equal(t, [][]string{{"7", "1"}, {"8", "2"}}, queryRows(t, db, "SELECT id, v FROM af.t ORDER BY id"))
 }

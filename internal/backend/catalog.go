@@ -259,17 +259,30 @@ func (c *Catalog) runGC() error {
 	it.Close()
 	txn.Discard()
 	for _, id := range ids {
+		key := binary.BigEndian.AppendUint64(append([]byte(nil), gcPrefix...), id)
+		// The listing above is a snapshot: a rewrite may have installed
+		// its table id since (removing the id's gc record and its building
+		// mark together, under c.mu). Check both under the lock, so that a
+		// live table's data is never collected.
 		c.mu.RLock()
 		busy := c.building[id]
+		pending := false
+		if !busy {
+			check := c.store.Begin()
+			_, pending, err = check.Get(key)
+			check.Discard()
+		}
 		c.mu.RUnlock()
-		if busy {
+		if err != nil {
+			return err
+		}
+		if busy || !pending {
 			continue
 		}
 		p := tableDataPrefix(id)
 		if err := deleteRange(context.Background(), c.store, p, prefixEnd(p), c.stop); err != nil {
 			return err
 		}
-		key := binary.BigEndian.AppendUint64(append([]byte(nil), gcPrefix...), id)
 		if err := c.commitCatalog(context.Background(), storage.Mutation{Key: key, Delete: true}, storage.Mutation{Key: counterKey(id), Delete: true}); err != nil {
 			return err
 		}
@@ -455,6 +468,9 @@ func (c *Catalog) createTable(ctx context.Context, db string, def *tableDef) (*t
 	if err != nil {
 		return nil, err
 	}
+	// A new table is empty: its row count is known (0) from the start, so
+	// inserts keep it exact without a background scan.
+	st.counters.rowsKnown.Store(true)
 	m, err := putJSON(tableKey(db, def.Name), def)
 	if err != nil {
 		return nil, err

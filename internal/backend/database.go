@@ -134,6 +134,7 @@ func (d *Database) CreateTemporaryTable(ctx *sql.Context, name string, schema sq
 		d.p.catalog.abandonTableID(id)
 		return err
 	}
+	st.counters.rowsKnown.Store(true) // empty: the count starts exact
 	s.setTempTable(d.name, name, st)
 	return nil
 }
@@ -341,9 +342,19 @@ func (d *Database) DropEvent(ctx *sql.Context, name string) error {
 // UpdateEvent implements sql.EventDatabase.
 func (d *Database) UpdateEvent(ctx *sql.Context, originalName string, ed sql.EventDefinition) (bool, error) {
 	if !strings.EqualFold(originalName, ed.Name) {
+		// RENAME TO: the new name must be free (it used to be overwritten,
+		// losing that event); store it first, then drop the old name.
+		err := d.p.catalog.putObject(commitCtx(ctx), kindEvent, d.name, ed.Name, ed, true)
+		if errors.Is(err, errObjectExists) {
+			return false, sql.ErrEventAlreadyExists.New(ed.Name)
+		}
+		if err != nil {
+			return false, err
+		}
 		if _, err := d.p.catalog.dropObject(commitCtx(ctx), kindEvent, d.name, originalName); err != nil {
 			return false, err
 		}
+		return ed.Status == sql.EventStatus_Enable.String(), nil
 	}
 	ed.EventBody = stripExecutableComments(ed.EventBody)
 	err := d.p.catalog.putObject(commitCtx(ctx), kindEvent, d.name, ed.Name, ed, false)

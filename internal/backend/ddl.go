@@ -202,8 +202,27 @@ func (t *Table) CreateCheck(ctx *sql.Context, check *sql.CheckDefinition) error 
 		}
 	}
 	def := t.st.def.clone()
-	def.Checks = append(def.Checks, *check)
+	c := *check
+	if c.Name == "" {
+		c.Name = checkName(def)
+	}
+	def.Checks = append(def.Checks, c)
 	return t.replace(ctx, def)
+}
+
+// checkName names an unnamed CHECK constraint as MySQL does:
+// <table>_chk_<n>, the first n not taken. Errors name the constraint.
+func checkName(def *tableDef) string {
+	for n := 1; ; n++ {
+		name := fmt.Sprintf("%s_chk_%d", def.Name, n)
+		taken := false
+		for _, c := range def.Checks {
+			taken = taken || strings.EqualFold(c.Name, name)
+		}
+		if !taken {
+			return name
+		}
+	}
 }
 
 // DropCheck implements sql.CheckAlterableTable.

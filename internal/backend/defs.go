@@ -23,8 +23,12 @@ type columnDef struct {
 	// Collation is kept apart because Type.String() omits the default
 	// collation, which the parser would then leave unresolved.
 	Collation sql.CollationID `json:"collation,omitempty"`
-	Nullable  bool            `json:"nullable,omitempty"`
-	Default   *string         `json:"default,omitempty"`
+	// SRID is a spatial column's declared SRID, which Type.String() omits
+	// too: without it inserts are not checked against the SRID and
+	// information_schema loses it.
+	SRID     *uint32 `json:"srid,omitempty"`
+	Nullable bool    `json:"nullable,omitempty"`
+	Default  *string `json:"default,omitempty"`
 	// DefaultLiteral and DefaultParens keep how the default was written:
 	// SHOW CREATE TABLE and information_schema tell `5` from `(5)`.
 	DefaultLiteral bool    `json:"default_literal,omitempty"`
@@ -62,6 +66,10 @@ type tableDef struct {
 	ForeignKeys []sql.ForeignKeyConstraint `json:"foreign_keys,omitempty"`
 	Collation   sql.CollationID            `json:"collation"`
 	Comment     string                     `json:"comment,omitempty"`
+	// DataSince is the first read timestamp that sees all the rows of ID
+	// when a rewrite filled ID in transactions of its own (not persisted:
+	// after a restart every reader is newer). See Table.readTxn.
+	DataSince uint64 `json:"-"`
 }
 
 func exprText(d *sql.ColumnDefaultValue) *string {
@@ -79,6 +87,12 @@ func columnDefs(sch sql.Schema) []columnDef {
 		if tc, ok := c.Type.(sql.TypeWithCollation); ok {
 			coll = tc.Collation()
 		}
+		var srid *uint32
+		if sc, ok := c.Type.(sql.SpatialColumnType); ok {
+			if v, defined := sc.GetSpatialTypeSRID(); defined {
+				srid = &v
+			}
+		}
 		var lit, parens bool
 		if c.Default != nil {
 			lit, parens = c.Default.Literal, c.Default.Parenthesized
@@ -87,6 +101,7 @@ func columnDefs(sch sql.Schema) []columnDef {
 			DefaultLiteral: lit,
 			DefaultParens:  parens,
 			Collation:      coll,
+			SRID:           srid,
 			Name:           c.Name,
 			Type:           c.Type.String(),
 			Nullable:       c.Nullable,
@@ -138,6 +153,9 @@ func (d *tableDef) schema(db string) (sql.Schema, error) {
 			if typ, err = tc.WithNewCollation(c.Collation); err != nil {
 				return nil, fmt.Errorf("table %s column %s: collation %d: %w", d.Name, c.Name, c.Collation, err)
 			}
+		}
+		if sc, ok := typ.(sql.SpatialColumnType); ok && c.SRID != nil {
+			typ = sc.SetSRID(*c.SRID)
 		}
 		sch[i] = &sql.Column{
 			Name:           c.Name,

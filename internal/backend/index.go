@@ -321,6 +321,9 @@ func (i *Index) bound(c int, ce sql.MySQLRangeColumnExpr) (colBound, bool, error
 		}
 		return sql.Below{Key: v}, true
 	}
+	if nilCut(lower) || nilCut(upper) {
+		return b, false, nil // a comparison with NULL matches no row
+	}
 	var ok bool
 	if lower, ok = normalize(lower, true); !ok {
 		return b, false, nil
@@ -382,6 +385,18 @@ func (i *Index) bound(c int, ce sql.MySQLRangeColumnExpr) (colBound, bool, error
 		return b, false, nil
 	}
 	return b, true, nil
+}
+
+// nilCut reports a cut at a NULL key: what a lookup join builds when the
+// outer row's key is NULL and the comparison is = (not <=>).
+func nilCut(cut sql.MySQLRangeCut) bool {
+	switch k := cut.(type) {
+	case sql.Below:
+		return k.Key == nil
+	case sql.Above:
+		return k.Key == nil
+	}
+	return false
 }
 
 // matchesPK checks an extended lookup's primary key bounds against a

@@ -138,6 +138,14 @@ func (r *rewriter) Close(ctx *sql.Context) error {
 	for i := range r.def.Indexes {
 		r.def.Indexes[i].Building = false
 	}
+	if r.def.ID != r.old.def.ID {
+		// The rows were committed after the statement's snapshot: record
+		// from when readers see them (a later rewrite in the same ALTER
+		// reads this table id).
+		probe := r.t.store().Begin()
+		r.def.DataSince = probe.ReadTs()
+		probe.Discard()
+	}
 	auto := r.st.counters.autoInc.Load()
 	if err := r.t.install(ctx, r.def); err != nil {
 		return err
@@ -164,10 +172,24 @@ func (t *Table) ShouldRewriteTable(_ *sql.Context, oldSchema, newSchema sql.Prim
 	if oldColumn == nil || newColumn == nil {
 		return true
 	}
+	if oldColumn.AutoIncrement != newColumn.AutoIncrement {
+		return true // the rewrite sets the AUTO_INCREMENT counter past the stored values
+	}
 	if oldSchema.Schema.IndexOfColName(oldColumn.Name) != newSchema.Schema.IndexOfColName(newColumn.Name) {
 		return true
 	}
-	return oldColumn.Type.String() != newColumn.Type.String()
+	return oldColumn.Type.String() != newColumn.Type.String() || sridOf(oldColumn.Type) != sridOf(newColumn.Type)
+}
+
+// sridOf is a spatial type's declared SRID (-1 when none), which
+// Type.String() leaves out: a new SRID must re-check every stored value.
+func sridOf(t sql.Type) int64 {
+	if sc, ok := t.(sql.SpatialColumnType); ok {
+		if v, defined := sc.GetSpatialTypeSRID(); defined {
+			return int64(v)
+		}
+	}
+	return -1
 }
 
 // RewriteInserter implements sql.RewritableTable: the engine streams every
@@ -234,10 +256,10 @@ func (t *Table) ModifyColumn(ctx *sql.Context, columnName string, column *sql.Co
 	if pos < 0 {
 		return sql.ErrTableColumnNotFound.New(t.Name(), columnName)
 	}
-	if order != nil && (order.First || order.AfterColumn != "") {
+	if order != nil && !orderKeepsPosition(t.st.schema, pos, order) {
 		return fmt.Errorf("moving column %s requires a table rewrite", columnName)
 	}
-	if t.st.schema[pos].Type.String() != column.Type.String() {
+	if t.st.schema[pos].Type.String() != column.Type.String() || sridOf(t.st.schema[pos].Type) != sridOf(column.Type) {
 		return fmt.Errorf("changing the type of column %s requires a table rewrite", columnName)
 	}
 	sch := t.st.schema.Copy()
@@ -286,4 +308,17 @@ func (t *Table) install(ctx *sql.Context, def *tableDef) error {
 	}
 	t.st = st
 	return nil
+}
+
+// orderKeepsPosition reports whether FIRST / AFTER names the position the
+// column at pos already has (ALTER ... MODIFY c ... FIRST on the first
+// column changes no stored layout).
+func orderKeepsPosition(sch sql.Schema, pos int, order *sql.ColumnOrder) bool {
+	switch {
+	case order.First:
+		return pos == 0
+	case order.AfterColumn != "":
+		return sch.IndexOfColName(order.AfterColumn) == pos-1
+	}
+	return true
 }

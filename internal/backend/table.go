@@ -19,6 +19,27 @@ type Table struct {
 	st *tableState
 	// temp is the owning session of a temporary table, nil otherwise.
 	temp *Session
+	// proj, when set, is the column projection the planner asked for
+	// (sql.ProjectedTable): rows and Schema hold only these columns, in
+	// this order. Projected tables are read-only copies; DDL and editors
+	// always work on the full schema (st).
+	proj *projection
+}
+
+// projection is a subset of a table's columns: names as the planner gave
+// them, their ordinals in the full schema, and the resulting schema.
+type projection struct {
+	names    []string
+	ordinals []int
+	schema   sql.Schema
+}
+
+func (p *projection) apply(row sql.Row) sql.Row {
+	out := make(sql.Row, len(p.ordinals))
+	for i, o := range p.ordinals {
+		out[i] = row[o]
+	}
+	return out
 }
 
 var (
@@ -44,6 +65,8 @@ var (
 	_ sql.PrimaryKeyAlterableTable = (*Table)(nil)
 	_ sql.CollationAlterableTable  = (*Table)(nil)
 	_ sql.TemporaryTable           = (*Table)(nil)
+	_ sql.ProjectedTable           = (*Table)(nil)
+	_ sql.ProjectedTable           = (*IndexedTable)(nil)
 )
 
 func (t *Table) store() *storage.Store { return t.db.p.store }
@@ -58,7 +81,45 @@ func (t *Table) String() string { return t.st.def.Name }
 func (t *Table) Database() string { return t.st.db }
 
 // Schema implements sql.Table.
-func (t *Table) Schema() sql.Schema { return t.st.schema }
+func (t *Table) Schema() sql.Schema {
+	if t.proj != nil {
+		return t.proj.schema
+	}
+	return t.st.schema
+}
+
+// WithProjections implements sql.ProjectedTable: a read-only copy whose
+// rows hold only the named columns.
+func (t *Table) WithProjections(colNames []string) sql.Table {
+	return t.withProjections(colNames)
+}
+
+func (t *Table) withProjections(colNames []string) *Table {
+	p := &projection{names: colNames, ordinals: make([]int, 0, len(colNames)), schema: make(sql.Schema, 0, len(colNames))}
+	for _, n := range colNames {
+		o := t.st.schema.IndexOfColName(n)
+		if o < 0 {
+			// Not a column of this table: keep the full schema rather
+			// than return rows that do not match it.
+			c := *t
+			c.proj = nil
+			return &c
+		}
+		p.ordinals = append(p.ordinals, o)
+		p.schema = append(p.schema, t.st.schema[o])
+	}
+	c := *t
+	c.proj = p
+	return &c
+}
+
+// Projections implements sql.ProjectedTable.
+func (t *Table) Projections() []string {
+	if t.proj == nil {
+		return nil
+	}
+	return t.proj.names
+}
 
 // PrimaryKeySchema implements sql.PrimaryKeyTable.
 func (t *Table) PrimaryKeySchema() sql.PrimaryKeySchema { return t.st.pkSchema }
@@ -112,11 +173,49 @@ func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 	if part.live {
 		view = nil
 	}
+	txn, owned := t.readTxn(tx)
+	if owned {
+		view = nil
+	}
+	var it *scanIter
 	if part.lookup == nil {
 		prefix := rowPrefix(t.st.def.ID)
-		return newScanIter(tx.txn, view, t.st, []keySpan{{start: prefix, end: prefixEnd(prefix)}}, false, false)
+		it, err = newScanIter(txn, view, t.st, []keySpan{{start: prefix, end: prefixEnd(prefix)}}, false, false)
+	} else {
+		var ri sql.RowIter
+		if ri, err = t.lookupIter(txn, view, *part.lookup); err == nil {
+			var ok bool
+			if it, ok = ri.(*scanIter); !ok {
+				if owned {
+					txn.Discard()
+				}
+				return ri, nil
+			}
+		}
 	}
-	return t.lookupIter(tx.txn, view, *part.lookup)
+	if err != nil {
+		if owned {
+			txn.Discard()
+		}
+		return nil, err
+	}
+	it.ownsTxn = owned
+	it.proj = t.proj
+	it.store = t.store()
+	return it, nil
+}
+
+// readTxn is the transaction to read the table's rows with: the session's,
+// unless the table's rows were written by a rewrite that committed after
+// the session's snapshot (DataSince). That happens inside one ALTER TABLE
+// with several rewriting changes, whose later steps read the table id the
+// earlier ones filled; the session's snapshot would see it empty. Such
+// reads use a fresh snapshot (owned: the caller discards it).
+func (t *Table) readTxn(tx *Transaction) (txn *storage.Txn, owned bool) {
+	if since := t.st.def.DataSince; since != 0 && tx.txn.ReadTs() < since {
+		return t.store().Begin(), true
+	}
+	return tx.txn, false
 }
 
 func (t *Table) lookupIter(txn *storage.Txn, view *storage.Savepoint, lookup sql.IndexLookup) (sql.RowIter, error) {
@@ -124,12 +223,16 @@ func (t *Table) lookupIter(txn *storage.Txn, view *storage.Savepoint, lookup sql
 	if !ok {
 		return nil, fmt.Errorf("index %s does not belong to guocedb", lookup.Index.ID())
 	}
-	if lookup.IsEmptyRange {
-		return sql.RowsToRowIter(), nil
-	}
 	ranges, ok := lookup.Ranges.(sql.MySQLRangeCollection)
 	if !ok {
 		return nil, fmt.Errorf("unsupported range collection %T", lookup.Ranges)
+	}
+	// The engine also marks a lookup join's null-safe (<=>) lookup of a
+	// NULL key as empty, though it matches the NULL entries: trust the flag
+	// only when no column asks for NULL. A NULL key compared with = arrives
+	// as a cut with a nil key, which matches nothing (see Index.bound).
+	if lookup.IsEmptyRange && !looksUpNull(ranges) {
+		return sql.RowsToRowIter(), nil
 	}
 	var prefix []byte
 	secondary := ix.id != primaryIndexID
@@ -158,6 +261,15 @@ type scanIter struct {
 	reverse   bool
 	it        *storage.Iterator
 	prefixLen int
+	ownsTxn   bool        // discard txn on Close (Table.readTxn)
+	proj      *projection // columns to return, nil for all
+	// store and last let a scan outlive its transaction: a stored
+	// procedure's cursor is fetched across statements that each commit
+	// (autocommit), which closes the iterator. The scan then resumes after
+	// last (the key of the last entry read) in the session's current
+	// transaction.
+	store *storage.Store
+	last  []byte
 }
 
 func newScanIter(txn *storage.Txn, view *storage.Savepoint, st *tableState, spans []keySpan, secondary, reverse bool) (*scanIter, error) {
@@ -184,6 +296,13 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 			s.it = it
 		}
 		if !s.it.Valid() {
+			if !s.ownsTxn && s.store != nil && s.txn.Done() {
+				// Closed by the end of its transaction, not exhausted.
+				if err := s.resume(ctx); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			err := s.it.Err()
 			s.it.Close()
 			s.it = nil
@@ -194,6 +313,7 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 			continue
 		}
 		key, val := s.it.Key(), s.it.Value()
+		s.last = key
 		s.it.Next()
 		sp := &s.spans[0]
 		if len(sp.cols) > 0 {
@@ -228,14 +348,42 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 		if err != nil {
 			return nil, fmt.Errorf("table %s: %w", s.st.def.Name, err)
 		}
+		if s.proj != nil {
+			row = s.proj.apply(row)
+		}
 		return row, nil
 	}
+}
+
+// resume continues a scan whose transaction finished (see scanIter.store)
+// in the statement's current transaction, after the last entry read.
+func (s *scanIter) resume(ctx *sql.Context) error {
+	s.it.Close()
+	s.it = nil
+	tx, err := transaction(ctx, s.store)
+	if err != nil {
+		return err
+	}
+	s.txn, s.view = tx.txn, tx.view()
+	if s.last != nil && len(s.spans) > 0 {
+		sp := &s.spans[0]
+		if s.reverse {
+			sp.end = s.last
+		} else {
+			sp.start = append(append([]byte(nil), s.last...), 0)
+		}
+	}
+	return nil
 }
 
 func (s *scanIter) Close(*sql.Context) error {
 	if s.it != nil {
 		s.it.Close()
 		s.it = nil
+	}
+	if s.ownsTxn {
+		s.ownsTxn = false
+		s.txn.Discard()
 	}
 	return nil
 }
@@ -265,6 +413,11 @@ type IndexedTable struct {
 
 var _ sql.IndexedTable = (*IndexedTable)(nil)
 
+// WithProjections implements sql.ProjectedTable, keeping the lookup.
+func (t *IndexedTable) WithProjections(colNames []string) sql.Table {
+	return &IndexedTable{Table: t.Table.withProjections(colNames), lookup: t.lookup, live: t.live}
+}
+
 // LookupPartitions implements sql.IndexedTable.
 func (t *IndexedTable) LookupPartitions(_ *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
 	return &singlePartitionIter{p: &partition{lookup: &lookup, live: t.live}}, nil
@@ -278,7 +431,22 @@ func (t *IndexedTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 // DataLength implements sql.StatisticsTable (an estimate).
 func (t *Table) DataLength(ctx *sql.Context) (uint64, error) {
 	n, _, err := t.RowCount(ctx)
-	return n * uint64(16*len(t.st.schema)), err
+	return n * rowWidth(t.st.schema), err
+}
+
+// rowWidth estimates a row's size for DataLength: 8 bytes per number and
+// per other fixed-size value, a string's maximum length capped at 256 (a
+// long text column is rarely full).
+func rowWidth(sch sql.Schema) uint64 {
+	var w uint64
+	for _, c := range sch {
+		if st, ok := c.Type.(sql.StringType); ok {
+			w += min(uint64(st.MaxByteLength()), 256)
+			continue
+		}
+		w += 8
+	}
+	return w
 }
 
 // RowCount implements sql.StatisticsTable. The count is an estimate: a
@@ -369,4 +537,19 @@ func (t *Table) GetNextAutoIncrementValue(ctx *sql.Context, insertVal any) (uint
 // AutoIncrementSetter implements sql.AutoIncrementTable.
 func (t *Table) AutoIncrementSetter(ctx *sql.Context) sql.AutoIncrementSetter {
 	return t.editor(ctx)
+}
+
+// looksUpNull reports whether some range asks for exactly the NULL entries
+// of a column (sql.NullRangeColumnExpr).
+func looksUpNull(ranges sql.MySQLRangeCollection) bool {
+	for _, r := range ranges {
+		for _, ce := range r {
+			_, lo := ce.LowerBound.(sql.BelowNull)
+			_, hi := ce.UpperBound.(sql.AboveNull)
+			if lo && hi {
+				return true
+			}
+		}
+	}
+	return false
 }

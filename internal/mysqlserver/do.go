@@ -32,8 +32,8 @@ func asDoSelect(stmt string) (string, bool) {
 // discardRows is a result callback that keeps nothing.
 func discardRows(*sqltypes.Result, bool) error { return nil }
 
-// okResult answers a statement without a result set.
-func okResult(callback mysql.ResultSpoolFn, more bool) error {
+// sendOK answers a statement without a result set.
+func sendOK(callback mysql.ResultSpoolFn, more bool) error {
 	return callback(&sqltypes.Result{}, more)
 }
 
@@ -55,5 +55,5 @@ func (h *handler) doQuery(ctx context.Context, c *mysql.Conn, query string, mult
 	if err := h.Handler.ComQuery(ctx, c, sel, discardRows); err != nil {
 		return "", true, err
 	}
-	return rest, true, okResult(callback, rest != "")
+	return rest, true, sendOK(callback, rest != "")
 }

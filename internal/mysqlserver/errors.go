@@ -62,34 +62,6 @@ var errorCodes = []errorCode{
 var errLocalInfileDisabled = mysql.NewSQLError(3948, "42000",
 	"Loading local data is disabled; this must be enabled on both the client and server sides (guocedb: local-infile = true)")
 
-// sqlStates are MySQL's SQLSTATEs of codes go-mysql-server sends with the
-// generic HY000. Applications key on them: PDO's exception code is the
-// SQLSTATE, and 23000 is how PHP code recognises a duplicate key.
-var sqlStates = map[uint16]string{
-	mysql.ERDupEntry:             "23000", // 1062
-	mysql.ERBadNullError:         "23000", // 1048
-	1451:                         "23000", // ER_ROW_IS_REFERENCED_2
-	1452:                         "23000", // ER_NO_REFERENCED_ROW_2
-	mysql.ERNoSuchTable:          "42S02", // 1146
-	mysql.ERBadDb:                "42000", // 1049
-	mysql.ERLockDeadlock:         "40001", // 1213
-	mysql.ERDupFieldName:         "42S21", // 1060
-	mysql.ERCantDropFieldOrKey:   "42000", // 1091
-	mysql.ERNoDb:                 "3D000", // 1046
-	mysql.ERDupKeyName:           "42000", // 1061
-	mysql.ERAccessDeniedError:    "28000", // 1045
-	mysql.ERDBAccessDenied:       "42000", // 1044
-	mysql.ERTableExists:          "42S01", // 1050
-	mysql.ERBadFieldError:        "42S22", // 1054
-	mysql.ERParseError:           "42000", // 1064
-	mysql.ERSyntaxError:          "42000", // 1149
-	mysql.ERWrongValueCountOnRow: "21S01", // 1136
-	mysql.ERDataTooLong:          "22001", // 1406
-	mysql.ERWarnDataOutOfRange:   "22003", // 1264
-	mysql.ERNonUniq:              "23000", // 1052
-	mysql.ERDupUnique:            "23000", // 1169
-}
-
 var (
 	dropDatabase = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*)*DROP\s+(DATABASE|SCHEMA)\b`)
 	dropTable    = regexp.MustCompile(`(?is)^\s*(/\*.*?\*/\s*)*DROP\s+(TEMPORARY\s+)?TABLE\b`)
@@ -108,10 +80,7 @@ func mapError(err error, query string) error {
 	case se.Num == mysql.ERNoSuchTable && dropTable.MatchString(query):
 		return mysql.NewSQLError(mysql.ERBadTable, mysql.SSUnknownTable, "%s", se.Message)
 	case se.Num != mysql.ERUnknownError:
-		if state, ok := sqlStates[uint16(se.Num)]; ok && se.State != state {
-			return mysql.NewSQLError(se.Num, state, "%s", se.Message)
-		}
-		return err
+		return withSQLState(se, err)
 	case strings.Contains(se.Message, "local_infile needs to be set to 1"):
 		return errLocalInfileDisabled
 	}
@@ -121,4 +90,42 @@ func mapError(err error, query string) error {
 		}
 	}
 	return err
+}
+
+// sqlStates are MySQL's SQLSTATEs for codes that go-mysql-server sends
+// with the generic HY000. Applications and ORMs classify errors by them
+// (23000: integrity constraint violation, 42S02: no such table).
+var sqlStates = map[uint16]string{
+	mysql.ERDupEntry:             mysql.SSDupKey,
+	mysql.ERBadNullError:         mysql.SSConstraintViolation,
+	mysql.ERRowIsReferenced2:     mysql.SSConstraintViolation,
+	mysql.ErNoReferencedRow2:     mysql.SSConstraintViolation,
+	mysql.ERNoSuchTable:          mysql.SSUnknownTable,
+	mysql.ERBadDb:                mysql.SSClientError,
+	mysql.ERNoDb:                 mysql.SSNoDB,
+	mysql.ERDupFieldName:         mysql.SSDupFieldName,
+	mysql.ERDupKeyName:           mysql.SSClientError,
+	mysql.ERCantDropFieldOrKey:   mysql.SSClientError,
+	mysql.ERLockDeadlock:         mysql.SSLockDeadlock,
+	mysql.ERAccessDeniedError:    mysql.SSAccessDeniedError,
+	mysql.ERDBAccessDenied:       mysql.SSClientError,
+	mysql.ERTableExists:          "42S01",
+	mysql.ERBadFieldError:        mysql.SSBadFieldError,
+	mysql.ERParseError:           mysql.SSClientError,
+	mysql.ERSyntaxError:          mysql.SSClientError,
+	mysql.ERWrongValueCountOnRow: mysql.SSWrongValueCountOnRow,
+	mysql.ERDataTooLong:          mysql.SSDataTooLong,
+	mysql.ERWarnDataOutOfRange:   mysql.SSDataOutOfRange,
+	mysql.ERNonUniq:              "23000",
+	mysql.ERDupUnique:            mysql.SSDupKey,
+}
+
+// withSQLState returns err with MySQL's SQLSTATE for its code when
+// go-mysql-server sent the generic HY000.
+func withSQLState(se *mysql.SQLError, err error) error {
+	state, ok := sqlStates[uint16(se.Num)]
+	if !ok || se.State != mysql.SSUnknownSQLState {
+		return err
+	}
+	return mysql.NewSQLError(se.Num, state, "%s", se.Message)
 }

@@ -158,8 +158,8 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return mapError(err, query)
 	}
 	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		return h.Handler.ComQuery(ctx, c, query, fixingFields(query, send))
-	}, cb, func() string { return query })
+		return h.Handler.ComQuery(ctx, c, query, send)
+	}, fixingFields(query, cb), func() string { return query })
 	return mapError(err, query)
 }
 
@@ -182,9 +182,9 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	var rest string
 	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
 		var err error
-		rest, err = h.Handler.ComMultiQuery(ctx, c, query, fixingFields(query, send))
+		rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
 		return err
-	}, cb, func() string { return strings.TrimSuffix(query, rest) })
+	}, fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
 	return rest, mapError(err, query)
 }
 
@@ -207,7 +207,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	fixed := func(res *sqltypes.Result) error {
+	fixed := func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
 			fixFields(prepare.PrepareStmt, res.Fields)
 		}
@@ -215,7 +215,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}
 	err := h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
 		return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
-	}, func(res *sqltypes.Result, _ bool) error { return fixed(res) }, func() string { return prepare.PrepareStmt })
+	}, fixed, func() string { return prepare.PrepareStmt })
 	return mapError(err, prepare.PrepareStmt)
 }
 

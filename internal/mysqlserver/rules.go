@@ -15,11 +15,9 @@ import (
 // them.
 const (
 	ruleSetOpRows        analyzer.RuleId = 10_000
-	ruleDropUniqueByName analyzer.RuleId = 10_020
+	ruleDropUniqueByName analyzer.RuleId = 10_001
+	ruleReadOnlySession  analyzer.RuleId = 10_002 // refuseWritesInReadOnlySession
 )
-
-// ruleReadOnlySession is the id of refuseWritesInReadOnlySession.
-const ruleReadOnlySession analyzer.RuleId = 10_001
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.
 func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
@@ -50,6 +48,18 @@ func clearMax1RowForSetOps(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *
 		return true
 	})
 	return n, transform.SameTree, nil
+}
+
+// refuseWritesInReadOnlySession fails a write outside an explicit
+// transaction while the session is read-only (SET SESSION TRANSACTION READ
+// ONLY) with MySQL's 1792, DDL included: go-mysql-server checks only the
+// transaction's own characteristic and lets DDL through, as it would after
+// an implicit commit. MySQL refuses DDL there, temporary tables included.
+func refuseWritesInReadOnlySession(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	if ctx.GetIgnoreAutoCommit() || n.IsReadOnly() || !backend.IsReadOnlySession(ctx) {
+		return n, transform.SameTree, nil
+	}
+	return nil, transform.SameTree, sql.ErrReadOnlyTransaction.New()
 }
 
 // dropUniqueConstraint turns `ALTER TABLE t DROP CONSTRAINT name`, where
@@ -112,16 +122,4 @@ func hasFKOrCheck(ctx *sql.Context, table sql.Table, name string) (bool, error) 
 		}
 	}
 	return false, nil
-}
-
-// refuseWritesInReadOnlySession fails a write outside an explicit
-// transaction while the session is read-only (SET SESSION TRANSACTION READ
-// ONLY) with MySQL's 1792, DDL included: go-mysql-server checks only the
-// transaction's own characteristic and lets DDL through, as it would after
-// an implicit commit. MySQL refuses DDL there, temporary tables included.
-func refuseWritesInReadOnlySession(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	if ctx.GetIgnoreAutoCommit() || n.IsReadOnly() || !backend.IsReadOnlySession(ctx) {
-		return n, transform.SameTree, nil
-	}
-	return nil, transform.SameTree, sql.ErrReadOnlyTransaction.New()
 }

@@ -57,12 +57,12 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 		return nil, nil, err
 	}
 	engine := sqle.New(newAnalyzer(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
+	dedupStatusVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
 	// understands MySQL 8's locking clauses.
 	engine.Parser = lockingParser{engine.Parser}
 	engine.Analyzer.Parser = engine.Parser
 	padDecimalDefaults()
-	dedupStatusVariables()
 	// go-mysql-server keeps system variables in a process-wide registry;
 	// version_comment tells monitoring tools which server they talk to.
 	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version}); err != nil {

@@ -55,19 +55,6 @@ func wrapUnsignedFromFloat(n sql.Node) (sql.Node, error) {
 			changed := false
 			for i, e := range proj.Projections {
 				exprs[i] = e
-				if auto, ok := e.(*expression.AutoIncrement); ok {
-					// go-mysql-server finds the generated id, for
-					// LAST_INSERT_ID() and the OK packet, by this type:
-					// wrap the given value inside it, not around it.
-					if w, ok := wrapForColumn(schema[i].Type, auto.Child); ok {
-						we, err := auto.WithChildren(w)
-						if err != nil {
-							return nil, transform.SameTree, err
-						}
-						exprs[i], changed = we, true
-					}
-					continue
-				}
 				if w, ok := wrapForColumn(schema[i].Type, e); ok {
 					exprs[i], changed = w, true
 				}
@@ -115,6 +102,20 @@ func wrapForColumn(col sql.Type, e sql.Expression) (sql.Expression, bool) {
 	}
 	if _, done := e.(*unsignedFromFloat); done {
 		return nil, false
+	}
+	// go-mysql-server finds the inserted id by the AutoIncrement
+	// expression itself (insertIter.getAutoIncVal): wrap its child, never
+	// the expression, or LAST_INSERT_ID and the OK packet's insert id are 0.
+	if ai, ok := e.(*expression.AutoIncrement); ok {
+		w, ok := wrapForColumn(col, ai.Child)
+		if !ok {
+			return nil, false
+		}
+		wrapped, err := ai.WithChildren(w)
+		if err != nil {
+			return nil, false
+		}
+		return wrapped, true
 	}
 	return &unsignedFromFloat{UnaryExpression: expression.UnaryExpression{Child: e}, max: max}, true
 }

@@ -161,9 +161,9 @@ func (t *Txn) Commit(ctx context.Context) error {
 	return t.store.commit(ctx, t.readTs, ws, keys)
 }
 
-// Finished reports whether the Txn was committed (whatever the outcome) or
-// discarded.
-func (t *Txn) Finished() bool {
+// Done reports whether the transaction has committed or been discarded;
+// its iterators are then closed.
+func (t *Txn) Done() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.done
@@ -189,6 +189,14 @@ func (t *Txn) Refresh() bool {
 	t.readTs = ts
 	t.snap = t.store.db.NewTransactionAt(ts, false)
 	return true
+}
+
+// Finished reports whether the Txn was committed (whatever the outcome) or
+// discarded.
+func (t *Txn) Finished() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.done
 }
 
 // Discard drops the buffered writes. It is safe to call more than once and
