@@ -19,8 +19,6 @@ var knownFailures = map[string]string{
 	"TestInterruptBySignal": "CALL returns one result set: go-mysql-server v0.20.0 keeps only a procedure's " +
 		"last SELECT and vitess' handler callback carries one result set per statement, so the rows " +
 		"before a SIGNAL are lost",
-	"TestLoadData": "go-mysql-server v0.20.0's LOAD DATA drops the backslash of an escape sequence " +
-		"instead of decoding it (a backslash-t in the file becomes t, not a tab)",
 	"TestMultiResultSet": "procedures: go-mysql-server v0.20.0 parses no DO inside a procedure body, " +
 		"and CALL returns only the last result set",
 	"TestPreparedManyCols": "65535 placeholders: vitess sizes the NULL bitmap in 16 bits (wraps from 65529 on), " +

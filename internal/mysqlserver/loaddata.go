@@ -1,0 +1,290 @@
+package mysqlserver
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/rowexec"
+	"github.com/dolthub/go-mysql-server/sql/types"
+)
+
+// loadDataBuilder builds guocedb's own iterator for LOAD DATA. It is an
+// override of go-mysql-server's executor (rowexec.NewOverrideBuilder),
+// which asks it first for every node of the plan, LOAD DATA sitting under
+// its INSERT included; for any other node it returns no iterator and the
+// stock builder carries on.
+//
+// go-mysql-server v0.20.0's own LOAD DATA iterator splits a line on the
+// field terminator before looking at escapes and enclosures, and then
+// deletes every escape character: a \t in the file became "t", \\ became
+// nothing, and a quoted field holding a separator was cut in two. That is
+// silent data corruption, so the input is read here by MySQL's rules
+// (loadDataReader); what becomes of each field (user variables, SET,
+// column defaults) keeps go-mysql-server's contract with the INSERT above
+// it: one row per record, values in the order of the column list.
+type loadDataBuilder struct{}
+
+var _ sql.NodeExecBuilder = loadDataBuilder{}
+
+// newExecBuilder is go-mysql-server's executor with guocedb's overrides.
+func newExecBuilder() sql.NodeExecBuilder {
+	return unsignedFromFloatBuilder{rowexec.NewOverrideBuilder(loadDataBuilder{})}
+}
+
+// Build implements sql.NodeExecBuilder.
+func (loadDataBuilder) Build(ctx *sql.Context, n sql.Node, _ sql.Row) (sql.RowIter, error) {
+	ld, ok := n.(*plan.LoadData)
+	if !ok {
+		return nil, nil
+	}
+	in, err := openLoadDataInput(ctx, ld)
+	if err != nil {
+		return nil, err
+	}
+	return newLoadDataIter(ld, in), nil
+}
+
+// openLoadDataInput opens the client's file (LOCAL, only when local_infile
+// is on) or the server's file (only under secure_file_priv when it is set).
+func openLoadDataInput(ctx *sql.Context, ld *plan.LoadData) (io.ReadCloser, error) {
+	if ld.Local {
+		_, on, ok := sql.SystemVariables.GetGlobal("local_infile")
+		if !ok {
+			return nil, fmt.Errorf("local_infile variable not found")
+		}
+		if v, _ := on.(int8); v == 0 {
+			// errors.go maps this message to MySQL's 3948.
+			return nil, fmt.Errorf("local_infile needs to be set to 1 to use LOCAL")
+		}
+		return ctx.LoadInfile(ld.File)
+	}
+	_, dir, ok := sql.SystemVariables.GetGlobal("secure_file_priv")
+	if !ok {
+		return nil, fmt.Errorf("secure_file_priv variable not found")
+	}
+	if d, _ := dir.(string); d != "" {
+		if err := underDir(d, ld.File); err != nil {
+			return nil, err
+		}
+	}
+	f, err := os.Open(ld.File)
+	if err != nil {
+		return nil, sql.ErrLoadDataCannotOpen.New(err.Error())
+	}
+	return f, nil
+}
+
+// underDir fails unless file lies inside dir.
+func underDir(dir, file string) error {
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return sql.ErrLoadDataCannotOpen.New(err.Error())
+	}
+	absFile, err := filepath.Abs(file)
+	if err != nil {
+		return sql.ErrLoadDataCannotOpen.New(err.Error())
+	}
+	rel, err := filepath.Rel(absDir, absFile)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return sql.ErrSecureFilePriv.New()
+	}
+	return nil
+}
+
+// loadDataIter turns records into rows for the INSERT above LOAD DATA.
+type loadDataIter struct {
+	ld     *plan.LoadData
+	in     io.ReadCloser
+	reader *loadDataReader
+	ignore int64
+	// fieldToCol maps a field's position to its column in DestSch, or -1
+	// for a field read into a user variable.
+	fieldToCol []int
+}
+
+var _ sql.RowIter = (*loadDataIter)(nil)
+
+func newLoadDataIter(ld *plan.LoadData, in io.ReadCloser) *loadDataIter {
+	sch := ld.DestSch
+	names := ld.ColNames
+	if len(names) == 0 {
+		for _, c := range sch {
+			names = append(names, c.Name)
+		}
+	}
+	fieldToCol := make([]int, len(ld.UserVars))
+	col := 0
+	for i := range ld.UserVars {
+		switch {
+		case ld.UserVars[i] != nil:
+			fieldToCol[i] = -1
+		case col < len(names):
+			fieldToCol[i] = sch.IndexOf(names[col], sch[0].Source)
+			col++
+		default:
+			fieldToCol[i] = -1
+		}
+	}
+	return &loadDataIter{
+		ld: ld,
+		in: in,
+		reader: newLoadDataReader(in, loadDataFormat{
+			fieldsTerminatedBy: ld.FieldsTerminatedBy,
+			fieldsEnclosedBy:   ld.FieldsEnclosedBy,
+			fieldsEscapedBy:    ld.FieldsEscapedBy,
+			linesStartingBy:    ld.LinesStartingBy,
+			linesTerminatedBy:  ld.LinesTerminatedBy,
+		}),
+		ignore:     ld.IgnoreNum,
+		fieldToCol: fieldToCol,
+	}
+}
+
+// Next implements sql.RowIter.
+func (it *loadDataIter) Next(ctx *sql.Context) (sql.Row, error) {
+	for ; it.ignore > 0; it.ignore-- {
+		if _, err := it.reader.next(); err != nil {
+			return nil, err
+		}
+	}
+	fields, err := it.reader.next()
+	if err != nil {
+		return nil, err
+	}
+	exprs, err := it.exprs(ctx, fields)
+	if err != nil {
+		return nil, err
+	}
+	row := make(sql.Row, len(exprs))
+	// Defaults that are expressions may read other columns of the row:
+	// evaluate them after the values from the file.
+	var later []int
+	for i, e := range exprs {
+		if e == nil {
+			continue
+		}
+		if d, ok := e.(*sql.ColumnDefaultValue); ok && !d.IsLiteral() {
+			later = append(later, i)
+			continue
+		}
+		if row[i], err = e.Eval(ctx, row); err != nil {
+			return nil, err
+		}
+	}
+	for _, i := range later {
+		if row[i], err = exprs[i].Eval(ctx, row); err != nil {
+			return nil, err
+		}
+	}
+	return row, nil
+}
+
+// exprs gives one expression per value of the row: values in the order of
+// the column list, then nothing (the INSERT fills the rest).
+func (it *loadDataIter) exprs(ctx *sql.Context, fields []loadDataField) ([]sql.Expression, error) {
+	sch := it.ld.DestSch
+	// fieldRow is what user variables and SET expressions read: the
+	// fields by position, as text.
+	fieldRow := make(sql.Row, len(fields))
+	for i, f := range fields {
+		if !f.null {
+			fieldRow[i] = string(f.value)
+		}
+	}
+	exprs := make([]sql.Expression, len(sch))
+	next := 0
+	for i := 0; i < len(fields) && i < len(it.ld.UserVars); i++ {
+		if uv := it.ld.UserVars[i]; uv != nil {
+			set, ok := uv.(*expression.SetField)
+			if !ok {
+				return nil, fmt.Errorf("LOAD DATA: unexpected user variable expression %T", uv)
+			}
+			v, ok := set.LeftChild.(*expression.UserVar)
+			if !ok {
+				return nil, fmt.Errorf("LOAD DATA: unexpected user variable %T", set.LeftChild)
+			}
+			val, err := set.RightChild.Eval(ctx, fieldRow)
+			if err != nil {
+				return nil, err
+			}
+			if err := ctx.SetUserVariable(ctx, v.Name, val, types.ApproximateTypeFromValue(val)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if next >= len(exprs) {
+			continue
+		}
+		f := fields[i]
+		switch {
+		case f.null:
+			exprs[next] = expression.NewLiteral(nil, types.Null)
+		case len(f.value) == 0 && it.fieldToCol[i] >= 0:
+			// go-mysql-server's rule for an empty field: the empty string
+			// for a string column, else the column default or NULL.
+			col := sch[it.fieldToCol[i]]
+			if _, isString := col.Type.(sql.StringType); isString {
+				exprs[next] = expression.NewLiteral("", types.LongText)
+			} else if col.Default != nil {
+				exprs[next] = col.Default
+			} else {
+				exprs[next] = expression.NewLiteral(nil, types.Null)
+			}
+		default:
+			exprs[next] = expression.NewLiteral(string(f.value), types.LongText)
+		}
+		next++
+	}
+	// SET col = expr replaces the value of col.
+	if len(it.ld.SetExprs) > 0 {
+		pos := 0
+		for i := 0; i < len(it.fieldToCol) && pos < len(exprs); i++ {
+			col := it.fieldToCol[i]
+			if col < 0 {
+				continue
+			}
+			if col < len(it.ld.SetExprs) && it.ld.SetExprs[col] != nil {
+				e := it.ld.SetExprs[col]
+				v, err := e.Eval(ctx, fieldRow)
+				if err != nil {
+					return nil, err
+				}
+				exprs[pos] = expression.NewLiteral(v, e.Type())
+			}
+			pos++
+		}
+	}
+	// Without a column list the INSERT inserts the row as is: fill the
+	// columns the record did not reach with their defaults here.
+	if len(it.ld.ColNames) == 0 {
+		for i, e := range exprs {
+			if e != nil {
+				continue
+			}
+			col := sch[i]
+			if !col.Nullable && col.Default == nil && !col.AutoIncrement {
+				return nil, sql.ErrInsertIntoNonNullableDefaultNullColumn.New(col.Name)
+			}
+			if col.Default != nil {
+				exprs[i] = col.Default
+			}
+		}
+	}
+	return exprs, nil
+}
+
+// Close implements sql.RowIter.
+func (it *loadDataIter) Close(*sql.Context) error {
+	err := it.in.Close()
+	if errors.Is(err, os.ErrClosed) {
+		return nil
+	}
+	return err
+}
