@@ -2,4 +2,10 @@
 // backend provider), the users and grants store, and the MySQL wire
 // listener. It owns nothing on disk itself: all state goes through the
 // backend's catalog and so through storage's commit path.
+//
+// Where go-mysql-server v0.20.0 gets MySQL wrong in ways clients see, the
+// fix lives here, never in a patched go-mysql-server: analyzer rules
+// (rules.go), plan rewrites before execution (unsigned.go, timecast.go),
+// guocedb's own LOAD DATA iterator (loaddata.go, loaddata_reader.go) and
+// the wire handler.
 package mysqlserver

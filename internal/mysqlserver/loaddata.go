@@ -33,9 +33,13 @@ type loadDataBuilder struct{}
 
 var _ sql.NodeExecBuilder = loadDataBuilder{}
 
-// newExecBuilder is go-mysql-server's executor with guocedb's overrides.
-func newExecBuilder() sql.NodeExecBuilder {
-	return unsignedFromFloatBuilder{rowexec.NewOverrideBuilder(loadDataBuilder{})}
+// NewExecBuilder is go-mysql-server's executor with guocedb's plan
+// rewrites (timeCastBuilder, unsignedFromFloatBuilder, applied to the whole
+// plan first) and its LOAD DATA iterator (asked for every node). The
+// server's analyzer uses it; the enginetest harness can too, to run
+// go-mysql-server's suites through it.
+func NewExecBuilder() sql.NodeExecBuilder {
+	return timeCastBuilder{unsignedFromFloatBuilder{rowexec.NewOverrideBuilder(loadDataBuilder{})}}
 }
 
 // Build implements sql.NodeExecBuilder.
@@ -150,7 +154,7 @@ func newLoadDataIter(ld *plan.LoadData, in io.ReadCloser) *loadDataIter {
 // Next implements sql.RowIter.
 func (it *loadDataIter) Next(ctx *sql.Context) (sql.Row, error) {
 	for ; it.ignore > 0; it.ignore-- {
-		if _, err := it.reader.next(); err != nil {
+		if err := it.reader.skipLine(); err != nil {
 			return nil, err
 		}
 	}

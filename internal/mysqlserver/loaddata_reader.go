@@ -137,6 +137,21 @@ func (r *loadDataReader) next() ([]loadDataField, error) {
 	}
 }
 
+// skipLine consumes one line for IGNORE n LINES, or returns io.EOF. MySQL
+// (and MariaDB) count lines there before LINES STARTING BY applies: a
+// header line without the prefix is the one line IGNORE 1 LINES skips.
+// An enclosed or escaped line terminator does not end the line.
+func (r *loadDataReader) skipLine() error {
+	if _, err := r.in.Peek(1); err != nil {
+		return err
+	}
+	if ok, err := r.at(r.fmt.linesTerminatedBy); ok || err != nil {
+		return err
+	}
+	_, err := r.record()
+	return err
+}
+
 // record reads fields up to the end of the record.
 func (r *loadDataReader) record() ([]loadDataField, error) {
 	var fields []loadDataField
@@ -182,17 +197,17 @@ func (r *loadDataReader) field() (f loadDataField, lineEnd bool, err error) {
 					f.value = append(f.value, r.enc)
 					continue
 				}
-				if endField, err := r.atNoConsume(1, r.fmt.fieldsTerminatedBy); err != nil {
-					return f, false, err
-				} else if endField {
-					_, _ = r.in.Discard(1 + len(r.fmt.fieldsTerminatedBy))
-					return f, false, nil
-				}
 				if endLine, err := r.atNoConsume(1, r.fmt.linesTerminatedBy); err != nil {
 					return f, false, err
 				} else if endLine {
 					_, _ = r.in.Discard(1 + len(r.fmt.linesTerminatedBy))
 					return f, true, nil
+				}
+				if endField, err := r.atNoConsume(1, r.fmt.fieldsTerminatedBy); err != nil {
+					return f, false, err
+				} else if endField {
+					_, _ = r.in.Discard(1 + len(r.fmt.fieldsTerminatedBy))
+					return f, false, nil
 				}
 				if last, err := r.in.Peek(2); len(last) == 1 && errors.Is(err, io.EOF) {
 					_, _ = r.in.Discard(1)
@@ -200,15 +215,17 @@ func (r *loadDataReader) field() (f loadDataField, lineEnd bool, err error) {
 				}
 			}
 		} else {
-			if ok, err := r.at(r.fmt.fieldsTerminatedBy); err != nil {
-				return f, false, err
-			} else if ok {
-				return r.finish(f, raw), false, nil
-			}
+			// The line terminator first: it may begin with the field
+			// terminator (or be it, when LINES TERMINATED BY is empty).
 			if ok, err := r.at(r.fmt.linesTerminatedBy); err != nil {
 				return f, false, err
 			} else if ok {
 				return r.finish(f, raw), true, nil
+			}
+			if ok, err := r.at(r.fmt.fieldsTerminatedBy); err != nil {
+				return f, false, err
+			} else if ok {
+				return r.finish(f, raw), false, nil
 			}
 		}
 		c, err := r.in.ReadByte()

@@ -27,7 +27,7 @@ func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
 		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
 		Build()
-	a.ExecBuilder = newExecBuilder()
+	a.ExecBuilder = NewExecBuilder()
 	return a
 }
 

@@ -43,6 +43,9 @@ type Harness struct {
 	// (TestUserAuthentication): the next NewEngine uses it, so that the
 	// context's session and the engine share one store.
 	fresh bool
+	// guocedbExecutor builds plans with guocedb's executor
+	// (mysqlserver.NewExecBuilder) instead of go-mysql-server's.
+	guocedbExecutor bool
 }
 
 var (
@@ -61,6 +64,11 @@ var (
 func NewHarness(t *testing.T) *Harness {
 	return &Harness{t: t, skipped: map[string]string{}}
 }
+
+// UseGuocedbExecutor makes the engines build plans with the guocedb
+// server's executor (its own LOAD DATA iterator, its plan rewrites)
+// rather than go-mysql-server's.
+func (h *Harness) UseGuocedbExecutor() { h.guocedbExecutor = true }
 
 // NewSkippingHarness returns a harness that skips every query and script,
 // for the suites go-mysql-server itself lists as broken (Broken*, TODO plans).
@@ -177,6 +185,9 @@ func (h *Harness) NewEngine(t *testing.T) (gmstest.QueryEngine, error) {
 	engine, err := gmstest.NewEngine(t, h, tableFunctionProvider{Provider: h.provider}, h.setupData, memory.NewStatsProv())
 	if err != nil {
 		return nil, err
+	}
+	if h.guocedbExecutor {
+		engine.Analyzer.ExecBuilder = mysqlserver.NewExecBuilder()
 	}
 	if h.server {
 		return gmstest.NewServerQueryEngine(t, engine, h.SessionBuilder())

@@ -1,0 +1,115 @@
+package mysqlserver
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/sqltypes"
+)
+
+// timeCastBuilder applies wrapTimeCasts to the final plan before
+// go-mysql-server's executor builds it.
+type timeCastBuilder struct{ next sql.NodeExecBuilder }
+
+var _ sql.NodeExecBuilder = timeCastBuilder{}
+
+// Build implements sql.NodeExecBuilder.
+func (b timeCastBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
+	n, _, err := transform.NodeExprsWithOpaque(n, wrapTimeCast)
+	if err != nil {
+		return nil, err
+	}
+	return b.next.Build(ctx, n, r)
+}
+
+// wrapTimeCast wraps CAST(x AS TIME) in datetimeToTime. go-mysql-server
+// v0.20.0 casts a string holding a date and a time ('2011-11-20
+// 21:27:37') to TIME as NULL, where MySQL takes its time part. A DATETIME
+// parameter of a prepared statement reaches the engine as such a string
+// (go-sql-driver sends every time.Time as one), so
+// `SELECT CAST(? AS TIME)` gave NULL.
+func wrapTimeCast(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	c, ok := e.(*expression.Convert)
+	if !ok || c.Type().Type() != sqltypes.Time {
+		return e, transform.SameTree, nil
+	}
+	return &datetimeToTime{Convert: c}, transform.NewTree, nil
+}
+
+// datetimeToTime is a CAST to TIME that also takes the time part of a
+// date-and-time string; every other value goes to go-mysql-server's cast.
+type datetimeToTime struct {
+	*expression.Convert
+}
+
+var _ sql.Expression = (*datetimeToTime)(nil)
+
+// Eval implements sql.Expression.
+func (e *datetimeToTime) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := e.Convert.Child.Eval(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	default:
+		return e.Convert.Eval(ctx, row)
+	}
+	if _, err := types.Time.ConvertToTimespan(s); err == nil {
+		return e.Convert.Eval(ctx, row)
+	}
+	clock, ok := timeOfDatetime(s)
+	if !ok {
+		return e.Convert.Eval(ctx, row)
+	}
+	ts, err := types.Time.ConvertToTimespan(clock)
+	if err != nil {
+		return e.Convert.Eval(ctx, row)
+	}
+	return ts, nil
+}
+
+// timeOfDatetime returns the time part of "YYYY-MM-DD hh:mm:ss[.frac]"
+// (or with a T between the two), and false for anything else.
+func timeOfDatetime(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexAny(s, " T")
+	if i < 0 {
+		return "", false
+	}
+	date, clock := s[:i], strings.TrimSpace(s[i+1:])
+	parts := strings.Split(date, "-")
+	if len(parts) != 3 || clock == "" || !strings.Contains(clock, ":") {
+		return "", false
+	}
+	for _, p := range parts {
+		if p == "" || len(p) > 4 || strings.Trim(p, "0123456789") != "" {
+			return "", false
+		}
+	}
+	return clock, true
+}
+
+// String implements sql.Expression.
+func (e *datetimeToTime) String() string { return e.Convert.String() }
+
+// WithChildren implements sql.Expression.
+func (e *datetimeToTime) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	c, err := e.Convert.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	conv, ok := c.(*expression.Convert)
+	if !ok {
+		return nil, fmt.Errorf("datetimeToTime: unexpected %T", c)
+	}
+	return &datetimeToTime{Convert: conv}, nil
+}
