@@ -179,6 +179,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	}); err != nil {
 		return nil, errors.Join(fmt.Errorf("set system variables: %w", err), provider.Close())
 	}
+	addSSLVariables(cfg.TLS != nil)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
