@@ -57,6 +57,7 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 		return nil, nil, err
 	}
 	engine := sqle.New(newAnalyzer(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
+	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}
 	dedupStatusVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
 	// understands MySQL 8's locking clauses.
