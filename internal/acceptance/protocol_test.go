@@ -304,6 +304,7 @@ func TestKillAndProcessList(t *testing.T) {
 		select {
 		case err := <-done:
 			requireErrCode(t, err, 1317)
+			require.ErrorContains(t, err, "Query execution was interrupted")
 		case <-time.After(10 * time.Second):
 			t.Fatal("KILL QUERY did not stop SELECT SLEEP(30)")
 		}

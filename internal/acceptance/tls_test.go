@@ -40,6 +40,7 @@ func TestTLSWithCertificateFiles(t *testing.T) {
 
 	t.Run("root over TLS", func(t *testing.T) {
 		require.Equal(t, "1", queryValue(t, root, "SELECT @@require_secure_transport"))
+		require.Equal(t, []string{"YES", "YES"}, queryRows(t, root, "SELECT @@have_ssl, @@have_openssl")[0])
 		require.Equal(t, "root@localhost", queryValue(t, root, "SELECT CURRENT_USER()"))
 		c := conn(t, root)
 		rows := queryRows(t, c, "SHOW STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')")
@@ -141,4 +142,10 @@ func TestTLSAutoGenerate(t *testing.T) {
 	for _, raw := range seen {
 		require.True(t, bytes.Equal(block.Bytes, raw), "the server presented a certificate other than %s", certFile)
 	}
+}
+
+func TestHaveSSLWithoutTLS(t *testing.T) {
+	_, root := start(t)
+	require.Equal(t, []string{"DISABLED", "DISABLED"}, queryRows(t, root, "SELECT @@have_ssl, @@have_openssl")[0])
+	require.Equal(t, [][]string{{"have_ssl", "DISABLED"}}, queryRows(t, root, "SHOW GLOBAL VARIABLES LIKE 'have_ssl'"))
 }

@@ -86,7 +86,11 @@ func mapError(err error, query string) error {
 	}
 	for _, c := range errorCodes {
 		if c.match.MatchString(se.Message) {
-			return mysql.NewSQLError(c.code, c.state, "%s", se.Message)
+			msg := se.Message
+			if c.code == mysql.ERQueryInterrupted {
+				msg = "Query execution was interrupted" // MySQL's text, not "context canceled"
+			}
+			return mysql.NewSQLError(c.code, c.state, "%s", msg)
 		}
 	}
 	return err

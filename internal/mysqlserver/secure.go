@@ -4,6 +4,8 @@ import (
 	"net"
 
 	"github.com/dolthub/go-mysql-server/server"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
 )
 
@@ -56,3 +58,24 @@ var (
 	_ mysql.AuthServer = secureAuthServer{}
 	_ mysql.AuthMethod = secureAuthMethod{}
 )
+
+// addSSLVariables defines have_ssl and have_openssl, which go-mysql-server
+// lacks and clients and monitoring read to learn whether TLS is possible:
+// YES with TLS configured, DISABLED without, as in MySQL.
+func addSSLVariables(tlsOn bool) {
+	val := "DISABLED"
+	if tlsOn {
+		val = "YES"
+	}
+	vars := make([]sql.SystemVariable, 0, 2)
+	for _, name := range []string{"have_ssl", "have_openssl"} {
+		vars = append(vars, &sql.MysqlSystemVariable{
+			Name:    name,
+			Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Global),
+			Dynamic: false,
+			Type:    types.NewSystemStringType(name),
+			Default: val,
+		})
+	}
+	sql.SystemVariables.AddSystemVariables(vars)
+}

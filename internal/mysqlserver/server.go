@@ -57,6 +57,7 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 		return nil, nil, err
 	}
 	engine := sqle.New(newAnalyzer(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
+	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}
 	dedupStatusVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
 	// understands MySQL 8's locking clauses.
@@ -179,6 +180,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	}); err != nil {
 		return nil, errors.Join(fmt.Errorf("set system variables: %w", err), provider.Close())
 	}
+	addSSLVariables(cfg.TLS != nil)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
