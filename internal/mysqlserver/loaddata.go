@@ -34,12 +34,36 @@ type loadDataBuilder struct{}
 var _ sql.NodeExecBuilder = loadDataBuilder{}
 
 // NewExecBuilder is go-mysql-server's executor with guocedb's plan
-// rewrites (timeCastBuilder, unsignedFromFloatBuilder, applied to the whole
+// rewrites (wrapTimeCasts, wrapUnsignedFromFloat, applied to the whole
 // plan first) and its LOAD DATA iterator (asked for every node). The
 // server's analyzer uses it; the enginetest harness can too, to run
 // go-mysql-server's suites through it.
 func NewExecBuilder() sql.NodeExecBuilder {
-	return timeCastBuilder{unsignedFromFloatBuilder{rowexec.NewOverrideBuilder(loadDataBuilder{})}}
+	return rewritingBuilder{
+		rewrites: []func(sql.Node) (sql.Node, error){wrapTimeCasts, wrapUnsignedFromFloat},
+		next:     rowexec.NewOverrideBuilder(loadDataBuilder{}),
+	}
+}
+
+// rewritingBuilder applies plan rewrites to the final plan before next
+// builds it. They cannot be analyzer rules: INSERT with literal values and
+// single-table UPDATE run a short fixed rule list that skips added rules,
+// and an insert's row projection only appears in the analyzer's last
+// batch.
+type rewritingBuilder struct {
+	rewrites []func(sql.Node) (sql.Node, error)
+	next     sql.NodeExecBuilder
+}
+
+// Build implements sql.NodeExecBuilder.
+func (b rewritingBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
+	for _, rewrite := range b.rewrites {
+		var err error
+		if n, err = rewrite(n); err != nil {
+			return nil, err
+		}
+	}
+	return b.next.Build(ctx, n, r)
 }
 
 // Build implements sql.NodeExecBuilder.

@@ -11,19 +11,10 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 )
 
-// timeCastBuilder applies wrapTimeCasts to the final plan before
-// go-mysql-server's executor builds it.
-type timeCastBuilder struct{ next sql.NodeExecBuilder }
-
-var _ sql.NodeExecBuilder = timeCastBuilder{}
-
-// Build implements sql.NodeExecBuilder.
-func (b timeCastBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
+// wrapTimeCasts applies wrapTimeCast to every expression of the plan.
+func wrapTimeCasts(n sql.Node) (sql.Node, error) {
 	n, _, err := transform.NodeExprsWithOpaque(n, wrapTimeCast)
-	if err != nil {
-		return nil, err
-	}
-	return b.next.Build(ctx, n, r)
+	return n, err
 }
 
 // wrapTimeCast wraps CAST(x AS TIME) in datetimeToTime. go-mysql-server

@@ -12,24 +12,6 @@ import (
 	"github.com/dolthub/vitess/go/vt/proto/query"
 )
 
-// unsignedFromFloatBuilder applies wrapUnsignedFromFloat to the final plan
-// before go-mysql-server's executor builds it. It cannot be an analyzer
-// rule: INSERT with literal values and single-table UPDATE run a short
-// fixed rule list that skips added rules, and the insert's row projection
-// only appears in the analyzer's last batch.
-type unsignedFromFloatBuilder struct{ next sql.NodeExecBuilder }
-
-var _ sql.NodeExecBuilder = unsignedFromFloatBuilder{}
-
-// Build implements sql.NodeExecBuilder.
-func (b unsignedFromFloatBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
-	n, err := wrapUnsignedFromFloat(n)
-	if err != nil {
-		return nil, err
-	}
-	return b.next.Build(ctx, n, r)
-}
-
 // wrapUnsignedFromFloat works around go-mysql-server v0.20.0's conversion
 // of a floating-point value to TINYINT, SMALLINT and BIGINT UNSIGNED: it
 // reports 0 and the type's maximum as out of range (its bounds are `<= 0`
