@@ -40,6 +40,12 @@ func sendOK(callback mysql.ResultSpoolFn, more bool) error {
 // doQuery runs the DO statement first of query (single or multi) and
 // returns the rest of a multi-statement query.
 func (h *handler) doQuery(ctx context.Context, c *mysql.Conn, query string, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
+	// The first statement starts where query does: a query that does not
+	// start with DO is not split (this runs for every query of a client
+	// with multi-statements on).
+	if _, ok := asDoSelect(query); !ok {
+		return "", false, nil
+	}
 	first, rest := query, ""
 	if multi {
 		var err error
