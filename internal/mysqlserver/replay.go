@@ -57,7 +57,7 @@ func (h *handler) runStatement(ctx context.Context, c *mysql.Conn, text string, 
 	kind := classify(text)
 	var res okPacket
 	var rows bool
-	err := h.gate.run(ctx, c, text, func(sent *bool) error {
+	err := h.gate.run(ctx, c, kind, func(sent *bool) error {
 		return exec(func(r *sqltypes.Result, more bool) error {
 			*sent = true
 			rows = rows || len(r.Fields) > 0 || len(r.Rows) > 0

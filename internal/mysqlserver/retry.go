@@ -21,7 +21,7 @@ const conflictRetries = 10
 // commits outside the gate. The zero value is ready.
 type conflictGate struct{ mu sync.RWMutex }
 
-// run runs one statement through run and, when it is an autocommit INSERT,
+// run runs one statement of kind (classify) through run and, when it is an autocommit INSERT,
 // UPDATE, DELETE or REPLACE that failed with 1213 at commit before any
 // result reached the client, runs it again with the gate held exclusively
 // (a bounded number of times: explicit transactions still commit
@@ -41,8 +41,7 @@ type conflictGate struct{ mu sync.RWMutex }
 // client must retry the whole transaction).
 //
 // run gets a flag to set once it has handed a result to the client.
-func (g *conflictGate) run(ctx context.Context, c *mysql.Conn, query string, run func(sent *bool) error) error {
-	kind := classify(query)
+func (g *conflictGate) run(ctx context.Context, c *mysql.Conn, kind stmtKind, run func(sent *bool) error) error {
 	var sent bool
 	if kind == kindCommit {
 		g.mu.RLock()
@@ -85,7 +84,3 @@ func isConflict(err error) bool {
 func inAutocommit(c *mysql.Conn) bool {
 	return c.StatusFlags&mysql.ServerInTransaction == 0
 }
-
-// isDML reports whether query starts, after white space, comments and
-// parentheses, with INSERT, UPDATE, DELETE or REPLACE.
-func isDML(query string) bool { return classify(query) == kindDML }

@@ -22,7 +22,7 @@ func TestIsDML(t *testing.T) {
 		"":                                      false,
 		"with x as (select 1) update t set a=1": false,
 	} {
-		require.Equal(t, want, isDML(q), q)
+		require.Equal(t, want, classify(q) == kindDML, q)
 	}
 }
 
