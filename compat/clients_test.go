@@ -84,6 +84,22 @@ func withLines(extra map[string][]string) map[string][]string {
 	return out
 }
 
+// phpClient is a PHP script on mysqlnd (mysqli and PDO check the same).
+func phpClient(name, script string) clientCase {
+	return clientCase{
+		name: name, tool: "php", args: []string{script},
+		copies: copyTables,
+		checkDependsOn: map[string][]string{
+			"round trip types_prep": {gapFloatDecimals},
+			"compression":           {gapCompression},
+		},
+		features: withLines(map[string][]string{
+			"prepared":    {"prepared rows: 4"},
+			"compression": {"compress: 42"},
+		}),
+	}
+}
+
 // TestClients runs every client script against its own fresh server.
 func TestClients(t *testing.T) {
 	cases := []clientCase{
@@ -111,30 +127,8 @@ func TestClients(t *testing.T) {
 				"compression": {"compress: 42"},
 			}),
 		},
-		{
-			name: "php-mysqli", tool: "php", args: []string{"scripts/mysqli_client.php"},
-			copies: copyTables,
-			checkDependsOn: map[string][]string{
-				"round trip types_prep": {gapFloatDecimals},
-				"compression":           {gapCompression},
-			},
-			features: withLines(map[string][]string{
-				"prepared":    {"prepared rows: 4"},
-				"compression": {"compress: 42"},
-			}),
-		},
-		{
-			name: "php-pdo", tool: "php", args: []string{"scripts/pdo_client.php"},
-			copies: copyTables,
-			checkDependsOn: map[string][]string{
-				"round trip types_prep": {gapFloatDecimals},
-				"compression":           {gapCompression},
-			},
-			features: withLines(map[string][]string{
-				"prepared":    {"prepared rows: 4"},
-				"compression": {"compress: 42"},
-			}),
-		},
+		phpClient("php-mysqli", "scripts/mysqli_client.php"),
+		phpClient("php-pdo", "scripts/pdo_client.php"),
 		{
 			name: "ruby-mysql2", tool: "ruby", args: []string{"scripts/mysql2_client.rb"},
 			copies:   copyTables,
