@@ -91,7 +91,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		WithLogger(badgerLogger{logger.With("component", "badger")})
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
-		return nil, fmt.Errorf("open data directory %q: %w", dir, err)
+		return nil, wrapOpenError(dir, err)
 	}
 	s := &Store{
 		db:        db,
