@@ -6,6 +6,9 @@
 //	guocedb [serve] [flags]     run the server (the default)
 //	guocedb check-config [flags] print the effective configuration
 //	guocedb version             print version and commit
+//	guocedb backup ...          write a backup file (internal/backup)
+//	guocedb restore ...         build a data directory from backup files
+//	guocedb check ...           verify catalog, rows and indexes agree
 //
 // main is thin: it parses flags, builds the logger and hands over to
 // internal/server. Exit codes: 0 success, 1 error, 2 usage error.

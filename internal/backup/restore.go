@@ -202,6 +202,13 @@ func Restore(ctx context.Context, dataDir string, files []string, opts RestoreOp
 		return Manifest{}, err
 	}
 	for i, f := range files {
+		if ms[i].Incremental() && ms[i].SnapshotTs == ms[i].SinceTs {
+			// Nothing was committed between the base and this snapshot
+			// (an idle server's nightly incremental): the state is the
+			// base's, and a layer at the same timestamp could not be
+			// told apart from it.
+			continue
+		}
 		if err := apply(ctx, l, f, ms[i], onRead); err != nil {
 			l.Abort()
 			return Manifest{}, fmt.Errorf("restore %s: %w", f, err)
