@@ -191,9 +191,12 @@ func loadCheckedTable(db, name string, key, value []byte, r *CheckReport) (*chec
 	var shape struct {
 		Indexes []map[string]json.RawMessage `json:"indexes"`
 	}
-	if err := json.Unmarshal(value, &def); err == nil {
+	err := json.Unmarshal(value, &def)
+	if err == nil {
+		// The same bytes decoded into def; they decode into maps too.
 		err = json.Unmarshal(value, &shape)
-	} else {
+	}
+	if err != nil {
 		r.add(Problem{Kind: ProblemCatalog, Database: db, Table: name, Key: key, Detail: fmt.Sprintf("table record does not decode: %v", err)})
 		return nil, false
 	}
