@@ -24,11 +24,14 @@ var magic = []byte("\x89GUOCEDB BACKUP\n")
 // endMagic opens the fixed-size trailer.
 var endMagic = []byte("GCDB-END")
 
+// compressionZstd names the record section's compression in the manifest.
+const compressionZstd = "zstd"
+
 // Record tags.
 const (
 	tagPut  = 'P' // key and value
 	tagKeep = 'K' // key only: unchanged since the base (incrementals)
-	tagEnd  = 'E' // no more records; the trailer follows
+	tagEnd  = 'E' // no more records; the compressed section ends here
 )
 
 // Bounds a reader enforces, so a corrupt length never makes it allocate
@@ -83,6 +86,8 @@ type Manifest struct {
 	SinceTs uint64 `json:"since_ts,omitempty"`
 	// Keys is the number of live keys at the snapshot (records in the file).
 	Keys int64 `json:"keys"`
+	// Compression is how the record section is compressed ("zstd").
+	Compression string `json:"compression"`
 	// ChangedKeys is the number of keys whose value the file carries: all
 	// of them in a full backup, those written after SinceTs in an
 	// incremental.
@@ -139,26 +144,54 @@ func parseTrailer(b []byte) (trailer, error) {
 // does not verify the checksum (Verify does); it is what an incremental
 // backup reads of its base.
 func ReadManifest(r io.Reader) (Manifest, error) {
-	rr := newRecordReader(r)
-	return rr.header()
+	m, _, err := readHeader(r)
+	return m, err
 }
 
-// recordReader parses a backup stream and hashes every byte it consumes.
-type recordReader struct {
-	r    *bufio.Reader
-	h    hash.Hash
-	read int64
+// readHeader reads exactly the header from r and returns the manifest and
+// the header's length in bytes.
+func readHeader(r io.Reader) (Manifest, int64, error) {
+	var m Manifest
+	sig := make([]byte, len(magic))
+	n, err := io.ReadFull(r, sig)
+	switch {
+	case !bytes.Equal(sig[:n], magic[:n]) || n == 0:
+		return m, 0, ErrForeign
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return m, 0, ErrTruncated
+	case err != nil:
+		return m, 0, fmt.Errorf("read backup: %w", err)
+	}
+	var l [4]byte
+	if err := readFull(r, l[:]); err != nil {
+		return m, 0, err
+	}
+	size := binary.BigEndian.Uint32(l[:])
+	if size > maxManifestBytes {
+		return m, 0, fmt.Errorf("%w: manifest of %d bytes", ErrCorrupt, size)
+	}
+	body := make([]byte, size)
+	if err := readFull(r, body); err != nil {
+		return m, 0, err
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		return m, 0, fmt.Errorf("%w: manifest: %w", ErrCorrupt, err)
+	}
+	if m.FormatVersion > FormatVersion {
+		return m, 0, fmt.Errorf("%w: format version %d, this build reads up to %d", ErrNewerFormat, m.FormatVersion, FormatVersion)
+	}
+	if m.FormatVersion < 1 || m.SnapshotTs == 0 || m.ID == "" {
+		return m, 0, fmt.Errorf("%w: manifest lacks format version, id or snapshot timestamp", ErrCorrupt)
+	}
+	if m.Compression != compressionZstd {
+		return m, 0, fmt.Errorf("%w: unknown compression %q", ErrCorrupt, m.Compression)
+	}
+	return m, int64(len(magic)) + 4 + int64(size), nil
 }
 
-func newRecordReader(r io.Reader) *recordReader {
-	return &recordReader{r: bufio.NewReaderSize(r, 256<<10), h: sha256.New()}
-}
-
-// full reads len(b) bytes; a short read is a truncated file.
-func (rr *recordReader) full(b []byte) error {
-	n, err := io.ReadFull(rr.r, b)
-	rr.h.Write(b[:n])
-	rr.read += int64(n)
+// readFull reads len(b) bytes; a short read is a truncated file.
+func readFull(r io.Reader, b []byte) error {
+	_, err := io.ReadFull(r, b)
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return ErrTruncated
 	}
@@ -168,27 +201,38 @@ func (rr *recordReader) full(b []byte) error {
 	return nil
 }
 
-func (rr *recordReader) byte() (byte, error) {
-	var b [1]byte
-	err := rr.full(b[:])
-	return b[0], err
+// hashingReader hashes every byte read through it: the file-level view
+// whose SHA-256 the trailer holds.
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+}
+
+func (hr *hashingReader) Read(p []byte) (int, error) {
+	n, err := hr.r.Read(p)
+	hr.h.Write(p[:n])
+	return n, err
+}
+
+// recordReader parses the (decompressed) record section.
+type recordReader struct {
+	r     *bufio.Reader
+	count uint64
+}
+
+func newRecordReader(r io.Reader) *recordReader {
+	return &recordReader{r: bufio.NewReaderSize(r, 256<<10)}
 }
 
 func (rr *recordReader) uvarint() (uint64, error) {
-	var x uint64
-	var s uint
-	for i := 0; i < binary.MaxVarintLen64; i++ {
-		b, err := rr.byte()
-		if err != nil {
-			return 0, err
-		}
-		if b < 0x80 {
-			return x | uint64(b)<<s, nil
-		}
-		x |= uint64(b&0x7f) << s
-		s += 7
+	x, err := binary.ReadUvarint(rr.r)
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return 0, ErrTruncated
+	case err != nil:
+		return 0, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	return 0, fmt.Errorf("%w: length overflows", ErrCorrupt)
+	return x, nil
 }
 
 func (rr *recordReader) bytes(limit uint64, what string) ([]byte, error) {
@@ -200,43 +244,7 @@ func (rr *recordReader) bytes(limit uint64, what string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s of %d bytes exceeds the limit of %d", ErrCorrupt, what, n, limit)
 	}
 	b := make([]byte, n)
-	return b, rr.full(b)
-}
-
-func (rr *recordReader) header() (Manifest, error) {
-	var m Manifest
-	sig := make([]byte, len(magic))
-	if err := rr.full(sig); err != nil {
-		if errors.Is(err, ErrTruncated) && !bytes.HasPrefix(magic, sig[:min(int(rr.read), len(sig))]) {
-			return m, ErrForeign
-		}
-		return m, err
-	}
-	if !bytes.Equal(sig, magic) {
-		return m, ErrForeign
-	}
-	var l [4]byte
-	if err := rr.full(l[:]); err != nil {
-		return m, err
-	}
-	n := binary.BigEndian.Uint32(l[:])
-	if n > maxManifestBytes {
-		return m, fmt.Errorf("%w: manifest of %d bytes", ErrCorrupt, n)
-	}
-	body := make([]byte, n)
-	if err := rr.full(body); err != nil {
-		return m, err
-	}
-	if err := json.Unmarshal(body, &m); err != nil {
-		return m, fmt.Errorf("%w: manifest: %w", ErrCorrupt, err)
-	}
-	if m.FormatVersion > FormatVersion {
-		return m, fmt.Errorf("%w: format version %d, this build reads up to %d", ErrNewerFormat, m.FormatVersion, FormatVersion)
-	}
-	if m.FormatVersion < 1 || m.SnapshotTs == 0 || m.ID == "" {
-		return m, fmt.Errorf("%w: manifest lacks format version, id or snapshot timestamp", ErrCorrupt)
-	}
-	return m, nil
+	return b, readFull(rr.r, b)
 }
 
 // record is one parsed record.
@@ -245,16 +253,24 @@ type record struct {
 	key, value []byte
 }
 
-// next returns the next record; tag is tagEnd after the last one.
+// next returns the next record; tag is tagEnd after the last one, and
+// then the section must be over.
 func (rr *recordReader) next() (record, error) {
-	tag, err := rr.byte()
+	tag, err := rr.r.ReadByte()
+	if errors.Is(err, io.EOF) {
+		return record{}, ErrTruncated
+	}
 	if err != nil {
-		return record{}, err
+		return record{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	switch tag {
 	case tagEnd:
+		if _, err := rr.r.ReadByte(); !errors.Is(err, io.EOF) {
+			return record{}, fmt.Errorf("%w: data after the end record", ErrCorrupt)
+		}
 		return record{tag: tag}, nil
 	case tagPut, tagKeep:
+		rr.count++
 		k, err := rr.bytes(maxKeyBytes, "key")
 		if err != nil {
 			return record{}, err
@@ -270,36 +286,6 @@ func (rr *recordReader) next() (record, error) {
 		}
 		return rec, nil
 	default:
-		return record{}, fmt.Errorf("%w: unknown record tag 0x%02x at byte %d", ErrCorrupt, tag, rr.read-1)
+		return record{}, fmt.Errorf("%w: unknown record tag 0x%02x after record %d", ErrCorrupt, tag, rr.count)
 	}
-}
-
-// trailer reads the trailer after the end record and checks the checksum
-// of everything read so far, and that nothing follows.
-func (rr *recordReader) trailer() (trailer, error) {
-	counters := make([]byte, trailerLen-sha256.Size)
-	if err := rr.full(counters); err != nil {
-		return trailer{}, err
-	}
-	sum := rr.h.Sum(nil)
-	var got [sha256.Size]byte
-	n, err := io.ReadFull(rr.r, got[:])
-	rr.read += int64(n)
-	if err != nil {
-		return trailer{}, ErrTruncated
-	}
-	t, err := parseTrailer(append(counters, got[:]...))
-	if err != nil {
-		return t, err
-	}
-	if !bytes.Equal(sum, got[:]) {
-		return t, ErrChecksum
-	}
-	if _, err := rr.r.ReadByte(); err == nil {
-		return t, fmt.Errorf("%w: data after the end marker", ErrCorrupt)
-	}
-	if t.fileBytes != uint64(rr.read) {
-		return t, fmt.Errorf("%w: trailer records %d bytes, read %d", ErrCorrupt, t.fileBytes, rr.read)
-	}
-	return t, nil
 }

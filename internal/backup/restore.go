@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -11,6 +12,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/guocedb/guocedb/internal/storage"
 )
@@ -292,14 +295,27 @@ func apply(ctx context.Context, l *storage.Loader, path string, want Manifest, o
 		return err
 	}
 	defer f.Close()
-	rr := newRecordReader(&progressReader{r: f, onRead: onRead})
-	m, err := rr.header()
+	hr := &hashingReader{r: bufio.NewReaderSize(&progressReader{r: f, onRead: onRead}, 256<<10), h: sha256.New()}
+	m, headerLen, err := readHeader(hr)
 	if err != nil {
 		return err
 	}
 	if m.ID != want.ID {
 		return fmt.Errorf("%w: the file changed after it was verified", ErrCorrupt)
 	}
+	bodyLen := want.FileBytes - headerLen - trailerLen
+	if bodyLen <= 0 {
+		return fmt.Errorf("%w: no room for records", ErrCorrupt)
+	}
+	body := io.LimitReader(hr, bodyLen)
+	// One goroutine (decoding is synchronous then); the window bound keeps
+	// a hostile frame header from reserving gigabytes.
+	dec, err := zstd.NewReader(body, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(64<<20))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	defer dec.Close()
+	rr := newRecordReader(dec)
 	if err := l.BeginLayer(m.SnapshotTs); err != nil {
 		return err
 	}
@@ -364,11 +380,23 @@ func apply(ctx context.Context, l *storage.Loader, path string, want Manifest, o
 			return err
 		}
 	}
-	t, err := rr.trailer()
+	if n, _ := io.Copy(io.Discard, body); n != 0 {
+		return fmt.Errorf("%w: %d bytes after the records", ErrCorrupt, n)
+	}
+	counters := make([]byte, trailerLen-sha256.Size)
+	if err := readFull(hr, counters); err != nil {
+		return err
+	}
+	sum := hr.h.Sum(nil)
+	stored := make([]byte, sha256.Size)
+	if err := readFull(hr, stored); err != nil {
+		return err
+	}
+	t, err := parseTrailer(append(counters, stored...))
 	if err != nil {
 		return err
 	}
-	if hex.EncodeToString(t.sum[:]) != want.SHA256 {
+	if !bytes.Equal(sum, stored) || hex.EncodeToString(sum) != want.SHA256 {
 		return fmt.Errorf("%w: the file changed after it was verified", ErrChecksum)
 	}
 	if t.records != records || t.puts != puts {

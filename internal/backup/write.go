@@ -12,6 +12,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -72,6 +74,7 @@ func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options)
 		CreatedAt:            time.Now().UTC().Truncate(time.Millisecond),
 		SnapshotTs:           sn.Ts(),
 		SinceTs:              opts.Since,
+		Compression:          compressionZstd,
 	}
 	if opts.Since != 0 {
 		m.BaseID = opts.BaseID
@@ -101,6 +104,14 @@ func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options)
 	bw.Write(magic)
 	bw.Write(binary.BigEndian.AppendUint32(nil, uint32(len(header))))
 	bw.Write(header)
+	// One encoder goroutine: an online backup shares the CPUs with the
+	// server it copies.
+	zw, err := zstd.NewWriter(bw, zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return Manifest{}, fmt.Errorf("backup: %w", err)
+	}
+	defer zw.Close()
+	rw := bufio.NewWriterSize(zw, 256<<10)
 
 	var t trailer
 	var scratch []byte
@@ -122,23 +133,24 @@ func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options)
 			scratch = binary.AppendUvarint(scratch, uint64(len(k)))
 			scratch = append(scratch, k...)
 			scratch = binary.AppendUvarint(scratch, uint64(len(v)))
-			bw.Write(scratch)
-			bw.Write(v)
+			rw.Write(scratch)
+			rw.Write(v)
 			t.puts++
 			t.valueBytes += uint64(len(v))
 		} else {
 			scratch = append(scratch, tagKeep)
 			scratch = binary.AppendUvarint(scratch, uint64(len(k)))
 			scratch = append(scratch, k...)
-			bw.Write(scratch)
+			rw.Write(scratch)
 		}
 		t.keyBytes += uint64(len(k))
 		if t.records++; t.records%progressEvery == 0 {
 			report()
 		}
-		// bufio keeps the first write error and returns it from every
-		// later call: checking here stops a broken stream early.
-		_, werr := bw.Write(nil)
+		// bufio keeps the first write error (of the encoder, of w) and
+		// returns it from every later call: checking here stops a broken
+		// stream early.
+		_, werr := rw.Write(nil)
 		return werr
 	})
 	if err != nil {
@@ -147,7 +159,13 @@ func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options)
 	if int64(t.records) != m.Keys || int64(t.puts) != m.ChangedKeys {
 		return Manifest{}, fmt.Errorf("backup: the snapshot changed between passes (%d keys, then %d): this is a bug", m.Keys, t.records)
 	}
-	bw.WriteByte(tagEnd)
+	rw.WriteByte(tagEnd)
+	if err := rw.Flush(); err != nil {
+		return Manifest{}, fmt.Errorf("backup: write: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return Manifest{}, fmt.Errorf("backup: write: %w", err)
+	}
 	t.fileBytes = uint64(cw.n) + uint64(bw.Buffered()) + trailerLen
 	bw.Write(t.appendCounters(nil))
 	if err := bw.Flush(); err != nil {
