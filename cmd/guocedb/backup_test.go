@@ -252,3 +252,26 @@ func TestCheckCommand(t *testing.T) {
 	require.Contains(t, out, "problem: missing-index-entry in shop.items index by_name: row has no entry in the index")
 	require.Contains(t, out, "1 problems found")
 }
+
+// TestOfflineCommandsOnACrashedDirectory: after kill -9 the directory's
+// log must be replayed by a read-write open; backup and check, which open
+// read-only, say so, and work once a server has started and stopped.
+func TestOfflineCommandsOnACrashedDirectory(t *testing.T) {
+	bin := testutil.BuildBinary(t)
+	work := t.TempDir()
+	data := filepath.Join(work, "data")
+	p := testutil.StartProcess(t, bin, data)
+	exec1(t, testutil.Connect(t, p.MySQLAddr), "CREATE DATABASE shop", "CREATE TABLE shop.t (id INT PRIMARY KEY)", "INSERT INTO shop.t VALUES (1)")
+	p.Kill9()
+	for _, args := range [][]string{
+		{"backup", "--data-dir", data, "--out", filepath.Join(work, "b")},
+		{"check", "--data-dir", data},
+	} {
+		code, out := testutil.Run(t, bin, nil, args...)
+		require.Equal(t, 1, code, out)
+		require.Contains(t, out, "not closed cleanly: start guocedb on it once and stop it")
+	}
+	testutil.StartProcess(t, bin, data).Stop()
+	runOK(t, bin, "full backup written", "backup", "--data-dir", data, "--out", filepath.Join(work, "b"))
+	runOK(t, bin, "no problems found", "check", "--data-dir", data)
+}
