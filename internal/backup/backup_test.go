@@ -42,7 +42,7 @@ func commit(t *testing.T, s *storage.Store, ops ...string) {
 // records (format, migrations: keys starting with 0x00) excluded.
 func contents(t *testing.T, s *storage.Store) map[string]string {
 	t.Helper()
-	sn := s.Snapshot()
+	sn := snapshot(t, s)
 	defer sn.Close()
 	out := map[string]string{}
 	require.NoError(t, sn.Scan(context.Background(), func(e storage.SnapshotEntry) error {
@@ -100,11 +100,11 @@ func TestFullAndIncrementalRoundTrip(t *testing.T) {
 		require.Equal(t, uint64(storage.FormatVersion), fm.StorageFormatVersion)
 		require.False(t, fm.Incremental())
 		require.Equal(t, fm.Keys, fm.ChangedKeys, "a full backup carries every value")
-		require.Equal(t, int64(4+2), fm.Keys, "four user keys, the format record and the migration log")
+		require.Equal(t, int64(4+3), fm.Keys, "four user keys, the format record, the migration log and the clock")
 		require.Equal(t, fm.SnapshotTs, im1.SinceTs)
 		require.Equal(t, fm.ID, im1.BaseID)
-		require.Equal(t, int64(3+2), im1.Keys, "a, c, e live, plus the storage's records")
-		require.Equal(t, int64(2), im1.ChangedKeys, "a and e changed")
+		require.Equal(t, int64(3+3), im1.Keys, "a, c, e live, plus the storage's records")
+		require.Equal(t, int64(2+1), im1.ChangedKeys, "a and e changed, and the clock")
 		require.Equal(t, im1.SnapshotTs, im2.SinceTs)
 		st, err := os.Stat(full)
 		require.NoError(t, err)
@@ -156,18 +156,34 @@ func TestFullAndIncrementalRoundTrip(t *testing.T) {
 }
 
 func TestIncrementalWithNothingChanged(t *testing.T) {
-	s := openStore(t, t.TempDir())
+	dir := t.TempDir()
 	files := t.TempDir()
+	s, err := storage.Open(dir, storage.DefaultOptions(), nil)
+	require.NoError(t, err)
 	commit(t, s, "a=1")
-	full, fm := backupFile(t, s, files, "full", backup.Options{})
-	inc, im := backupFile(t, s, files, "inc", backup.SinceOptions(fm, backup.Options{}))
+	require.NoError(t, s.Close())
+
+	// Offline, an untouched directory gives the same snapshot twice.
+	ro, err := backup.OpenDir(dir, nil)
+	require.NoError(t, err)
+	full, fm := backupFile(t, ro, files, "full", backup.Options{})
+	inc, im := backupFile(t, ro, files, "inc", backup.SinceOptions(fm, backup.Options{}))
+	require.NoError(t, ro.Close())
 	require.Equal(t, fm.SnapshotTs, im.SnapshotTs)
 	require.Zero(t, im.ChangedKeys)
+
+	// Online, an idle server's incremental carries only the storage's
+	// clock record, which every snapshot advances.
+	s = openStore(t, dir)
+	inc2, im2 := backupFile(t, s, files, "inc2", backup.SinceOptions(im, backup.Options{}))
+	inc3, im3 := backupFile(t, s, files, "inc3", backup.SinceOptions(im2, backup.Options{}))
+	require.Equal(t, int64(1), im3.ChangedKeys)
 	commit(t, s, "a=2")
-	inc2, _ := backupFile(t, s, files, "inc2", backup.SinceOptions(im, backup.Options{}))
+	inc4, _ := backupFile(t, s, files, "inc4", backup.SinceOptions(im3, backup.Options{}))
+
 	target := filepath.Join(t.TempDir(), "r")
-	_, err := backup.Restore(context.Background(), target, []string{full, inc, inc2}, backup.RestoreOptions{})
-	require.NoError(t, err, "an idle server's incremental is a valid link of the chain")
+	_, err = backup.Restore(context.Background(), target, []string{full, inc, inc2, inc3, inc4}, backup.RestoreOptions{})
+	require.NoError(t, err, "idle incrementals are valid links of the chain")
 	require.Equal(t, map[string]string{"a": "2"}, dirContents(t, target))
 }
 
@@ -223,7 +239,7 @@ func TestOfflineBackupOfARunningDirectoryIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	path, m := backupFile(t, ro, t.TempDir(), "offline", backup.Options{})
 	require.NoError(t, ro.Close())
-	require.Equal(t, int64(3), m.Keys)
+	require.Equal(t, int64(1+3), m.Keys)
 	target := filepath.Join(t.TempDir(), "r")
 	_, err = backup.Restore(context.Background(), target, []string{path}, backup.RestoreOptions{})
 	require.NoError(t, err)
@@ -247,4 +263,11 @@ func TestCreateFileRefusesToOverwrite(t *testing.T) {
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	ents, _ := os.ReadDir(dir)
 	require.Len(t, ents, 1)
+}
+
+func snapshot(t *testing.T, s *storage.Store) *storage.Snapshot {
+	t.Helper()
+	sn, err := s.Snapshot(context.Background())
+	require.NoError(t, err)
+	return sn
 }

@@ -107,7 +107,7 @@ func TestBackupUnderLoadHoldsExactlyTheCommittedPrefix(t *testing.T) {
 	// The truth: each transaction's commit timestamp, read back from the
 	// source as the version of the key only it wrote.
 	commitTs := map[string]uint64{}
-	sn := s.Snapshot()
+	sn := snapshot(t, s)
 	require.NoError(t, sn.Scan(context.Background(), func(e storage.SnapshotEntry) error {
 		if id, ok := strings.CutPrefix(string(e.Key()), "txn/"); ok {
 			commitTs[id] = e.Version()

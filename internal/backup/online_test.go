@@ -40,7 +40,7 @@ func rowVersions(t *testing.T, s *storage.Store, db, table string) map[int64]uin
 	require.NoError(t, json.Unmarshal(raw, &def))
 	prefix := append(binary.BigEndian.AppendUint64([]byte{'t'}, def.ID), 'r', 0x18)
 	out := map[int64]uint64{}
-	sn := s.Snapshot()
+	sn := snapshot(t, s)
 	defer sn.Close()
 	require.NoError(t, sn.Scan(context.Background(), func(e storage.SnapshotEntry) error {
 		k := e.Key()

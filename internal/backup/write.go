@@ -53,7 +53,10 @@ const progressEvery = 4096
 // On error, what was written to w is not a valid backup (it has no
 // trailer): the caller discards it.
 func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options) (Manifest, error) {
-	sn := store.Snapshot()
+	sn, err := store.Snapshot(ctx)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("backup: %w", err)
+	}
 	defer sn.Close()
 	if opts.Since > sn.Ts() {
 		return Manifest{}, fmt.Errorf("incremental backup: the base was taken at timestamp %d, after this data's latest commit %d: it is not a backup of this data", opts.Since, sn.Ts())

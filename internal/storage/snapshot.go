@@ -76,6 +76,7 @@ func OpenReadOnly(dir string, logger *slog.Logger) (*Store, error) {
 		seed:      maphash.MakeSeed(),
 		logger:    logger,
 		stop:      make(chan struct{}),
+		readOnly:  true,
 	}
 	v, err := s.FormatVersionOnDisk()
 	if err == nil && v > FormatVersion {
@@ -117,9 +118,37 @@ type Snapshot struct {
 
 // Snapshot pins the latest fully committed state: every commit at or below
 // Ts() is in it, none above.
-func (s *Store) Snapshot() *Snapshot {
+//
+// A snapshot's timestamp outlives the process (a backup records it, an
+// incremental compares versions against it), so on a writable store the
+// clock is first made durable above it (see persistClock): after any
+// restart, every new commit gets a higher timestamp.
+func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 	ts := s.oracle.begin()
-	return &Snapshot{store: s, ts: ts, txn: s.db.NewTransactionAt(ts, false)}
+	sn := &Snapshot{store: s, ts: ts, txn: s.db.NewTransactionAt(ts, false)}
+	if !s.readOnly {
+		if err := s.persistClock(ctx); err != nil {
+			sn.Close()
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+	}
+	return sn, nil
+}
+
+// clockKey's version is a durable floor for the store's clock. The clock
+// restarts at Badger's highest stored version, which can be lower than a
+// timestamp handed out before: a commit that failed or wrote nothing
+// leaves no version, and compaction drops a newest version that is a
+// delete. Timestamps that a snapshot exposed must never be reissued, so
+// this key is written (a put, which compaction keeps as the newest
+// version) on every Open and under every Snapshot.
+var clockKey = []byte("\x00meta/clock")
+
+// persistClock durably writes clockKey at a fresh timestamp, above every
+// timestamp handed out so far.
+func (s *Store) persistClock(ctx context.Context) error {
+	v := binary.BigEndian.AppendUint64(nil, s.oracle.lastTsSnapshot()+1)
+	return s.DirectCommit(ctx, &WriteSet{Mutations: []Mutation{{Key: clockKey, Value: v}}})
 }
 
 // Ts returns the snapshot's timestamp: the commit timestamp of the last

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,7 +45,7 @@ func scanAll(t *testing.T, sn *Snapshot) map[string]string {
 func TestSnapshotHoldsItsVersionsWhileCommitsGoOn(t *testing.T) {
 	s := openTest(t)
 	put(t, s, "a", "1", "b", "1")
-	sn := s.Snapshot()
+	sn := snapshot(t, s)
 	defer sn.Close()
 	put(t, s, "a", "2", "b", "", "c", "2")
 
@@ -67,7 +68,7 @@ func TestSnapshotHoldsItsVersionsWhileCommitsGoOn(t *testing.T) {
 	sn.Close()
 	sn.Close() // twice is fine
 	require.Greater(t, s.oracle.minActive(), sn.Ts(), "a closed snapshot no longer holds GC back")
-	now := s.Snapshot()
+	now := snapshot(t, s)
 	defer now.Close()
 	require.Equal(t, map[string]string{"a": "2", "c": "2"}, scanAll(t, now))
 }
@@ -77,7 +78,7 @@ func TestSnapshotScanStopsOnCancel(t *testing.T) {
 	for i := 0; i < 3000; i++ {
 		put(t, s, string(rune('a'+i%26))+string(rune(i)), "v")
 	}
-	sn := s.Snapshot()
+	sn := snapshot(t, s)
 	defer sn.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
@@ -107,7 +108,7 @@ func TestOpenReadOnly(t *testing.T) {
 	v, err := ro.FormatVersionOnDisk()
 	require.NoError(t, err)
 	require.Equal(t, uint64(FormatVersion), v)
-	sn := ro.Snapshot()
+	sn := snapshot(t, ro)
 	require.Equal(t, map[string]string{"k": "v"}, scanAll(t, sn))
 	sn.Close()
 	_, err = Open(dir, DefaultOptions(), nil)
@@ -153,7 +154,7 @@ func TestLoaderLayers(t *testing.T) {
 	s, err := Open(dir, DefaultOptions(), nil)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, s.Close()) }()
-	sn := s.Snapshot()
+	sn := snapshot(t, s)
 	defer sn.Close()
 	// Open wrote the format record and migration log above the layers.
 	require.Greater(t, sn.Ts(), uint64(20), "the clock continues above the last layer")
@@ -162,4 +163,58 @@ func TestLoaderLayers(t *testing.T) {
 	txn := s.Begin()
 	defer txn.Discard()
 	require.Greater(t, txn.ReadTs(), uint64(20))
+}
+
+func snapshot(t *testing.T, s *Store) *Snapshot {
+	t.Helper()
+	sn, err := s.Snapshot(context.Background())
+	require.NoError(t, err)
+	return sn
+}
+
+// TestClockNeverGoesBackAcrossRestarts: a snapshot taken at a timestamp no
+// key carries (the last commit wrote nothing) must not see that timestamp
+// reissued after a restart, or an incremental backup since it would take a
+// new commit for an old one.
+func TestClockNeverGoesBackAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, DefaultOptions(), nil)
+	require.NoError(t, err)
+	put(t, s, "a", "1")
+	require.NoError(t, s.DirectCommit(context.Background(), &WriteSet{})) // takes a timestamp, writes nothing
+	sn := snapshot(t, s)
+	ts := sn.Ts()
+	sn.Close()
+	require.NoError(t, s.Close())
+
+	for i := 0; i < 2; i++ {
+		s, err = Open(dir, DefaultOptions(), nil)
+		require.NoError(t, err)
+		put(t, s, "b", fmt.Sprint(i))
+		sn := snapshot(t, s)
+		require.NoError(t, sn.Scan(context.Background(), func(e SnapshotEntry) error {
+			if string(e.Key()) == "b" {
+				require.Greater(t, e.Version(), ts, "a timestamp exposed by a snapshot was reissued")
+			}
+			return nil
+		}))
+		ts = sn.Ts()
+		sn.Close()
+		require.NoError(t, s.Close())
+	}
+
+	// An offline snapshot (read-only: nothing can be written) is at the
+	// highest stored version; the next open writes above it.
+	ro, err := OpenReadOnly(dir, nil)
+	require.NoError(t, err)
+	sn = snapshot(t, ro)
+	ts = sn.Ts()
+	sn.Close()
+	require.NoError(t, ro.Close())
+	s, err = Open(dir, DefaultOptions(), nil)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+	txn := s.Begin()
+	defer txn.Discard()
+	require.Greater(t, txn.ReadTs(), ts)
 }

@@ -64,6 +64,8 @@ type Store struct {
 	logger    *slog.Logger
 
 	migrateMu sync.Mutex
+	// readOnly is set by OpenReadOnly: nothing may be committed.
+	readOnly bool
 
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -105,6 +107,11 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		return nil, errors.Join(err, db.Close())
 	}
 	if _, err := s.Migrate(context.Background(), Migrations); err != nil {
+		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
+	}
+	// Above anything a read-only open (an offline backup) may have
+	// recorded as its snapshot timestamp; see clockKey.
+	if err := s.persistClock(context.Background()); err != nil {
 		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
 	}
 	s.wg.Add(1)
