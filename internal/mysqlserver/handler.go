@@ -158,7 +158,9 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return mapError(err, query)
 	}
 	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		return h.Handler.ComQuery(ctx, c, query, send)
+		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+			return h.Handler.ComQuery(ctx, c, query, send)
+		}, send)
 	}, fixingFields(query, cb), func() string { return query })
 	return mapError(err, query)
 }
@@ -181,9 +183,11 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	// rest: a retry or replay runs that first statement again.
 	var rest string
 	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		var err error
-		rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
-		return err
+		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+			var err error
+			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
+			return err
+		}, send)
 	}, fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
 	return rest, mapError(err, query)
 }
@@ -198,6 +202,9 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		return nil, errTooManyPlaceholders
 	}
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
+	if isPreparedDo(query) {
+		fields = nil // DO has no result columns
+	}
 	fixFields(query, fields)
 	return fields, mapError(err, query)
 }
@@ -213,8 +220,13 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		}
 		return callback(res)
 	}
+	if isPreparedDo(prepare.PrepareStmt) {
+		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
+	}
 	err := h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
-		return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
+		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
+		}, send)
 	}, fixed, func() string { return prepare.PrepareStmt })
 	return mapError(err, prepare.PrepareStmt)
 }

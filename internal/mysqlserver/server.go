@@ -58,6 +58,9 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	}
 	engine := sqle.New(newAnalyzer(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
 	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}
+	// Procedures run their statements through the analyzer's runner: the
+	// recording one keeps a CALL's result sets (callresults.go).
+	engine.Analyzer.Runner = recordingRunner{engine}
 	dedupStatusVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
 	// understands MySQL 8's locking clauses.
@@ -190,7 +193,8 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		Address:  cfg.Addr,
 		// Compression is offered on listeners without TLS only: with TLS it
 		// would have to run inside the TLS layer, which vitess owns.
-		Listener:                compressListener{Listener: ln, advertise: cfg.TLS == nil},
+		// packetConn above compression: it sees plain packets.
+		Listener:                packetListener{compressListener{Listener: ln, advertise: cfg.TLS == nil}},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
 		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),

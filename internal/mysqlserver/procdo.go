@@ -1,0 +1,67 @@
+package mysqlserver
+
+import "strings"
+
+// go-mysql-server v0.20.0's grammar has no DO statement, so a procedure
+// body with `DO expr` does not parse. The parser (lockingParser) rewrites
+// a DO statement inside a BEGIN ... END block into the SELECT of its
+// expressions marked with doComment; the procedure interpreter's runner
+// recognises the mark and sends no result set for it (callresults.go).
+// The stored procedure text is the rewritten one: go-mysql-server keeps
+// the text its parser returns, which is also what SHOW CREATE PROCEDURE
+// shows.
+
+// rewriteProcedureDo rewrites the DO statements inside BEGIN ... END
+// blocks of q. A DO outside any block (a statement of its own, see do.go)
+// is left alone, as is everything in strings and comments. Queries without
+// both words come back unchanged without being lexed.
+func rewriteProcedureDo(q string) string {
+	if !containsFold(q, "begin") || !containsFold(q, "do") {
+		return q
+	}
+	toks := lexSQL(q)
+	var b strings.Builder
+	last, depth := 0, 0
+	for i, t := range toks {
+		switch {
+		case t.is("BEGIN"):
+			// BEGIN [WORK] as a statement of its own starts a transaction.
+			if i+1 < len(toks) && toks[i+1].text != ";" && !toks[i+1].is("WORK") {
+				depth++
+			}
+		case t.is("END"):
+			// END IF, END WHILE, ... close statements, not blocks.
+			if i+1 < len(toks) && (toks[i+1].is("IF") || toks[i+1].is("WHILE") || toks[i+1].is("LOOP") ||
+				toks[i+1].is("REPEAT") || toks[i+1].is("CASE")) {
+				continue
+			}
+			if depth > 0 {
+				depth--
+			}
+		case t.is("DO") && depth > 0 && i > 0 && startsStatement(toks[i-1]):
+			b.WriteString(q[last:t.start])
+			b.WriteString(strings.TrimSuffix(doMarker, " "))
+			last = t.end
+		}
+	}
+	if last == 0 {
+		return q
+	}
+	b.WriteString(q[last:])
+	return b.String()
+}
+
+// startsStatement reports whether a statement can start after t inside a
+// block: WHILE ... DO's own DO follows an expression, a DO statement
+// follows one of these.
+func startsStatement(t sqlToken) bool {
+	if t.text == ";" {
+		return true
+	}
+	for _, w := range []string{"BEGIN", "THEN", "ELSE", "REPEAT", "LOOP", "DO"} {
+		if t.is(w) {
+			return true
+		}
+	}
+	return false
+}
