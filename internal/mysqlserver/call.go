@@ -53,7 +53,7 @@ func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt st
 		return ferr
 	}
 	for _, set := range sets {
-		fixFields(stmt, set.Fields)
+		h.fixFields(stmt, set.Fields)
 		payloads, perr := resultPackets(set, c.Capabilities, c.StatusFlags, binaryRows)
 		if perr != nil {
 			return perr

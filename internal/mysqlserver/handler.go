@@ -27,6 +27,8 @@ type handler struct {
 
 	// connectionExists reports whether a connection id is open (for KILL).
 	connectionExists func(id uint32) bool
+	// floatScale returns a FLOAT(M,D) column's D (see fields.go).
+	floatScale func(db, table, column string) (int, bool)
 
 	gate conflictGate
 	// txns holds the replayable transactions of connections (replay.go),
@@ -161,7 +163,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
 		}, send)
-	}, fixingFields(query, cb), func() string { return query })
+	}, h.fixingFields(query, cb), func() string { return query })
 	return mapError(err, query)
 }
 
@@ -188,7 +190,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
 			return err
 		}, send)
-	}, fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
+	}, h.fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
 	return rest, mapError(err, query)
 }
 
@@ -205,7 +207,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	if isPreparedDo(query) {
 		fields = nil // DO has no result columns
 	}
-	fixFields(query, fields)
+	h.fixFields(query, fields)
 	return fields, mapError(err, query)
 }
 
@@ -216,7 +218,8 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	defer h.running.Done()
 	fixed := func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
-			fixFields(prepare.PrepareStmt, res.Fields)
+			h.fixFields(prepare.PrepareStmt, res.Fields)
+			zeroDatesForBinary(res)
 		}
 		return callback(res)
 	}

@@ -202,6 +202,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	var h *handler
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
+		h.floatScale = provider.FloatScale
 		h.connectionExists = func(id uint32) bool {
 			for _, p := range engine.ProcessList.Processes() {
 				if p.Connection == id {

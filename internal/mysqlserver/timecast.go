@@ -57,6 +57,11 @@ func (e *datetimeToTime) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if _, err := types.Time.ConvertToTimespan(s); err == nil {
 		return e.Convert.Eval(ctx, row)
 	}
+	// The zero date is midnight (go-sql-driver sends a zero time.Time
+	// parameter as it); MariaDB and MySQL agree.
+	if strings.TrimSpace(s) == zeroDate {
+		return types.Time.ConvertToTimespan("00:00:00")
+	}
 	clock, ok := timeOfDatetime(s)
 	if !ok {
 		return e.Convert.Eval(ctx, row)
