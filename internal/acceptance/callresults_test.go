@@ -2,12 +2,16 @@ package acceptance
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"errors"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
+
+	"github.com/guocedb/guocedb/internal/config"
+	"github.com/guocedb/guocedb/internal/testutil"
 )
 
 // resultSets reads every result set of rows: per set its columns and its
@@ -49,7 +53,7 @@ func resultSets(t *testing.T, rows *sql.Rows) (cols [][]string, sets [][][]strin
 // DML send none. In the text protocol and in the binary one (a prepared
 // CALL), as MySQL does.
 func TestCallResultSets(t *testing.T) {
-	_, db := start(t)
+	addr, db := start(t)
 	for _, s := range []string{
 		"CREATE DATABASE p",
 		"CREATE TABLE p.t (id INT PRIMARY KEY, d DATETIME, f DOUBLE, s VARCHAR(10))",
@@ -96,6 +100,22 @@ func TestCallResultSets(t *testing.T) {
 		defer stmt.Close()
 		for range 2 { // a prepared CALL runs again with its result sets
 			rows, err := stmt.QueryContext(ctx, 7)
+			require.NoError(t, err)
+			cols, sets, err := resultSets(t, rows)
+			require.NoError(t, err)
+			require.Equal(t, wantCols, cols)
+			require.Equal(t, wantSets, sets)
+		}
+	})
+	t.Run("compressed protocol", func(t *testing.T) {
+		zdb, err := sql.Open("mysql", testutil.DSN("root", "", addr, "")+"&parseTime=false&compress=true")
+		require.NoError(t, err)
+		defer zdb.Close()
+		for _, query := range []func() (*sql.Rows, error){
+			func() (*sql.Rows, error) { return zdb.QueryContext(ctx, "CALL p.sets(7)") },
+			func() (*sql.Rows, error) { return zdb.QueryContext(ctx, "CALL p.sets(?)", 7) },
+		} {
+			rows, err := query()
 			require.NoError(t, err)
 			cols, sets, err := resultSets(t, rows)
 			require.NoError(t, err)
@@ -200,4 +220,45 @@ func TestCallSelectIntoLoop(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, [][][]string{nil}, sets, "SELECT ... INTO sends no result set")
 	require.Equal(t, "20", queryValue(t, c, "SELECT @v"))
+}
+
+// Over TLS the result sets are written above TLS (tlsPacketConn), which
+// takes over at a connection's second command: the first command of a
+// TLS connection still gets the last result set only.
+func TestCallResultSetsTLS(t *testing.T) {
+	certs := testutil.NewTestCerts(t)
+	tlsName := testutil.RegisterClientTLS(t, &tls.Config{RootCAs: certs.Pool, ServerName: "localhost", MinVersion: tls.VersionTLS12})
+	_, db := testutil.StartServer(t,
+		testutil.WithConfig(func(c *config.Config) { c.TLSCert, c.TLSKey = certs.CertFile, certs.KeyFile }),
+		testutil.WithDSNParams("tls="+tlsName))
+	mustExec(t, db, "CREATE DATABASE p")
+	mustExec(t, db, "CREATE PROCEDURE p.two() BEGIN SELECT 1 AS a; SELECT 'two' AS b, 2.5 AS c; END")
+	c := conn(t, db)
+	ctx := context.Background()
+	require.Equal(t, "TLS_AES_128_GCM_SHA256", queryRows(t, c, "SHOW STATUS LIKE 'Ssl_cipher'")[0][1][:22])
+	want := [][][]string{{{"1"}}, {{"two", "2.5"}}}
+	for range 2 {
+		rows, err := c.QueryContext(ctx, "CALL p.two()")
+		require.NoError(t, err)
+		_, sets, err := resultSets(t, rows)
+		require.NoError(t, err)
+		require.Equal(t, want, sets)
+
+		stmt, err := c.PrepareContext(ctx, "CALL p.two()")
+		require.NoError(t, err)
+		rows, err = stmt.QueryContext(ctx)
+		require.NoError(t, err)
+		_, sets, err = resultSets(t, rows)
+		require.NoError(t, err)
+		require.Equal(t, want, sets)
+		require.NoError(t, stmt.Close())
+
+		rows, err = c.QueryContext(ctx, "SELECT 0 AS z; CALL p.two(); SELECT 3 AS d")
+		require.NoError(t, err)
+		_, sets, err = resultSets(t, rows)
+		require.NoError(t, err)
+		// The CALL's own OK is an empty result the driver skips.
+		require.Equal(t, [][][]string{{{"0"}}, {{"1"}}, {{"two", "2.5"}}, {{"3"}}}, sets)
+		require.NoError(t, c.PingContext(ctx))
+	}
 }

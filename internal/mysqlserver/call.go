@@ -17,15 +17,16 @@ type execFn func(ctx context.Context, send mysql.ResultSpoolFn) error
 // stopped the procedure). go-mysql-server's own result for the CALL (the
 // last SELECT's rows again) is dropped then.
 //
-// The result sets are written through the connection's packetConn, since
-// vitess' handler API carries one result set per statement; vitess writes
-// the final OK or error after them. Without a packetConn (TLS) exec's
-// results go through unchanged: the last result set only. (vitess does not
+// The result sets are written through the connection's resultWriter
+// (packetConn, tlsPacketConn), since vitess' handler API carries one
+// result set per statement; vitess writes the final OK or error after
+// them. Without one (the first command of a TLS connection) exec's results
+// go through unchanged: the last result set only. (vitess does not
 // keep CLIENT_MULTI_RESULTS among a connection's capabilities, so it is
 // not checked; MySQL 8 clients always announce it.) binaryRows is set for
 // COM_STMT_EXECUTE.
 func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt string, binaryRows bool, exec execFn, send mysql.ResultSpoolFn) error {
-	pc := packetConnOf(c.Conn)
+	pc := resultWriterOf(c.Conn)
 	if !isCall(stmt) || pc == nil {
 		return exec(ctx, send)
 	}

@@ -151,6 +151,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	}
 	defer h.running.Done()
 	h.ready(c)
+	beginCommand(c, query, len(query)+1)
 	cb := padOKInfo(callback)
 	if err := h.unknownThread(query); err != nil {
 		return err
@@ -173,12 +174,14 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	defer h.running.Done()
 	h.ready(c)
+	beginCommand(c, query, len(query)+1)
 	cb := padOKInfo(callback)
 	if err := h.unknownThread(query); err != nil {
 		return "", err
 	}
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)
+		noteRest(c, rest)
 		return rest, mapError(err, query)
 	}
 	// go-mysql-server runs the first statement of query and returns the
@@ -191,6 +194,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			return err
 		}, send)
 	}, h.fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
+	noteRest(c, rest)
 	return rest, mapError(err, query)
 }
 
@@ -223,6 +227,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		}
 		return callback(res)
 	}
+	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}

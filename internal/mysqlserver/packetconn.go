@@ -23,8 +23,8 @@ import (
 //     SELECT (see do.go).
 //
 // A connection that asks for TLS makes it a pass-through: vitess puts TLS
-// on top of it, so it only sees ciphertext. Multiple result sets then fall
-// back to the last one (see callresults.go).
+// on top of it, so it only sees ciphertext. tlsPacketConn, above TLS, does
+// the result sets there; a prepared DO stays a syntax error under TLS.
 //
 // vitess reads and writes a connection from one goroutine per command;
 // mu guards the state shared between the read and the write side anyway.
@@ -62,21 +62,6 @@ func (l packetListener) Accept() (net.Conn, error) {
 
 func newPacketConn(c net.Conn) *packetConn {
 	return &packetConn{Conn: c, r: bufio.NewReaderSize(c, 16<<10)}
-}
-
-// packetConnOf returns the connection's packetConn when multi-packet
-// writes are possible on it (not under TLS).
-func packetConnOf(conn net.Conn) *packetConn {
-	pc, ok := conn.(*packetConn)
-	if !ok {
-		return nil
-	}
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	if pc.passThrough {
-		return nil
-	}
-	return pc
 }
 
 func (c *packetConn) Read(p []byte) (int, error) {
@@ -148,13 +133,21 @@ func (c *packetConn) sendPackets(payloads [][]byte) error {
 	if !c.w.atBoundary() {
 		return errPacketsUnordered
 	}
+	buf := framePackets(payloads, &c.next)
+	c.renumber = true
+	_, err := c.Conn.Write(buf)
+	return err
+}
+
+// framePackets frames payloads as packets numbered from *next on.
+func framePackets(payloads [][]byte, next *uint8) []byte {
 	var buf bytes.Buffer
 	for _, pl := range payloads {
 		for {
 			n := min(len(pl), maxPayload)
-			buf.Write([]byte{byte(n), byte(n >> 8), byte(n >> 16), c.next})
+			buf.Write([]byte{byte(n), byte(n >> 8), byte(n >> 16), *next})
 			buf.Write(pl[:n])
-			c.next++
+			*next++
 			pl = pl[n:]
 			// A payload of exactly maxPayload bytes is followed by an
 			// empty packet.
@@ -163,9 +156,7 @@ func (c *packetConn) sendPackets(payloads [][]byte) error {
 			}
 		}
 	}
-	c.renumber = true
-	_, err := c.Conn.Write(buf.Bytes())
-	return err
+	return buf.Bytes()
 }
 
 // packetCounter follows packet headers across writes of arbitrary size.

@@ -87,7 +87,7 @@ func NewSessionBuilder(p *backend.Provider) server.SessionBuilder {
 			client.Address, client.User = u.Host, u.User
 		}
 		base := sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID)
-		if tc, ok := c.Conn.(*tls.Conn); ok {
+		if tc, ok := tlsConnOf(c.Conn); ok {
 			// SHOW STATUS LIKE 'Ssl_%' is how clients check their channel.
 			st := tc.ConnectionState()
 			for name, v := range map[string]string{
