@@ -223,12 +223,13 @@ func TestCallSelectIntoLoop(t *testing.T) {
 }
 
 // Over TLS the result sets are written above TLS (tlsPacketConn), which
-// takes over at a connection's second command: the first command of a
-// TLS connection still gets the last result set only.
+// takes over at the end of a login with a database, else at the first
+// command: the first command of a TLS login without a database still
+// gets the last result set only.
 func TestCallResultSetsTLS(t *testing.T) {
 	certs := testutil.NewTestCerts(t)
 	tlsName := testutil.RegisterClientTLS(t, &tls.Config{RootCAs: certs.Pool, ServerName: "localhost", MinVersion: tls.VersionTLS12})
-	_, db := testutil.StartServer(t,
+	addr, db := testutil.StartServer(t,
 		testutil.WithConfig(func(c *config.Config) { c.TLSCert, c.TLSKey = certs.CertFile, certs.KeyFile }),
 		testutil.WithDSNParams("tls="+tlsName))
 	mustExec(t, db, "CREATE DATABASE p")
@@ -261,4 +262,18 @@ func TestCallResultSetsTLS(t *testing.T) {
 		require.Equal(t, [][][]string{{{"0"}}, {{"1"}}, {{"two", "2.5"}}, {{"3"}}}, sets)
 		require.NoError(t, c.PingContext(ctx))
 	}
+
+	// A login that selects a database has the TLS writer from its first
+	// command on.
+	withDB, err := sql.Open("mysql", testutil.DSN("root", "", addr, "p")+"&tls="+tlsName)
+	require.NoError(t, err)
+	defer withDB.Close()
+	first, err := withDB.Conn(ctx)
+	require.NoError(t, err)
+	defer first.Close()
+	rows, err := first.QueryContext(ctx, "CALL two()")
+	require.NoError(t, err)
+	_, sets, err := resultSets(t, rows)
+	require.NoError(t, err)
+	require.Equal(t, want, sets)
 }

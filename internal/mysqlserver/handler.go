@@ -117,6 +117,7 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 	if err == nil {
 		h.setReady(c)
 	}
+	adoptTLS(c)
 	return mapError(err, "")
 }
 

@@ -17,10 +17,11 @@ import (
 // handler announces it (beginCommand) before anything of the command is
 // written.
 //
-// It replaces the *tls.Conn in mysql.Conn.Conn at the first command after
-// the login (see beginCommand): vitess took its writer for that command
-// before the handler ran, so that first command still sends the last
-// result set only.
+// It replaces the *tls.Conn in mysql.Conn.Conn once the login is done:
+// when the login selects a database (ComInitDB runs before vitess' first
+// command), else at the first command (see beginCommand). vitess took its
+// writer for that command before the handler ran, so the first command of
+// a login without a database still sends the last result set only.
 type tlsPacketConn struct {
 	*tls.Conn
 
@@ -52,7 +53,7 @@ type tlsPacketConn struct {
 func beginCommand(c *mysql.Conn, stmt string, size int) {
 	switch conn := c.Conn.(type) {
 	case *tls.Conn:
-		c.Conn = &tlsPacketConn{Conn: conn}
+		adoptTLS(c)
 	case *tlsPacketConn:
 		conn.mu.Lock()
 		defer conn.mu.Unlock()
@@ -62,6 +63,14 @@ func beginCommand(c *mysql.Conn, stmt string, size int) {
 		}
 		single := size < maxPayload
 		conn.live, conn.next, conn.renumber, conn.seen, conn.w, conn.rest = single, 1, false, false, packetCounter{}, ""
+	}
+}
+
+// adoptTLS puts a tlsPacketConn over c's TLS connection. Only after the
+// login: vitess' authentication looks for the *tls.Conn itself.
+func adoptTLS(c *mysql.Conn) {
+	if tc, ok := c.Conn.(*tls.Conn); ok {
+		c.Conn = &tlsPacketConn{Conn: tc}
 	}
 }
 
