@@ -21,7 +21,9 @@ func rewriteProcedureDo(q string) string {
 	}
 	toks := lexSQL(q)
 	var b strings.Builder
-	last, depth := 0, 0
+	// depth counts open BEGIN ... END blocks, cases open CASE ... END
+	// (both the statement, closed by END CASE, and the expression).
+	last, depth, cases := 0, 0, 0
 	for i, t := range toks {
 		switch {
 		case t.is("BEGIN"):
@@ -29,13 +31,19 @@ func rewriteProcedureDo(q string) string {
 			if i+1 < len(toks) && toks[i+1].text != ";" && !toks[i+1].is("WORK") {
 				depth++
 			}
+		case t.is("CASE") && (i == 0 || !toks[i-1].is("END")):
+			cases++
 		case t.is("END"):
-			// END IF, END WHILE, ... close statements, not blocks.
-			if i+1 < len(toks) && (toks[i+1].is("IF") || toks[i+1].is("WHILE") || toks[i+1].is("LOOP") ||
-				toks[i+1].is("REPEAT") || toks[i+1].is("CASE")) {
-				continue
+			next := ""
+			if i+1 < len(toks) && !toks[i+1].quoted {
+				next = strings.ToUpper(toks[i+1].text)
 			}
-			if depth > 0 {
+			switch {
+			case next == "IF" || next == "WHILE" || next == "LOOP" || next == "REPEAT":
+				// They close statements, not blocks.
+			case next == "CASE" || cases > 0:
+				cases = max(cases-1, 0)
+			case depth > 0:
 				depth--
 			}
 		case t.is("DO") && depth > 0 && i > 0 && startsStatement(toks[i-1]):
