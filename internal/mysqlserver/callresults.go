@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/procedures"
+	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
@@ -24,8 +25,8 @@ import (
 // statement's context, and the handler sends them (call.go).
 //
 // Which statements make result sets is decided from the procedure's
-// statements when the CALL node is built (callBuilder), because the
-// interpreter hands the runner the same AST nodes:
+// statements when the CALL's plan goes to the executor (learnCalls),
+// because the interpreter hands the runner the same AST nodes:
 //   - a SELECT without INTO makes one; a SELECT ... INTO does not. The
 //     interpreter clears INTO on the stored statement before running it,
 //     so a loop would run it as a plain SELECT from the second pass on;
@@ -211,17 +212,19 @@ func drain(ctx *sql.Context, iter sql.RowIter) ([]sql.Row, error) {
 	return rows, iter.Close(ctx)
 }
 
-// callBuilder learns the statements of every procedure a collecting
-// statement calls, as its CALL node is built (before it runs). It builds
-// nothing itself.
-type callBuilder struct{}
-
-// Build implements sql.NodeExecBuilder.
-func (callBuilder) Build(ctx *sql.Context, n sql.Node, _ sql.Row) (sql.RowIter, error) {
-	if call, ok := n.(*plan.Call); ok && call.Procedure != nil {
-		if col := callResultsFrom(ctx); col != nil {
+// learnCalls learns the statements of the procedures the plan n calls,
+// when the statement collects result sets: the executor gets the plan of
+// every statement, a procedure's own (nested CALLs) included, before it
+// runs.
+func learnCalls(ctx *sql.Context, n sql.Node) {
+	col := callResultsFrom(ctx)
+	if col == nil {
+		return
+	}
+	transform.Inspect(n, func(n sql.Node) bool {
+		if call, ok := n.(*plan.Call); ok && call.Procedure != nil {
 			col.learn(call.GetStatements())
 		}
-	}
-	return nil, nil
+		return true
+	})
 }

@@ -35,29 +35,14 @@ var _ sql.NodeExecBuilder = loadDataBuilder{}
 
 // NewExecBuilder is go-mysql-server's executor with guocedb's plan
 // rewrites (wrapTimeCasts, wrapUnsignedFromFloat, applied to the whole
-// plan first), its LOAD DATA iterator and the CALL hook that finds a
-// procedure's result sets (callresults.go), both asked for every node. The
+// plan first) and its LOAD DATA iterator (asked for every node). The
 // server's analyzer uses it; the enginetest harness can too, to run
 // go-mysql-server's suites through it.
 func NewExecBuilder() sql.NodeExecBuilder {
 	return rewritingBuilder{
 		rewrites: []func(sql.Node) (sql.Node, error){wrapTimeCasts, wrapUnsignedFromFloat},
-		next:     rowexec.NewOverrideBuilder(firstBuilder{loadDataBuilder{}, callBuilder{}}),
+		next:     rowexec.NewOverrideBuilder(loadDataBuilder{}),
 	}
-}
-
-// firstBuilder asks its builders in turn; the first iterator wins, and
-// none means go-mysql-server's own.
-type firstBuilder []sql.NodeExecBuilder
-
-// Build implements sql.NodeExecBuilder.
-func (fb firstBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
-	for _, b := range fb {
-		if iter, err := b.Build(ctx, n, r); iter != nil || err != nil {
-			return iter, err
-		}
-	}
-	return nil, nil
 }
 
 // rewritingBuilder applies plan rewrites to the final plan before next
@@ -72,6 +57,7 @@ type rewritingBuilder struct {
 
 // Build implements sql.NodeExecBuilder.
 func (b rewritingBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
+	learnCalls(ctx, n) // before the CALL runs: see callresults.go
 	for _, rewrite := range b.rewrites {
 		var err error
 		if n, err = rewrite(n); err != nil {

@@ -202,7 +202,6 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	var h *handler
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
-		h.floatScale = provider.FloatScale
 		h.connectionExists = func(id uint32) bool {
 			for _, p := range engine.ProcessList.Processes() {
 				if p.Connection == id {
@@ -211,6 +210,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			}
 			return false
 		}
+		h.floatScale = provider.FloatScale
 		return h, nil
 	}
 	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil, wrap)
