@@ -17,19 +17,14 @@ import (
 // conflicting commit fails with 1213 instead), so a read never waits, and
 // NOWAIT, SKIP LOCKED and the OF table list change nothing.
 //
-// It also rewrites DO statements inside procedure bodies (procdo.go).
-//
 // Offsets and remainders the parser returns refer to the rewritten text;
 // go-mysql-server only passes the remainder back to the parser.
 type lockingParser struct{ sql.Parser }
 
-// rewriteQuery applies guocedb's text rewrites before parsing.
-func rewriteQuery(q string) string { return rewriteLockingClauses(rewriteProcedureDo(q)) }
-
 var _ sql.Parser = lockingParser{}
 
 func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
-	return p.Parser.ParseSimple(rewriteQuery(query))
+	return p.Parser.ParseSimple(rewriteLockingClauses(query))
 }
 
 func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.Statement, string, string, error) {
@@ -37,11 +32,11 @@ func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.St
 }
 
 func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
-	return p.Parser.ParseWithOptions(ctx, rewriteQuery(query), delimiter, multi, options)
+	return p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(query), delimiter, multi, options)
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
-	return p.Parser.ParseOneWithOptions(ctx, rewriteQuery(query), options)
+	return p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(query), options)
 }
 
 // rewriteLockingClauses turns `FOR SHARE [OF t, ...] [NOWAIT | SKIP

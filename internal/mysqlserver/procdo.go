@@ -1,9 +1,15 @@
 package mysqlserver
 
-import "strings"
+import (
+	"context"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+)
 
 // go-mysql-server v0.20.0's grammar has no DO statement, so a procedure
-// body with `DO expr` does not parse. The parser (lockingParser) rewrites
+// body with `DO expr` does not parse. The parser (procDoParser) rewrites
 // a DO statement inside a BEGIN ... END block into the SELECT of its
 // expressions marked with doComment; the procedure interpreter's runner
 // recognises the mark and sends no result set for it (callresults.go).
@@ -72,4 +78,27 @@ func startsStatement(t sqlToken) bool {
 		}
 	}
 	return false
+}
+
+// procDoParser is a parser behind rewriteProcedureDo. lockingParser wraps
+// it, so every parse, from the wire and from the analyzer, applies both
+// rewrites.
+type procDoParser struct{ sql.Parser }
+
+var _ sql.Parser = procDoParser{}
+
+func (p procDoParser) ParseSimple(query string) (ast.Statement, error) {
+	return p.Parser.ParseSimple(rewriteProcedureDo(query))
+}
+
+func (p procDoParser) Parse(ctx *sql.Context, query string, multi bool) (ast.Statement, string, string, error) {
+	return p.ParseWithOptions(ctx, query, ';', multi, sql.LoadSqlMode(ctx).ParserOptions())
+}
+
+func (p procDoParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
+	return p.Parser.ParseWithOptions(ctx, rewriteProcedureDo(query), delimiter, multi, options)
+}
+
+func (p procDoParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
+	return p.Parser.ParseOneWithOptions(ctx, rewriteProcedureDo(query), options)
 }

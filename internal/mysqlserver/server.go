@@ -63,8 +63,8 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	engine.Analyzer.Runner = recordingRunner{engine}
 	dedupStatusVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
-	// understands MySQL 8's locking clauses.
-	engine.Parser = lockingParser{engine.Parser}
+	// understands MySQL 8's locking clauses and DO in procedure bodies.
+	engine.Parser = lockingParser{procDoParser{engine.Parser}}
 	engine.Analyzer.Parser = engine.Parser
 	padDecimalDefaults()
 	// go-mysql-server keeps system variables in a process-wide registry;
