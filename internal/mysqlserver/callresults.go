@@ -96,8 +96,8 @@ func (r *callResults) learn(ops []*procedures.InterpreterOperation) {
 				r.roles[sel] = roleRows
 			}
 		case procedures.OpCode_Execute:
-			if st, ok := op.PrimaryData.(ast.Statement); ok {
-				r.roles[st] = roleOther
+			if op.PrimaryData != nil {
+				r.roles[op.PrimaryData] = roleOther
 			}
 		}
 	}
