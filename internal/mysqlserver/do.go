@@ -109,8 +109,10 @@ func (h *handler) doQuery(ctx context.Context, c *mysql.Conn, query string, mult
 }
 
 // execPreparedDo executes a prepared DO: its SELECT's rows are dropped and
-// the client gets an OK.
+// the client gets an OK. Like a text DO it makes an open transaction
+// unreplayable (replay.go).
 func (h *handler) execPreparedDo(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
+	h.untracked(c)
 	if err := h.Handler.ComStmtExecute(ctx, c, prepare, func(*sqltypes.Result) error { return nil }); err != nil {
 		return err
 	}
