@@ -2,6 +2,7 @@ package acceptance
 
 import (
 	"database/sql"
+	"encoding/binary"
 	"testing"
 	"time"
 
@@ -72,4 +73,53 @@ func TestZeroDateBinaryRows(t *testing.T) {
 	// Without parseTime the text is MySQL's.
 	require.Equal(t, [][]string{{"0000-00-00", "0000-00-00 00:00:00.000000"}},
 		queryRows(t, db, "SELECT d, dt FROM z.t WHERE id = ?", 1))
+}
+
+// A C client sends a zero MYSQL_TIME parameter as a DATETIME or DATE of
+// length 0; it is MySQL's zero date (vitess decoded it as the string " ",
+// and CAST(? AS TIME) of it was NULL). Raw packets: go-sql-driver sends
+// every time.Time as a string.
+func TestZeroLengthDateParameter(t *testing.T) {
+	addr, _ := start(t)
+	nc := rawLogin(t, addr)
+	send := func(payload []byte) {
+		hdr := binary.LittleEndian.AppendUint32(nil, uint32(len(payload)))
+		hdr[3] = 0
+		_, err := nc.Write(append(hdr, payload...))
+		require.NoError(t, err)
+	}
+	// skipToEOF reads packets up to and including the next EOF packet.
+	skipToEOF := func() {
+		for i := 0; i < 100; i++ {
+			if p := readPacket(t, nc); len(p) < 9 && p[0] == 0xfe {
+				return
+			}
+		}
+		t.Fatal("no EOF packet")
+	}
+
+	send(append([]byte{0x16}, "SELECT CAST(? AS TIME), CAST(? AS CHAR)"...))
+	ok := readPacket(t, nc)
+	require.Equal(t, byte(0), ok[0], "prepare failed: %q", ok)
+	id := ok[1:5]
+	require.Equal(t, uint16(2), binary.LittleEndian.Uint16(ok[5:7]), "columns")
+	require.Equal(t, uint16(2), binary.LittleEndian.Uint16(ok[7:9]), "parameters")
+	skipToEOF() // parameter definitions
+	skipToEOF() // column definitions
+
+	const typeDate, typeDatetime = 0x0a, 0x0c
+	exec := append([]byte{0x17}, id...)
+	exec = append(exec, 0, 1, 0, 0, 0) // no cursor, one iteration
+	exec = append(exec, 0, 1)          // NULL bitmap, types follow
+	exec = append(exec, typeDatetime, 0, typeDate, 0)
+	exec = append(exec, 0, 0) // both values of length 0
+	send(exec)
+	require.Equal(t, []byte{2}, readPacket(t, nc), "column count")
+	skipToEOF()
+	row := readPacket(t, nc)
+	require.Equal(t, byte(0), row[0], "row packet: %q", row)
+	require.Zero(t, row[1]&(1<<2), "CAST(? AS TIME) of a zero DATETIME is not NULL")
+	require.Equal(t, byte(0), row[2], "00:00:00 is the empty TIME")
+	require.Equal(t, "\x0a0000-00-00", string(row[3:]))
+	skipToEOF()
 }

@@ -229,6 +229,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		return callback(res)
 	}
 	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
+	zeroDateParams(prepare)
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
