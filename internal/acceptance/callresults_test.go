@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -276,4 +277,49 @@ func TestCallResultSetsTLS(t *testing.T) {
 	_, sets, err := resultSets(t, rows)
 	require.NoError(t, err)
 	require.Equal(t, want, sets)
+}
+
+// A prepared CALL executed with a cursor (COM_STMT_EXECUTE's cursor flag,
+// which vitess serves from another goroutine) gets the last result set
+// through the cursor and no extra result sets; the connection stays in
+// step. Raw packets: go-sql-driver opens no cursors.
+func TestCallWithCursor(t *testing.T) {
+	addr, db := start(t)
+	mustExec(t, db, "CREATE DATABASE p")
+	mustExec(t, db, "CREATE PROCEDURE p.two() BEGIN SELECT 1 AS a; SELECT 2 AS b; END")
+	nc := rawLogin(t, addr)
+	send := func(payload ...byte) {
+		hdr := binary.LittleEndian.AppendUint32(nil, uint32(len(payload)))
+		_, err := nc.Write(append(hdr[:3], append([]byte{0}, payload...)...))
+		require.NoError(t, err)
+	}
+	isEOF := func(p []byte) bool { return len(p) < 9 && p[0] == 0xfe }
+	send(append([]byte{0x16}, "CALL p.two()"...)...)
+	ok := readPacket(t, nc)
+	require.Equal(t, byte(0), ok[0], "prepare: %q", ok)
+	id := ok[1:5]
+	for n := binary.LittleEndian.Uint16(ok[5:7]); n > 0; n-- { // column definitions
+		readPacket(t, nc)
+	}
+	if binary.LittleEndian.Uint16(ok[5:7]) > 0 {
+		require.True(t, isEOF(readPacket(t, nc)))
+	}
+
+	send(append(append([]byte{0x17}, id...), 1, 1, 0, 0, 0)...) // read-only cursor
+	require.Equal(t, []byte{1}, readPacket(t, nc), "one column")
+	readPacket(t, nc) // its definition
+	eof := readPacket(t, nc)
+	require.True(t, isEOF(eof), "%q", eof)
+	send(append(append([]byte{0x1c}, id...), 100, 0, 0, 0)...) // COM_STMT_FETCH
+	var rows [][]byte
+	for p := readPacket(t, nc); !isEOF(p); p = readPacket(t, nc) {
+		rows = append(rows, p)
+	}
+	require.Equal(t, [][]byte{{0, 0, 2}}, rows, "the last SELECT's row (TINYINT 2)")
+
+	send(append([]byte{0x03}, "SELECT 7"...)...)
+	require.Equal(t, []byte{1}, readPacket(t, nc))
+	readPacket(t, nc)
+	require.True(t, isEOF(readPacket(t, nc)))
+	require.Equal(t, []byte{1, '7'}, readPacket(t, nc))
 }

@@ -47,6 +47,8 @@ type packetConn struct {
 	// the current command: vitess' own ids are then behind.
 	renumber bool
 	w        packetCounter
+	// cursor is set while the command is a COM_STMT_EXECUTE with a cursor.
+	cursor bool
 }
 
 // packetListener wraps accepted connections in packetConn.
@@ -88,6 +90,9 @@ func (c *packetConn) Read(p []byte) (int, error) {
 		}
 	}
 	c.next = pkt[3] + 1
+	// A COM_STMT_EXECUTE that opens a cursor is answered by vitess from
+	// another goroutine, row batch by row batch: no extra result sets.
+	c.cursor = pkt[3] == 0 && len(pkt) > 9 && pkt[4] == comStmtExecute && pkt[9] != 0
 	c.renumber = false
 	c.w = packetCounter{}
 	c.mu.Unlock()
@@ -117,6 +122,9 @@ func (c *packetConn) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// comStmtExecute is the command byte of COM_STMT_EXECUTE.
+const comStmtExecute = 0x17
 
 // errPacketsUnordered is returned by sendPackets when the packets vitess
 // wrote so far do not end on a packet boundary (vitess' buffer was not

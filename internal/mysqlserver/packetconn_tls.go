@@ -148,13 +148,13 @@ type resultWriter interface {
 
 // resultWriterOf returns the connection's resultWriter for the current
 // command, or nil when there is none (the first command after a TLS
-// login, a command longer than one packet).
+// login, a command longer than one packet, an execute with a cursor).
 func resultWriterOf(conn net.Conn) resultWriter {
 	switch c := conn.(type) {
 	case *packetConn:
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.passThrough {
+		if c.passThrough || c.cursor {
 			return nil
 		}
 		return c
