@@ -130,7 +130,8 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateTLS()...)
 	// Only the MySQL listener grants data access; an open root account on a
-	// reachable address is refused. The HTTP listener exposes health only.
+	// reachable address is refused. The HTTP listener exposes health,
+	// metrics and status (counts and sizes), never data.
 	if mysqlOK && c.RootPassword == "" && !isLoopback(c.MySQLAddr) {
 		errs = append(errs, fmt.Errorf("mysql-addr: %q listens beyond loopback while the root password is empty; "+
 			"set GUOCEDB_ROOT_PASSWORD or listen on 127.0.0.1", c.MySQLAddr))
