@@ -33,16 +33,15 @@ type observer struct {
 // stmtProbe follows one client statement from start to finish. It lives
 // on the connection's goroutine.
 type stmtProbe struct {
-	o       *observer
-	c       *mysql.Conn
-	text    string
-	cmd     metrics.Command
-	start   time.Time
-	sess    *backend.Session
-	read0   uint64
-	write0  uint64
-	sent    uint64
-	skipped bool
+	o      *observer
+	c      *mysql.Conn
+	text   string
+	cmd    metrics.Command
+	start  time.Time
+	sess   *backend.Session
+	read0  uint64
+	write0 uint64
+	sent   uint64
 }
 
 // connSession returns the guocedb session of c (set by the session
