@@ -380,3 +380,23 @@ func TestStatusBeforeStart(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, mfs)
 }
+
+// TestSlowQueryThreshold logs a statement that sleeps past the threshold,
+// with its duration, and counts it.
+func TestSlowQueryThreshold(t *testing.T) {
+	s, db, _ := startObserved(t, func(c *config.Config) { c.SlowQueryTime = 100 * time.Millisecond })
+	mustExec(t, db, "SELECT SLEEP(0.2)")
+	var sleeps []slowlog.Entry
+	for _, e := range s.SlowLog().Recent(100) {
+		if e.Query == "SELECT SLEEP(0.2)" {
+			sleeps = append(sleeps, e)
+		}
+	}
+	require.Len(t, sleeps, 1)
+	require.GreaterOrEqual(t, sleeps[0].DurationSeconds, 0.2)
+	require.Equal(t, uint64(1), sleeps[0].RowsSent)
+	require.GreaterOrEqual(t, statusUint(t, globalStatus(t, db, "GLOBAL"), "Slow_queries"), uint64(1))
+	require.GreaterOrEqual(t, metricValue(t, scrapeMetrics(t, s), "guocedb_slow_statements_total"), float64(1))
+	vars := queryPairs(t, db, "SHOW VARIABLES LIKE 'long_query_time'")
+	require.Equal(t, "0.1", vars["long_query_time"])
+}
