@@ -80,8 +80,8 @@ func (m *SQL) ConnectionOpened() {
 	m.connsTotal.Add(1)
 	open := m.connsOpen.Add(1)
 	for {
-		max := m.connsMaxUsed.Load()
-		if open <= max || m.connsMaxUsed.CompareAndSwap(max, open) {
+		peak := m.connsMaxUsed.Load()
+		if open <= peak || m.connsMaxUsed.CompareAndSwap(peak, open) {
 			return
 		}
 	}
