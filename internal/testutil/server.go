@@ -59,7 +59,7 @@ func WithLogLevel(l slog.Level) ServerOption {
 	return func(o *serverOptions) { o.logLevel = l }
 }
 
-// StartServer starts guocedb in-process on 127.0.0.1:0 (MySQL and HTTP)
+// StartServer starts guocedb in-process on 127.0.0.1:0 (MySQL, HTTP and admin)
 // over a t.TempDir() data directory, and returns the MySQL address and a
 // connected *sql.DB (user root, no default database). The connection and
 // the server are closed in t.Cleanup; a failed graceful stop fails the
@@ -70,6 +70,7 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 	o.cfg.DataDir = t.TempDir()
 	o.cfg.MySQLAddr = "127.0.0.1:0"
 	o.cfg.HTTPAddr = "127.0.0.1:0"
+	o.cfg.AdminAddr = "127.0.0.1:0"
 	o.cfg.ShutdownTimeout = 10 * time.Second
 	for _, fn := range opts {
 		fn(&o)

@@ -1,0 +1,166 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/grafana/dskit/services"
+
+	"github.com/guocedb/guocedb/internal/adminapi"
+	"github.com/guocedb/guocedb/internal/mysqlserver"
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// adminShutdownTimeout bounds draining admin requests at stop. A backup
+// stream still running then is cut; its client sees the stream fail.
+const adminShutdownTimeout = 10 * time.Second
+
+// adminService serves the admin API on admin-addr: h2c (HTTP/1.1 and
+// cleartext HTTP/2, which gRPC needs) without TLS, HTTP/1.1 and HTTP/2
+// over TLS when a certificate is configured. With admin-addr empty it is
+// an idle service, so the module graph stays the same.
+func (s *Server) adminService() (services.Service, error) {
+	if s.cfg.AdminAddr == "" {
+		return services.NewIdleService(nil, nil).WithName(ModuleAdmin), nil
+	}
+	return newListenerService(ModuleAdmin, s, func() (listening, error) {
+		// dskit started this module after mysql reached Running, so the
+		// SQL server (sessions, accounts) is set.
+		msrv := s.mysqlSrv.Load()
+		if msrv == nil {
+			return listening{}, errors.New("mysql server is not running")
+		}
+		tlsCfg, err := mysqlserver.LoadTLS(mysqlserver.TLSOptions{
+			CertFile:     s.cfg.TLSCert,
+			KeyFile:      s.cfg.TLSKey,
+			AutoGenerate: s.cfg.TLSAutoGenerate,
+			DataDir:      s.cfg.DataDir,
+		})
+		if err != nil {
+			return listening{}, err
+		}
+		ln, err := net.Listen("tcp", s.cfg.AdminAddr)
+		if err != nil {
+			return listening{}, err
+		}
+		addr := ln.Addr().String()
+		s.adminAddr.Store(&addr)
+		logger := s.logger.With("component", "admin")
+		var protocols http.Protocols
+		protocols.SetHTTP1(true)
+		if tlsCfg == nil {
+			protocols.SetUnencryptedHTTP2(true)
+		} else {
+			protocols.SetHTTP2(true)
+		}
+		srv := &http.Server{
+			Handler: adminapi.NewHandler(adminapi.Options{
+				Accounts:  msrv,
+				Status:    statusSource{s: s},
+				Readiness: readinessFunc(s.Ready),
+				Sessions:  sessionsSource{msrv},
+				Backup:    notWiredBackup{},
+				Check:     notWiredCheck{},
+				SlowLog:   emptySlowLog{},
+				Logger:    logger,
+			}),
+			Protocols:         &protocols,
+			TLSConfig:         tlsCfg,
+			ReadHeaderTimeout: 5 * time.Second,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		}
+		return listening{
+			serve: func() error {
+				var err error
+				if tlsCfg != nil {
+					// The certificate is in TLSConfig; ServeTLS adds ALPN
+					// h2 for gRPC.
+					err = srv.ServeTLS(ln, "", "")
+				} else {
+					err = srv.Serve(ln)
+				}
+				if !errors.Is(err, http.ErrServerClosed) {
+					return err
+				}
+				return nil
+			},
+			shutdown:        srv.Shutdown,
+			shutdownTimeout: adminShutdownTimeout,
+		}, nil
+	}), nil
+}
+
+// readinessFunc adapts Server.Ready to adminapi.Readiness.
+type readinessFunc func(context.Context) error
+
+func (f readinessFunc) Ready(ctx context.Context) error { return f(ctx) }
+
+// statusSource gathers the Status RPC's fields. The ops-metrics HTTP
+// /status document reports the same fields; both can later share one
+// source.
+type statusSource struct{ s *Server }
+
+func (src statusSource) Status(context.Context) (adminapi.Status, error) {
+	st, msrv := src.s.store.Load(), src.s.mysqlSrv.Load()
+	if st == nil || msrv == nil {
+		return adminapi.Status{}, errors.New("server is not running")
+	}
+	lsm, vlog := st.Size()
+	dbs, tables, err := msrv.SchemaCounts()
+	if err != nil {
+		return adminapi.Status{}, err
+	}
+	return adminapi.Status{
+		Version:       src.s.version,
+		Uptime:        time.Since(src.s.startedAt),
+		DataSizeBytes: lsm + vlog,
+		Databases:     dbs,
+		Tables:        tables,
+		Connections:   len(msrv.Sessions()),
+		FormatVersion: storage.FormatVersion,
+	}, nil
+}
+
+// sessionsSource adapts the MySQL server's process list.
+type sessionsSource struct{ m *mysqlserver.Server }
+
+func (src sessionsSource) Sessions() []adminapi.Session {
+	list := src.m.Sessions()
+	out := make([]adminapi.Session, len(list))
+	for i, p := range list {
+		out[i] = adminapi.Session(p)
+	}
+	return out
+}
+
+func (src sessionsSource) KillSession(id uint32, queryOnly bool) bool {
+	return src.m.KillSession(id, queryOnly)
+}
+
+// notWiredBackup stands in until internal/backup is wired here: its
+// backup.Write(ctx, store, w, backup.Options{Since: since}) fits
+// adminapi.Backupper.
+type notWiredBackup struct{}
+
+func (notWiredBackup) Backup(context.Context, io.Writer, uint64) error {
+	return fmt.Errorf("online backup not wired yet: %w", adminapi.ErrUnimplemented)
+}
+
+// notWiredCheck stands in until internal/check is wired here.
+type notWiredCheck struct{}
+
+func (notWiredCheck) Check(context.Context) (adminapi.CheckReport, error) {
+	return adminapi.CheckReport{}, fmt.Errorf("check not wired yet: %w", adminapi.ErrUnimplemented)
+}
+
+// emptySlowLog stands in until internal/slowlog is wired here: its
+// Recent(n) entries map one to one onto adminapi.SlowEntry.
+type emptySlowLog struct{}
+
+func (emptySlowLog) Recent(int) []adminapi.SlowEntry { return nil }
