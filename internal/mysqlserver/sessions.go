@@ -58,7 +58,7 @@ func processState(p sql.Process) string {
 		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(p.Progress[name].String())
+		b.WriteString(strings.TrimSpace(p.Progress[name].String()))
 	}
 	if b.Len() == 0 && p.Command == sql.ProcessCommandQuery {
 		return "running"

@@ -28,6 +28,13 @@ type serverOptions struct {
 	cfg       config.Config
 	logLevel  slog.Level
 	dsnParams string
+	adminAddr *string
+}
+
+// WithAdminAddr stores the bound admin API address (127.0.0.1:PORT) in
+// *addr once the server has started.
+func WithAdminAddr(addr *string) ServerOption {
+	return func(o *serverOptions) { o.adminAddr = addr }
 }
 
 // WithDSNParams adds go-sql-driver/mysql DSN parameters (such as
@@ -89,6 +96,9 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 		t.Fatalf("start server: %v", err)
 	}
 	addr := srv.MySQLAddr()
+	if o.adminAddr != nil {
+		*o.adminAddr = srv.AdminAddr()
+	}
 	dsn := DSN("root", o.cfg.RootPassword, addr, "")
 	if o.dsnParams != "" {
 		dsn += "&" + o.dsnParams
