@@ -213,5 +213,5 @@ func (c *Client) wrap(what string, err error) error {
 	case connect.CodeUnavailable:
 		hint = " (is guocedb running with admin-addr set to this address?)"
 	}
-	return fmt.Errorf("%s at %s: %w%s", what, c.addr, err, hint)
+	return fmt.Errorf("%s: admin API at %s: %w%s", what, c.addr, err, hint)
 }

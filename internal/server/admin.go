@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/grafana/dskit/services"
@@ -111,7 +113,10 @@ func (src statusSource) Status(context.Context) (adminapi.Status, error) {
 	if st == nil || msrv == nil {
 		return adminapi.Status{}, errors.New("server is not running")
 	}
-	lsm, vlog := st.Size()
+	size, err := dirSize(src.s.cfg.DataDir)
+	if err != nil {
+		return adminapi.Status{}, err
+	}
 	dbs, tables, err := msrv.SchemaCounts()
 	if err != nil {
 		return adminapi.Status{}, err
@@ -119,12 +124,44 @@ func (src statusSource) Status(context.Context) (adminapi.Status, error) {
 	return adminapi.Status{
 		Version:       src.s.version,
 		Uptime:        time.Since(src.s.startedAt),
-		DataSizeBytes: lsm + vlog,
+		DataSizeBytes: size,
 		Databases:     dbs,
 		Tables:        tables,
 		Connections:   len(msrv.Sessions()),
 		FormatVersion: storage.FormatVersion,
 	}, nil
+}
+
+// dirSize sums the sizes of the regular files under dir. Badger's own
+// Size() is refreshed only once a minute, so right after start or a bulk
+// load it lags; a walk of the few dozen files of a data directory is
+// cheap. Files removed during the walk (compaction) are skipped.
+func dirSize(dir string) (int64, error) {
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		total += info.Size()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("data directory size: %w", err)
+	}
+	return total, nil
 }
 
 // sessionsSource adapts the MySQL server's process list.
