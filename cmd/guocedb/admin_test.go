@@ -185,3 +185,32 @@ func TestAdminCommands(t *testing.T) {
 	})
 	p.Stop()
 }
+
+// TestAdminAddrConfig checks admin-addr's default and its safety rule.
+func TestAdminAddrConfig(t *testing.T) {
+	bin := testutil.BuildBinary(t)
+	certs := testutil.NewTestCerts(t)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string
+	}{
+		{"default on loopback", []string{"check-config"}, 0, []string{`admin-addr = "127.0.0.1:9308"`}},
+		{"disabled", []string{"check-config", "--admin-addr="}, 0, []string{`admin-addr = ""`}},
+		{"beyond loopback without TLS", []string{"check-config", "--admin-addr", "0.0.0.0:9308"}, 1,
+			[]string{"admin-addr", "beyond loopback without TLS", "tls-cert"}},
+		{"beyond loopback with TLS", []string{"check-config", "--admin-addr", "0.0.0.0:9308", "--tls-cert", certs.CertFile, "--tls-key", certs.KeyFile}, 0,
+			[]string{`admin-addr = "0.0.0.0:9308"`}},
+		{"serve refuses it too", []string{"serve", "--data-dir", t.TempDir(), "--admin-addr", "[::]:0"}, 1, []string{"admin-addr", "beyond loopback"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := testutil.Run(t, bin, nil, tt.args...)
+			require.Equal(t, tt.wantCode, code, out)
+			for _, w := range tt.want {
+				require.Contains(t, out, w)
+			}
+		})
+	}
+}
