@@ -12,8 +12,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 
-	"github.com/guocedb/guocedb/internal/adminclient"
 	adminv1 "github.com/guocedb/guocedb/internal/adminapi/gen/adminv1"
+	"github.com/guocedb/guocedb/internal/adminclient"
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/testutil"
 )
