@@ -94,6 +94,7 @@ func TestAdminAPI(t *testing.T) {
 			{"malformed JSON", "Status", "monitor", "mon-pw", `{"version":`, 400, "invalid_argument", ""},
 			{"unknown field", "Status", "monitor", "mon-pw", `{"bogus": 1}`, 400, "invalid_argument", ""},
 			{"malformed JSON is not parsed before authentication", "Status", "monitor", "nope", `{"version":`, 401, "unauthenticated", ""},
+			{"request too large", "SlowLog", "monitor", "mon-pw", `{"limit": 1, "x": "` + strings.Repeat("a", 100<<10) + `"}`, 429, "resource_exhausted", ""},
 			{"unknown procedure", "DropEverything", "operator", "op-pw", "{}", 404, "not_found", "no such procedure"},
 		}
 		for _, tt := range tests {

@@ -11,6 +11,9 @@ import (
 	"github.com/guocedb/guocedb/internal/adminapi/gen/adminv1/adminv1connect"
 )
 
+// maxRequestBytes bounds one request message.
+const maxRequestBytes = 64 << 10
+
 // Options are the data sources of the API. A nil source makes its
 // procedures answer Unimplemented; a nil Accounts refuses every
 // authenticated procedure.
@@ -41,7 +44,10 @@ func NewHandler(opts Options) http.Handler {
 		connect.WithCodec(jsonCodec{name: "json"}),
 		connect.WithCodec(jsonCodec{name: "json; charset=utf-8"}),
 	}
-	path, h := adminv1connect.NewAdminServiceHandler(&service{opts: opts}, codecs...)
+	// Every request message is a few ids and flags: refuse large bodies
+	// (ResourceExhausted) instead of buffering them.
+	handlerOpts := append([]connect.HandlerOption{connect.WithReadMaxBytes(maxRequestBytes)}, codecs...)
+	path, h := adminv1connect.NewAdminServiceHandler(&service{opts: opts}, handlerOpts...)
 	mux := http.NewServeMux()
 	mux.Handle(path, &authenticator{
 		accounts: opts.Accounts,

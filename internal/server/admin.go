@@ -75,7 +75,10 @@ func (s *Server) adminService() (services.Service, error) {
 			Protocols:         &protocols,
 			TLSConfig:         tlsCfg,
 			ReadHeaderTimeout: 5 * time.Second,
-			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+			// Idle keep-alive connections of finished CLI runs go away;
+			// a backup stream is not idle and is not cut by this.
+			IdleTimeout: 2 * time.Minute,
+			ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		}
 		return listening{
 			serve: func() error {
