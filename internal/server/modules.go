@@ -76,6 +76,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 		}
 		addr := srv.Addr().String()
 		s.mysqlAddr.Store(&addr)
+		s.mysqlSrv.Store(srv)
 		return listening{
 			serve:           srv.Serve,
 			shutdown:        srv.Shutdown,

@@ -13,6 +13,7 @@ import (
 	"github.com/grafana/dskit/services"
 
 	"github.com/guocedb/guocedb/internal/config"
+	"github.com/guocedb/guocedb/internal/mysqlserver"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -24,6 +25,8 @@ const (
 	ModuleMySQL = "mysql"
 	// ModuleHTTP serves /healthz and /readyz.
 	ModuleHTTP = "http"
+	// ModuleAdmin serves the admin API (gRPC and JSON over HTTP).
+	ModuleAdmin = "admin"
 	// ModuleAll is the target that runs everything.
 	ModuleAll = "all"
 )
@@ -52,6 +55,9 @@ type Server struct {
 	mysqlReady atomic.Bool
 	mysqlAddr  atomic.Pointer[string]
 	httpAddr   atomic.Pointer[string]
+	mysqlSrv   atomic.Pointer[mysqlserver.Server]
+	adminAddr  atomic.Pointer[string]
+	startedAt  time.Time // set by Start before any module runs
 
 	mu      sync.Mutex
 	errs    []error // component errors, first is the root cause
@@ -88,12 +94,14 @@ func (s *Server) Start(ctx context.Context) error {
 		return errors.New("server already started")
 	}
 	s.started = true
+	s.startedAt = time.Now()
 	s.mu.Unlock()
 
 	mm := modules.NewManager(gokitLogger{s.logger.With("component", "modules")})
 	mm.RegisterModule(ModuleStorage, s.storageService)
 	mm.RegisterModule(ModuleMySQL, s.mysqlService)
 	mm.RegisterModule(ModuleHTTP, s.httpService)
+	mm.RegisterModule(ModuleAdmin, s.adminService)
 	mm.RegisterModule(ModuleAll, nil)
 	deps := []struct {
 		mod  string
@@ -107,7 +115,11 @@ func (s *Server) Start(ctx context.Context) error {
 		// /readyz reports on storage, and HTTP stops before storage closes
 		// so a probe never sees a half-closed store.
 		{ModuleHTTP, []string{ModuleStorage}},
-		{ModuleAll, []string{ModuleMySQL, ModuleHTTP}},
+		// The admin API reads the process list and the users and grants of
+		// the SQL server, and storage's sizes: it starts after mysql (hence
+		// after storage) and, stopping first, never sees them closed.
+		{ModuleAdmin, []string{ModuleMySQL}},
+		{ModuleAll, []string{ModuleMySQL, ModuleHTTP, ModuleAdmin}},
 	}
 	for _, d := range deps {
 		if err := mm.AddDependency(d.mod, d.deps...); err != nil {
@@ -143,7 +155,7 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 		return errors.Join(fmt.Errorf("start: %w", err), stopErr)
 	}
-	s.logger.Info("guocedb ready", "mysql_addr", s.MySQLAddr(), "http_addr", s.HTTPAddr(), "data_dir", s.cfg.DataDir)
+	s.logger.Info("guocedb ready", "mysql_addr", s.MySQLAddr(), "http_addr", s.HTTPAddr(), "admin_addr", s.AdminAddr(), "data_dir", s.cfg.DataDir)
 	return nil
 }
 
@@ -206,6 +218,10 @@ func (s *Server) MySQLAddr() string { return loadString(&s.mysqlAddr) }
 // HTTPAddr returns the bound HTTP address (HOST:PORT), or "" before the
 // http module started.
 func (s *Server) HTTPAddr() string { return loadString(&s.httpAddr) }
+
+// AdminAddr returns the bound admin API address (HOST:PORT), or "" before
+// the admin module started or when admin-addr is empty.
+func (s *Server) AdminAddr() string { return loadString(&s.adminAddr) }
 
 // Ready reports whether storage is open and the MySQL listener is
 // serving; it backs /readyz.
