@@ -17,6 +17,7 @@ const (
 	DefaultDataDir         = "./data"
 	DefaultMySQLAddr       = "127.0.0.1:3306"
 	DefaultHTTPAddr        = "127.0.0.1:9307"
+	DefaultAdminAddr       = "127.0.0.1:9308"
 	DefaultLogLevel        = "info"
 	DefaultLogFormat       = "text"
 	DefaultShutdownTimeout = 30 * time.Second
@@ -44,6 +45,10 @@ type Config struct {
 	MySQLAddr string
 	// HTTPAddr is HOST:PORT of the HTTP listener (/healthz, /readyz).
 	HTTPAddr string
+	// AdminAddr is HOST:PORT of the admin API listener (gRPC and JSON
+	// over HTTP); empty disables it. It is separate from HTTPAddr, which
+	// may be opened to scrapers, so the admin API stays on loopback.
+	AdminAddr string
 	// LogLevel is one of LogLevels().
 	LogLevel string
 	// LogFormat is one of LogFormats().
@@ -86,7 +91,8 @@ func (c Config) SlowLogPath() string {
 	return filepath.Join(c.DataDir, DefaultSlowLogName)
 }
 
-// TLSEnabled reports whether the MySQL listener offers TLS.
+// TLSEnabled reports whether the MySQL listener offers TLS (and the
+// admin listener requires it).
 func (c Config) TLSEnabled() bool {
 	return (c.TLSCert != "" && c.TLSKey != "") || c.TLSAutoGenerate
 }
@@ -97,6 +103,7 @@ func Default() Config {
 		DataDir:         DefaultDataDir,
 		MySQLAddr:       DefaultMySQLAddr,
 		HTTPAddr:        DefaultHTTPAddr,
+		AdminAddr:       DefaultAdminAddr,
 		LogLevel:        DefaultLogLevel,
 		LogFormat:       DefaultLogFormat,
 		ShutdownTimeout: DefaultShutdownTimeout,
@@ -119,6 +126,7 @@ func (c Config) Validate() error {
 	if err := checkAddr(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("http-addr: %w", err))
 	}
+	errs = append(errs, c.validateAdmin()...)
 	if !contains(LogLevels(), c.LogLevel) {
 		errs = append(errs, fmt.Errorf("log-level: %q is not one of %s", c.LogLevel, strings.Join(LogLevels(), ", ")))
 	}
@@ -137,6 +145,24 @@ func (c Config) Validate() error {
 			"set GUOCEDB_ROOT_PASSWORD or listen on 127.0.0.1", c.MySQLAddr))
 	}
 	return errors.Join(errs...)
+}
+
+// validateAdmin checks admin-addr. The admin API carries passwords (HTTP
+// Basic) and can kill sessions and copy every row, so beyond loopback it
+// is served only with TLS, as mysql-addr is refused beyond loopback
+// without a root password.
+func (c Config) validateAdmin() []error {
+	if c.AdminAddr == "" {
+		return nil // disabled
+	}
+	if err := checkAddr(c.AdminAddr); err != nil {
+		return []error{fmt.Errorf("admin-addr: %w; or empty to disable the admin API", err)}
+	}
+	if !isLoopback(c.AdminAddr) && !c.TLSEnabled() {
+		return []error{fmt.Errorf("admin-addr: %q listens beyond loopback without TLS; "+
+			"set tls-cert and tls-key (or tls-auto-generate), or listen on 127.0.0.1", c.AdminAddr)}
+	}
+	return nil
 }
 
 // validateTLS checks that the certificate and key are given together, can

@@ -34,9 +34,12 @@ type Status struct {
 	Statements Statements `json:"statements"`
 }
 
-// DataSize is the store's size on disk, as Badger reports it (refreshed
-// about once a minute).
+// DataSize is the data directory's size on disk.
 type DataSize struct {
+	// LSMBytes and VLogBytes are Badger's LSM tree and value log as Badger
+	// last measured them (it refreshes them about once a minute);
+	// TotalBytes is every file of the data directory now (the slow query
+	// log and TLS files included).
 	LSMBytes   int64 `json:"lsm_bytes"`
 	VLogBytes  int64 `json:"vlog_bytes"`
 	TotalBytes int64 `json:"total_bytes"`

@@ -84,14 +84,14 @@ func (s *Server) mysqlService() (services.Service, error) {
 		}
 		addr := srv.Addr().String()
 		s.mysqlAddr.Store(&addr)
-		s.mysql.Store(srv)
+		s.mysqlSrv.Store(srv)
 		s.slowLog.Store(slow)
 		return listening{
 			serve: srv.Serve,
 			// The slow log closes once no statement runs any more.
 			shutdown: func(ctx context.Context) error {
 				err := srv.Shutdown(ctx)
-				s.mysql.Store(nil)
+				s.mysqlSrv.Store(nil)
 				s.slowLog.Store(nil)
 				return errors.Join(err, slow.Close())
 			},

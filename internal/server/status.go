@@ -23,6 +23,10 @@ func (s *Server) Status(ctx context.Context) (httpapi.Status, error) {
 	}
 	snap := s.sqlMetrics.Snapshot()
 	lsm, vlog := st.Size()
+	size, err := dirSize(s.cfg.DataDir)
+	if err != nil {
+		return httpapi.Status{}, fmt.Errorf("status: %w", err)
+	}
 	out := httpapi.Status{
 		Version:       s.version,
 		GoVersion:     runtime.Version(),
@@ -31,16 +35,15 @@ func (s *Server) Status(ctx context.Context) (httpapi.Status, error) {
 		Ready:         s.Ready(ctx) == nil,
 		DataDir:       s.cfg.DataDir,
 		FormatVersion: storage.FormatVersion,
-		DataSize:      httpapi.DataSize{LSMBytes: lsm, VLogBytes: vlog, TotalBytes: lsm + vlog},
+		DataSize:      httpapi.DataSize{LSMBytes: lsm, VLogBytes: vlog, TotalBytes: size},
 		Connections: httpapi.Connections{
 			Open: snap.ConnectionsOpen, Total: snap.ConnectionsTotal,
 			Refused: snap.ConnectionsRefused, MaxUsed: snap.ConnectionsMaxUsed,
 		},
 		Statements: httpapi.Statements{Running: snap.Running, Total: snap.Questions, Slow: snap.SlowStatements},
 	}
-	if m := s.mysql.Load(); m != nil {
-		var err error
-		if out.Databases, out.Tables, err = m.Objects(ctx); err != nil {
+	if m := s.mysqlSrv.Load(); m != nil {
+		if out.Databases, out.Tables, err = m.SchemaCounts(); err != nil {
 			return httpapi.Status{}, fmt.Errorf("status: %w", err)
 		}
 	}
