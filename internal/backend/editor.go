@@ -136,6 +136,7 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	if st.counters.rowsKnown.Load() {
 		st.counters.rows.Add(1)
 	}
+	countWritten(ctx)
 	if st.autoIncCol >= 0 {
 		if v, ok := toUint64(row[st.autoIncCol]); ok && v > 0 {
 			return st.observeAutoInc(commitCtx(ctx), e.t.store(), v)
@@ -158,7 +159,7 @@ func (e *editor) checkUnique(ix *indexState, key []byte, row sql.Row) error {
 }
 
 // Delete implements sql.RowDeleter.
-func (e *editor) Delete(_ *sql.Context, row sql.Row) error {
+func (e *editor) Delete(ctx *sql.Context, row sql.Row) error {
 	if err := e.writable(); err != nil {
 		return err
 	}
@@ -182,6 +183,7 @@ func (e *editor) Delete(_ *sql.Context, row sql.Row) error {
 	if st.counters.rowsKnown.Load() {
 		st.counters.rows.Add(-1)
 	}
+	countWritten(ctx)
 	return nil
 }
 
@@ -289,6 +291,7 @@ func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 			return err
 		}
 	}
+	countWritten(ctx)
 	if st.autoIncCol >= 0 {
 		if v, ok := toUint64(new[st.autoIncCol]); ok && v > 0 {
 			return st.observeAutoInc(commitCtx(ctx), e.t.store(), v)

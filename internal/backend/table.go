@@ -202,6 +202,7 @@ func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 	it.ownsTxn = owned
 	it.proj = t.proj
 	it.store = t.store()
+	it.rows = sessionRows(ctx)
 	return it, nil
 }
 
@@ -270,6 +271,9 @@ type scanIter struct {
 	// transaction.
 	store *storage.Store
 	last  []byte
+	// rows counts the rows returned into the session's counters (nil
+	// outside a guocedb session).
+	rows *rowCounts
 }
 
 func newScanIter(txn *storage.Txn, view *storage.Savepoint, st *tableState, spans []keySpan, secondary, reverse bool) (*scanIter, error) {
@@ -350,6 +354,9 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 		}
 		if s.proj != nil {
 			row = s.proj.apply(row)
+		}
+		if s.rows != nil {
+			s.rows.read.Add(1)
 		}
 		return row, nil
 	}

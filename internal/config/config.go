@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,13 @@ const (
 	DefaultLogLevel        = "info"
 	DefaultLogFormat       = "text"
 	DefaultShutdownTimeout = 30 * time.Second
+	DefaultSlowQueryTime   = time.Second
+	// DefaultSlowLogName is the slow query log's file name in the data
+	// directory when slow-log-file is empty.
+	DefaultSlowLogName = "slow.log"
+	// SlowLogOff is the SlowQueryTime that disables the slow query log
+	// (slow-query-time = "off"); every negative value does.
+	SlowLogOff time.Duration = -1
 )
 
 // LogLevels returns the accepted values of log-level, most verbose first.
@@ -66,6 +74,21 @@ type Config struct {
 	// LocalInfile allows LOAD DATA LOCAL INFILE (the client sends a file
 	// of its own); off, such a statement fails with MySQL error 3948.
 	LocalInfile bool
+	// SlowQueryTime is the duration from which a statement goes to the
+	// slow query log; 0 logs every statement, a negative value (SlowLogOff)
+	// disables the log.
+	SlowQueryTime time.Duration
+	// SlowLogFile is the file slow statements are appended to as JSON
+	// lines; empty means DATA-DIR/slow.log (see SlowLogPath).
+	SlowLogFile string
+}
+
+// SlowLogPath returns the file the slow query log writes to.
+func (c Config) SlowLogPath() string {
+	if c.SlowLogFile != "" {
+		return c.SlowLogFile
+	}
+	return filepath.Join(c.DataDir, DefaultSlowLogName)
 }
 
 // TLSEnabled reports whether the MySQL listener offers TLS (and the
@@ -84,6 +107,7 @@ func Default() Config {
 		LogLevel:        DefaultLogLevel,
 		LogFormat:       DefaultLogFormat,
 		ShutdownTimeout: DefaultShutdownTimeout,
+		SlowQueryTime:   DefaultSlowQueryTime,
 	}
 }
 
@@ -114,7 +138,8 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateTLS()...)
 	// Only the MySQL listener grants data access; an open root account on a
-	// reachable address is refused. The HTTP listener exposes health only.
+	// reachable address is refused. The HTTP listener exposes health,
+	// metrics and status (counts and sizes), never data.
 	if mysqlOK && c.RootPassword == "" && !isLoopback(c.MySQLAddr) {
 		errs = append(errs, fmt.Errorf("mysql-addr: %q listens beyond loopback while the root password is empty; "+
 			"set GUOCEDB_ROOT_PASSWORD or listen on 127.0.0.1", c.MySQLAddr))

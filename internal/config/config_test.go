@@ -95,6 +95,11 @@ shutdown-timeout = "5s"
 		}},
 		{"admin-addr disabled by an empty flag", []string{"--admin-addr="}, nil, func(c *Config) { c.AdminAddr = "" }},
 		{"flag equal to default still wins", []string{"--log-level", "info"}, map[string]string{"GUOCEDB_LOG_LEVEL": "debug"}, func(*Config) {}},
+		{"slow log off from env, file from flag", []string{"--slow-log-file", "/var/log/slow.json"}, map[string]string{"GUOCEDB_SLOW_QUERY_TIME": "OFF"}, func(c *Config) {
+			c.SlowQueryTime, c.SlowLogFile = SlowLogOff, "/var/log/slow.json"
+		}},
+		{"slow query time zero", []string{"--slow-query-time=0"}, nil, func(c *Config) { c.SlowQueryTime = 0 }},
+		{"slow query time", []string{"--slow-query-time", "250ms"}, nil, func(c *Config) { c.SlowQueryTime = 250 * time.Millisecond }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,6 +133,8 @@ func TestLoadErrors(t *testing.T) {
 		{"missing file", "", []string{"--config", "/nonexistent/guocedb.toml"}, nil, []string{"config file", "/nonexistent/guocedb.toml"}},
 		{"bad duration in env", "", nil, map[string]string{"GUOCEDB_SHUTDOWN_TIMEOUT": "x"}, []string{"GUOCEDB_SHUTDOWN_TIMEOUT"}},
 		{"bad duration flag", "", []string{"--shutdown-timeout", "x"}, nil, []string{"--shutdown-timeout"}},
+		{"bad slow query time", "slow-query-time = \"sometimes\"\n", nil, nil, []string{"slow-query-time", `"sometimes"`, "off"}},
+		{"negative slow query time", "", []string{"--slow-query-time", "-1s"}, nil, []string{"--slow-query-time", `"-1s"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,7 +160,8 @@ func TestLoadErrors(t *testing.T) {
 func TestWriteRoundTrip(t *testing.T) {
 	cfgs := []Config{
 		Default(),
-		{DataDir: `/tmp/we"ird\dir`, MySQLAddr: "[::1]:0", HTTPAddr: ":0", LogLevel: "debug", LogFormat: "json", ShutdownTimeout: 1500 * time.Millisecond, RootPassword: "hidden"},
+		{DataDir: `/tmp/we"ird\dir`, MySQLAddr: "[::1]:0", HTTPAddr: ":0", LogLevel: "debug", LogFormat: "json", ShutdownTimeout: 1500 * time.Millisecond, RootPassword: "hidden",
+			SlowQueryTime: SlowLogOff, SlowLogFile: "/l/slow.log"},
 	}
 	for i, cfg := range cfgs {
 		var b strings.Builder
@@ -184,4 +192,12 @@ func mapEnv(m map[string]string) func(string) (string, bool) {
 		v, ok := m[k]
 		return v, ok
 	}
+}
+
+func TestSlowLogPath(t *testing.T) {
+	c := Default()
+	c.DataDir = "/data"
+	require.Equal(t, filepath.Join("/data", "slow.log"), c.SlowLogPath())
+	c.SlowLogFile = "/elsewhere/s.log"
+	require.Equal(t, "/elsewhere/s.log", c.SlowLogPath())
 }

@@ -8,4 +8,9 @@
 // (rules.go), plan rewrites before execution (unsigned.go, timecast.go),
 // guocedb's own LOAD DATA iterator (loaddata.go, loaddata_reader.go) and
 // the wire handler.
+//
+// The handler also observes every connection and statement for the
+// server's counters (metrics.go: metrics.SQL and the slow query log), and
+// SHOW STATUS answers from those counters (statusvars.go); the hooks in
+// handler.go stay one line each.
 package mysqlserver

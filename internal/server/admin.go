@@ -16,7 +16,6 @@ import (
 
 	"github.com/guocedb/guocedb/internal/adminapi"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
-	"github.com/guocedb/guocedb/internal/storage"
 )
 
 // adminShutdownTimeout bounds draining admin requests at stop. A backup
@@ -69,7 +68,7 @@ func (s *Server) adminService() (services.Service, error) {
 				Sessions:  sessionsSource{msrv},
 				Backup:    notWiredBackup{},
 				Check:     notWiredCheck{},
-				SlowLog:   emptySlowLog{},
+				SlowLog:   slowLogSource{s: s},
 				Logger:    logger,
 			}),
 			Protocols:         &protocols,
@@ -106,32 +105,23 @@ type readinessFunc func(context.Context) error
 
 func (f readinessFunc) Ready(ctx context.Context) error { return f(ctx) }
 
-// statusSource gathers the Status RPC's fields. The ops-metrics HTTP
-// /status document reports the same fields; both can later share one
-// source.
+// statusSource gives the Status RPC the fields of Server.Status, the
+// document /status serves: one source for both.
 type statusSource struct{ s *Server }
 
-func (src statusSource) Status(context.Context) (adminapi.Status, error) {
-	st, msrv := src.s.store.Load(), src.s.mysqlSrv.Load()
-	if st == nil || msrv == nil {
-		return adminapi.Status{}, errors.New("server is not running")
-	}
-	size, err := dirSize(src.s.cfg.DataDir)
-	if err != nil {
-		return adminapi.Status{}, err
-	}
-	dbs, tables, err := msrv.SchemaCounts()
+func (src statusSource) Status(ctx context.Context) (adminapi.Status, error) {
+	st, err := src.s.Status(ctx)
 	if err != nil {
 		return adminapi.Status{}, err
 	}
 	return adminapi.Status{
-		Version:       src.s.version,
-		Uptime:        time.Since(src.s.startedAt),
-		DataSizeBytes: size,
-		Databases:     dbs,
-		Tables:        tables,
-		Connections:   len(msrv.Sessions()),
-		FormatVersion: storage.FormatVersion,
+		Version:       st.Version,
+		Uptime:        time.Duration(st.UptimeSeconds * float64(time.Second)),
+		DataSizeBytes: st.DataSize.TotalBytes,
+		Databases:     st.Databases,
+		Tables:        st.Tables,
+		Connections:   int(st.Connections.Open),
+		FormatVersion: uint64(st.FormatVersion),
 	}, nil
 }
 
@@ -199,8 +189,23 @@ func (notWiredCheck) Check(context.Context) (adminapi.CheckReport, error) {
 	return adminapi.CheckReport{}, fmt.Errorf("check not wired yet: %w", adminapi.ErrUnimplemented)
 }
 
-// emptySlowLog stands in until internal/slowlog is wired here: its
-// Recent(n) entries map one to one onto adminapi.SlowEntry.
-type emptySlowLog struct{}
+// slowLogSource gives the SlowLog RPC the slow query log's recent
+// entries, newest first; none while the MySQL listener is not running.
+type slowLogSource struct{ s *Server }
 
-func (emptySlowLog) Recent(int) []adminapi.SlowEntry { return nil }
+func (src slowLogSource) Recent(n int) []adminapi.SlowEntry {
+	entries := src.s.SlowLog().Recent(n) // oldest first; nil-safe
+	out := make([]adminapi.SlowEntry, len(entries))
+	for i, e := range entries {
+		out[len(entries)-1-i] = adminapi.SlowEntry{
+			Time:         e.Time,
+			Duration:     time.Duration(e.DurationSeconds * float64(time.Second)),
+			Query:        e.Query,
+			RowsExamined: e.RowsExamined,
+			RowsSent:     e.RowsSent,
+			User:         e.User,
+			Database:     e.Database,
+		}
+	}
+	return out
+}

@@ -7,7 +7,9 @@
 // It owns no SQL, storage or HTTP logic of its own: it calls
 // storage.Open, mysqlserver.New, httpapi.NewHandler and
 // adminapi.NewHandler and decides only when, plus the small adapters that
-// hand the admin API its data sources (admin.go). It must not read flags,
-// files or environment variables: it gets a validated config.Config and a
-// logger from its caller.
+// hand the admin API its data sources (admin.go). It owns the process's
+// Prometheus registry (one per Server, no global) and fills httpapi.Status
+// for /status and the admin API's Status. It must not read flags, files or
+// environment variables: it gets a validated config.Config and a logger
+// from its caller.
 package server

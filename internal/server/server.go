@@ -12,8 +12,12 @@ import (
 	"github.com/grafana/dskit/modules"
 	"github.com/grafana/dskit/services"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/guocedb/guocedb/internal/config"
+	"github.com/guocedb/guocedb/internal/metrics"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
+	"github.com/guocedb/guocedb/internal/slowlog"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -23,7 +27,7 @@ const (
 	ModuleStorage = "storage"
 	// ModuleMySQL is the SQL engine and its MySQL wire listener.
 	ModuleMySQL = "mysql"
-	// ModuleHTTP serves /healthz and /readyz.
+	// ModuleHTTP serves /healthz, /readyz, /metrics and /status.
 	ModuleHTTP = "http"
 	// ModuleAdmin serves the admin API (gRPC and JSON over HTTP).
 	ModuleAdmin = "admin"
@@ -49,15 +53,21 @@ type Server struct {
 	logger  *slog.Logger
 	version string
 
+	// reg is this server's Prometheus registry (served at /metrics);
+	// sqlMetrics its SQL counters, counting from New (a Server starts
+	// once).
+	reg        *prometheus.Registry
+	sqlMetrics *metrics.SQL
+
 	// Set by the module services; read by readiness checks and accessors
 	// from other goroutines, hence atomics.
 	store      atomic.Pointer[storage.Store]
+	slowLog    atomic.Pointer[slowlog.Log]
 	mysqlReady atomic.Bool
 	mysqlAddr  atomic.Pointer[string]
 	httpAddr   atomic.Pointer[string]
 	mysqlSrv   atomic.Pointer[mysqlserver.Server]
 	adminAddr  atomic.Pointer[string]
-	startedAt  time.Time // set by Start before any module runs
 
 	mu      sync.Mutex
 	errs    []error // component errors, first is the root cause
@@ -77,9 +87,16 @@ func New(cfg config.Config, logger *slog.Logger, opts ...Option) (*Server, error
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, logger: logger, version: "dev", failed: make(chan struct{})}
+	s := &Server{cfg: cfg, logger: logger, version: "dev", failed: make(chan struct{}), reg: metrics.NewRegistry()}
 	for _, o := range opts {
 		o(s)
+	}
+	var err error
+	if s.sqlMetrics, err = metrics.NewSQL(s.reg); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if err := s.reg.Register(metrics.NewStorageCollector(s.storageStats)); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	return s, nil
 }
@@ -94,7 +111,6 @@ func (s *Server) Start(ctx context.Context) error {
 		return errors.New("server already started")
 	}
 	s.started = true
-	s.startedAt = time.Now()
 	s.mu.Unlock()
 
 	mm := modules.NewManager(gokitLogger{s.logger.With("component", "modules")})
