@@ -1,11 +1,16 @@
 package backend
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/fulltext"
+
+	"github.com/guocedb/guocedb/internal/storage"
 )
 
 // FULLTEXT indexes follow go-mysql-server's design: the engine (package
@@ -83,7 +88,11 @@ func (i *Index) FullTextKeyColumns(*sql.Context) (fulltext.KeyColumns, error) {
 // is shared by all FULLTEXT indexes of a table; the others get a numbered
 // prefix no existing table (hidden ones included) starts with, so a name
 // is never reused while an old table of that name may still exist.
-func (d *Database) CreateFulltextTableNames(_ *sql.Context, parent, index string) (fulltext.IndexTableNames, error) {
+func (d *Database) CreateFulltextTableNames(ctx *sql.Context, parent, index string) (fulltext.IndexTableNames, error) {
+	if s := sessionOf(ctx); s != nil && s.tempTable(d.name, parent) != nil {
+		// Refused before the engine creates any pseudo-table.
+		return fulltext.IndexTableNames{}, sql.ErrUnsupportedFeature.New("FULLTEXT indexes on temporary tables")
+	}
 	st := d.p.catalog.table(d.name, parent)
 	if st == nil {
 		return fulltext.IndexTableNames{}, sql.ErrTableNotFound.New(parent)
@@ -123,6 +132,25 @@ func (d *Database) freeName(base string, taken func(string) bool) string {
 // CreateFulltextIndex implements fulltext.IndexAlterableTable. The engine
 // has created the pseudo-tables already and fills them after this call.
 func (t *Table) CreateFulltextIndex(ctx *sql.Context, idx sql.IndexDef, keyCols fulltext.KeyColumns, names fulltext.IndexTableNames) error {
+	err := t.createFulltextIndex(ctx, idx, keyCols, names)
+	if err == nil {
+		return nil
+	}
+	// The pseudo-tables were created for this index alone: do not leave
+	// them behind, visible, without an index naming them.
+	drop := []string{names.Position, names.DocCount, names.GlobalCount, names.RowCount}
+	if !t.db.fulltextConfigInUse(names.Config) {
+		drop = append(drop, names.Config)
+	}
+	for _, n := range drop {
+		if derr := t.db.DropTable(ctx, n); derr != nil && !sql.ErrTableNotFound.Is(derr) {
+			return errors.Join(err, derr)
+		}
+	}
+	return err
+}
+
+func (t *Table) createFulltextIndex(ctx *sql.Context, idx sql.IndexDef, keyCols fulltext.KeyColumns, names fulltext.IndexTableNames) error {
 	if t.temp != nil {
 		return sql.ErrUnsupportedFeature.New("FULLTEXT indexes on temporary tables")
 	}
@@ -261,6 +289,94 @@ func (c *Catalog) allTableNames(db string) []string {
 	return out
 }
 
+// dropFulltextIndex installs def, the table without one of its FULLTEXT
+// indexes (whose pseudo-tables the engine has dropped), and drops the
+// shared config table with the last one. The engine decides when to drop
+// the config table by counting the FULLTEXT indexes listed before the
+// dropped one only, so Database.DropTable leaves a config table in use
+// alone and it is dropped here instead.
+func (t *Table) dropFulltextIndex(ctx *sql.Context, def *tableDef) error {
+	config := ""
+	if !hasFulltext(def) {
+		config, def.FulltextConfig = def.FulltextConfig, ""
+	}
+	if err := t.replace(ctx, def); err != nil {
+		return err
+	}
+	if config == "" {
+		return nil
+	}
+	if err := t.db.DropTable(ctx, config); err != nil && !sql.ErrTableNotFound.Is(err) {
+		return err
+	}
+	return nil
+}
+
+func hasFulltext(def *tableDef) bool {
+	for _, ix := range def.Indexes {
+		if ix.Fulltext != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// fulltextConfigInUse reports whether name is the config table of a table
+// that still has FULLTEXT indexes.
+func (d *Database) fulltextConfigInUse(name string) bool {
+	for _, st := range d.p.catalog.tables(d.name) {
+		if len(st.fulltext) > 0 && strings.EqualFold(st.def.FulltextConfig, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropFulltextParent drops a table together with the pseudo-tables of its
+// FULLTEXT indexes, in one catalog commit. go-mysql-server's DROP TABLE
+// means to drop them first (fulltext.DropAllIndexes), but its check for
+// FULLTEXT indexes looks at the plan node rather than the table and never
+// finds any.
+func (d *Database) dropFulltextParent(ctx *sql.Context, st *tableState) error {
+	names := []string{st.def.Name, st.def.FulltextConfig}
+	for _, ix := range st.fulltext {
+		names = append(names, ix.def.Fulltext.tables()...)
+	}
+	return d.p.catalog.dropTables(commitCtx(ctx), d.name, names)
+}
+
+// dropTables drops the named tables that exist, in one commit; the first
+// name must exist.
+func (c *Catalog) dropTables(ctx context.Context, db string, names []string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.dbs[strings.ToLower(db)]
+	if d == nil {
+		return sql.ErrDatabaseNotFound.New(db)
+	}
+	if _, ok := d.tables[strings.ToLower(names[0])]; !ok {
+		return sql.ErrTableNotFound.New(names[0])
+	}
+	var muts []storage.Mutation
+	var dropped []string
+	for _, n := range names {
+		t, ok := d.tables[strings.ToLower(n)]
+		if !ok || slices.Contains(dropped, strings.ToLower(n)) {
+			continue
+		}
+		dropped = append(dropped, strings.ToLower(n))
+		muts = append(muts, storage.Mutation{Key: tableKey(db, t.def.Name), Delete: true}, gcMutation(t.def.ID))
+	}
+	if err := c.commitCatalog(ctx, muts...); err != nil {
+		return err
+	}
+	for _, n := range dropped {
+		delete(d.tables, n)
+	}
+	c.wakeGC()
+	return nil
+}
+
 // rebuildFulltextAfterRewrite brings the FULLTEXT indexes of a rewritten
 // table up to date: the rewrite copied rows only, and may have dropped
 // indexed columns (and with the last one the index) or changed the key
@@ -281,12 +397,7 @@ func (t *Table) rebuildFulltextAfterRewrite(ctx *sql.Context, old *tableState) e
 		}
 	}
 	if len(t.st.fulltext) == 0 {
-		if err := t.db.DropTable(ctx, old.def.FulltextConfig); err != nil && !sql.ErrTableNotFound.Is(err) {
-			return err
-		}
-		def := t.st.def.clone()
-		def.FulltextConfig = ""
-		return t.replace(ctx, def)
+		return t.dropFulltextIndex(ctx, t.st.def.clone())
 	}
 	return fulltext.RebuildTables(ctx, t, t.db)
 }

@@ -1,0 +1,197 @@
+package acceptance
+
+import (
+	"database/sql"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// ftSetup creates a table with a FULLTEXT index over two columns, and rows
+// whose relevance for "database" differs: the word's count per document
+// decides the order.
+var ftSetup = []string{
+	"CREATE DATABASE ft",
+	"USE ft",
+	"CREATE TABLE docs (id INT PRIMARY KEY, title VARCHAR(200), body TEXT, FULLTEXT KEY ft_doc (title, body))",
+	`INSERT INTO docs VALUES
+		(1, 'Badger', 'an embedded key value store written in Go'),
+		(2, 'Database basics', 'a database keeps data; a database answers queries'),
+		(3, 'Cooking', 'how to bake bread at home'),
+		(4, 'Database servers', 'MySQL is a database server')`,
+}
+
+// matchIDs returns the ids of the rows of query, in order.
+func matchIDs(t *testing.T, q querier, query string) []string {
+	t.Helper()
+	var ids []string
+	for _, r := range queryRows(t, q, query) {
+		ids = append(ids, r[0])
+	}
+	return ids
+}
+
+// requireRelevanceOrder checks that query returns (id, relevance) rows with
+// the ids in want and the relevance strictly decreasing and positive.
+func requireRelevanceOrder(t *testing.T, q querier, query string, want []string) {
+	t.Helper()
+	rows := queryRows(t, q, query)
+	var ids []string
+	prev := 0.0
+	for i, r := range rows {
+		ids = append(ids, r[0])
+		score, err := strconv.ParseFloat(r[1], 64)
+		require.NoError(t, err, r[1])
+		require.Greater(t, score, 0.0, "relevance of row %s", r[0])
+		if i > 0 {
+			require.Less(t, score, prev, "relevance does not decrease at row %s: %v", r[0], rows)
+		}
+		prev = score
+	}
+	require.Equal(t, want, ids, "%v", rows)
+}
+
+func TestFulltextMatchAndDML(t *testing.T) {
+	_, db := start(t)
+	c := conn(t, db)
+	for _, s := range ftSetup {
+		mustExec(t, c, s)
+	}
+
+	t.Run("show create table shows the FULLTEXT KEY", func(t *testing.T) {
+		rows := queryRows(t, c, "SHOW CREATE TABLE docs")
+		require.Contains(t, rows[0][1], "FULLTEXT KEY `ft_doc` (`title`,`body`)")
+	})
+
+	t.Run("pseudo-tables are not listed", func(t *testing.T) {
+		require.Equal(t, [][]string{{"docs"}}, queryRows(t, c, "SHOW TABLES"))
+		require.Equal(t, [][]string{{"docs"}}, queryRows(t, c,
+			"SELECT table_name FROM information_schema.tables WHERE table_schema = 'ft'"))
+		require.Equal(t, [][]string{{"ft_doc", "FULLTEXT"}, {"ft_doc", "FULLTEXT"}, {"PRIMARY", "BTREE"}}, queryRows(t, c,
+			"SELECT index_name, index_type FROM information_schema.statistics WHERE table_schema = 'ft' ORDER BY index_name"))
+	})
+
+	t.Run("natural language mode in relevance order", func(t *testing.T) {
+		requireRelevanceOrder(t, c,
+			"SELECT id, MATCH(title, body) AGAINST('database') AS score FROM docs "+
+				"WHERE MATCH(title, body) AGAINST('database') ORDER BY score DESC",
+			[]string{"2", "4"})
+		require.Equal(t, []string{"1", "3"}, matchIDs(t, c,
+			"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('store bread' IN NATURAL LANGUAGE MODE) ORDER BY id"))
+		require.Nil(t, matchIDs(t, c, "SELECT id FROM docs WHERE MATCH(title, body) AGAINST('nothing')"))
+	})
+
+	t.Run("insert update delete keep the index", func(t *testing.T) {
+		mustExec(t, c, "INSERT INTO docs VALUES (5, 'Bread', 'sourdough bread and rye bread')")
+		require.Equal(t, []string{"3", "5"}, matchIDs(t, c,
+			"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('bread') ORDER BY id"))
+		mustExec(t, c, "UPDATE docs SET body = 'how to cook rice' WHERE id = 3")
+		require.Equal(t, []string{"5"}, matchIDs(t, c,
+			"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('bread') ORDER BY id"))
+		require.Equal(t, []string{"3"}, matchIDs(t, c,
+			"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('rice') ORDER BY id"))
+		mustExec(t, c, "DELETE FROM docs WHERE id = 5")
+		require.Nil(t, matchIDs(t, c, "SELECT id FROM docs WHERE MATCH(title, body) AGAINST('bread')"))
+		mustExec(t, c, "UPDATE docs SET id = 30 WHERE id = 3")
+		require.Equal(t, []string{"30"}, matchIDs(t, c,
+			"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('rice')"))
+	})
+
+	t.Run("rollback leaves the index unchanged", func(t *testing.T) {
+		before := queryRows(t, c, "SELECT COUNT(*) FROM docs_ft_doc_fts_position")
+		mustExec(t, c, "START TRANSACTION")
+		mustExec(t, c, "INSERT INTO docs VALUES (6, 'Zebra', 'the zebra database of stripes')")
+		require.Equal(t, []string{"6"}, matchIDs(t, c, "SELECT id FROM docs WHERE MATCH(title, body) AGAINST('zebra')"))
+		mustExec(t, c, "ROLLBACK")
+		require.Nil(t, matchIDs(t, c, "SELECT id FROM docs WHERE MATCH(title, body) AGAINST('zebra')"))
+		require.Equal(t, before, queryRows(t, c, "SELECT COUNT(*) FROM docs_ft_doc_fts_position"))
+		requireRelevanceOrder(t, c,
+			"SELECT id, MATCH(title, body) AGAINST('database') AS score FROM docs "+
+				"WHERE MATCH(title, body) AGAINST('database') ORDER BY score DESC",
+			[]string{"2", "4"})
+	})
+
+	t.Run("modes go-mysql-server lacks are refused with 1235", func(t *testing.T) {
+		requireErrCode(t, queryErr(c, "SELECT id FROM docs WHERE MATCH(title, body) AGAINST('database' WITH QUERY EXPANSION)"), 1235)
+	})
+
+	t.Run("a column outside any FULLTEXT index is refused", func(t *testing.T) {
+		requireErrCode(t, queryErr(c, "SELECT id FROM docs WHERE MATCH(body) AGAINST('database')"), 1191)
+	})
+}
+
+func TestFulltextAlterAddAndDrop(t *testing.T) {
+	_, db := start(t)
+	c := conn(t, db)
+	mustExec(t, c, "CREATE DATABASE ft")
+	mustExec(t, c, "USE ft")
+	mustExec(t, c, "CREATE TABLE notes (id INT PRIMARY KEY AUTO_INCREMENT, txt TEXT)")
+	for i := 0; i < 50; i++ {
+		mustExec(t, c, "INSERT INTO notes (txt) VALUES (?)", sprintf("note number %d about apples", i))
+	}
+	mustExec(t, c, "INSERT INTO notes (txt) VALUES ('one note about pears')")
+
+	mustExec(t, c, "ALTER TABLE notes ADD FULLTEXT INDEX ft_txt (txt)")
+	require.Equal(t, []string{"51"}, matchIDs(t, c, "SELECT id FROM notes WHERE MATCH(txt) AGAINST('pears')"))
+	require.Len(t, matchIDs(t, c, "SELECT id FROM notes WHERE MATCH(txt) AGAINST('apples')"), 50)
+	require.Equal(t, [][]string{{"notes"}}, queryRows(t, c, "SHOW TABLES"))
+
+	// A second index shares the config table; dropping one keeps the other.
+	mustExec(t, c, "CREATE FULLTEXT INDEX ft_txt2 ON notes (txt)")
+	mustExec(t, c, "DROP INDEX ft_txt ON notes")
+	requireErrCode(t, queryErr(c, "SELECT COUNT(*) FROM notes_ft_txt_fts_position"), 1146)
+	require.Equal(t, []string{"51"}, matchIDs(t, c, "SELECT id FROM notes WHERE MATCH(txt) AGAINST('pears')"))
+
+	// A rewrite (new column) rebuilds the index from the rewritten rows.
+	mustExec(t, c, "ALTER TABLE notes ADD COLUMN extra INT FIRST")
+	mustExec(t, c, "INSERT INTO notes (txt) VALUES ('more pears')")
+	require.Equal(t, []string{"51", "52"}, matchIDs(t, c, "SELECT id FROM notes WHERE MATCH(txt) AGAINST('pears') ORDER BY id"))
+
+	mustExec(t, c, "ALTER TABLE notes DROP INDEX ft_txt2")
+	requireErrCode(t, queryErr(c, "SELECT id FROM notes WHERE MATCH(txt) AGAINST('pears')"), 1191)
+	requireErrCode(t, queryErr(c, "SELECT COUNT(*) FROM notes_fts_config"), 1146)
+	require.Equal(t, [][]string{{"notes"}}, queryRows(t, c, "SHOW TABLES"))
+
+	// TRUNCATE empties the index; DROP TABLE takes the pseudo-tables along.
+	mustExec(t, c, "ALTER TABLE notes ADD FULLTEXT INDEX ft_txt (txt)")
+	mustExec(t, c, "TRUNCATE TABLE notes")
+	require.Nil(t, matchIDs(t, c, "SELECT id FROM notes WHERE MATCH(txt) AGAINST('pears')"))
+	mustExec(t, c, "INSERT INTO notes (txt) VALUES ('pears again')")
+	require.Len(t, matchIDs(t, c, "SELECT id FROM notes WHERE MATCH(txt) AGAINST('pears')"), 1)
+	mustExec(t, c, "DROP TABLE notes")
+	require.Equal(t, [][]string{}, queryRows(t, c, "SHOW TABLES"))
+	mustExec(t, c, "CREATE TABLE notes_ft_txt_fts_position (id INT PRIMARY KEY)")
+}
+
+func TestFulltextSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	phase(t, dir, "write", func(t *testing.T, _ string, db *sql.DB) {
+		c := conn(t, db)
+		for _, s := range ftSetup {
+			mustExec(t, c, s)
+		}
+	})
+	phase(t, dir, "after restart", func(t *testing.T, _ string, db *sql.DB) {
+		c := conn(t, db)
+		mustExec(t, c, "USE ft")
+		requireRelevanceOrder(t, c,
+			"SELECT id, MATCH(title, body) AGAINST('database') AS score FROM docs "+
+				"WHERE MATCH(title, body) AGAINST('database') ORDER BY score DESC",
+			[]string{"2", "4"})
+		require.Equal(t, [][]string{{"docs"}}, queryRows(t, c, "SHOW TABLES"))
+		rows := queryRows(t, c, "SHOW CREATE TABLE docs")
+		require.Contains(t, rows[0][1], "FULLTEXT KEY `ft_doc` (`title`,`body`)")
+		mustExec(t, c, "INSERT INTO docs VALUES (7, 'Go', 'a database driver for Go')")
+		require.Equal(t, []string{"2", "4", "7"}, matchIDs(t, c,
+			"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('database') ORDER BY id"))
+	})
+	phase(t, dir, "after second restart", func(t *testing.T, _ string, db *sql.DB) {
+		c := conn(t, db)
+		mustExec(t, c, "USE ft")
+		// Words shorter than three characters ("Go") are not indexed.
+		require.Nil(t, matchIDs(t, c, "SELECT id FROM docs WHERE MATCH(title, body) AGAINST('go')"))
+		require.Equal(t, []string{"1", "7"}, matchIDs(t, c,
+			"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('embedded driver') ORDER BY id"))
+	})
+}
