@@ -10,11 +10,13 @@ import (
 
 // ftSetup creates a table with a FULLTEXT index over two columns, and rows
 // whose relevance for "database" differs: the word's count per document
-// decides the order.
+// decides the order. The collation is MySQL's default, case-insensitive
+// (go-mysql-server's default is utf8mb4_0900_bin).
 var ftSetup = []string{
 	"CREATE DATABASE ft",
 	"USE ft",
-	"CREATE TABLE docs (id INT PRIMARY KEY, title VARCHAR(200), body TEXT, FULLTEXT KEY ft_doc (title, body))",
+	"CREATE TABLE docs (id INT PRIMARY KEY, title VARCHAR(200), body TEXT, FULLTEXT KEY ft_doc (title, body)) " +
+		"DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_0900_ai_ci",
 	`INSERT INTO docs VALUES
 		(1, 'Badger', 'an embedded key value store written in Go'),
 		(2, 'Database basics', 'a database keeps data; a database answers queries'),
@@ -110,6 +112,35 @@ func TestFulltextMatchAndDML(t *testing.T) {
 			"SELECT id, MATCH(title, body) AGAINST('database') AS score FROM docs "+
 				"WHERE MATCH(title, body) AGAINST('database') ORDER BY score DESC",
 			[]string{"2", "4"})
+	})
+
+	t.Run("boolean mode", func(t *testing.T) {
+		for _, tc := range []struct {
+			against string
+			want    []string
+		}{
+			{"+database -server*", []string{"2"}},
+			{"database -servers", []string{"2"}},
+			{"+database +mysql", []string{"4"}},
+			{"data*", []string{"2", "4"}},
+			{"badger store", []string{"1"}},
+			{"\"database server\"", []string{"4"}},
+			{"\"server database\"", nil},
+			{"+embedded +(written stripes)", []string{"1"}},
+			{"-database", nil},
+			{"nothing", nil},
+		} {
+			require.Equal(t, tc.want, matchIDs(t, c,
+				"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('"+tc.against+"' IN BOOLEAN MODE) ORDER BY id"), tc.against)
+		}
+		requireRelevanceOrder(t, c,
+			"SELECT id, MATCH(title, body) AGAINST('database -cooking' IN BOOLEAN MODE) AS score FROM docs "+
+				"WHERE MATCH(title, body) AGAINST('database -cooking' IN BOOLEAN MODE) ORDER BY score DESC",
+			[]string{"2", "4"})
+		// A prepared statement binds the query.
+		rows := queryRows(t, c, "SELECT id FROM docs WHERE MATCH(title, body) AGAINST(? IN BOOLEAN MODE) ORDER BY id", "+badger")
+		require.Equal(t, [][]string{{"1"}}, rows)
+		requireErrCode(t, queryErr(c, "SELECT id FROM docs WHERE MATCH(body) AGAINST('+database' IN BOOLEAN MODE)"), 1191)
 	})
 
 	t.Run("modes go-mysql-server lacks are refused with 1235", func(t *testing.T) {
