@@ -100,6 +100,22 @@ func TestFulltextMatchAndDML(t *testing.T) {
 			"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('rice')"))
 	})
 
+	t.Run("REPLACE, ON DUPLICATE KEY UPDATE and INSERT IGNORE keep the index exact", func(t *testing.T) {
+		mustExec(t, c, "INSERT INTO docs VALUES (8, 'Fruit', 'apples')")
+		mustExec(t, c, "REPLACE INTO docs VALUES (8, 'Fruit', 'kiwis')")
+		mustExec(t, c, "INSERT INTO docs VALUES (8, 'Fruit', 'mangos') ON DUPLICATE KEY UPDATE body = 'papayas'")
+		mustExec(t, c, "INSERT IGNORE INTO docs VALUES (8, 'Fruit', 'lemons')")
+		requireErrCode(t, execErr(c, "INSERT INTO docs VALUES (8, 'Fruit', 'limes')"), 1062)
+		for _, w := range []string{"apples", "kiwis", "mangos", "lemons", "limes"} {
+			require.Nil(t, matchIDs(t, c, "SELECT id FROM docs WHERE MATCH(title, body) AGAINST('"+w+"')"), w)
+		}
+		require.Equal(t, []string{"8"}, matchIDs(t, c, "SELECT id FROM docs WHERE MATCH(title, body) AGAINST('papayas')"))
+		// One row-count entry per distinct row, one global count per word.
+		require.Equal(t, queryRows(t, c, "SELECT COUNT(*) FROM docs"), queryRows(t, c, "SELECT SUM(row_count) FROM docs_ft_doc_fts_row_count"))
+		require.Equal(t, [][]string{{"1"}}, queryRows(t, c, "SELECT global_count FROM docs_ft_doc_fts_global_count WHERE word = 'fruit'"))
+		mustExec(t, c, "DELETE FROM docs WHERE id = 8")
+	})
+
 	t.Run("rollback leaves the index unchanged", func(t *testing.T) {
 		before := queryRows(t, c, "SELECT COUNT(*) FROM docs_ft_doc_fts_position")
 		mustExec(t, c, "START TRANSACTION")

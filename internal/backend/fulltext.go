@@ -196,9 +196,9 @@ func (t *Table) createFulltextIndex(ctx *sql.Context, idx sql.IndexDef, keyCols 
 }
 
 // rowEditor is the editor the engine writes rows through: the table's own,
-// wrapped with go-mysql-server's FULLTEXT editor when the table has
-// FULLTEXT indexes, so their pseudo-tables change in the same transaction
-// and statement as the row.
+// followed by go-mysql-server's FULLTEXT editor when the table has FULLTEXT
+// indexes (fulltextRowEditor), so their pseudo-tables change in the same
+// transaction and statement as the row.
 func (t *Table) rowEditor(ctx *sql.Context) sql.ForeignKeyEditor {
 	e := t.editor(ctx)
 	if len(t.st.fulltext) == 0 || e.err != nil {
@@ -206,10 +206,7 @@ func (t *Table) rowEditor(ctx *sql.Context) sql.ForeignKeyEditor {
 	}
 	ft, err := t.fulltextEditor(ctx)
 	if err == nil {
-		var m sql.TableEditor
-		if m, err = fulltext.CreateMultiTableEditor(ctx, e, ft); err == nil {
-			return m.(fulltext.MultiTableEditor)
-		}
+		return &fulltextRowEditor{primary: e, ft: ft, table: t.Name()}
 	}
 	// Every write then fails with this error (editor.writable).
 	e.err = fmt.Errorf("table %s: FULLTEXT index: %w", t.Name(), err)
