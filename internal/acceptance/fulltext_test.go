@@ -163,6 +163,13 @@ func TestFulltextMatchAndDML(t *testing.T) {
 		requireErrCode(t, queryErr(c, "SELECT id FROM docs WHERE MATCH(title, body) AGAINST('database' WITH QUERY EXPANSION)"), 1235)
 	})
 
+	t.Run("FULLTEXT on a temporary table is refused, as by InnoDB", func(t *testing.T) {
+		mustExec(t, c, "CREATE TEMPORARY TABLE tmp (id INT PRIMARY KEY, txt TEXT)")
+		requireErrCode(t, execErr(c, "ALTER TABLE tmp ADD FULLTEXT INDEX ft (txt)"), 1796)
+		require.Equal(t, [][]string{{"docs"}}, queryRows(t, c, "SHOW TABLES"))
+		mustExec(t, c, "DROP TEMPORARY TABLE tmp")
+	})
+
 	t.Run("a column outside any FULLTEXT index is refused", func(t *testing.T) {
 		requireErrCode(t, queryErr(c, "SELECT id FROM docs WHERE MATCH(body) AGAINST('database')"), 1191)
 	})
@@ -218,6 +225,14 @@ func TestFulltextSurvivesRestart(t *testing.T) {
 		for _, s := range ftSetup {
 			mustExec(t, c, s)
 		}
+		// DDL commits implicitly: the index filled inside an open
+		// transaction stays after its ROLLBACK.
+		mustExec(t, c, "CREATE TABLE later (id INT PRIMARY KEY, txt TEXT)")
+		mustExec(t, c, "INSERT INTO later VALUES (1, 'quince jam'), (2, 'plum jam')")
+		mustExec(t, c, "START TRANSACTION")
+		mustExec(t, c, "ALTER TABLE later ADD FULLTEXT KEY ft_txt (txt)")
+		mustExec(t, c, "ROLLBACK")
+		require.Equal(t, []string{"1"}, matchIDs(t, c, "SELECT id FROM later WHERE MATCH(txt) AGAINST('quince')"))
 	})
 	phase(t, dir, "after restart", func(t *testing.T, _ string, db *sql.DB) {
 		c := conn(t, db)
@@ -226,7 +241,8 @@ func TestFulltextSurvivesRestart(t *testing.T) {
 			"SELECT id, MATCH(title, body) AGAINST('database') AS score FROM docs "+
 				"WHERE MATCH(title, body) AGAINST('database') ORDER BY score DESC",
 			[]string{"2", "4"})
-		require.Equal(t, [][]string{{"docs"}}, queryRows(t, c, "SHOW TABLES"))
+		require.Equal(t, [][]string{{"docs"}, {"later"}}, queryRows(t, c, "SHOW TABLES"))
+		require.Equal(t, []string{"1", "2"}, matchIDs(t, c, "SELECT id FROM later WHERE MATCH(txt) AGAINST('jam') ORDER BY id"))
 		rows := queryRows(t, c, "SHOW CREATE TABLE docs")
 		require.Contains(t, rows[0][1], "FULLTEXT KEY `ft_doc` (`title`,`body`)")
 		mustExec(t, c, "INSERT INTO docs VALUES (7, 'Go', 'a database driver for Go')")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/fulltext"
+	"github.com/dolthub/vitess/go/mysql"
 
 	"github.com/guocedb/guocedb/internal/storage"
 )
@@ -29,6 +30,9 @@ var (
 	_ fulltext.EditableTable       = (*Table)(nil)
 	_ fulltext.Index               = (*Index)(nil)
 )
+
+// errFulltextTemporary is InnoDB's refusal (ER_INNODB_NO_FT_TEMP_TABLE).
+var errFulltextTemporary = mysql.NewSQLError(1796, mysql.SSUnknownSQLState, "Cannot create FULLTEXT index on temporary InnoDB table")
 
 // fulltextDef is the persisted part of a FULLTEXT index: its pseudo-tables
 // and the parent key columns the engine copies into them (fixed when the
@@ -91,7 +95,7 @@ func (i *Index) FullTextKeyColumns(*sql.Context) (fulltext.KeyColumns, error) {
 func (d *Database) CreateFulltextTableNames(ctx *sql.Context, parent, index string) (fulltext.IndexTableNames, error) {
 	if s := sessionOf(ctx); s != nil && s.tempTable(d.name, parent) != nil {
 		// Refused before the engine creates any pseudo-table.
-		return fulltext.IndexTableNames{}, sql.ErrUnsupportedFeature.New("FULLTEXT indexes on temporary tables")
+		return fulltext.IndexTableNames{}, errFulltextTemporary
 	}
 	st := d.p.catalog.table(d.name, parent)
 	if st == nil {
@@ -152,7 +156,7 @@ func (t *Table) CreateFulltextIndex(ctx *sql.Context, idx sql.IndexDef, keyCols 
 
 func (t *Table) createFulltextIndex(ctx *sql.Context, idx sql.IndexDef, keyCols fulltext.KeyColumns, names fulltext.IndexTableNames) error {
 	if t.temp != nil {
-		return sql.ErrUnsupportedFeature.New("FULLTEXT indexes on temporary tables")
+		return errFulltextTemporary
 	}
 	def := t.st.def.clone()
 	if def.FulltextConfig != "" && !strings.EqualFold(def.FulltextConfig, names.Config) && len(t.st.fulltext) > 0 {
