@@ -213,7 +213,23 @@ func TestFulltextAlterAddAndDrop(t *testing.T) {
 	require.Nil(t, matchIDs(t, c, "SELECT id FROM notes WHERE MATCH(txt) AGAINST('pears')"))
 	mustExec(t, c, "INSERT INTO notes (txt) VALUES ('pears again')")
 	require.Len(t, matchIDs(t, c, "SELECT id FROM notes WHERE MATCH(txt) AGAINST('pears')"), 1)
-	mustExec(t, c, "DROP TABLE notes")
+
+	// Renamed, the table keeps its index (and its pseudo-tables' names).
+	mustExec(t, c, "RENAME TABLE notes TO memos")
+	mustExec(t, c, "INSERT INTO memos (txt) VALUES ('pears once more')")
+	require.Len(t, matchIDs(t, c, "SELECT id FROM memos WHERE MATCH(txt) AGAINST('pears')"), 2)
+
+	// Dropping the indexed column drops the index and its pseudo-tables.
+	mustExec(t, c, "CREATE TABLE copies (id INT PRIMARY KEY, txt TEXT, FULLTEXT KEY ft (txt))")
+	mustExec(t, c, "INSERT INTO copies SELECT id, txt FROM memos")
+	require.Len(t, matchIDs(t, c, "SELECT id FROM copies WHERE MATCH(txt) AGAINST('pears')"), 2)
+	mustExec(t, c, "ALTER TABLE copies ADD COLUMN keep TEXT, DROP COLUMN txt")
+	require.NotContains(t, queryRows(t, c, "SHOW CREATE TABLE copies")[0][1], "FULLTEXT")
+	requireErrCode(t, queryErr(c, "SELECT COUNT(*) FROM copies_ft_fts_position"), 1146)
+	requireErrCode(t, queryErr(c, "SELECT COUNT(*) FROM copies_fts_config"), 1146)
+	require.Equal(t, [][]string{{"copies"}, {"memos"}}, queryRows(t, c, "SHOW TABLES"))
+
+	mustExec(t, c, "DROP TABLE memos, copies")
 	require.Equal(t, [][]string{}, queryRows(t, c, "SHOW TABLES"))
 	mustExec(t, c, "CREATE TABLE notes_ft_txt_fts_position (id INT PRIMARY KEY)")
 }
