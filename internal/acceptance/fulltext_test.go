@@ -1,9 +1,12 @@
 package acceptance
 
 import (
+	"context"
 	"database/sql"
 	"strconv"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -273,4 +276,41 @@ func TestFulltextSurvivesRestart(t *testing.T) {
 		require.Equal(t, []string{"1", "7"}, matchIDs(t, c,
 			"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('embedded driver') ORDER BY id"))
 	})
+}
+
+// TestFulltextConcurrentWriters runs autocommit inserts from several
+// connections that all index one common word: their updates of the
+// word's global count conflict, the server re-runs the losers, and no
+// row or count is lost.
+func TestFulltextConcurrentWriters(t *testing.T) {
+	const writers, perWriter = 4, 20
+	_, db := start(t)
+	mustExec(t, db, "CREATE DATABASE ft")
+	mustExec(t, db, "CREATE TABLE ft.logs (id INT PRIMARY KEY, msg TEXT, FULLTEXT KEY ft_msg (msg))")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < perWriter; i++ {
+				id := w*perWriter + i
+				if _, err := db.ExecContext(ctx, "INSERT INTO ft.logs VALUES (?, ?)", id, sprintf("shared word%d", id)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Len(t, matchIDs(t, db, "SELECT id FROM ft.logs WHERE MATCH(msg) AGAINST('shared')"), writers*perWriter)
+	require.Equal(t, [][]string{{strconv.Itoa(writers * perWriter)}}, queryRows(t, db,
+		"SELECT global_count FROM ft.logs_ft_msg_fts_global_count WHERE word = 'shared'"))
+	require.Equal(t, []string{"7"}, matchIDs(t, db, "SELECT id FROM ft.logs WHERE MATCH(msg) AGAINST('word7')"))
 }
