@@ -103,10 +103,10 @@ func (d *Database) CreateFulltextTableNames(ctx *sql.Context, parent, index stri
 	}
 	config := st.def.FulltextConfig
 	if config == "" {
-		config = d.freeName(strings.ToLower(parent)+"_fts_config", func(n string) bool { return d.p.catalog.table(d.name, n) != nil })
+		config = freeName(strings.ToLower(parent)+"_fts_config", func(n string) bool { return d.p.catalog.table(d.name, n) != nil })
 	}
 	existing := d.p.catalog.allTableNames(d.name)
-	prefix := d.freeName(strings.ToLower(parent+"_"+index), func(p string) bool {
+	prefix := freeName(strings.ToLower(parent+"_"+index), func(p string) bool {
 		for _, n := range existing {
 			if strings.HasPrefix(strings.ToLower(n), p+"_fts_") {
 				return true
@@ -124,8 +124,8 @@ func (d *Database) CreateFulltextTableNames(ctx *sql.Context, parent, index stri
 }
 
 // freeName returns base, or base with the first numeric suffix, that taken
-// rejects. The count of tables bounds the loop.
-func (d *Database) freeName(base string, taken func(string) bool) string {
+// does not reject. The number of tables bounds the loop.
+func freeName(base string, taken func(string) bool) string {
 	name := base
 	for n := 1; taken(name); n++ {
 		name = fmt.Sprintf("%s_%d", base, n)
