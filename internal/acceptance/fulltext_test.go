@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -171,6 +172,26 @@ func TestFulltextMatchAndDML(t *testing.T) {
 		requireErrCode(t, execErr(c, "ALTER TABLE tmp ADD FULLTEXT INDEX ft (txt)"), 1796)
 		require.Equal(t, [][]string{{"docs"}}, queryRows(t, c, "SHOW TABLES"))
 		mustExec(t, c, "DROP TEMPORARY TABLE tmp")
+	})
+
+	t.Run("ANALYZE, SHOW INDEX and EXPLAIN see the index", func(t *testing.T) {
+		rows := queryRows(t, c, "ANALYZE TABLE docs")
+		require.Equal(t, "OK", rows[len(rows)-1][3], "%v", rows)
+		var types []string
+		for _, r := range queryRows(t, c, "SHOW INDEX FROM docs") {
+			if r[2] == "ft_doc" {
+				types = append(types, r[4]+":"+r[10])
+			}
+		}
+		require.Equal(t, []string{"title:FULLTEXT", "body:FULLTEXT"}, types)
+		// After ANALYZE too, MATCH is an index lookup, not a full scan.
+		var plan []string
+		for _, r := range queryRows(t, c, "EXPLAIN PLAN SELECT id FROM docs WHERE MATCH(title, body) AGAINST('database')") {
+			plan = append(plan, r[0])
+		}
+		require.Contains(t, strings.Join(plan, "\n"), "IndexedTableAccess(docs)", "%s", strings.Join(plan, "\n"))
+		require.Equal(t, []string{"2", "4"}, matchIDs(t, c,
+			"SELECT id FROM docs WHERE MATCH(title, body) AGAINST('database') ORDER BY id"))
 	})
 
 	t.Run("a column outside any FULLTEXT index is refused", func(t *testing.T) {
