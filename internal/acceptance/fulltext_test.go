@@ -253,6 +253,14 @@ func TestFulltextAlterAddAndDrop(t *testing.T) {
 	requireErrCode(t, queryErr(c, "SELECT COUNT(*) FROM copies_fts_config"), 1146)
 	require.Equal(t, [][]string{{"copies"}, {"memos"}}, queryRows(t, c, "SHOW TABLES"))
 
+	// A pseudo-table dropped by name breaks the index with a clear error;
+	// DROP INDEX still removes it.
+	mustExec(t, c, "DROP TABLE notes_ft_txt_fts_global_count")
+	err := execErr(c, "INSERT INTO memos (txt) VALUES ('broken')")
+	require.ErrorContains(t, err, "notes_ft_txt_fts_global_count")
+	mustExec(t, c, "DROP INDEX ft_txt ON memos")
+	mustExec(t, c, "INSERT INTO memos (txt) VALUES ('works again')")
+
 	mustExec(t, c, "DROP TABLE memos, copies")
 	require.Equal(t, [][]string{}, queryRows(t, c, "SHOW TABLES"))
 	mustExec(t, c, "CREATE TABLE notes_ft_txt_fts_position (id INT PRIMARY KEY)")

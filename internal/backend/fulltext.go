@@ -333,6 +333,26 @@ func (d *Database) fulltextConfigInUse(name string) bool {
 	return false
 }
 
+// fulltextTableMissing reports whether name is a pseudo-table that a
+// FULLTEXT index names but that no longer exists (a user dropped it by
+// name). Dropping it again succeeds, so that DROP INDEX and DROP TABLE can
+// still remove the broken index.
+func (d *Database) fulltextTableMissing(name string) bool {
+	if d.p.catalog.table(d.name, name) != nil {
+		return false
+	}
+	for _, st := range d.p.catalog.tables(d.name) {
+		for _, ix := range st.fulltext {
+			for _, n := range ix.def.Fulltext.tables() {
+				if strings.EqualFold(n, name) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // dropFulltextParent drops a table together with the pseudo-tables of its
 // FULLTEXT indexes, in one catalog commit. go-mysql-server's DROP TABLE
 // means to drop them first (fulltext.DropAllIndexes), but its check for
