@@ -33,19 +33,19 @@ func (t *Table) editor(ctx *sql.Context) *editor {
 }
 
 // Inserter implements sql.InsertableTable.
-func (t *Table) Inserter(ctx *sql.Context) sql.RowInserter { return t.editor(ctx) }
+func (t *Table) Inserter(ctx *sql.Context) sql.RowInserter { return t.rowEditor(ctx) }
 
 // Updater implements sql.UpdatableTable.
-func (t *Table) Updater(ctx *sql.Context) sql.RowUpdater { return t.editor(ctx) }
+func (t *Table) Updater(ctx *sql.Context) sql.RowUpdater { return t.rowEditor(ctx) }
 
 // Deleter implements sql.DeletableTable.
-func (t *Table) Deleter(ctx *sql.Context) sql.RowDeleter { return t.editor(ctx) }
+func (t *Table) Deleter(ctx *sql.Context) sql.RowDeleter { return t.rowEditor(ctx) }
 
 // Replacer implements sql.ReplaceableTable.
-func (t *Table) Replacer(ctx *sql.Context) sql.RowReplacer { return t.editor(ctx) }
+func (t *Table) Replacer(ctx *sql.Context) sql.RowReplacer { return t.rowEditor(ctx) }
 
 // GetForeignKeyEditor implements sql.ForeignKeyTable.
-func (t *Table) GetForeignKeyEditor(ctx *sql.Context) sql.ForeignKeyEditor { return t.editor(ctx) }
+func (t *Table) GetForeignKeyEditor(ctx *sql.Context) sql.ForeignKeyEditor { return t.rowEditor(ctx) }
 
 func (e *editor) StatementBegin(*sql.Context) {
 	if e.tx != nil {

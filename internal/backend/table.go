@@ -460,7 +460,10 @@ func rowWidth(sch sql.Schema) uint64 {
 // key scan in the background the first time (the planner gets 0 until it
 // finishes), then adjusted by every insert and delete, rolled back ones
 // included. A query never waits for a scan.
-func (t *Table) RowCount(*sql.Context) (uint64, bool, error) {
+func (t *Table) RowCount(ctx *sql.Context) (uint64, bool, error) {
+	if err := t.fulltextRowCount(ctx); err != nil {
+		return 0, false, err
+	}
 	c := t.st.counters
 	if !c.rowsKnown.Load() && c.counting.CompareAndSwap(false, true) {
 		if !t.db.p.catalog.background(t.countInBackground) {

@@ -74,6 +74,8 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	// understands MySQL 8's locking clauses.
 	engine.Parser = lockingParser{engine.Parser}
 	engine.Analyzer.Parser = engine.Parser
+	// The parser turns MATCH ... IN BOOLEAN MODE into this function.
+	engine.Analyzer.Catalog.RegisterFunction(sql.NewEmptyContext(), matchBooleanFunction)
 	padDecimalDefaults()
 	// go-mysql-server keeps system variables in a process-wide registry;
 	// version_comment tells monitoring tools which server they talk to.
