@@ -107,6 +107,12 @@ func (d *Database) DropTable(ctx *sql.Context, name string) error {
 			return nil
 		}
 	}
+	if d.fulltextConfigInUse(name) || d.fulltextTableMissing(name) {
+		return nil // see fulltextConfigInUse and fulltextTableMissing (fulltext.go)
+	}
+	if st := d.p.catalog.table(d.name, name); st != nil && len(st.fulltext) > 0 {
+		return d.dropFulltextParent(ctx, st)
+	}
 	return d.p.catalog.dropTable(commitCtx(ctx), d.name, name)
 }
 

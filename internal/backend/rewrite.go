@@ -153,7 +153,7 @@ func (r *rewriter) Close(ctx *sql.Context) error {
 	if r.def.ID != r.old.def.ID && auto > r.t.st.counters.autoInc.Load() {
 		r.t.st.counters.autoInc.Store(auto)
 	}
-	return nil
+	return r.t.rebuildFulltextAfterRewrite(ctx, r.old)
 }
 
 // ShouldRewriteTable implements sql.RewritableTable. Rows are stored

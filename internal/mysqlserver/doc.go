@@ -12,4 +12,9 @@
 // layers that do what vitess' handler API cannot: compression
 // (compress.go) and extra result sets and prepared DO (packetconn.go,
 // packetconn_tls.go).
+//
+// The handler also observes every connection and statement for the
+// server's counters (metrics.go: metrics.SQL and the slow query log), and
+// SHOW STATUS answers from those counters (statusvars.go); the hooks in
+// handler.go stay one line each.
 package mysqlserver

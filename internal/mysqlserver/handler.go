@@ -8,6 +8,8 @@ import (
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+
+	"github.com/guocedb/guocedb/internal/metrics"
 )
 
 // handler wraps go-mysql-server's wire handler. It maps errors to MySQL
@@ -34,6 +36,9 @@ type handler struct {
 	// txns holds the replayable transactions of connections (replay.go),
 	// under mu.
 	txns map[*mysql.Conn]*txnLog
+
+	// obs counts connections and statements (metrics.go).
+	obs *observer
 }
 
 func newHandler(h mysql.Handler) *handler {
@@ -94,6 +99,7 @@ func (h *handler) closeConns() {
 }
 
 func (h *handler) NewConnection(c *mysql.Conn) {
+	h.obs.m.ConnectionOpened()
 	h.mu.Lock()
 	h.conns[c] = false
 	h.mu.Unlock()
@@ -106,6 +112,7 @@ func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	delete(h.txns, c)
 	h.mu.Unlock()
 	h.Handler.ConnectionClosed(c)
+	h.obs.m.ConnectionClosed()
 }
 
 func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
@@ -146,14 +153,16 @@ func (h *handler) setReady(c *mysql.Conn) {
 	h.mu.Unlock()
 }
 
-func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
+func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (err error) {
 	if !h.enter() {
 		return errShuttingDown
 	}
 	defer h.running.Done()
+	probe := h.obs.start(c, query)
+	defer func() { probe.finish(err, "") }()
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
-	cb := padOKInfo(callback)
+	cb := probe.rows(padOKInfo(callback))
 	if err := h.unknownThread(query); err != nil {
 		return err
 	}
@@ -161,7 +170,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		h.untracked(c)
 		return mapError(err, query)
 	}
-	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
+	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
 		}, send)
@@ -169,14 +178,16 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	return mapError(err, query)
 }
 
-func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
+func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (rest string, err error) {
 	if !h.enter() {
 		return "", errShuttingDown
 	}
 	defer h.running.Done()
+	probe := h.obs.start(c, query)
+	defer func() { probe.finish(err, rest) }()
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
-	cb := padOKInfo(callback)
+	cb := probe.rows(padOKInfo(callback))
 	if err := h.unknownThread(query); err != nil {
 		return "", err
 	}
@@ -187,8 +198,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	// go-mysql-server runs the first statement of query and returns the
 	// rest: a retry or replay runs that first statement again.
-	var rest string
-	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
+	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			var err error
 			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
@@ -204,6 +214,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		return nil, errShuttingDown
 	}
 	defer h.running.Done()
+	h.obs.m.CountCommand(metrics.CommandStmtPrepare)
 	h.ready(c)
 	if prepare.ParamsCount > maxPreparedParams {
 		return nil, errTooManyPlaceholders
@@ -216,24 +227,27 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	return fields, mapError(err, query)
 }
 
-func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
+func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) (err error) {
 	if !h.enter() {
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	fixed := func(res *sqltypes.Result, _ bool) error {
+	h.obs.m.CountCommand(metrics.CommandStmtExecute)
+	probe := h.obs.start(c, prepare.PrepareStmt)
+	defer func() { probe.finish(err, "") }()
+	fixed := probe.rows(func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
 			h.fixFields(prepare.PrepareStmt, res.Fields)
 			zeroDatesForBinary(res)
 		}
 		return callback(res)
-	}
+	})
 	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
 	zeroDateParams(prepare)
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
-	err := h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
+	err = h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
 		}, send)

@@ -64,6 +64,9 @@ type Store struct {
 	logger    *slog.Logger
 
 	migrateMu sync.Mutex
+	// counters is shared with Badger's logger (compactions), hence a
+	// pointer made before Badger opens.
+	counters *storeCounters
 
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -80,6 +83,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory %q: %w", dir, err)
 	}
+	counters := &storeCounters{}
 	bo := badger.DefaultOptions(dir).
 		WithSyncWrites(opts.SyncWrites).
 		WithDetectConflicts(false). // the oracle detects conflicts itself
@@ -88,7 +92,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		WithBlockCacheSize(opts.BlockCacheSize).
 		WithIndexCacheSize(opts.IndexCacheSize).
 		WithNumVersionsToKeep(1).
-		WithLogger(badgerLogger{logger.With("component", "badger")})
+		WithLogger(badgerLogger{l: logger.With("component", "badger"), counters: counters})
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		return nil, fmt.Errorf("open data directory %q: %w", dir, err)
@@ -99,6 +103,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		committer: &badgerCommitter{db: db},
 		seed:      maphash.MakeSeed(),
 		logger:    logger,
+		counters:  counters,
 		stop:      make(chan struct{}),
 	}
 	if err := s.checkFormat(); err != nil {
@@ -222,13 +227,20 @@ func (s *Store) Close() error {
 }
 
 // badgerLogger routes Badger's printf logging into slog; Badger is chatty
-// at info level, so that goes to debug.
-type badgerLogger struct{ l *slog.Logger }
+// at info level, so that goes to debug. It also counts the compactions
+// Badger reports in its debug lines (see compactionDoneFormat).
+type badgerLogger struct {
+	l        *slog.Logger
+	counters *storeCounters
+}
 
 func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(fmt.Sprintf(f, a...)) }
-func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Debugf(f string, a ...any) {
+	b.counters.observeLog(f, a)
+	b.l.Debug(fmt.Sprintf(f, a...))
+}
 
 // Compact merges the LSM tree into its last level and waits for it to
 // finish: for maintenance and for benchmarks that must not measure
