@@ -92,6 +92,7 @@ func (d *Database) CreateTable(ctx *sql.Context, name string, schema sql.Primary
 		Collation:  collation,
 		Comment:    comment,
 	}
+	setFloatScales(def.Columns, declaredFloatScales(ctx.Query()))
 	_, err := d.p.catalog.createTable(commitCtx(ctx), d.name, def)
 	return err
 }

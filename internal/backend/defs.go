@@ -39,6 +39,8 @@ type columnDef struct {
 	AutoIncrement  bool    `json:"auto_increment,omitempty"`
 	Comment        string  `json:"comment,omitempty"`
 	Extra          string  `json:"extra,omitempty"`
+	// FloatScale is FLOAT(M,D)'s D, which the type omits (floatscale.go).
+	FloatScale *uint8 `json:"float_scale,omitempty"`
 }
 
 // indexDef is the persisted form of a secondary index.

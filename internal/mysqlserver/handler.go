@@ -29,6 +29,8 @@ type handler struct {
 
 	// connectionExists reports whether a connection id is open (for KILL).
 	connectionExists func(id uint32) bool
+	// floatScale returns a FLOAT(M,D) column's D (see fields.go).
+	floatScale func(db, table, column string) (int, bool)
 
 	gate conflictGate
 	// txns holds the replayable transactions of connections (replay.go),
@@ -122,6 +124,7 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 	if err == nil {
 		h.setReady(c)
 	}
+	adoptTLS(c)
 	return mapError(err, "")
 }
 
@@ -158,6 +161,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, "") }()
 	h.ready(c)
+	beginCommand(c, query, len(query)+1)
 	cb := probe.rows(padOKInfo(callback))
 	if err := h.unknownThread(query); err != nil {
 		return err
@@ -167,8 +171,10 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return mapError(err, query)
 	}
 	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		return h.Handler.ComQuery(ctx, c, query, send)
-	}, fixingFields(query, cb), func() string { return query })
+		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+			return h.Handler.ComQuery(ctx, c, query, send)
+		}, send)
+	}, h.fixingFields(query, cb), func() string { return query })
 	return mapError(err, query)
 }
 
@@ -180,21 +186,26 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, rest) }()
 	h.ready(c)
+	beginCommand(c, query, len(query)+1)
 	cb := probe.rows(padOKInfo(callback))
 	if err := h.unknownThread(query); err != nil {
 		return "", err
 	}
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)
+		noteRest(c, rest)
 		return rest, mapError(err, query)
 	}
 	// go-mysql-server runs the first statement of query and returns the
 	// rest: a retry or replay runs that first statement again.
 	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		var err error
-		rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
-		return err
-	}, fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
+		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+			var err error
+			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
+			return err
+		}, send)
+	}, h.fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
+	noteRest(c, rest)
 	return rest, mapError(err, query)
 }
 
@@ -209,7 +220,10 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		return nil, errTooManyPlaceholders
 	}
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
-	fixFields(query, fields)
+	if isPreparedDo(query) {
+		fields = nil // DO has no result columns
+	}
+	h.fixFields(query, fields)
 	return fields, mapError(err, query)
 }
 
@@ -223,12 +237,20 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	defer func() { probe.finish(err, "") }()
 	fixed := probe.rows(func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
-			fixFields(prepare.PrepareStmt, res.Fields)
+			h.fixFields(prepare.PrepareStmt, res.Fields)
+			zeroDatesForBinary(res)
 		}
 		return callback(res)
 	})
+	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
+	zeroDateParams(prepare)
+	if isPreparedDo(prepare.PrepareStmt) {
+		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
+	}
 	err = h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
-		return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
+		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
+		}, send)
 	}, fixed, func() string { return prepare.PrepareStmt })
 	return mapError(err, prepare.PrepareStmt)
 }

@@ -61,6 +61,7 @@ type rewritingBuilder struct {
 
 // Build implements sql.NodeExecBuilder.
 func (b rewritingBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
+	learnCalls(ctx, n) // before the CALL runs: see callresults.go
 	for _, rewrite := range b.rewrites {
 		var err error
 		if n, err = rewrite(n); err != nil {

@@ -69,10 +69,13 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	}
 	engine := sqle.New(newAnalyzer(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
 	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}
+	// Procedures run their statements through the analyzer's runner: the
+	// recording one keeps a CALL's result sets (callresults.go).
+	engine.Analyzer.Runner = recordingRunner{engine}
 	dedupStatusVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
-	// understands MySQL 8's locking clauses.
-	engine.Parser = lockingParser{engine.Parser}
+	// understands MySQL 8's locking clauses and DO in procedure bodies.
+	engine.Parser = lockingParser{procDoParser{engine.Parser}}
 	engine.Analyzer.Parser = engine.Parser
 	// The parser turns MATCH ... IN BOOLEAN MODE into this function.
 	engine.Analyzer.Catalog.RegisterFunction(sql.NewEmptyContext(), matchBooleanFunction)
@@ -97,7 +100,7 @@ func NewSessionBuilder(p *backend.Provider) server.SessionBuilder {
 			client.Address, client.User = u.Host, u.User
 		}
 		base := sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID)
-		if tc, ok := c.Conn.(*tls.Conn); ok {
+		if tc, ok := tlsConnOf(c.Conn); ok {
 			// SHOW STATUS LIKE 'Ssl_%' is how clients check their channel.
 			st := tc.ConnectionState()
 			for name, v := range map[string]string{
@@ -212,7 +215,8 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		Address:  cfg.Addr,
 		// Compression is offered on listeners without TLS only: with TLS it
 		// would have to run inside the TLS layer, which vitess owns.
-		Listener:                compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil},
+		// packetConn above compression: it sees plain packets.
+		Listener:                packetListener{compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil}},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
 		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
@@ -229,6 +233,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			}
 			return false
 		}
+		h.floatScale = provider.FloatScale
 		return h, nil
 	}
 	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, trackingSessionBuilder(NewSessionBuilder(provider)), nil, wrap)
