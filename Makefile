@@ -7,7 +7,7 @@ LDFLAGS          := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BENCH_DURATION   ?= 20
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-short bench sysbench lint fmt clean
+.PHONY: help build test test-short bench sysbench lint fmt generate clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,19 @@ lint: ## gofmt, go vet and staticcheck
 
 fmt: ## gofmt every Go file in place
 	gofmt -w $$(git ls-files '*.go')
+
+# The protoc plugins are built from the module versions go.mod pins, so the
+# generated code matches the runtime libraries; only protoc itself comes
+# from the system (Debian: apt-get install protobuf-compiler). CI does not
+# run this: the generated code is committed.
+PROTO_TOOLS := $(CURDIR)/bin/proto-tools
+generate: ## regenerate the admin API's Go code from proto/ (needs protoc)
+	$(GO) build -o $(PROTO_TOOLS)/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go
+	$(GO) build -o $(PROTO_TOOLS)/protoc-gen-connect-go connectrpc.com/connect/cmd/protoc-gen-connect-go
+	PATH="$(PROTO_TOOLS):$$PATH" protoc -I proto \
+		--go_out=. --go_opt=module=github.com/guocedb/guocedb \
+		--connect-go_out=. --connect-go_opt=module=github.com/guocedb/guocedb \
+		guocedb/admin/v1/admin.proto
 
 clean: ## remove build output
 	rm -rf bin

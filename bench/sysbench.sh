@@ -107,7 +107,7 @@ start_guocedb() {
 	PORT[guocedb]=$(free_port)
 	"$TMP/guocedb" serve --data-dir "$TMP/guocedb-data" \
 		--mysql-addr "127.0.0.1:${PORT[guocedb]}" --http-addr "127.0.0.1:$(free_port)" \
-		--log-level warn >"$TMP/guocedb.log" 2>&1 &
+		--admin-addr "127.0.0.1:$(free_port)" --log-level warn >"$TMP/guocedb.log" 2>&1 &
 	PID[guocedb]=$!
 	wait_up guocedb
 }

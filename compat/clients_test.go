@@ -109,13 +109,14 @@ func TestClients(t *testing.T) {
 				"types":       {"types: match"},
 				"prepared":    {"sql prepare: héllo wörld ✓ 😀"},
 				"compression": {"compress: 42"},
+				"procedures":  {"call: 1 2"},
 			}),
 		},
 		{
 			name: "python-pymysql", tool: "/usr/bin/python3", args: []string{"scripts/pymysql_client.py"},
 			dependsOn: []string{gapBitCharset},
 			copies:    []string{"types_text"},
-			features:  withLines(nil),
+			features:  withLines(map[string][]string{"procedures": {"call: 1 2"}}),
 		},
 		{
 			name: "node-mysql2", tool: "node", args: []string{"node/mysql2_client.js"},

@@ -34,7 +34,8 @@ var exporterCollectors = []string{
 // TestPrometheusMySQLdExporter scrapes guocedb with the Debian
 // prometheus-mysqld-exporter over TLS, as a monitoring account with the
 // grants its documentation asks for, and requires a scrape without errors
-// that exports status and variables.
+// that exports status and variables, and status counters that move with
+// the traffic.
 func TestPrometheusMySQLdExporter(t *testing.T) {
 	bin := testutil.RequireTool(t, "prometheus-mysqld-exporter")
 	s := startServer(t, false)
@@ -95,6 +96,36 @@ func TestPrometheusMySQLdExporter(t *testing.T) {
 	require.Contains(t, metrics, "mysql_global_variables_max_connections")
 	require.Contains(t, metrics, "mysql_global_status_threads_connected")
 	require.Contains(t, metrics, "mysql_info_schema_table_rows", "info_schema.tables collector")
+
+	// The status counters are real: they move with the traffic, and
+	// guocedb's own /metrics (the same counters) agrees.
+	for _, q := range []string{"INSERT INTO compat.t VALUES (1)", "INSERT INTO compat.t VALUES (2)", "SELECT * FROM compat.t"} {
+		_, err := s.root.Exec(q)
+		require.NoError(t, err, q)
+	}
+	later := scrape(t, "http://"+listen+"/metrics")
+	for _, name := range []string{"mysql_global_status_questions", "mysql_global_status_bytes_received", "mysql_global_status_bytes_sent", "mysql_global_status_connections"} {
+		require.Len(t, metrics[name], 1, name)
+		require.Len(t, later[name], 1, name)
+		require.Greater(t, later[name][0], metrics[name][0], "%s did not increase", name)
+	}
+	require.GreaterOrEqual(t, later["mysql_global_status_threads_connected"][0], float64(1))
+	require.GreaterOrEqual(t, later["mysql_global_status_threads_running"][0], float64(1))
+	require.Contains(t, later, "mysql_global_status_uptime")
+	require.Contains(t, later, "mysql_global_status_commands_total")
+	own := scrape(t, "http://"+s.proc.HTTPAddr+"/metrics")
+	require.NotEmpty(t, own["guocedb_statements_total"])
+	require.GreaterOrEqual(t, sum(own["guocedb_rows_written_total"]), float64(2))
+	require.GreaterOrEqual(t, sum(own["guocedb_statement_duration_seconds_count"]), later["mysql_global_status_questions"][0],
+		"every question is timed")
+}
+
+func sum(vs []float64) float64 {
+	var t float64
+	for _, v := range vs {
+		t += v
+	}
+	return t
 }
 
 // scrapeUntilUp scrapes url every 250ms until the exporter answers with a

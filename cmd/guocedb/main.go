@@ -58,6 +58,12 @@ func run(args []string, e env) int {
 		return runRestore(e)
 	case "check":
 		return runCheck(e)
+	case "status":
+		return runStatus(e)
+	case "sessions":
+		return runSessions(e)
+	case "kill":
+		return runKill(e)
 	case "help":
 		usage(e.stdout)
 		return exitOK
@@ -78,10 +84,17 @@ func usage(w io.Writer) {
                                 build a new data directory from backup files
   guocedb check --data-dir DIR  verify that catalog, rows and indexes agree
   guocedb version               print version and commit
+  guocedb status [flags]        server status, from the admin API
+  guocedb sessions [flags]      list client sessions, from the admin API
+  guocedb kill [--query] ID     close a session, or stop its statement
 
 Run "guocedb serve -h" for the flags. Every flag can also be set in the
 --config TOML file (same key) or as GUOCEDB_<KEY> in the environment;
 the root password comes from GUOCEDB_ROOT_PASSWORD only.
+
+The admin commands take --server ADDR (default `+config.DefaultAdminAddr+`),
+--user USER (default root) and --json; the password comes from
+GUOCEDB_PASSWORD, --password-file FILE, or a prompt on a terminal.
 `)
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The mariadb command-line client against guocedb: text queries, every
 # column type (compared with a golden file), NULL against '', several
-# statements in one -e, SQL-level PREPARE, TLS and --compress.
+# statements in one -e, SQL-level PREPARE, a CALL's result sets, TLS and
+# --compress.
 # Reads COMPAT_HOST, COMPAT_PORT, COMPAT_USER, COMPAT_PASSWORD, COMPAT_DB,
 # COMPAT_TLS (1 when the server has a certificate) and COMPAT_CA.
 set -euo pipefail
@@ -46,6 +47,10 @@ if grep -q '<field name="vc" xsi:nil="true" />' <<<"$xml" && grep -q '<field nam
 fi
 
 echo "multi: $(one 'SELECT 1; SELECT 2; SELECT 3' | tr '\n' ' ' | sed 's/ $//')"
+
+# A CALL prints every result set of the procedure.
+one $'DELIMITER //\nCREATE PROCEDURE cli_two_sets() BEGIN SELECT 1 AS a; DO 0; SELECT 2 AS b; END//'
+echo "call: $(one 'CALL cli_two_sets()' | tr '\n' ' ' | sed 's/ $//')"
 
 echo "sql prepare: $(one "PREPARE s FROM 'SELECT vc FROM types WHERE id = ?'; SET @id = 1; EXECUTE s USING @id; DEALLOCATE PREPARE s")"
 

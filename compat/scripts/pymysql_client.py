@@ -2,7 +2,7 @@
 
 Text queries, every column type read and written back through the text
 protocol (PyMySQL quotes parameters on the client), NULL against '',
-several statements in one query, TLS with a verified certificate. The
+several statements in one query, a CALL's result sets, TLS with a verified certificate. The
 environment gives COMPAT_HOST, COMPAT_PORT, COMPAT_USER, COMPAT_PASSWORD,
 COMPAT_DB, COMPAT_TLS and COMPAT_CA.
 """
@@ -57,6 +57,16 @@ got = [cur.fetchone()[0]]
 while cur.nextset():
     got.append(cur.fetchone()[0])
 print("multi:", " ".join(str(g) for g in got))
+
+# A CALL's result sets, one per SELECT of the procedure, then its OK.
+cur.execute("CREATE PROCEDURE py_two_sets() BEGIN SELECT 1; DO 0; SELECT 2; END")
+cur.execute("CALL py_two_sets()")
+got = [cur.fetchone()[0]]
+while cur.nextset():
+    row = cur.fetchone()
+    if row is not None:
+        got.append(row[0])
+print("call:", " ".join(str(g) for g in got))
 conn.close()
 
 if env.get("COMPAT_TLS") == "1":

@@ -1,6 +1,6 @@
--- A schema with what mariadb-dump has to carry: composite, prefix and
--- unique indexes, foreign keys, AUTO_INCREMENT, a view, a trigger, a
--- procedure and an event, loaded next to testdata/types.sql.
+-- A schema with what mariadb-dump has to carry: composite, prefix,
+-- unique and FULLTEXT indexes, foreign keys, AUTO_INCREMENT, a view, a
+-- trigger, a procedure and an event, loaded next to testdata/types.sql.
 CREATE TABLE customers (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   email VARCHAR(191) NOT NULL,
@@ -26,6 +26,13 @@ CREATE TABLE audit (
   order_id INT NOT NULL,
   what VARCHAR(20) NOT NULL
 ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
+CREATE TABLE articles (
+  id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  title VARCHAR(200) NOT NULL,
+  body TEXT,
+  FULLTEXT KEY ft_article (title, body)
+) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
+INSERT INTO articles (title, body) VALUES ('Badger', 'an embedded key value store'), ('Databases', 'a database answers queries');
 INSERT INTO customers (email, name, note) VALUES
   ('ann@example.com', 'Ann', 'first customer'), ('bo@example.com', 'Bø', NULL), ('cy@example.com', 'Cy', '');
 INSERT INTO orders (customer_id, total, status) VALUES (1, 10.50, 'paid'), (1, 3.00, 'new'), (2, 99.99, 'shipped');

@@ -55,7 +55,6 @@ func TestDoStatement(t *testing.T) {
 	})
 
 	t.Run("prepared", func(t *testing.T) {
-		knownGap(t, "vitess parses COM_STMT_PREPARE itself and does not know DO")
 		raw, err := sql.Open("mysql", testutil.DSN("root", "", addr, "")+"&interpolateParams=false")
 		require.NoError(t, err)
 		defer raw.Close()

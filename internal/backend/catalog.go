@@ -426,8 +426,11 @@ func (c *Catalog) tableNames(db string) []string {
 		return nil
 	}
 	names := make([]string, 0, len(d.tables))
+	hidden := hiddenFulltextTables(d)
 	for _, t := range d.tables {
-		names = append(names, t.def.Name)
+		if !hidden[strings.ToLower(t.def.Name)] {
+			names = append(names, t.def.Name)
+		}
 	}
 	sort.Strings(names)
 	return names

@@ -92,6 +92,7 @@ func (d *Database) CreateTable(ctx *sql.Context, name string, schema sql.Primary
 		Collation:  collation,
 		Comment:    comment,
 	}
+	setFloatScales(def.Columns, declaredFloatScales(ctx.Query()))
 	_, err := d.p.catalog.createTable(commitCtx(ctx), d.name, def)
 	return err
 }
@@ -105,6 +106,12 @@ func (d *Database) DropTable(ctx *sql.Context, name string) error {
 			d.p.catalog.abandonTableID(st.def.ID)
 			return nil
 		}
+	}
+	if d.fulltextConfigInUse(name) || d.fulltextTableMissing(name) {
+		return nil // see fulltextConfigInUse and fulltextTableMissing (fulltext.go)
+	}
+	if st := d.p.catalog.table(d.name, name); st != nil && len(st.fulltext) > 0 {
+		return d.dropFulltextParent(ctx, st)
 	}
 	return d.p.catalog.dropTable(commitCtx(ctx), d.name, name)
 }

@@ -160,7 +160,11 @@ func (t *Table) dropIndex(ctx *sql.Context, name string) error {
 	}
 	def := t.st.def.clone()
 	id := def.Indexes[i].ID
+	ft := def.Indexes[i].Fulltext != nil
 	def.Indexes = append(def.Indexes[:i], def.Indexes[i+1:]...)
+	if ft {
+		return t.dropFulltextIndex(ctx, def)
+	}
 	if err := t.replace(ctx, def); err != nil {
 		return err
 	}

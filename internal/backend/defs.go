@@ -39,6 +39,8 @@ type columnDef struct {
 	AutoIncrement  bool    `json:"auto_increment,omitempty"`
 	Comment        string  `json:"comment,omitempty"`
 	Extra          string  `json:"extra,omitempty"`
+	// FloatScale is FLOAT(M,D)'s D, which the type omits (floatscale.go).
+	FloatScale *uint8 `json:"float_scale,omitempty"`
 }
 
 // indexDef is the persisted form of a secondary index.
@@ -51,6 +53,9 @@ type indexDef struct {
 	// Building marks an index whose entries are still being written: the
 	// editors maintain it, but the planner does not see it yet.
 	Building bool `json:"building,omitempty"`
+	// Fulltext is set for a FULLTEXT index, which has no key range of its
+	// own: its entries live in pseudo-tables (fulltext.go).
+	Fulltext *fulltextDef `json:"fulltext,omitempty"`
 }
 
 // tableDef is the persisted form of a table. ID names the key range that
@@ -66,6 +71,9 @@ type tableDef struct {
 	ForeignKeys []sql.ForeignKeyConstraint `json:"foreign_keys,omitempty"`
 	Collation   sql.CollationID            `json:"collation"`
 	Comment     string                     `json:"comment,omitempty"`
+	// FulltextConfig names the config pseudo-table shared by the table's
+	// FULLTEXT indexes (fulltext.go); empty before the first one.
+	FulltextConfig string `json:"fulltext_config,omitempty"`
 	// DataSince is the first read timestamp that sees all the rows of ID
 	// when a rewrite filled ID in transactions of its own (not persisted:
 	// after a restart every reader is newer). See Table.readTxn.

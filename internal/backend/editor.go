@@ -33,19 +33,19 @@ func (t *Table) editor(ctx *sql.Context) *editor {
 }
 
 // Inserter implements sql.InsertableTable.
-func (t *Table) Inserter(ctx *sql.Context) sql.RowInserter { return t.editor(ctx) }
+func (t *Table) Inserter(ctx *sql.Context) sql.RowInserter { return t.rowEditor(ctx) }
 
 // Updater implements sql.UpdatableTable.
-func (t *Table) Updater(ctx *sql.Context) sql.RowUpdater { return t.editor(ctx) }
+func (t *Table) Updater(ctx *sql.Context) sql.RowUpdater { return t.rowEditor(ctx) }
 
 // Deleter implements sql.DeletableTable.
-func (t *Table) Deleter(ctx *sql.Context) sql.RowDeleter { return t.editor(ctx) }
+func (t *Table) Deleter(ctx *sql.Context) sql.RowDeleter { return t.rowEditor(ctx) }
 
 // Replacer implements sql.ReplaceableTable.
-func (t *Table) Replacer(ctx *sql.Context) sql.RowReplacer { return t.editor(ctx) }
+func (t *Table) Replacer(ctx *sql.Context) sql.RowReplacer { return t.rowEditor(ctx) }
 
 // GetForeignKeyEditor implements sql.ForeignKeyTable.
-func (t *Table) GetForeignKeyEditor(ctx *sql.Context) sql.ForeignKeyEditor { return t.editor(ctx) }
+func (t *Table) GetForeignKeyEditor(ctx *sql.Context) sql.ForeignKeyEditor { return t.rowEditor(ctx) }
 
 func (e *editor) StatementBegin(*sql.Context) {
 	if e.tx != nil {
@@ -136,6 +136,7 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	if st.counters.rowsKnown.Load() {
 		st.counters.rows.Add(1)
 	}
+	countWritten(ctx)
 	if st.autoIncCol >= 0 {
 		if v, ok := toUint64(row[st.autoIncCol]); ok && v > 0 {
 			return st.observeAutoInc(commitCtx(ctx), e.t.store(), v)
@@ -158,7 +159,7 @@ func (e *editor) checkUnique(ix *indexState, key []byte, row sql.Row) error {
 }
 
 // Delete implements sql.RowDeleter.
-func (e *editor) Delete(_ *sql.Context, row sql.Row) error {
+func (e *editor) Delete(ctx *sql.Context, row sql.Row) error {
 	if err := e.writable(); err != nil {
 		return err
 	}
@@ -182,6 +183,7 @@ func (e *editor) Delete(_ *sql.Context, row sql.Row) error {
 	if st.counters.rowsKnown.Load() {
 		st.counters.rows.Add(-1)
 	}
+	countWritten(ctx)
 	return nil
 }
 
@@ -289,6 +291,7 @@ func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 			return err
 		}
 	}
+	countWritten(ctx)
 	if st.autoIncCol >= 0 {
 		if v, ok := toUint64(new[st.autoIncCol]); ok && v > 0 {
 			return st.observeAutoInc(commitCtx(ctx), e.t.store(), v)

@@ -31,6 +31,10 @@ type Index struct {
 	extExprs []sql.Expression
 	extTypes []sql.Type
 	extPKPos []int
+
+	// ft and ftConfig are set for a FULLTEXT index (fulltext.go).
+	ft       *fulltextDef
+	ftConfig string
 }
 
 var (
@@ -113,7 +117,7 @@ func (i *Index) IsUnique() bool { return i.unique }
 func (i *Index) IsSpatial() bool { return false }
 
 // IsFullText implements sql.Index.
-func (i *Index) IsFullText() bool { return false }
+func (i *Index) IsFullText() bool { return i.ft != nil }
 
 // IsVector implements sql.Index.
 func (i *Index) IsVector() bool { return false }
@@ -122,7 +126,12 @@ func (i *Index) IsVector() bool { return false }
 func (i *Index) Comment() string { return i.comment }
 
 // IndexType implements sql.Index.
-func (i *Index) IndexType() string { return "BTREE" }
+func (i *Index) IndexType() string {
+	if i.ft != nil {
+		return "FULLTEXT"
+	}
+	return "BTREE"
+}
 
 // IsGenerated implements sql.Index.
 func (i *Index) IsGenerated() bool { return false }
@@ -155,14 +164,14 @@ func (i *Index) PrefixLengths() []uint16 {
 // Order implements sql.OrderedIndex: keys are in collation order, except
 // for prefix indexes, whose keys only order the prefixes.
 func (i *Index) Order() sql.IndexOrder {
-	if i.PrefixLengths() != nil {
+	if i.PrefixLengths() != nil || i.ft != nil {
 		return sql.IndexOrderNone
 	}
 	return sql.IndexOrderAsc
 }
 
 // Reversible implements sql.OrderedIndex.
-func (i *Index) Reversible() bool { return i.PrefixLengths() == nil }
+func (i *Index) Reversible() bool { return i.PrefixLengths() == nil && i.ft == nil }
 
 func (i *Index) String() string {
 	return fmt.Sprintf("%s.%s(%s)", i.table, i.name, strings.Join(i.Expressions(), ","))

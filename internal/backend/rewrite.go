@@ -153,7 +153,7 @@ func (r *rewriter) Close(ctx *sql.Context) error {
 	if r.def.ID != r.old.def.ID && auto > r.t.st.counters.autoInc.Load() {
 		r.t.st.counters.autoInc.Store(auto)
 	}
-	return nil
+	return r.t.rebuildFulltextAfterRewrite(ctx, r.old)
 }
 
 // ShouldRewriteTable implements sql.RewritableTable. Rows are stored
@@ -207,6 +207,7 @@ func (t *Table) RewriteInserter(ctx *sql.Context, oldSchema, newSchema sql.Prima
 	if oldColumn != nil && newColumn != nil && !strings.EqualFold(oldColumn.Name, newColumn.Name) {
 		rename[strings.ToLower(oldColumn.Name)] = newColumn.Name
 	}
+	keepFloatScales(def.Columns, t.st.def.Columns, rename)
 	def.Indexes = remapIndexes(def.Indexes, newSchema.Schema, rename)
 	r, err := t.newRewriter(ctx, def, true)
 	if err != nil {
@@ -273,6 +274,7 @@ func (t *Table) ModifyColumn(ctx *sql.Context, columnName string, column *sql.Co
 	if !strings.EqualFold(columnName, column.Name) {
 		rename[strings.ToLower(columnName)] = column.Name
 	}
+	keepFloatScales(def.Columns, t.st.def.Columns, rename)
 	def.Indexes = remapIndexes(def.Indexes, sch, rename)
 	return t.replace(ctx, def)
 }

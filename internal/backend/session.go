@@ -97,6 +97,9 @@ type Session struct {
 	// commands is that safe: inside one (a CALL) several transactions can be
 	// in use at once.
 	started []*Transaction
+
+	// rows counts the table rows read and written (rowcount.go).
+	rows rowCounts
 }
 
 var (

@@ -202,6 +202,7 @@ func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 	it.ownsTxn = owned
 	it.proj = t.proj
 	it.store = t.store()
+	it.rows = sessionRows(ctx)
 	return it, nil
 }
 
@@ -270,6 +271,9 @@ type scanIter struct {
 	// transaction.
 	store *storage.Store
 	last  []byte
+	// rows counts the rows returned into the session's counters (nil
+	// outside a guocedb session).
+	rows *rowCounts
 }
 
 func newScanIter(txn *storage.Txn, view *storage.Savepoint, st *tableState, spans []keySpan, secondary, reverse bool) (*scanIter, error) {
@@ -350,6 +354,9 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 		}
 		if s.proj != nil {
 			row = s.proj.apply(row)
+		}
+		if s.rows != nil {
+			s.rows.read.Add(1)
 		}
 		return row, nil
 	}
@@ -453,7 +460,10 @@ func rowWidth(sch sql.Schema) uint64 {
 // key scan in the background the first time (the planner gets 0 until it
 // finishes), then adjusted by every insert and delete, rolled back ones
 // included. A query never waits for a scan.
-func (t *Table) RowCount(*sql.Context) (uint64, bool, error) {
+func (t *Table) RowCount(ctx *sql.Context) (uint64, bool, error) {
+	if err := t.fulltextRowCount(ctx); err != nil {
+		return 0, false, err
+	}
 	c := t.st.counters
 	if !c.rowsKnown.Load() && c.counting.CompareAndSwap(false, true) {
 		if !t.db.p.catalog.background(t.countInBackground) {

@@ -30,6 +30,7 @@ type tableState struct {
 	schema   sql.Schema
 	pkSchema sql.PrimaryKeySchema
 	indexes  []*indexState // secondary indexes, building ones included
+	fulltext []*indexState // FULLTEXT indexes: no key range, see fulltext.go
 	pkTypes  []sql.Type
 
 	autoIncCol int
@@ -93,6 +94,10 @@ func newTableState(db string, def *tableDef, counters *tableCounters) (*tableSta
 			is.types = append(is.types, sch[o].Type)
 			is.prefix = append(is.prefix, uint16(ic.Length))
 		}
+		if idef.Fulltext != nil {
+			st.fulltext = append(st.fulltext, is)
+			continue
+		}
 		st.indexes = append(st.indexes, is)
 	}
 	st.planIndexes = st.buildPlanIndexes()
@@ -116,6 +121,9 @@ func (t *tableState) buildPlanIndexes() []sql.Index {
 		if !ix.def.Building {
 			out = append(out, newIndex(t, ix.def.Name, ix.def.ID, ix.def.Unique, ix.def.Comment, ix.ordinals, ix.prefix))
 		}
+	}
+	for _, ix := range t.fulltext {
+		out = append(out, newFulltextIndex(t, ix))
 	}
 	sort.Slice(out[first:], func(i, j int) bool { return out[first+i].ID() < out[first+j].ID() })
 	return out

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +17,17 @@ const (
 	DefaultDataDir         = "./data"
 	DefaultMySQLAddr       = "127.0.0.1:3306"
 	DefaultHTTPAddr        = "127.0.0.1:9307"
+	DefaultAdminAddr       = "127.0.0.1:9308"
 	DefaultLogLevel        = "info"
 	DefaultLogFormat       = "text"
 	DefaultShutdownTimeout = 30 * time.Second
+	DefaultSlowQueryTime   = time.Second
+	// DefaultSlowLogName is the slow query log's file name in the data
+	// directory when slow-log-file is empty.
+	DefaultSlowLogName = "slow.log"
+	// SlowLogOff is the SlowQueryTime that disables the slow query log
+	// (slow-query-time = "off"); every negative value does.
+	SlowLogOff time.Duration = -1
 )
 
 // LogLevels returns the accepted values of log-level, most verbose first.
@@ -36,6 +45,10 @@ type Config struct {
 	MySQLAddr string
 	// HTTPAddr is HOST:PORT of the HTTP listener (/healthz, /readyz).
 	HTTPAddr string
+	// AdminAddr is HOST:PORT of the admin API listener (gRPC and JSON
+	// over HTTP); empty disables it. It is separate from HTTPAddr, which
+	// may be opened to scrapers, so the admin API stays on loopback.
+	AdminAddr string
 	// LogLevel is one of LogLevels().
 	LogLevel string
 	// LogFormat is one of LogFormats().
@@ -61,9 +74,25 @@ type Config struct {
 	// LocalInfile allows LOAD DATA LOCAL INFILE (the client sends a file
 	// of its own); off, such a statement fails with MySQL error 3948.
 	LocalInfile bool
+	// SlowQueryTime is the duration from which a statement goes to the
+	// slow query log; 0 logs every statement, a negative value (SlowLogOff)
+	// disables the log.
+	SlowQueryTime time.Duration
+	// SlowLogFile is the file slow statements are appended to as JSON
+	// lines; empty means DATA-DIR/slow.log (see SlowLogPath).
+	SlowLogFile string
 }
 
-// TLSEnabled reports whether the MySQL listener offers TLS.
+// SlowLogPath returns the file the slow query log writes to.
+func (c Config) SlowLogPath() string {
+	if c.SlowLogFile != "" {
+		return c.SlowLogFile
+	}
+	return filepath.Join(c.DataDir, DefaultSlowLogName)
+}
+
+// TLSEnabled reports whether the MySQL listener offers TLS (and the
+// admin listener requires it).
 func (c Config) TLSEnabled() bool {
 	return (c.TLSCert != "" && c.TLSKey != "") || c.TLSAutoGenerate
 }
@@ -74,9 +103,11 @@ func Default() Config {
 		DataDir:         DefaultDataDir,
 		MySQLAddr:       DefaultMySQLAddr,
 		HTTPAddr:        DefaultHTTPAddr,
+		AdminAddr:       DefaultAdminAddr,
 		LogLevel:        DefaultLogLevel,
 		LogFormat:       DefaultLogFormat,
 		ShutdownTimeout: DefaultShutdownTimeout,
+		SlowQueryTime:   DefaultSlowQueryTime,
 	}
 }
 
@@ -95,6 +126,7 @@ func (c Config) Validate() error {
 	if err := checkAddr(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("http-addr: %w", err))
 	}
+	errs = append(errs, c.validateAdmin()...)
 	if !contains(LogLevels(), c.LogLevel) {
 		errs = append(errs, fmt.Errorf("log-level: %q is not one of %s", c.LogLevel, strings.Join(LogLevels(), ", ")))
 	}
@@ -106,12 +138,31 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateTLS()...)
 	// Only the MySQL listener grants data access; an open root account on a
-	// reachable address is refused. The HTTP listener exposes health only.
+	// reachable address is refused. The HTTP listener exposes health,
+	// metrics and status (counts and sizes), never data.
 	if mysqlOK && c.RootPassword == "" && !isLoopback(c.MySQLAddr) {
 		errs = append(errs, fmt.Errorf("mysql-addr: %q listens beyond loopback while the root password is empty; "+
 			"set GUOCEDB_ROOT_PASSWORD or listen on 127.0.0.1", c.MySQLAddr))
 	}
 	return errors.Join(errs...)
+}
+
+// validateAdmin checks admin-addr. The admin API carries passwords (HTTP
+// Basic) and can kill sessions and copy every row, so beyond loopback it
+// is served only with TLS, as mysql-addr is refused beyond loopback
+// without a root password.
+func (c Config) validateAdmin() []error {
+	if c.AdminAddr == "" {
+		return nil // disabled
+	}
+	if err := checkAddr(c.AdminAddr); err != nil {
+		return []error{fmt.Errorf("admin-addr: %w; or empty to disable the admin API", err)}
+	}
+	if !isLoopback(c.AdminAddr) && !c.TLSEnabled() {
+		return []error{fmt.Errorf("admin-addr: %q listens beyond loopback without TLS; "+
+			"set tls-cert and tls-key (or tls-auto-generate), or listen on 127.0.0.1", c.AdminAddr)}
+	}
+	return nil
 }
 
 // validateTLS checks that the certificate and key are given together, can

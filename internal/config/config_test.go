@@ -35,6 +35,10 @@ func TestValidate(t *testing.T) {
 		{"host name without password", func(c *Config) { c.MySQLAddr = "db.example:3306" }, []string{"beyond loopback"}},
 		{"all interfaces with password", func(c *Config) { c.MySQLAddr, c.RootPassword = "0.0.0.0:3306", "s3cret" }, nil},
 		{"http beyond loopback is fine", func(c *Config) { c.HTTPAddr = "0.0.0.0:9307" }, nil},
+		{"admin disabled", func(c *Config) { c.AdminAddr = "" }, nil},
+		{"admin addr bad", func(c *Config) { c.AdminAddr = "9308" }, []string{"admin-addr", "HOST:PORT", "empty to disable"}},
+		{"admin beyond loopback without tls", func(c *Config) { c.AdminAddr = "0.0.0.0:9308" }, []string{"admin-addr", "beyond loopback without TLS", "tls-cert"}},
+		{"admin beyond loopback with tls", func(c *Config) { c.AdminAddr, c.TLSAutoGenerate = "0.0.0.0:9308", true }, nil},
 		{"several errors at once", func(c *Config) { c.LogLevel, c.LogFormat = "x", "y" }, []string{"log-level", "log-format"}},
 	}
 	for _, tt := range tests {
@@ -86,7 +90,16 @@ shutdown-timeout = "5s"
 			map[string]string{"GUOCEDB_DATA_DIR": "/from/env", "GUOCEDB_MYSQL_ADDR": "127.0.0.1:3003"}, func(c *Config) {
 				c.DataDir, c.MySQLAddr, c.HTTPAddr, c.LogLevel, c.ShutdownTimeout = "/from/flag", "127.0.0.1:0", "127.0.0.1:2001", "warn", time.Minute
 			}},
+		{"admin-addr from each source", []string{"--admin-addr", "127.0.0.1:4004"}, map[string]string{"GUOCEDB_ADMIN_ADDR": "127.0.0.1:3003"}, func(c *Config) {
+			c.AdminAddr = "127.0.0.1:4004"
+		}},
+		{"admin-addr disabled by an empty flag", []string{"--admin-addr="}, nil, func(c *Config) { c.AdminAddr = "" }},
 		{"flag equal to default still wins", []string{"--log-level", "info"}, map[string]string{"GUOCEDB_LOG_LEVEL": "debug"}, func(*Config) {}},
+		{"slow log off from env, file from flag", []string{"--slow-log-file", "/var/log/slow.json"}, map[string]string{"GUOCEDB_SLOW_QUERY_TIME": "OFF"}, func(c *Config) {
+			c.SlowQueryTime, c.SlowLogFile = SlowLogOff, "/var/log/slow.json"
+		}},
+		{"slow query time zero", []string{"--slow-query-time=0"}, nil, func(c *Config) { c.SlowQueryTime = 0 }},
+		{"slow query time", []string{"--slow-query-time", "250ms"}, nil, func(c *Config) { c.SlowQueryTime = 250 * time.Millisecond }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +133,8 @@ func TestLoadErrors(t *testing.T) {
 		{"missing file", "", []string{"--config", "/nonexistent/guocedb.toml"}, nil, []string{"config file", "/nonexistent/guocedb.toml"}},
 		{"bad duration in env", "", nil, map[string]string{"GUOCEDB_SHUTDOWN_TIMEOUT": "x"}, []string{"GUOCEDB_SHUTDOWN_TIMEOUT"}},
 		{"bad duration flag", "", []string{"--shutdown-timeout", "x"}, nil, []string{"--shutdown-timeout"}},
+		{"bad slow query time", "slow-query-time = \"sometimes\"\n", nil, nil, []string{"slow-query-time", `"sometimes"`, "off"}},
+		{"negative slow query time", "", []string{"--slow-query-time", "-1s"}, nil, []string{"--slow-query-time", `"-1s"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,7 +160,8 @@ func TestLoadErrors(t *testing.T) {
 func TestWriteRoundTrip(t *testing.T) {
 	cfgs := []Config{
 		Default(),
-		{DataDir: `/tmp/we"ird\dir`, MySQLAddr: "[::1]:0", HTTPAddr: ":0", LogLevel: "debug", LogFormat: "json", ShutdownTimeout: 1500 * time.Millisecond, RootPassword: "hidden"},
+		{DataDir: `/tmp/we"ird\dir`, MySQLAddr: "[::1]:0", HTTPAddr: ":0", LogLevel: "debug", LogFormat: "json", ShutdownTimeout: 1500 * time.Millisecond, RootPassword: "hidden",
+			SlowQueryTime: SlowLogOff, SlowLogFile: "/l/slow.log"},
 	}
 	for i, cfg := range cfgs {
 		var b strings.Builder
@@ -176,4 +192,12 @@ func mapEnv(m map[string]string) func(string) (string, bool) {
 		v, ok := m[k]
 		return v, ok
 	}
+}
+
+func TestSlowLogPath(t *testing.T) {
+	c := Default()
+	c.DataDir = "/data"
+	require.Equal(t, filepath.Join("/data", "slow.log"), c.SlowLogPath())
+	c.SlowLogFile = "/elsewhere/s.log"
+	require.Equal(t, "/elsewhere/s.log", c.SlowLogPath())
 }

@@ -65,6 +65,9 @@ func settings() []setting {
 		{name: "http-addr", usage: "HTTP listen address `HOST:PORT` for /healthz and /readyz",
 			get: func(c Config) string { return c.HTTPAddr },
 			set: func(c *Config, v string) error { c.HTTPAddr = v; return nil }},
+		{name: "admin-addr", usage: "admin API listen address `HOST:PORT` (gRPC and JSON over HTTP); empty disables it",
+			get: func(c Config) string { return c.AdminAddr },
+			set: func(c *Config, v string) error { c.AdminAddr = v; return nil }},
 		{name: "log-level", usage: "log `LEVEL`: " + strings.Join(LogLevels(), "|"),
 			get: func(c Config) string { return c.LogLevel },
 			set: func(c *Config, v string) error { c.LogLevel = v; return nil }},
@@ -91,6 +94,28 @@ func settings() []setting {
 			func(c *Config) *bool { return &c.TLSAutoGenerate }),
 		boolSetting("require-secure-transport", "refuse MySQL logins without TLS (error 3159)",
 			func(c *Config) *bool { return &c.RequireSecureTransport }),
+		{name: "slow-query-time", usage: "statements running at least this Go `DURATION` go to the slow query log; 0 logs every statement, off disables it",
+			get: func(c Config) string {
+				if c.SlowQueryTime < 0 {
+					return "off"
+				}
+				return c.SlowQueryTime.String()
+			},
+			set: func(c *Config, v string) error {
+				if strings.EqualFold(v, "off") {
+					c.SlowQueryTime = SlowLogOff
+					return nil
+				}
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 0 {
+					return fmt.Errorf("%q is not a duration such as 1s or 500ms, 0 or off", v)
+				}
+				c.SlowQueryTime = d
+				return nil
+			}},
+		{name: "slow-log-file", usage: "`FILE` the slow query log appends JSON lines to (default DATA-DIR/" + DefaultSlowLogName + ")",
+			get: func(c Config) string { return c.SlowLogFile },
+			set: func(c *Config, v string) error { c.SlowLogFile = v; return nil }},
 		boolSetting("local-infile", "allow LOAD DATA LOCAL INFILE (files sent by the client); shown as @@local_infile",
 			func(c *Config) *bool { return &c.LocalInfile }),
 	}

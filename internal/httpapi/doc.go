@@ -1,7 +1,9 @@
-// Package httpapi owns guocedb's HTTP endpoints: /healthz (liveness) and
-// /readyz (readiness), with room for /metrics and status pages.
+// Package httpapi owns guocedb's HTTP endpoints: /healthz (liveness),
+// /readyz (readiness), /metrics (Prometheus) and /status (a JSON summary,
+// the Status type, which other front ends reuse).
 //
 // It builds an http.Handler only. It must not bind listeners, own the
 // lifecycle or reach into storage: what it reports comes in through small
-// interfaces (ReadinessChecker) supplied by internal/server.
+// interfaces (ReadinessChecker, StatusSource, an http.Handler for metrics)
+// supplied by internal/server.
 package httpapi

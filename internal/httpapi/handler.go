@@ -27,6 +27,8 @@ type Options struct {
 	Readiness ReadinessChecker
 	// Metrics, when set, is served at /metrics.
 	Metrics http.Handler
+	// Status, when set, is served at /status as JSON.
+	Status StatusSource
 }
 
 // readyTimeout bounds one readiness check so a stuck check cannot pile up
@@ -38,6 +40,7 @@ const readyTimeout = 2 * time.Second
 //	GET /healthz  200 "ok" while the process serves HTTP at all
 //	GET /readyz   200 "ready" when Readiness says so, else 503 with the reason
 //	GET /metrics  Options.Metrics, when set
+//	GET /status   Options.Status as JSON, when set (503 when it fails)
 func NewHandler(opts Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -58,6 +61,9 @@ func NewHandler(opts Options) http.Handler {
 	})
 	if opts.Metrics != nil {
 		mux.Handle("GET /metrics", opts.Metrics)
+	}
+	if opts.Status != nil {
+		mux.HandleFunc("GET /status", serveStatus(opts.Status))
 	}
 	return mux
 }

@@ -13,8 +13,52 @@ import (
 // go-mysql-server v0.20.0 does not parse DO expr[, expr]... (drivers and
 // connection pools use "DO 1" as a ping). guocedb runs a text DO as the
 // SELECT of the same expressions, drops the rows, and answers OK, as MySQL
-// does. A prepared DO cannot be helped here: vitess parses COM_STMT_PREPARE
-// itself before any handler sees it (see docs/compatibility.md).
+// does. vitess parses COM_STMT_PREPARE itself before any handler sees it,
+// so a prepared DO is rewritten below vitess (packetConn) into the SELECT
+// marked with doMarker; the handler prepares it without result columns
+// and executes it as a DO. Under TLS packetConn sees only ciphertext and a
+// prepared DO stays a syntax error. Inside a procedure body the parser
+// rewrites DO the same way (parser.go, callresults.go).
+
+// doMarker starts the SELECT a DO statement becomes. The comment is kept
+// by the parser in the SELECT's comments, which is how the procedure
+// interpreter's statements are recognised (callresults.go).
+const (
+	doComment = "/*guocedb:do*/"
+	doMarker  = "SELECT " + doComment + " "
+)
+
+// comStmtPrepare is the command byte of COM_STMT_PREPARE.
+const comStmtPrepare = 0x16
+
+// rewriteClientCommand turns a COM_STMT_PREPARE of a DO statement (a whole
+// packet, header included) into one of its marked SELECT. Only the first
+// packet of a command (sequence id 0) is a command.
+func rewriteClientCommand(pkt []byte) []byte {
+	if len(pkt) < 8 || pkt[3] != 0 || pkt[4] != comStmtPrepare {
+		return pkt
+	}
+	n := int(pkt[0]) | int(pkt[1])<<8 | int(pkt[2])<<16
+	if n == maxPayload { // split over several packets: leave it alone
+		return pkt
+	}
+	sel, ok := asDoSelect(string(pkt[5:]))
+	if !ok {
+		return pkt
+	}
+	query := doMarker + strings.TrimPrefix(sel, "SELECT ")
+	n = 1 + len(query)
+	if n >= maxPayload {
+		return pkt
+	}
+	out := make([]byte, 0, 4+n)
+	out = append(out, byte(n), byte(n>>8), byte(n>>16), 0, comStmtPrepare)
+	return append(out, query...)
+}
+
+// isPreparedDo reports whether a prepared statement's text is a DO
+// rewritten by rewriteClientCommand.
+func isPreparedDo(stmt string) bool { return strings.HasPrefix(stmt, doMarker) }
 
 // asDoSelect returns the SELECT that evaluates a DO statement's
 // expressions, and whether stmt is a DO statement.
@@ -62,4 +106,15 @@ func (h *handler) doQuery(ctx context.Context, c *mysql.Conn, query string, mult
 		return "", true, err
 	}
 	return rest, true, sendOK(callback, rest != "")
+}
+
+// execPreparedDo executes a prepared DO: its SELECT's rows are dropped and
+// the client gets an OK. Like a text DO it makes an open transaction
+// unreplayable (replay.go).
+func (h *handler) execPreparedDo(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
+	h.untracked(c)
+	if err := h.Handler.ComStmtExecute(ctx, c, prepare, func(*sqltypes.Result) error { return nil }); err != nil {
+		return err
+	}
+	return callback(&sqltypes.Result{})
 }

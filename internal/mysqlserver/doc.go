@@ -6,6 +6,15 @@
 // Where go-mysql-server v0.20.0 gets MySQL wrong in ways clients see, the
 // fix lives here, never in a patched go-mysql-server: analyzer rules
 // (rules.go), plan rewrites before execution (unsigned.go, timecast.go),
-// guocedb's own LOAD DATA iterator (loaddata.go, loaddata_reader.go) and
-// the wire handler.
+// guocedb's own LOAD DATA iterator (loaddata.go, loaddata_reader.go),
+// the recording statement runner that collects a CALL's result sets
+// (callresults.go), the wire handler, and below vitess the connection
+// layers that do what vitess' handler API cannot: compression
+// (compress.go) and extra result sets and prepared DO (packetconn.go,
+// packetconn_tls.go).
+//
+// The handler also observes every connection and statement for the
+// server's counters (metrics.go: metrics.SQL and the slow query log), and
+// SHOW STATUS answers from those counters (statusvars.go); the hooks in
+// handler.go stay one line each.
 package mysqlserver

@@ -52,6 +52,12 @@ var errorCodes = []errorCode{
 	{kindPattern(types.ErrConvertingToTime), mysql.ERTruncatedWrongValue, "22007"},
 	{kindPattern(types.ErrDataTruncatedForColumn), mysql.ERWarnDataTruncated, "01000"},
 	{kindPattern(sql.ErrUnknownSystemVariable), mysql.ERUnknownSystemVariable, mysql.SSUnknownSQLState},
+	{kindPattern(sql.ErrNoFullTextIndexFound), 1191, mysql.SSUnknownSQLState},      // ER_FT_MATCHING_KEY_NOT_FOUND
+	{kindPattern(sql.ErrFullTextInvalidColumnType), 1283, mysql.SSUnknownSQLState}, // ER_BAD_FT_COLUMN
+	{kindPattern(sql.ErrFullTextMissingColumn), mysql.ERKeyColumnDoesNotExist, mysql.SSClientError},
+	{kindPattern(sql.ErrFullTextDuplicateColumn), mysql.ERDupFieldName, mysql.SSDupFieldName},
+	// MATCH ... AGAINST modes go-mysql-server v0.20.0 does not implement.
+	{regexp.MustCompile(`^"[A-Z ]+" is not supported yet$`), mysql.ERNotSupportedYet, mysql.SSClientError},
 	// A statement stopped by KILL QUERY (or a client's cancel, which the
 	// driver sends as KILL QUERY) ends with its context canceled.
 	{regexp.MustCompile(`^context canceled$`), mysql.ERQueryInterrupted, mysql.SSQueryInterrupted},

@@ -21,13 +21,20 @@ const (
 // fixFields adjusts the fields of query's result in place; it is
 // idempotent, so fields cached by go-mysql-server may pass through it
 // again.
-func fixFields(query string, fields []*querypb.Field) {
+func (h *handler) fixFields(query string, fields []*querypb.Field) {
 	for _, f := range fields {
 		if f.Table != "" {
 			f.Table = spelledAs(query, f.Table)
 		}
 		switch f.Type {
 		case querypb.Type_FLOAT32, querypb.Type_FLOAT64:
+			// A column of a table declared FLOAT(M,D) has D decimals,
+			// which go-mysql-server does not keep (the catalog does).
+			if f.Decimals == 0 && h.floatScale != nil && f.OrgTable != "" && f.OrgName != "" {
+				if d, ok := h.floatScale(f.Database, f.OrgTable, f.OrgName); ok {
+					f.Decimals = uint32(d)
+				}
+			}
 			if f.Decimals == 0 {
 				f.Decimals = notFixedDecimals
 			}
@@ -46,10 +53,10 @@ func fixFields(query string, fields []*querypb.Field) {
 
 // fixingFields wraps a result callback so that the column definitions it
 // sends pass through fixFields.
-func fixingFields(query string, callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
+func (h *handler) fixingFields(query string, callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 	return func(res *sqltypes.Result, more bool) error {
 		if res != nil {
-			fixFields(query, res.Fields)
+			h.fixFields(query, res.Fields)
 		}
 		return callback(res, more)
 	}
@@ -81,4 +88,34 @@ func spelledAs(query, name string) string {
 
 func isIdentByte(b byte) bool {
 	return b == '_' || b == '$' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= 0x80
+}
+
+// zeroDate is MySQL's zero DATE as text.
+const zeroDate = "0000-00-00"
+
+// zeroDatesForBinary empties the zero DATE, DATETIME and TIMESTAMP values
+// of a binary-protocol result: MySQL sends a zero date as the empty
+// (length 0) value, which clients read as their zero time, while vitess
+// encodes year, month and day 0, which go-sql-driver turns into
+// -0001-11-30.
+func zeroDatesForBinary(res *sqltypes.Result) {
+	for c, f := range res.Fields {
+		if f.Type != querypb.Type_DATE && f.Type != querypb.Type_DATETIME && f.Type != querypb.Type_TIMESTAMP {
+			continue
+		}
+		for _, row := range res.Rows {
+			if c < len(row) && isZeroDate(row[c].Raw()) {
+				row[c] = sqltypes.MakeTrusted(f.Type, nil)
+			}
+		}
+	}
+}
+
+// isZeroDate reports whether raw is "0000-00-00" with an optional zero
+// time ("00:00:00[.000000]").
+func isZeroDate(raw []byte) bool {
+	if len(raw) < len(zeroDate) || string(raw[:len(zeroDate)]) != zeroDate {
+		return false
+	}
+	return strings.Trim(string(raw[len(zeroDate):]), " 0:.") == ""
 }

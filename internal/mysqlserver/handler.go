@@ -8,6 +8,8 @@ import (
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+
+	"github.com/guocedb/guocedb/internal/metrics"
 )
 
 // handler wraps go-mysql-server's wire handler. It maps errors to MySQL
@@ -27,11 +29,16 @@ type handler struct {
 
 	// connectionExists reports whether a connection id is open (for KILL).
 	connectionExists func(id uint32) bool
+	// floatScale returns a FLOAT(M,D) column's D (see fields.go).
+	floatScale func(db, table, column string) (int, bool)
 
 	gate conflictGate
 	// txns holds the replayable transactions of connections (replay.go),
 	// under mu.
 	txns map[*mysql.Conn]*txnLog
+
+	// obs counts connections and statements (metrics.go).
+	obs *observer
 }
 
 func newHandler(h mysql.Handler) *handler {
@@ -92,6 +99,7 @@ func (h *handler) closeConns() {
 }
 
 func (h *handler) NewConnection(c *mysql.Conn) {
+	h.obs.m.ConnectionOpened()
 	h.mu.Lock()
 	h.conns[c] = false
 	h.mu.Unlock()
@@ -104,6 +112,7 @@ func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	delete(h.txns, c)
 	h.mu.Unlock()
 	h.Handler.ConnectionClosed(c)
+	h.obs.m.ConnectionClosed()
 }
 
 func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
@@ -115,6 +124,7 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 	if err == nil {
 		h.setReady(c)
 	}
+	adoptTLS(c)
 	return mapError(err, "")
 }
 
@@ -143,13 +153,16 @@ func (h *handler) setReady(c *mysql.Conn) {
 	h.mu.Unlock()
 }
 
-func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) error {
+func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (err error) {
 	if !h.enter() {
 		return errShuttingDown
 	}
 	defer h.running.Done()
+	probe := h.obs.start(c, query)
+	defer func() { probe.finish(err, "") }()
 	h.ready(c)
-	cb := padOKInfo(callback)
+	beginCommand(c, query, len(query)+1)
+	cb := probe.rows(padOKInfo(callback))
 	if err := h.unknownThread(query); err != nil {
 		return err
 	}
@@ -157,34 +170,42 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		h.untracked(c)
 		return mapError(err, query)
 	}
-	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		return h.Handler.ComQuery(ctx, c, query, send)
-	}, fixingFields(query, cb), func() string { return query })
+	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
+		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+			return h.Handler.ComQuery(ctx, c, query, send)
+		}, send)
+	}, h.fixingFields(query, cb), func() string { return query })
 	return mapError(err, query)
 }
 
-func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (string, error) {
+func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (rest string, err error) {
 	if !h.enter() {
 		return "", errShuttingDown
 	}
 	defer h.running.Done()
+	probe := h.obs.start(c, query)
+	defer func() { probe.finish(err, rest) }()
 	h.ready(c)
-	cb := padOKInfo(callback)
+	beginCommand(c, query, len(query)+1)
+	cb := probe.rows(padOKInfo(callback))
 	if err := h.unknownThread(query); err != nil {
 		return "", err
 	}
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)
+		noteRest(c, rest)
 		return rest, mapError(err, query)
 	}
 	// go-mysql-server runs the first statement of query and returns the
 	// rest: a retry or replay runs that first statement again.
-	var rest string
-	err := h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		var err error
-		rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
-		return err
-	}, fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
+	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
+		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+			var err error
+			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
+			return err
+		}, send)
+	}, h.fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
+	noteRest(c, rest)
 	return rest, mapError(err, query)
 }
 
@@ -193,28 +214,43 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		return nil, errShuttingDown
 	}
 	defer h.running.Done()
+	h.obs.m.CountCommand(metrics.CommandStmtPrepare)
 	h.ready(c)
 	if prepare.ParamsCount > maxPreparedParams {
 		return nil, errTooManyPlaceholders
 	}
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
-	fixFields(query, fields)
+	if isPreparedDo(query) {
+		fields = nil // DO has no result columns
+	}
+	h.fixFields(query, fields)
 	return fields, mapError(err, query)
 }
 
-func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) error {
+func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *mysql.PrepareData, callback func(*sqltypes.Result) error) (err error) {
 	if !h.enter() {
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	fixed := func(res *sqltypes.Result, _ bool) error {
+	h.obs.m.CountCommand(metrics.CommandStmtExecute)
+	probe := h.obs.start(c, prepare.PrepareStmt)
+	defer func() { probe.finish(err, "") }()
+	fixed := probe.rows(func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
-			fixFields(prepare.PrepareStmt, res.Fields)
+			h.fixFields(prepare.PrepareStmt, res.Fields)
+			zeroDatesForBinary(res)
 		}
 		return callback(res)
+	})
+	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
+	zeroDateParams(prepare)
+	if isPreparedDo(prepare.PrepareStmt) {
+		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
-	err := h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
-		return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
+	err = h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
+		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
+		}, send)
 	}, fixed, func() string { return prepare.PrepareStmt })
 	return mapError(err, prepare.PrepareStmt)
 }

@@ -38,10 +38,14 @@ var _ sql.NodeExecBuilder = loadDataBuilder{}
 // plan first) and its LOAD DATA iterator (asked for every node). The
 // server's analyzer uses it; the enginetest harness can too, to run
 // go-mysql-server's suites through it.
-func NewExecBuilder() sql.NodeExecBuilder {
+func NewExecBuilder() sql.NodeExecBuilder { return newExecBuilder() }
+
+// newExecBuilder is NewExecBuilder with more executor overrides, asked
+// after LOAD DATA's (the server adds SHOW STATUS's, statusvars.go).
+func newExecBuilder(overrides ...sql.NodeExecBuilder) sql.NodeExecBuilder {
 	return rewritingBuilder{
 		rewrites: []func(sql.Node) (sql.Node, error){wrapTimeCasts, wrapUnsignedFromFloat},
-		next:     rowexec.NewOverrideBuilder(loadDataBuilder{}),
+		next:     rowexec.NewOverrideBuilder(append(firstBuilder{loadDataBuilder{}}, overrides...)),
 	}
 }
 
@@ -57,6 +61,7 @@ type rewritingBuilder struct {
 
 // Build implements sql.NodeExecBuilder.
 func (b rewritingBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
+	learnCalls(ctx, n) // before the CALL runs: see callresults.go
 	for _, rewrite := range b.rewrites {
 		var err error
 		if n, err = rewrite(n); err != nil {

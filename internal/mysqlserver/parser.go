@@ -24,7 +24,8 @@ type lockingParser struct{ sql.Parser }
 var _ sql.Parser = lockingParser{}
 
 func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
-	return p.Parser.ParseSimple(rewriteLockingClauses(query))
+	stmt, err := p.Parser.ParseSimple(rewriteLockingClauses(query))
+	return withBooleanMatch(query, stmt), err
 }
 
 func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.Statement, string, string, error) {
@@ -32,11 +33,22 @@ func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.St
 }
 
 func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
-	return p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(query), delimiter, multi, options)
+	stmt, s, rest, err := p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(query), delimiter, multi, options)
+	return withBooleanMatch(query, stmt), s, rest, err
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
-	return p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(query), options)
+	stmt, n, err := p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(query), options)
+	return withBooleanMatch(query, stmt), n, err
+}
+
+// withBooleanMatch applies rewriteBooleanMatch (fulltext_boolean.go) to a
+// statement whose text mentions BOOLEAN; others are not walked.
+func withBooleanMatch(query string, stmt ast.Statement) ast.Statement {
+	if stmt != nil && containsFold(query, "boolean") {
+		rewriteBooleanMatch(stmt)
+	}
+	return stmt
 }
 
 // rewriteLockingClauses turns `FOR SHARE [OF t, ...] [NOWAIT | SKIP

@@ -15,7 +15,11 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/mysql_db"
 	"github.com/dolthub/vitess/go/mysql"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/guocedb/guocedb/internal/backend"
+	"github.com/guocedb/guocedb/internal/metrics"
+	"github.com/guocedb/guocedb/internal/slowlog"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -37,6 +41,12 @@ type Config struct {
 	RequireSecureTransport bool
 	// LocalInfile allows LOAD DATA LOCAL INFILE.
 	LocalInfile bool
+	// Metrics receives the server's counters (and is what SHOW GLOBAL
+	// STATUS reads); nil gives the server a set registered nowhere.
+	Metrics *metrics.SQL
+	// SlowLog receives the statements that ran for at least its threshold;
+	// nil disables it. The caller closes it after Shutdown.
+	SlowLog *slowlog.Log
 }
 
 // Server is the SQL engine over a Store plus its MySQL wire listener.
@@ -47,6 +57,7 @@ type Server struct {
 	h        *handler
 	logger   *slog.Logger
 	addr     net.Addr
+	metrics  *metrics.SQL
 }
 
 // NewEngine builds the go-mysql-server engine over store, loading users and
@@ -58,11 +69,16 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	}
 	engine := sqle.New(newAnalyzer(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
 	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}
+	// Procedures run their statements through the analyzer's runner: the
+	// recording one keeps a CALL's result sets (callresults.go).
+	engine.Analyzer.Runner = recordingRunner{engine}
 	dedupStatusVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
-	// understands MySQL 8's locking clauses.
-	engine.Parser = lockingParser{engine.Parser}
+	// understands MySQL 8's locking clauses and DO in procedure bodies.
+	engine.Parser = lockingParser{procDoParser{engine.Parser}}
 	engine.Analyzer.Parser = engine.Parser
+	// The parser turns MATCH ... IN BOOLEAN MODE into this function.
+	engine.Analyzer.Catalog.RegisterFunction(sql.NewEmptyContext(), matchBooleanFunction)
 	padDecimalDefaults()
 	// go-mysql-server keeps system variables in a process-wide registry;
 	// version_comment tells monitoring tools which server they talk to.
@@ -84,7 +100,7 @@ func NewSessionBuilder(p *backend.Provider) server.SessionBuilder {
 			client.Address, client.User = u.Host, u.User
 		}
 		base := sql.NewBaseSessionWithClientServer(addr, client, c.ConnectionID)
-		if tc, ok := c.Conn.(*tls.Conn); ok {
+		if tc, ok := tlsConnOf(c.Conn); ok {
 			// SHOW STATUS LIKE 'Ssl_%' is how clients check their channel.
 			st := tc.ConnectionState()
 			for name, v := range map[string]string{
@@ -181,6 +197,15 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		return nil, errors.Join(fmt.Errorf("set system variables: %w", err), provider.Close())
 	}
 	addSSLVariables(cfg.TLS != nil)
+	addSlowLogVariables(cfg.SlowLog)
+	m := cfg.Metrics
+	if m == nil {
+		if m, err = metrics.NewSQL(prometheus.NewRegistry()); err != nil {
+			return nil, errors.Join(err, provider.Close())
+		}
+	}
+	obs := &observer{m: m, slow: cfg.SlowLog, logger: logger}
+	engine.Analyzer.ExecBuilder = newExecBuilder(statusOverride{m: m, store: store})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
@@ -190,7 +215,8 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		Address:  cfg.Addr,
 		// Compression is offered on listeners without TLS only: with TLS it
 		// would have to run inside the TLS layer, which vitess owns.
-		Listener:                compressListener{Listener: ln, advertise: cfg.TLS == nil},
+		// packetConn above compression: it sees plain packets.
+		Listener:                packetListener{compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil}},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
 		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
@@ -198,6 +224,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	var h *handler
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
+		h.obs = obs
 		h.connectionExists = func(id uint32) bool {
 			for _, p := range engine.ProcessList.Processes() {
 				if p.Connection == id {
@@ -206,14 +233,18 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			}
 			return false
 		}
+		h.floatScale = provider.FloatScale
 		return h, nil
 	}
-	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, NewSessionBuilder(provider), nil, wrap)
+	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, trackingSessionBuilder(NewSessionBuilder(provider)), nil, wrap)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), ln.Close(), provider.Close())
 	}
-	return &Server{engine: engine, provider: provider, srv: srv, h: h, logger: logger, addr: srv.Listener.Addr()}, nil
+	return &Server{engine: engine, provider: provider, srv: srv, h: h, logger: logger, addr: srv.Listener.Addr(), metrics: m}, nil
 }
+
+// Metrics returns the server's counters.
+func (s *Server) Metrics() *metrics.SQL { return s.metrics }
 
 // Engine returns the SQL engine.
 func (s *Server) Engine() *sqle.Engine { return s.engine }

@@ -3,8 +3,10 @@ package mysqlserver
 import (
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/stats"
 )
 
 // emptySafeStats wraps go-mysql-server's statistics provider: its
@@ -33,6 +35,45 @@ func (s emptySafeStats) AnalyzeTable(ctx *sql.Context, table sql.Table, db strin
 		}
 	}
 	return nil
+}
+
+// GetTableStats marks the statistics of FULLTEXT indexes as such: ANALYZE
+// TABLE samples them like B-tree indexes, and the planner looks a MATCH up
+// in a FULLTEXT index only through a statistic of class
+// IndexClassFulltext. Without this, every MATCH after an ANALYZE scanned
+// the whole table (same rows, no index).
+func (s emptySafeStats) GetTableStats(ctx *sql.Context, db string, table sql.Table) ([]sql.Statistic, error) {
+	list, err := s.StatsProvider.GetTableStats(ctx, db, table)
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	it, ok := table.(sql.IndexAddressableTable)
+	if !ok {
+		return list, nil
+	}
+	indexes, err := it.GetIndexes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ft := map[string]bool{}
+	for _, idx := range indexes {
+		if idx.IsFullText() {
+			ft[strings.ToLower(idx.ID())] = true
+		}
+	}
+	if len(ft) == 0 {
+		return list, nil
+	}
+	out := make([]sql.Statistic, len(list))
+	for i, st := range list {
+		out[i] = st
+		if c, ok := st.(*stats.Statistic); ok && ft[st.Qualifier().Index()] && st.IndexClass() != sql.IndexClassFulltext {
+			marked := *c
+			marked.IdxClass = uint8(sql.IndexClassFulltext)
+			out[i] = &marked
+		}
+	}
+	return out, nil
 }
 
 // isEmpty reports whether table has no row, reading at most one.

@@ -2,13 +2,16 @@ package mysqlserver
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
+	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 )
 
 // wrapTimeCasts applies wrapTimeCast to every expression of the plan.
@@ -57,6 +60,11 @@ func (e *datetimeToTime) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if _, err := types.Time.ConvertToTimespan(s); err == nil {
 		return e.Convert.Eval(ctx, row)
 	}
+	// The zero date is midnight (go-sql-driver sends a zero time.Time
+	// parameter as it); MariaDB and MySQL agree.
+	if strings.TrimSpace(s) == zeroDate {
+		return types.Time.ConvertToTimespan("00:00:00")
+	}
 	clock, ok := timeOfDatetime(s)
 	if !ok {
 		return e.Convert.Eval(ctx, row)
@@ -103,4 +111,26 @@ func (e *datetimeToTime) WithChildren(children ...sql.Expression) (sql.Expressio
 		return nil, fmt.Errorf("datetimeToTime: unexpected %T", c)
 	}
 	return &datetimeToTime{Convert: conv}, nil
+}
+
+// zeroDateParams gives back MySQL's zero date to the DATE, DATETIME and
+// TIMESTAMP parameters of a COM_STMT_EXECUTE sent with length 0 (a zero
+// MYSQL_TIME, as C clients send it): vitess decodes them as the string
+// " ", which the engine reads as no date at all (CAST(? AS TIME) of it was
+// NULL).
+func zeroDateParams(prepare *mysql.PrepareData) {
+	for i, typ := range prepare.ParamsType {
+		zero := zeroDate + " 00:00:00"
+		switch querypb.Type(typ) {
+		case querypb.Type_DATE:
+			zero = zeroDate
+		case querypb.Type_DATETIME, querypb.Type_TIMESTAMP:
+		default:
+			continue
+		}
+		key := "v" + strconv.Itoa(i+1)
+		if bv := prepare.BindVars[key]; bv != nil && bv.Type == querypb.Type_VARCHAR && string(bv.Value) == " " {
+			prepare.BindVars[key] = sqltypes.StringBindVariable(zero)
+		}
+	}
 }

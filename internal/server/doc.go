@@ -1,10 +1,15 @@
 // Package server owns the lifecycle of one guocedb process: it wires
-// storage, the MySQL listener and the HTTP listener as grafana/dskit
-// services under a dependency-ordered module manager, starts them in
-// dependency order, and stops them in reverse (listeners before storage).
+// storage, the MySQL listener, the HTTP listener and the admin API
+// listener as grafana/dskit services under a dependency-ordered module
+// manager, starts them in dependency order, and stops them in reverse
+// (admin before mysql, listeners before storage).
 //
 // It owns no SQL, storage or HTTP logic of its own: it calls
-// storage.Open, mysqlserver.New and httpapi.NewHandler and decides only
-// when. It must not read flags, files or environment variables: it gets a
-// validated config.Config and a logger from its caller.
+// storage.Open, mysqlserver.New, httpapi.NewHandler and
+// adminapi.NewHandler and decides only when, plus the small adapters that
+// hand the admin API its data sources (admin.go). It owns the process's
+// Prometheus registry (one per Server, no global) and fills httpapi.Status
+// for /status and the admin API's Status. It must not read flags, files or
+// environment variables: it gets a validated config.Config and a logger
+// from its caller.
 package server

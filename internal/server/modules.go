@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/grafana/dskit/services"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/guocedb/guocedb/internal/httpapi"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
+	"github.com/guocedb/guocedb/internal/slowlog"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -62,6 +64,10 @@ func (s *Server) mysqlService() (services.Service, error) {
 		if err != nil {
 			return listening{}, err
 		}
+		slow, err := slowlog.Open(slowlog.Options{Threshold: s.cfg.SlowQueryTime, Path: s.cfg.SlowLogPath()})
+		if err != nil {
+			return listening{}, err
+		}
 		srv, err := mysqlserver.New(mysqlserver.Config{
 			Addr:                   s.cfg.MySQLAddr,
 			RootPassword:           s.cfg.RootPassword,
@@ -70,22 +76,32 @@ func (s *Server) mysqlService() (services.Service, error) {
 			TLS:                    tlsCfg,
 			RequireSecureTransport: s.cfg.RequireSecureTransport,
 			LocalInfile:            s.cfg.LocalInfile,
+			Metrics:                s.sqlMetrics,
+			SlowLog:                slow,
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {
-			return listening{}, err
+			return listening{}, errors.Join(err, slow.Close())
 		}
 		addr := srv.Addr().String()
 		s.mysqlAddr.Store(&addr)
+		s.mysqlSrv.Store(srv)
+		s.slowLog.Store(slow)
 		return listening{
-			serve:           srv.Serve,
-			shutdown:        srv.Shutdown,
+			serve: srv.Serve,
+			// The slow log closes once no statement runs any more.
+			shutdown: func(ctx context.Context) error {
+				err := srv.Shutdown(ctx)
+				s.mysqlSrv.Store(nil)
+				s.slowLog.Store(nil)
+				return errors.Join(err, slow.Close())
+			},
 			shutdownTimeout: s.cfg.ShutdownTimeout,
 			setReady:        s.mysqlReady.Store,
 		}, nil
 	}), nil
 }
 
-// httpService serves health and readiness over HTTP.
+// httpService serves health, readiness, metrics and status over HTTP.
 func (s *Server) httpService() (services.Service, error) {
 	return newListenerService(ModuleHTTP, s, func() (listening, error) {
 		ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
@@ -95,7 +111,14 @@ func (s *Server) httpService() (services.Service, error) {
 		addr := ln.Addr().String()
 		s.httpAddr.Store(&addr)
 		srv := &http.Server{
-			Handler:           httpapi.NewHandler(httpapi.Options{Readiness: httpapi.ReadinessFunc(s.Ready)}),
+			Handler: httpapi.NewHandler(httpapi.Options{
+				Readiness: httpapi.ReadinessFunc(s.Ready),
+				Metrics: promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+					ErrorLog: slog.NewLogLogger(s.logger.With("component", "metrics").Handler(), slog.LevelWarn),
+					Registry: s.reg, // promhttp_metric_handler_* for the scrapes themselves
+				}),
+				Status: httpapi.StatusFunc(s.Status),
+			}),
 			ReadHeaderTimeout: 5 * time.Second,
 			ErrorLog:          slog.NewLogLogger(s.logger.With("component", "http").Handler(), slog.LevelWarn),
 		}

@@ -12,7 +12,12 @@ import (
 	"github.com/grafana/dskit/modules"
 	"github.com/grafana/dskit/services"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/guocedb/guocedb/internal/config"
+	"github.com/guocedb/guocedb/internal/metrics"
+	"github.com/guocedb/guocedb/internal/mysqlserver"
+	"github.com/guocedb/guocedb/internal/slowlog"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -22,8 +27,10 @@ const (
 	ModuleStorage = "storage"
 	// ModuleMySQL is the SQL engine and its MySQL wire listener.
 	ModuleMySQL = "mysql"
-	// ModuleHTTP serves /healthz and /readyz.
+	// ModuleHTTP serves /healthz, /readyz, /metrics and /status.
 	ModuleHTTP = "http"
+	// ModuleAdmin serves the admin API (gRPC and JSON over HTTP).
+	ModuleAdmin = "admin"
 	// ModuleAll is the target that runs everything.
 	ModuleAll = "all"
 )
@@ -46,12 +53,21 @@ type Server struct {
 	logger  *slog.Logger
 	version string
 
+	// reg is this server's Prometheus registry (served at /metrics);
+	// sqlMetrics its SQL counters, counting from New (a Server starts
+	// once).
+	reg        *prometheus.Registry
+	sqlMetrics *metrics.SQL
+
 	// Set by the module services; read by readiness checks and accessors
 	// from other goroutines, hence atomics.
 	store      atomic.Pointer[storage.Store]
+	slowLog    atomic.Pointer[slowlog.Log]
 	mysqlReady atomic.Bool
 	mysqlAddr  atomic.Pointer[string]
 	httpAddr   atomic.Pointer[string]
+	mysqlSrv   atomic.Pointer[mysqlserver.Server]
+	adminAddr  atomic.Pointer[string]
 
 	mu      sync.Mutex
 	errs    []error // component errors, first is the root cause
@@ -71,9 +87,16 @@ func New(cfg config.Config, logger *slog.Logger, opts ...Option) (*Server, error
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, logger: logger, version: "dev", failed: make(chan struct{})}
+	s := &Server{cfg: cfg, logger: logger, version: "dev", failed: make(chan struct{}), reg: metrics.NewRegistry()}
 	for _, o := range opts {
 		o(s)
+	}
+	var err error
+	if s.sqlMetrics, err = metrics.NewSQL(s.reg); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if err := s.reg.Register(metrics.NewStorageCollector(s.storageStats)); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	return s, nil
 }
@@ -94,6 +117,7 @@ func (s *Server) Start(ctx context.Context) error {
 	mm.RegisterModule(ModuleStorage, s.storageService)
 	mm.RegisterModule(ModuleMySQL, s.mysqlService)
 	mm.RegisterModule(ModuleHTTP, s.httpService)
+	mm.RegisterModule(ModuleAdmin, s.adminService)
 	mm.RegisterModule(ModuleAll, nil)
 	deps := []struct {
 		mod  string
@@ -107,7 +131,11 @@ func (s *Server) Start(ctx context.Context) error {
 		// /readyz reports on storage, and HTTP stops before storage closes
 		// so a probe never sees a half-closed store.
 		{ModuleHTTP, []string{ModuleStorage}},
-		{ModuleAll, []string{ModuleMySQL, ModuleHTTP}},
+		// The admin API reads the process list and the users and grants of
+		// the SQL server, and storage's sizes: it starts after mysql (hence
+		// after storage) and, stopping first, never sees them closed.
+		{ModuleAdmin, []string{ModuleMySQL}},
+		{ModuleAll, []string{ModuleMySQL, ModuleHTTP, ModuleAdmin}},
 	}
 	for _, d := range deps {
 		if err := mm.AddDependency(d.mod, d.deps...); err != nil {
@@ -143,7 +171,7 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 		return errors.Join(fmt.Errorf("start: %w", err), stopErr)
 	}
-	s.logger.Info("guocedb ready", "mysql_addr", s.MySQLAddr(), "http_addr", s.HTTPAddr(), "data_dir", s.cfg.DataDir)
+	s.logger.Info("guocedb ready", "mysql_addr", s.MySQLAddr(), "http_addr", s.HTTPAddr(), "admin_addr", s.AdminAddr(), "data_dir", s.cfg.DataDir)
 	return nil
 }
 
@@ -206,6 +234,10 @@ func (s *Server) MySQLAddr() string { return loadString(&s.mysqlAddr) }
 // HTTPAddr returns the bound HTTP address (HOST:PORT), or "" before the
 // http module started.
 func (s *Server) HTTPAddr() string { return loadString(&s.httpAddr) }
+
+// AdminAddr returns the bound admin API address (HOST:PORT), or "" before
+// the admin module started or when admin-addr is empty.
+func (s *Server) AdminAddr() string { return loadString(&s.adminAddr) }
 
 // Ready reports whether storage is open and the MySQL listener is
 // serving; it backs /readyz.

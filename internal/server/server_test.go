@@ -23,6 +23,7 @@ func testConfig(t *testing.T) config.Config {
 	cfg.DataDir = t.TempDir()
 	cfg.MySQLAddr = "127.0.0.1:0"
 	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.AdminAddr = "127.0.0.1:0"
 	cfg.ShutdownTimeout = 5 * time.Second
 	return cfg
 }

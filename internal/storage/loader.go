@@ -47,7 +47,7 @@ func NewLoader(dir string, logger *slog.Logger) (*Loader, error) {
 		WithBlockCacheSize(o.BlockCacheSize).
 		WithIndexCacheSize(o.IndexCacheSize).
 		WithNumVersionsToKeep(1).
-		WithLogger(badgerLogger{logger.With("component", "badger")})
+		WithLogger(badgerLogger{l: logger.With("component", "badger"), counters: &storeCounters{}})
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		return nil, wrapOpenError(dir, err)

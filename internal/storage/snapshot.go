@@ -57,6 +57,7 @@ func OpenReadOnly(dir string, logger *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("data directory %q: not a guocedb data directory (no Badger MANIFEST)", dir)
 	}
 	o := DefaultOptions()
+	counters := &storeCounters{}
 	bo := badger.DefaultOptions(dir).
 		WithReadOnly(true).
 		WithDetectConflicts(false).
@@ -64,12 +65,13 @@ func OpenReadOnly(dir string, logger *slog.Logger) (*Store, error) {
 		WithBlockCacheSize(o.BlockCacheSize).
 		WithIndexCacheSize(o.IndexCacheSize).
 		WithNumVersionsToKeep(1).
-		WithLogger(badgerLogger{logger.With("component", "badger")})
+		WithLogger(badgerLogger{l: logger.With("component", "badger"), counters: counters})
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		return nil, wrapOpenError(dir, err)
 	}
 	s := &Store{
+		counters:  counters,
 		db:        db,
 		oracle:    newOracle(db.MaxVersion()),
 		committer: &badgerCommitter{db: db},

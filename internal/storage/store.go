@@ -64,6 +64,9 @@ type Store struct {
 	logger    *slog.Logger
 
 	migrateMu sync.Mutex
+	// counters is shared with Badger's logger (compactions), hence a
+	// pointer made before Badger opens.
+	counters *storeCounters
 	// readOnly is set by OpenReadOnly: nothing may be committed.
 	readOnly bool
 
@@ -82,6 +85,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory %q: %w", dir, err)
 	}
+	counters := &storeCounters{}
 	bo := badger.DefaultOptions(dir).
 		WithSyncWrites(opts.SyncWrites).
 		WithDetectConflicts(false). // the oracle detects conflicts itself
@@ -90,7 +94,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		WithBlockCacheSize(opts.BlockCacheSize).
 		WithIndexCacheSize(opts.IndexCacheSize).
 		WithNumVersionsToKeep(1).
-		WithLogger(badgerLogger{logger.With("component", "badger")})
+		WithLogger(badgerLogger{l: logger.With("component", "badger"), counters: counters})
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		return nil, wrapOpenError(dir, err)
@@ -101,6 +105,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		committer: &badgerCommitter{db: db},
 		seed:      maphash.MakeSeed(),
 		logger:    logger,
+		counters:  counters,
 		stop:      make(chan struct{}),
 	}
 	if err := s.checkFormat(); err != nil {
@@ -229,13 +234,20 @@ func (s *Store) Close() error {
 }
 
 // badgerLogger routes Badger's printf logging into slog; Badger is chatty
-// at info level, so that goes to debug.
-type badgerLogger struct{ l *slog.Logger }
+// at info level, so that goes to debug. It also counts the compactions
+// Badger reports in its debug lines (see compactionDoneFormat).
+type badgerLogger struct {
+	l        *slog.Logger
+	counters *storeCounters
+}
 
 func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(fmt.Sprintf(f, a...)) }
-func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Debugf(f string, a ...any) {
+	b.counters.observeLog(f, a)
+	b.l.Debug(fmt.Sprintf(f, a...))
+}
 
 // Compact merges the LSM tree into its last level and waits for it to
 // finish: for maintenance and for benchmarks that must not measure

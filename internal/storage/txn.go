@@ -158,7 +158,9 @@ func (t *Txn) Commit(ctx context.Context) error {
 		keys[maphash.Bytes(t.store.seed, e.key)] = struct{}{}
 		return true
 	})
-	return t.store.commit(ctx, t.readTs, ws, keys)
+	err := t.store.commit(ctx, t.readTs, ws, keys)
+	t.store.counters.countCommit(err)
+	return err
 }
 
 // Done reports whether the transaction has committed or been discarded;
@@ -205,6 +207,9 @@ func (t *Txn) Discard() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !t.done {
+		if t.writes.Len() > 0 {
+			t.store.counters.rolledBack.Add(1)
+		}
 		t.finishLocked()
 	}
 }

@@ -27,6 +27,8 @@ type Process struct {
 	MySQLAddr string
 	// HTTPAddr is the HTTP listener, 127.0.0.1:PORT.
 	HTTPAddr string
+	// AdminAddr is the admin API listener, 127.0.0.1:PORT.
+	AdminAddr string
 	// DataDir is the data directory the process runs on.
 	DataDir string
 
@@ -37,15 +39,16 @@ type Process struct {
 	err    error         // cmd.Wait's result, valid after done
 }
 
-// StartProcess runs `bin serve` on dataDir with free loopback ports and
-// no GUOCEDB_* variables from the caller's environment, extra flags
-// appended, and waits until /readyz answers 200. A process still running
+// StartProcess runs `bin serve` on dataDir with free loopback ports
+// (MySQL, HTTP, admin) and no GUOCEDB_* variables from the caller's
+// environment, extra flags appended (a repeated flag wins), and waits until /readyz answers 200. A process still running
 // at the end of the test is killed.
 func StartProcess(t testing.TB, bin, dataDir string, extraArgs ...string) *Process {
 	t.Helper()
 	p := &Process{
 		MySQLAddr: FreeAddr(t),
 		HTTPAddr:  FreeAddr(t),
+		AdminAddr: FreeAddr(t),
 		DataDir:   dataDir,
 		t:         t,
 		output:    &syncBuffer{},
@@ -55,6 +58,7 @@ func StartProcess(t testing.TB, bin, dataDir string, extraArgs ...string) *Proce
 		"--data-dir", dataDir,
 		"--mysql-addr", p.MySQLAddr,
 		"--http-addr", p.HTTPAddr,
+		"--admin-addr", p.AdminAddr,
 		"--shutdown-timeout", "10s",
 	}, extraArgs...)
 	p.cmd = exec.Command(bin, args...)

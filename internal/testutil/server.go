@@ -28,6 +28,13 @@ type serverOptions struct {
 	cfg       config.Config
 	logLevel  slog.Level
 	dsnParams string
+	adminAddr *string
+}
+
+// WithAdminAddr stores the bound admin API address (127.0.0.1:PORT) in
+// *addr once the server has started.
+func WithAdminAddr(addr *string) ServerOption {
+	return func(o *serverOptions) { o.adminAddr = addr }
 }
 
 // WithDSNParams adds go-sql-driver/mysql DSN parameters (such as
@@ -59,7 +66,7 @@ func WithLogLevel(l slog.Level) ServerOption {
 	return func(o *serverOptions) { o.logLevel = l }
 }
 
-// StartServer starts guocedb in-process on 127.0.0.1:0 (MySQL and HTTP)
+// StartServer starts guocedb in-process on 127.0.0.1:0 (MySQL, HTTP and admin)
 // over a t.TempDir() data directory, and returns the MySQL address and a
 // connected *sql.DB (user root, no default database). The connection and
 // the server are closed in t.Cleanup; a failed graceful stop fails the
@@ -70,6 +77,7 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 	o.cfg.DataDir = t.TempDir()
 	o.cfg.MySQLAddr = "127.0.0.1:0"
 	o.cfg.HTTPAddr = "127.0.0.1:0"
+	o.cfg.AdminAddr = "127.0.0.1:0"
 	o.cfg.ShutdownTimeout = 10 * time.Second
 	for _, fn := range opts {
 		fn(&o)
@@ -88,6 +96,9 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 		t.Fatalf("start server: %v", err)
 	}
 	addr := srv.MySQLAddr()
+	if o.adminAddr != nil {
+		*o.adminAddr = srv.AdminAddr()
+	}
 	dsn := DSN("root", o.cfg.RootPassword, addr, "")
 	if o.dsnParams != "" {
 		dsn += "&" + o.dsnParams

@@ -27,8 +27,6 @@ const (
 	gapKeylessOrder = "depends on the insertion order of a keyless table's rows; guocedb scans keyless tables in row-hash order (MySQL leaves it undefined)"
 	gapSpatialIndex = "SPATIAL indexes are not supported (CREATE fails with ER_NOT_SUPPORTED_YET)"
 	gapVectorIndex  = "VECTOR indexes are not supported (CREATE fails with ER_NOT_SUPPORTED_YET)"
-	// guocedb tables do not implement sql.FulltextAlterableTable.
-	gapFulltext = "FULLTEXT indexes are not supported (\"table does not support FULLTEXT indexes\")"
 	// MySQL accepts PRIMARY KEY (c(10)) and enforces uniqueness on the
 	// prefix; go-mysql-server's memory engine refuses it. guocedb keys the
 	// primary key on the whole value: it accepts such a key, and so does

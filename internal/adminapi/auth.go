@@ -1,0 +1,131 @@
+package adminapi
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"connectrpc.com/connect"
+
+	"github.com/guocedb/guocedb/internal/adminapi/gen/adminv1/adminv1connect"
+)
+
+// access is what a procedure needs from its caller.
+type access struct {
+	// public procedures need no credentials.
+	public bool
+	// anyOf lists the privileges of which the caller needs one.
+	anyOf []string
+}
+
+// procedureAccess returns what procedure needs; ok is false for a path
+// that is not a procedure of the service, which is refused (fail closed)
+// rather than passed on unauthenticated.
+//
+// Why these privileges: Status, ListSessions and SlowLog show other
+// users' statements and the server's state, which MySQL gates with
+// PROCESS. KillSession is MySQL's KILL of another user's thread
+// (CONNECTION_ADMIN or SUPER). Backup copies every row, as MySQL's
+// BACKUP_ADMIN allows; go-mysql-server v0.20.0 cannot GRANT BACKUP_ADMIN
+// or CONNECTION_ADMIN (only CLONE_ADMIN and REPLICATION_SLAVE_ADMIN among
+// dynamic privileges), so CLONE_ADMIN, the grantable privilege for copying
+// a whole server, is accepted too. Check reads the whole store, so it is
+// as expensive as a backup and needs the same. Health says no more than
+// /readyz on the HTTP listener, which is unauthenticated.
+func procedureAccess(procedure string) (access, bool) {
+	switch procedure {
+	case adminv1connect.AdminServiceHealthProcedure:
+		return access{public: true}, true
+	case adminv1connect.AdminServiceStatusProcedure,
+		adminv1connect.AdminServiceListSessionsProcedure,
+		adminv1connect.AdminServiceSlowLogProcedure:
+		return access{anyOf: []string{PrivProcess}}, true
+	case adminv1connect.AdminServiceKillSessionProcedure:
+		return access{anyOf: []string{PrivConnectionAdmin}}, true
+	case adminv1connect.AdminServiceBackupProcedure,
+		adminv1connect.AdminServiceCheckProcedure:
+		return access{anyOf: []string{PrivBackupAdmin, PrivCloneAdmin}}, true
+	default:
+		return access{}, false
+	}
+}
+
+// authenticator checks every request before connect decodes its body, so
+// an unauthenticated caller learns nothing, not even whether its request
+// parses. Errors are written in the caller's protocol (gRPC status,
+// Connect JSON) by connect's ErrorWriter.
+type authenticator struct {
+	accounts Accounts
+	errors   *connect.ErrorWriter
+	logger   *slog.Logger
+	next     http.Handler
+}
+
+func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	acc, ok := procedureAccess(r.URL.Path)
+	if !ok {
+		a.fail(w, r, connect.NewError(connect.CodeNotFound, errors.New("no such procedure: "+r.URL.Path)))
+		return
+	}
+	if acc.public {
+		a.next.ServeHTTP(w, r)
+		return
+	}
+	user, password, hasAuth := r.BasicAuth()
+	host := clientHost(r.RemoteAddr)
+	switch {
+	case !hasAuth:
+		a.unauthenticated(w, r, "credentials required: send HTTP Basic authentication of a guocedb user")
+		return
+	case a.accounts == nil || !a.accounts.VerifyPassword(user, password, host):
+		// The password is never logged, nor whether the user exists.
+		a.logger.Warn("admin API: authentication failed", "user", user, "remote", r.RemoteAddr, "procedure", r.URL.Path)
+		a.unauthenticated(w, r, "access denied for user '"+user+"': wrong user name or password")
+		return
+	}
+	all := append([]string{PrivSuper}, acc.anyOf...)
+	if !a.accounts.HasAnyPrivilege(user, host, all...) {
+		a.logger.Warn("admin API: missing privilege", "user", user, "remote", r.RemoteAddr, "procedure", r.URL.Path)
+		a.fail(w, r, connect.NewError(connect.CodePermissionDenied,
+			errors.New("access denied for user '"+user+"': "+r.URL.Path+" needs one of "+joinPrivs(all))))
+		return
+	}
+	a.next.ServeHTTP(w, r)
+}
+
+func (a *authenticator) unauthenticated(w http.ResponseWriter, r *http.Request, msg string) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="guocedb admin", charset="UTF-8"`)
+	a.fail(w, r, connect.NewError(connect.CodeUnauthenticated, errors.New(msg)))
+}
+
+func (a *authenticator) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if werr := a.errors.Write(w, r, err); werr != nil {
+		a.logger.Debug("admin API: write error response", "err", werr)
+	}
+}
+
+// clientHost is the IP of a request's remote address; the MySQL users
+// table matches it (loopback as localhost).
+func clientHost(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return remoteAddr
+	}
+	return host
+}
+
+func joinPrivs(privs []string) string {
+	s := ""
+	for i, p := range privs {
+		switch {
+		case i == 0:
+		case i == len(privs)-1:
+			s += " or "
+		default:
+			s += ", "
+		}
+		s += p
+	}
+	return s
+}

@@ -1,0 +1,74 @@
+package metrics
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// StorageStats returns the open store's statistics, or false while no
+// store is open (before start, after stop): the collector then reports
+// nothing rather than zeros.
+type StorageStats func() (storage.Stats, bool)
+
+// NewStorageCollector returns a collector of the Badger and transaction
+// metrics, read from stats at every scrape.
+func NewStorageCollector(stats StorageStats) prometheus.Collector {
+	return storageCollector{stats: stats}
+}
+
+type storageCollector struct{ stats StorageStats }
+
+var (
+	descLSMBytes      = desc("badger_lsm_size_bytes", "Size of Badger's LSM tree on disk (refreshed by Badger about once a minute).")
+	descVLogBytes     = desc("badger_vlog_size_bytes", "Size of Badger's value log on disk (refreshed by Badger about once a minute).")
+	descLevelBytes    = desc("badger_level_size_bytes", "Size of the tables of one LSM level.", "level")
+	descLevelTables   = desc("badger_level_tables", "Tables in one LSM level.", "level")
+	descCompactions   = desc("badger_compactions_total", "Compactions out of one LSM level finished since the store opened.", "level")
+	descBlockHits     = desc("badger_block_cache_hits_total", "Lookups found in Badger's block cache.")
+	descBlockMisses   = desc("badger_block_cache_misses_total", "Lookups not found in Badger's block cache.")
+	descIndexHits     = desc("badger_index_cache_hits_total", "Lookups found in Badger's table index cache.")
+	descIndexMisses   = desc("badger_index_cache_misses_total", "Lookups not found in Badger's table index cache.")
+	descTransactions  = desc("transactions_total", "Transactions with writes by outcome: committed, rolled_back, conflicted (commit refused with error 1213).", "outcome")
+	descOpenSnapshots = desc("storage_open_transactions", "Storage transactions (snapshots) open now.")
+)
+
+// Describe implements prometheus.Collector.
+func (c storageCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descLSMBytes, descVLogBytes, descLevelBytes, descLevelTables, descCompactions,
+		descBlockHits, descBlockMisses, descIndexHits, descIndexMisses, descTransactions, descOpenSnapshots} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c storageCollector) Collect(ch chan<- prometheus.Metric) {
+	st, ok := c.stats()
+	if !ok {
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge(descLSMBytes, float64(st.LSMBytes))
+	gauge(descVLogBytes, float64(st.VLogBytes))
+	for _, l := range st.Levels {
+		level := strconv.Itoa(l.Level)
+		gauge(descLevelBytes, float64(l.Bytes), level)
+		gauge(descLevelTables, float64(l.Tables), level)
+		counter(descCompactions, l.Compactions, level)
+	}
+	counter(descBlockHits, st.BlockCacheHits)
+	counter(descBlockMisses, st.BlockCacheMisses)
+	counter(descIndexHits, st.IndexCacheHits)
+	counter(descIndexMisses, st.IndexCacheMisses)
+	counter(descTransactions, st.TxnCommitted, "committed")
+	counter(descTransactions, st.TxnRolledBack, "rolled_back")
+	counter(descTransactions, st.TxnConflicted, "conflicted")
+	gauge(descOpenSnapshots, float64(st.OpenTransactions))
+}

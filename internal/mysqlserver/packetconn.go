@@ -1,0 +1,201 @@
+package mysqlserver
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"net"
+	"sync"
+)
+
+// packetConn sits between vitess and the client's byte stream (the socket,
+// or compressConn's plain side) and follows the MySQL packets crossing it.
+// It exists for the two things vitess' handler API cannot express:
+//
+//   - Several result sets for one statement (a CALL whose procedure runs
+//     several SELECTs). vitess gives a handler one result set per
+//     statement; sendPackets writes the earlier ones itself, and from then
+//     until the client's next packet every packet vitess writes gets the
+//     next sequence id (vitess counts only its own packets).
+//   - Statements vitess' parser rejects at COM_STMT_PREPARE before any
+//     handler sees them: a prepared DO is handed to vitess as a marked
+//     SELECT (see do.go).
+//
+// A connection that asks for TLS makes it a pass-through: vitess puts TLS
+// on top of it, so it only sees ciphertext. tlsPacketConn, above TLS, does
+// the result sets there; a prepared DO stays a syntax error under TLS.
+//
+// vitess reads and writes a connection from one goroutine per command;
+// mu guards the state shared between the read and the write side anyway.
+type packetConn struct {
+	net.Conn
+	r *bufio.Reader
+
+	mu sync.Mutex
+	// passThrough is set once the client asked for TLS.
+	passThrough bool
+	// handshakeSeen is set after the client's first packet.
+	handshakeSeen bool
+	// pending holds client bytes read but not yet returned by Read.
+	pending bytes.Buffer
+	// next is the sequence id of the next server packet of the current
+	// command: the client's last id plus one, then counting the server's
+	// packets (packet boundaries of vitess' writes are followed by w).
+	next uint8
+	// renumber is set when packets not written by vitess went out during
+	// the current command: vitess' own ids are then behind.
+	renumber bool
+	w        packetCounter
+	// cursor is set while the command is a COM_STMT_EXECUTE with a cursor.
+	cursor bool
+}
+
+// packetListener wraps accepted connections in packetConn.
+type packetListener struct{ net.Listener }
+
+func (l packetListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return newPacketConn(c), nil
+}
+
+func newPacketConn(c net.Conn) *packetConn {
+	return &packetConn{Conn: c, r: bufio.NewReaderSize(c, 16<<10)}
+}
+
+func (c *packetConn) Read(p []byte) (int, error) {
+	if c.pending.Len() > 0 {
+		return c.pending.Read(p)
+	}
+	c.mu.Lock()
+	through := c.passThrough
+	c.mu.Unlock()
+	if through {
+		return c.r.Read(p)
+	}
+	pkt, err := readPacket(c.r)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	if c.handshakeSeen {
+		pkt = rewriteClientCommand(pkt)
+	} else {
+		c.handshakeSeen = true
+		if len(pkt) >= 8 && binary.LittleEndian.Uint32(pkt[4:8])&capClientSSL != 0 {
+			c.passThrough = true
+		}
+	}
+	c.next = pkt[3] + 1
+	// A COM_STMT_EXECUTE that opens a cursor is answered by vitess from
+	// another goroutine, row batch by row batch: no extra result sets.
+	c.cursor = pkt[3] == 0 && len(pkt) > 9 && pkt[4] == comStmtExecute && pkt[9] != 0
+	c.renumber = false
+	c.w = packetCounter{}
+	c.mu.Unlock()
+	c.pending.Write(pkt)
+	return c.pending.Read(p)
+}
+
+func (c *packetConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.passThrough || !c.handshakeSeen {
+		c.mu.Unlock()
+		return c.Conn.Write(p)
+	}
+	out := p
+	if c.renumber {
+		out = bytes.Clone(p)
+	}
+	c.w.walk(out, func(seq *byte) {
+		if c.renumber {
+			*seq = c.next
+		}
+		c.next++
+	})
+	c.mu.Unlock()
+	if _, err := c.Conn.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// comStmtExecute is the command byte of COM_STMT_EXECUTE.
+const comStmtExecute = 0x17
+
+// errPacketsUnordered is returned by sendPackets when the packets vitess
+// wrote so far do not end on a packet boundary (vitess' buffer was not
+// flushed).
+var errPacketsUnordered = errors.New("packet stream: extra packets in the middle of a packet")
+
+// sendPackets writes payloads as packets of the current command, after
+// whatever vitess wrote so far; the caller must have flushed vitess'
+// buffer (mysql.Conn.FlushBuffer). vitess' later packets of the command
+// are renumbered after them.
+func (c *packetConn) sendPackets(payloads [][]byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.w.atBoundary() {
+		return errPacketsUnordered
+	}
+	buf := framePackets(payloads, &c.next)
+	c.renumber = true
+	_, err := c.Conn.Write(buf)
+	return err
+}
+
+// framePackets frames payloads as packets numbered from *next on.
+func framePackets(payloads [][]byte, next *uint8) []byte {
+	var buf bytes.Buffer
+	for _, pl := range payloads {
+		for {
+			n := min(len(pl), maxPayload)
+			buf.Write([]byte{byte(n), byte(n >> 8), byte(n >> 16), *next})
+			buf.Write(pl[:n])
+			*next++
+			pl = pl[n:]
+			// A payload of exactly maxPayload bytes is followed by an
+			// empty packet.
+			if n < maxPayload {
+				break
+			}
+		}
+	}
+	return buf.Bytes()
+}
+
+// packetCounter follows packet headers across writes of arbitrary size.
+type packetCounter struct {
+	hdr  [4]byte
+	nhdr int // header bytes seen of the current header
+	left int // payload bytes of the current packet still to come
+}
+
+// walk passes the sequence byte of every packet header in b to seq (in
+// place: seq may change it).
+func (w *packetCounter) walk(b []byte, seq func(*byte)) {
+	for len(b) > 0 {
+		if w.left > 0 {
+			n := min(w.left, len(b))
+			w.left -= n
+			b = b[n:]
+			continue
+		}
+		// In a header.
+		if w.nhdr == 3 {
+			seq(&b[0])
+		}
+		w.hdr[w.nhdr] = b[0]
+		w.nhdr++
+		b = b[1:]
+		if w.nhdr == 4 {
+			w.left = int(w.hdr[0]) | int(w.hdr[1])<<8 | int(w.hdr[2])<<16
+			w.nhdr = 0
+		}
+	}
+}
+
+func (w *packetCounter) atBoundary() bool { return w.nhdr == 0 && w.left == 0 }

@@ -1,0 +1,211 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/grafana/dskit/services"
+
+	"github.com/guocedb/guocedb/internal/adminapi"
+	"github.com/guocedb/guocedb/internal/mysqlserver"
+)
+
+// adminShutdownTimeout bounds draining admin requests at stop. A backup
+// stream still running then is cut; its client sees the stream fail.
+const adminShutdownTimeout = 10 * time.Second
+
+// adminService serves the admin API on admin-addr: h2c (HTTP/1.1 and
+// cleartext HTTP/2, which gRPC needs) without TLS, HTTP/1.1 and HTTP/2
+// over TLS when a certificate is configured. With admin-addr empty it is
+// an idle service, so the module graph stays the same.
+func (s *Server) adminService() (services.Service, error) {
+	if s.cfg.AdminAddr == "" {
+		return services.NewIdleService(nil, nil).WithName(ModuleAdmin), nil
+	}
+	return newListenerService(ModuleAdmin, s, func() (listening, error) {
+		// dskit started this module after mysql reached Running, so the
+		// SQL server (sessions, accounts) is set.
+		msrv := s.mysqlSrv.Load()
+		if msrv == nil {
+			return listening{}, errors.New("mysql server is not running")
+		}
+		tlsCfg, err := mysqlserver.LoadTLS(mysqlserver.TLSOptions{
+			CertFile:     s.cfg.TLSCert,
+			KeyFile:      s.cfg.TLSKey,
+			AutoGenerate: s.cfg.TLSAutoGenerate,
+			DataDir:      s.cfg.DataDir,
+		})
+		if err != nil {
+			return listening{}, err
+		}
+		ln, err := net.Listen("tcp", s.cfg.AdminAddr)
+		if err != nil {
+			return listening{}, err
+		}
+		addr := ln.Addr().String()
+		s.adminAddr.Store(&addr)
+		logger := s.logger.With("component", "admin")
+		var protocols http.Protocols
+		protocols.SetHTTP1(true)
+		if tlsCfg == nil {
+			protocols.SetUnencryptedHTTP2(true)
+		} else {
+			protocols.SetHTTP2(true)
+		}
+		srv := &http.Server{
+			Handler: adminapi.NewHandler(adminapi.Options{
+				Accounts:  msrv,
+				Status:    statusSource{s: s},
+				Readiness: readinessFunc(s.Ready),
+				Sessions:  sessionsSource{msrv},
+				Backup:    notWiredBackup{},
+				Check:     notWiredCheck{},
+				SlowLog:   slowLogSource{s: s},
+				Logger:    logger,
+			}),
+			Protocols:         &protocols,
+			TLSConfig:         tlsCfg,
+			ReadHeaderTimeout: 5 * time.Second,
+			// Idle keep-alive connections of finished CLI runs go away;
+			// a backup stream is not idle and is not cut by this.
+			IdleTimeout: 2 * time.Minute,
+			ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		}
+		return listening{
+			serve: func() error {
+				var err error
+				if tlsCfg != nil {
+					// The certificate is in TLSConfig; ServeTLS adds ALPN
+					// h2 for gRPC.
+					err = srv.ServeTLS(ln, "", "")
+				} else {
+					err = srv.Serve(ln)
+				}
+				if !errors.Is(err, http.ErrServerClosed) {
+					return err
+				}
+				return nil
+			},
+			shutdown:        srv.Shutdown,
+			shutdownTimeout: adminShutdownTimeout,
+		}, nil
+	}), nil
+}
+
+// readinessFunc adapts Server.Ready to adminapi.Readiness.
+type readinessFunc func(context.Context) error
+
+func (f readinessFunc) Ready(ctx context.Context) error { return f(ctx) }
+
+// statusSource gives the Status RPC the fields of Server.Status, the
+// document /status serves: one source for both.
+type statusSource struct{ s *Server }
+
+func (src statusSource) Status(ctx context.Context) (adminapi.Status, error) {
+	st, err := src.s.Status(ctx)
+	if err != nil {
+		return adminapi.Status{}, err
+	}
+	return adminapi.Status{
+		Version:       st.Version,
+		Uptime:        time.Duration(st.UptimeSeconds * float64(time.Second)),
+		DataSizeBytes: st.DataSize.TotalBytes,
+		Databases:     st.Databases,
+		Tables:        st.Tables,
+		Connections:   int(st.Connections.Open),
+		FormatVersion: uint64(st.FormatVersion),
+	}, nil
+}
+
+// dirSize sums the sizes of the regular files under dir. Badger's own
+// Size() is refreshed only once a minute, so right after start or a bulk
+// load it lags; a walk of the few dozen files of a data directory is
+// cheap. Files removed during the walk (compaction) are skipped.
+func dirSize(dir string) (int64, error) {
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		total += info.Size()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("data directory size: %w", err)
+	}
+	return total, nil
+}
+
+// sessionsSource adapts the MySQL server's process list.
+type sessionsSource struct{ m *mysqlserver.Server }
+
+func (src sessionsSource) Sessions() []adminapi.Session {
+	list := src.m.Sessions()
+	out := make([]adminapi.Session, len(list))
+	for i, p := range list {
+		out[i] = adminapi.Session(p)
+	}
+	return out
+}
+
+func (src sessionsSource) KillSession(id uint32, queryOnly bool) bool {
+	return src.m.KillSession(id, queryOnly)
+}
+
+// notWiredBackup stands in until internal/backup is wired here: its
+// backup.Write(ctx, store, w, backup.Options{Since: since}) fits
+// adminapi.Backupper.
+type notWiredBackup struct{}
+
+func (notWiredBackup) Backup(context.Context, io.Writer, uint64) error {
+	return fmt.Errorf("online backup not wired yet: %w", adminapi.ErrUnimplemented)
+}
+
+// notWiredCheck stands in until internal/check is wired here.
+type notWiredCheck struct{}
+
+func (notWiredCheck) Check(context.Context) (adminapi.CheckReport, error) {
+	return adminapi.CheckReport{}, fmt.Errorf("check not wired yet: %w", adminapi.ErrUnimplemented)
+}
+
+// slowLogSource gives the SlowLog RPC the slow query log's recent
+// entries, newest first; none while the MySQL listener is not running.
+type slowLogSource struct{ s *Server }
+
+func (src slowLogSource) Recent(n int) []adminapi.SlowEntry {
+	entries := src.s.SlowLog().Recent(n) // oldest first; nil-safe
+	out := make([]adminapi.SlowEntry, len(entries))
+	for i, e := range entries {
+		out[len(entries)-1-i] = adminapi.SlowEntry{
+			Time:         e.Time,
+			Duration:     time.Duration(e.DurationSeconds * float64(time.Second)),
+			Query:        e.Query,
+			RowsExamined: e.RowsExamined,
+			RowsSent:     e.RowsSent,
+			User:         e.User,
+			Database:     e.Database,
+		}
+	}
+	return out
+}
