@@ -213,3 +213,35 @@ func TestCheckFindsCorruption(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckSkipsFulltextIndexes: a FULLTEXT index keeps its entries in
+// pseudo-tables (checked as tables), not in an index key range; the check
+// notes it rather than reporting every row as missing its entry.
+func TestCheckSkipsFulltextIndexes(t *testing.T) {
+	dir := t.TempDir()
+	store, err := storage.Open(dir, storage.DefaultOptions(), nil)
+	require.NoError(t, err)
+	engine, provider, err := mysqlserver.NewEngine(context.Background(), store, "", "test", nil)
+	require.NoError(t, err)
+	base := sql.NewBaseSessionWithClientServer("test", sql.Client{Address: "localhost", User: "root"}, 1)
+	ctx := sql.NewContext(context.Background(), sql.WithSession(backend.NewSession(base, provider)))
+	for _, q := range []string{
+		"CREATE DATABASE docs",
+		"CREATE TABLE docs.d (id INT PRIMARY KEY, body TEXT, FULLTEXT KEY ft (body), title VARCHAR(20), KEY by_title (title))",
+		"INSERT INTO docs.d VALUES (1, 'the quick brown fox', 'a'), (2, 'jumps over the lazy dog', 'b')",
+	} {
+		_, it, _, err := engine.Query(ctx, q)
+		require.NoError(t, err, q)
+		_, err = sql.RowIterToRows(ctx, it)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, provider.Close())
+	require.NoError(t, store.Close())
+
+	r := runCheck(t, dir)
+	require.True(t, r.OK(), "problems: %v", r.Problems)
+	require.Len(t, r.Notes, 1)
+	require.Contains(t, r.Notes[0], "docs.d index ft: FULLTEXT, its entries are in pseudo-tables")
+	require.Greater(t, r.Tables, 1, "the FULLTEXT pseudo-tables are checked as tables")
+	require.GreaterOrEqual(t, r.IndexEntries, int64(2), "the index after the FULLTEXT one is checked")
+}
