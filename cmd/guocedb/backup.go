@@ -15,23 +15,24 @@ import (
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
-// backupFlags are the flags of `guocedb backup`.
+// backupFlags are the flags of `guocedb backup` besides the admin API's.
 type backupFlags struct {
-	dataDir, server, out, since string
+	dataDir, out, since string
 }
 
 // runBackup writes a backup file of a stopped data directory (--data-dir)
-// or of a running server (--server, through the admin API).
+// or, without --data-dir, of the running server behind the admin API
+// (--server, default the local one).
 func runBackup(e env) int {
 	fs := flag.NewFlagSet("guocedb backup", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	af := registerAdminFlags(fs)
 	var f backupFlags
-	fs.StringVar(&f.dataDir, "data-dir", "", "data directory of a stopped server to back up (read-only)")
-	fs.StringVar(&f.server, "server", "", "admin address (HOST:PORT) of a running server to back up online")
+	fs.StringVar(&f.dataDir, "data-dir", "", "data directory of a stopped server to back up (read-only); without it, back up the running server at --server")
 	fs.StringVar(&f.out, "out", "", `backup file to create ("-" writes to stdout); an existing file is not overwritten`)
 	fs.StringVar(&f.since, "incremental-since", "", "previous backup FILE: write only what changed since it")
 	fs.Usage = func() {
-		fmt.Fprint(e.stderr, "Usage: guocedb backup (--data-dir DIR | --server ADDR) --out FILE|- [--incremental-since FILE]\n\n")
+		fmt.Fprint(e.stderr, "Usage: guocedb backup [--data-dir DIR | --server ADDR] --out FILE|- [--incremental-since FILE]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(e.args); err != nil {
@@ -40,12 +41,15 @@ func runBackup(e env) int {
 		}
 		return exitUsage
 	}
+	serverSet := false
+	fs.Visit(func(fl *flag.Flag) { serverSet = serverSet || fl.Name == "server" })
+	online := f.dataDir == ""
 	switch {
 	case fs.NArg() > 0:
 		fmt.Fprintf(e.stderr, "guocedb backup: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
-	case (f.dataDir == "") == (f.server == ""):
-		fmt.Fprintln(e.stderr, "guocedb backup: give exactly one of --data-dir (stopped server) and --server (running server)")
+	case !online && serverSet:
+		fmt.Fprintln(e.stderr, "guocedb backup: give --data-dir (stopped server) or --server (running server), not both")
 		return exitUsage
 	case f.out == "":
 		fmt.Fprintln(e.stderr, "guocedb backup: --out FILE is required (\"-\" for stdout)")
@@ -53,9 +57,10 @@ func runBackup(e env) int {
 	}
 
 	opts := backup.Options{SourceVersion: version}
+	var base backup.Manifest
 	if f.since != "" {
-		base, err := backup.ReadManifestFile(f.since)
-		if err != nil {
+		var err error
+		if base, err = backup.ReadManifestFile(f.since); err != nil {
 			printError(e.stderr, "backup: --incremental-since", err)
 			return exitError
 		}
@@ -64,26 +69,36 @@ func runBackup(e env) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	bar := newProgress(e.stderr, "backup", "keys")
+	unit := "keys"
+	if online {
+		unit = "bytes" // the server knows the keys; the client sees bytes
+	}
+	bar := newProgress(e.stderr, "backup", unit)
 	opts.Progress = bar.update
 	start := time.Now()
 	var m backup.Manifest
 	write := func(w io.Writer) error {
-		var err error
-		if f.server != "" {
-			m, err = backupOnline(ctx, f.server, w, opts)
-		} else {
-			m, err = backupOffline(ctx, f.dataDir, w, opts)
+		if online {
+			return backupOnline(ctx, e, af, w, opts.Since, bar)
 		}
+		var err error
+		m, err = backupOffline(ctx, f.dataDir, w, opts)
 		return err
 	}
 	var err error
 	if f.out == "-" {
-		err = write(e.stdout)
-	} else {
-		err = backup.CreateFile(f.out, write)
+		hc := &headCapture{w: e.stdout}
+		if err = write(hc); err == nil && online {
+			m, err = hc.manifest()
+		}
+	} else if err = backup.CreateFile(f.out, write); err == nil && online {
+		// Read back what arrived: the checksum proves the transfer.
+		m, err = backup.Verify(ctx, f.out)
 	}
 	bar.finish()
+	if err == nil && f.since != "" && m.SinceTs != base.SnapshotTs {
+		err = fmt.Errorf("the server wrote an incremental since timestamp %d, not %d", m.SinceTs, base.SnapshotTs)
+	}
 	if err != nil {
 		printError(e.stderr, "backup failed", err)
 		return exitError

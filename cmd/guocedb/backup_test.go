@@ -9,7 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -69,6 +71,9 @@ func TestBackupRestoreCommands(t *testing.T) {
 	require.Equal(t, 1, code, out)
 	require.Contains(t, out, "in use by another process")
 	require.Contains(t, out, "--server")
+	// Online, through the admin API, it works while the server runs.
+	online := filepath.Join(work, "online.gdbbak")
+	runOK(t, bin, "full backup written to "+online, "backup", "--server", p.AdminAddr, "--out", online)
 	code, out = testutil.Run(t, bin, nil, "check", "--data-dir", data)
 	require.Equal(t, 1, code, out)
 	require.Contains(t, out, "in use by another process")
@@ -112,6 +117,7 @@ func TestBackupRestoreCommands(t *testing.T) {
 		{"full", []string{full}, wantFull},
 		{"full and incremental", []string{full, incr}, wantIncr},
 		{"from stdout", []string{stdoutFile}, wantIncr},
+		{"online", []string{online}, wantFull},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			target := filepath.Join(t.TempDir(), "restored")
@@ -179,10 +185,9 @@ func TestBackupRestoreRefusals(t *testing.T) {
 		{"backup of a missing directory", []string{"backup", "--data-dir", filepath.Join(work, "missing"), "--out", filepath.Join(work, "y")}, 1, []string{"missing", "no such file"}},
 		{"backup of a directory that is not a data directory", []string{"backup", "--data-dir", nonEmpty, "--out", filepath.Join(work, "y")}, 1, []string{"not a guocedb data directory"}},
 		{"backup over an existing file", []string{"backup", "--data-dir", data, "--out", full}, 1, []string{"already exists"}},
-		{"online backup before the admin API", []string{"backup", "--server", "127.0.0.1:1", "--out", filepath.Join(work, "z")}, 1, []string{"online backup needs the admin API", "--data-dir"}},
+		{"online backup of a server that is not running", []string{"backup", "--server", "127.0.0.1:1", "--out", filepath.Join(work, "z")}, 1, []string{"admin API at 127.0.0.1:1", "is guocedb running"}},
 		{"check of a missing directory", []string{"check", "--data-dir", filepath.Join(work, "missing")}, 1, []string{"no such file"}},
-		{"backup without a source", []string{"backup", "--out", "x"}, 2, []string{"exactly one of --data-dir"}},
-		{"backup with two sources", []string{"backup", "--data-dir", data, "--server", "127.0.0.1:1", "--out", "x"}, 2, []string{"exactly one of --data-dir"}},
+		{"backup with two sources", []string{"backup", "--data-dir", data, "--server", "127.0.0.1:1", "--out", "x"}, 2, []string{"not both"}},
 		{"backup without --out", []string{"backup", "--data-dir", data}, 2, []string{"--out FILE is required"}},
 		{"restore without --in", []string{"restore", "--data-dir", fresh()}, 2, []string{"--in FILE is required"}},
 		{"restore without --data-dir", []string{"restore", "--in", full}, 2, []string{"--data-dir DIR is required"}},
@@ -274,4 +279,89 @@ func TestOfflineCommandsOnACrashedDirectory(t *testing.T) {
 	testutil.StartProcess(t, bin, data).Stop()
 	runOK(t, bin, "full backup written", "backup", "--data-dir", data, "--out", filepath.Join(work, "b"))
 	runOK(t, bin, "no problems found", "check", "--data-dir", data)
+}
+
+// TestOnlineBackupCommandUnderLoad: while a client commits numbered
+// transactions over the wire, `guocedb backup --server` takes a full and
+// then an incremental backup of the running server; the chain restores
+// into a new directory whose server holds a prefix of the transactions
+// (one writer commits in order), including every one acknowledged before
+// the incremental began and none begun after it ended, each whole.
+func TestOnlineBackupCommandUnderLoad(t *testing.T) {
+	bin := testutil.BuildBinary(t)
+	work := t.TempDir()
+	p := testutil.StartProcess(t, bin, filepath.Join(work, "data"))
+	db := testutil.Connect(t, p.MySQLAddr)
+	exec1(t, db, "CREATE DATABASE shop",
+		"CREATE TABLE shop.a (n BIGINT PRIMARY KEY)",
+		"CREATE TABLE shop.b (n BIGINT PRIMARY KEY, note VARCHAR(20) NOT NULL, KEY by_note (note))")
+
+	const maxTxns = 20000
+	ctx, stop := context.WithTimeout(context.Background(), 60*time.Second)
+	defer stop()
+	var acked, tried atomic.Int64
+	loadErr := make(chan error, 1)
+	go func() {
+		for n := int64(1); n <= maxTxns && ctx.Err() == nil; n++ {
+			tried.Store(n)
+			tx, err := db.Begin()
+			if err == nil {
+				_, err = tx.Exec("INSERT INTO shop.a VALUES (?)", n)
+			}
+			if err == nil {
+				_, err = tx.Exec("INSERT INTO shop.b VALUES (?, 'note')", n)
+			}
+			if err == nil {
+				err = tx.Commit()
+			}
+			if err != nil {
+				loadErr <- err
+				return
+			}
+			acked.Store(n)
+		}
+		loadErr <- nil
+	}()
+	waitAcked := func(n int64) {
+		for acked.Load() < n && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitAcked(50)
+	full := filepath.Join(work, "full")
+	runOK(t, bin, "full backup written", "backup", "--server", p.AdminAddr, "--out", full)
+	waitAcked(acked.Load() + 50)
+	before := acked.Load()
+	incr := filepath.Join(work, "incr")
+	runOK(t, bin, "incremental backup written", "backup", "--server", p.AdminAddr, "--out", incr, "--incremental-since", full)
+	after := tried.Load()
+	waitAcked(after + 20)
+	stop()
+	require.NoError(t, <-loadErr)
+	p.Stop()
+
+	target := filepath.Join(work, "restored")
+	runOK(t, bin, "restored 2 backup file(s)", "restore", "--in", full, "--in", incr, "--data-dir", target)
+	runOK(t, bin, "no problems found", "check", "--data-dir", target)
+	r := testutil.StartProcess(t, bin, target)
+	rdb := testutil.Connect(t, r.MySQLAddr)
+	var got []int64
+	for _, q := range []string{"SELECT n FROM shop.a ORDER BY n", "SELECT n FROM shop.b ORDER BY n", "SELECT n FROM shop.b WHERE note = 'note' ORDER BY n"} {
+		rows, err := rdb.Query(q)
+		require.NoError(t, err)
+		got = got[:0]
+		for rows.Next() {
+			var n int64
+			require.NoError(t, rows.Scan(&n))
+			got = append(got, n)
+		}
+		require.NoError(t, rows.Close())
+		require.GreaterOrEqual(t, int64(len(got)), before, "%s: every transaction acknowledged before the backup is in it", q)
+		require.LessOrEqual(t, int64(len(got)), after, "%s: none begun after the backup ended", q)
+		for i, n := range got {
+			require.Equal(t, int64(i+1), n, "%s: the restore holds a prefix of the commits", q)
+		}
+	}
+	t.Logf("restored %d of %d transactions (acknowledged before the incremental: %d, begun before it ended: %d)", len(got), acked.Load(), before, after)
+	r.Stop()
 }
