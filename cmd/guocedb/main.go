@@ -78,7 +78,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
   guocedb [serve] [flags]       run the server (default)
   guocedb check-config [flags]  load and validate the configuration, print it
-  guocedb backup (--data-dir DIR | --server ADDR) --out FILE|- [--incremental-since FILE]
+  guocedb backup [--data-dir DIR | --server ADDR] --out FILE|- [--incremental-since FILE]
                                 write a consistent backup file
   guocedb restore --in FILE [--in FILE ...] --data-dir DIR
                                 build a new data directory from backup files
