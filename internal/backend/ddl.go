@@ -313,6 +313,11 @@ func (t *Table) Truncate(ctx *sql.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The new id is empty: its row count is exact from the start.
+	if err := t.store().DirectCommit(commitCtx(ctx), &storage.WriteSet{Mutations: []storage.Mutation{countBaseMutation(id)}}); err != nil {
+		t.db.p.catalog.abandonTableID(id)
+		return 0, err
+	}
 	def := t.st.def.clone()
 	def.ID = id
 	for i := range def.Indexes {

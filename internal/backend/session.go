@@ -32,6 +32,11 @@ type Transaction struct {
 	// reads its own in-progress changes (UPDATE ... JOIN updates each row
 	// once), while trigger bodies see what earlier sub-statements did.
 	readView storage.Savepoint
+
+	// countSuffix names this transaction's row count deltas and
+	// countedTables the tables it wrote one for (rowcount.go).
+	countSuffix   []byte
+	countedTables map[uint64]*tableState
 }
 
 type namedSavepoint struct {
@@ -165,6 +170,9 @@ func (s *Session) CommitTransaction(ctx *sql.Context, tx sql.Transaction) error 
 	}
 	if errors.Is(err, storage.ErrConflict) {
 		return sql.ErrLockDeadlock.New("a concurrent transaction committed a change to the same rows")
+	}
+	if err == nil {
+		t.committed(s.p.catalog)
 	}
 	return err
 }

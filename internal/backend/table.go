@@ -449,11 +449,16 @@ func rowWidth(sch sql.Schema) uint64 {
 	return w
 }
 
-// RowCount implements sql.StatisticsTable. The count is an estimate: a
+// RowCount implements sql.StatisticsTable. It is exact when the table
+// keeps count deltas and the statement may use it (rowcount.go);
+// otherwise it is an estimate: a
 // key scan in the background the first time (the planner gets 0 until it
 // finishes), then adjusted by every insert and delete, rolled back ones
 // included. A query never waits for a scan.
-func (t *Table) RowCount(*sql.Context) (uint64, bool, error) {
+func (t *Table) RowCount(ctx *sql.Context) (uint64, bool, error) {
+	if n, exact, err := t.exactRowCount(ctx); err != nil || exact {
+		return n, exact, err
+	}
 	c := t.st.counters
 	if !c.rowsKnown.Load() && c.counting.CompareAndSwap(false, true) {
 		if !t.db.p.catalog.background(t.countInBackground) {

@@ -49,6 +49,11 @@ type tableCounters struct {
 	rowsKnown atomic.Bool
 	counting  atomic.Bool // a background count is running or done
 
+	// deltas counts committed transactions with a count delta since the
+	// last fold; folding is set while one runs (rowcount.go).
+	deltas  atomic.Int64
+	folding atomic.Bool
+
 	mu       sync.Mutex    // serialises reservations
 	reserved atomic.Uint64 // autoInc values below this are durable
 }

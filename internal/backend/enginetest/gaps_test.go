@@ -61,16 +61,7 @@ func tableCountPlans() map[string]bool {
 
 // knownGaps applies each top-level test's known gaps to its harness.
 var knownGaps = map[string]func(h *Harness){
-	"TestQueryPlans":            skipTableCountPlans,
-	"TestIntegrationQueryPlans": skipTableCountPlans,
-	"TestTpchQueryPlans":        skipTableCountPlans,
-	"TestTpccQueryPlans":        skipTableCountPlans,
-	"TestSysbenchPlans":         skipTableCountPlans,
-	"TestGeneratedColumnPlans":  skipTableCountPlans,
-	"TestIndexQueryPlans": func(h *Harness) {
-		skipTableCountPlans(h)
-		skipVectorIndexSetup(h)
-	},
+	"TestIndexQueryPlans":     skipVectorIndexSetup,
 	"TestComplexIndexQueries": skipVectorIndexSetup,
 	"TestScripts": func(h *Harness) {
 		h.Skip(gapKeylessOrder,
