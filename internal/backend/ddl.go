@@ -303,8 +303,13 @@ func (t *Table) UpdateForeignKey(ctx *sql.Context, name string, fk sql.ForeignKe
 }
 
 // Truncate implements sql.TruncateableTable: the table moves to a fresh,
-// empty id and the old rows are deleted in the background.
+// empty id and the old rows are deleted in the background. A DELETE
+// without WHERE that go-mysql-server turned into a TRUNCATE stays a
+// transactional delete (truncate.go).
 func (t *Table) Truncate(ctx *sql.Context) (int, error) {
+	if isDeleteStatement(ctx.Query()) {
+		return t.deleteAllRows(ctx) // see truncate.go
+	}
 	n, err := t.countRows(ctx)
 	if err != nil {
 		return 0, err
