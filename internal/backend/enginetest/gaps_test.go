@@ -3,8 +3,6 @@ package enginetest
 import (
 	"strings"
 	"testing"
-
-	"github.com/dolthub/go-mysql-server/enginetest/queries"
 )
 
 // Known gaps: the queries and scripts of go-mysql-server's suites that
@@ -13,12 +11,6 @@ import (
 // A gap is removed here when it is closed; the suites then run it again.
 
 const (
-	// go-mysql-server replaces COUNT(*) of a whole table by the table's
-	// row count only when sql.StatisticsTable reports it exact. guocedb's
-	// count is an estimate kept across MVCC snapshots (a snapshot may see
-	// fewer rows than the latest count), so COUNT(*) scans instead: the
-	// same result, another plan.
-	gapTableCount = "plan uses table_count: guocedb's row count is an estimate across MVCC snapshots, so COUNT(*) is computed by a scan (same result, different plan)"
 	// Keyless rows are keyed by a hash of the row, then a row id, so that
 	// DELETE and UPDATE find a row by its values; a scan returns them in
 	// hash order, not insertion order. These queries depend on the order of
@@ -38,26 +30,7 @@ const (
 	// prefix length, and so does guocedb; MariaDB and the memory engine
 	// accept it.
 	gapUniqueText = "UNIQUE key on TEXT/BLOB without a prefix length: refused as in MySQL (1170); the suite expects MariaDB's acceptance"
-	// The memory provider registers external stored procedures
-	// (memory_admin_only, memory_variadic_add) as test fixtures.
-	gapMemoryProcs = "calls external stored procedures that only go-mysql-server's memory provider defines"
 )
-
-// tableCountPlans are the plan tests whose expected plan uses table_count.
-func tableCountPlans() map[string]bool {
-	out := map[string]bool{}
-	for _, set := range [][]queries.QueryPlanTest{
-		queries.PlanTests, queries.IntegrationPlanTests, queries.TpchPlanTests, queries.TpccPlanTests,
-		queries.IndexPlanTests, queries.GeneratedColumnPlanTests, queries.SysbenchPlanTests,
-	} {
-		for _, tt := range set {
-			if strings.Contains(tt.ExpectedPlan, "table_count(") {
-				out[strings.ToLower(tt.Query)] = true
-			}
-		}
-	}
-	return out
-}
 
 // knownGaps applies each top-level test's known gaps to its harness.
 var knownGaps = map[string]func(h *Harness){
@@ -79,8 +52,6 @@ var knownGaps = map[string]func(h *Harness){
 	"TestSpatialIndexPlans": func(h *Harness) {
 		h.SkipMatching(gapSpatialIndex, func(q string) bool { return strings.Contains(q, "spatial index") })
 	},
-	"TestUserPrivileges": skipMemoryProcs,
-	"TestReadOnly":       skipMemoryProcs,
 	"TestVectorIndexes": func(h *Harness) {
 		h.SkipMatching(gapVectorIndex, func(q string) bool { return strings.Contains(q, "vector index") || strings.Contains(q, "vector key") })
 	},
@@ -100,14 +71,6 @@ func skipVectorIndexSetup(h *Harness) {
 	h.SkipMatching(gapVectorIndex, func(q string) bool { return strings.Contains(q, "comp_vector_index_t0") })
 }
 
-func skipMemoryProcs(h *Harness) {
-	h.SkipMatching(gapMemoryProcs, func(q string) bool { return strings.Contains(q, "call") && strings.Contains(q, "memory_") })
-}
-
-func skipTableCountPlans(h *Harness) {
-	plans := tableCountPlans()
-	h.SkipMatching(gapTableCount, func(q string) bool { return plans[q] })
-}
 
 // raceSuites run under -race too. The whole list takes far too long with
 // the race detector on the 2-core CI machine (every engine opens its own

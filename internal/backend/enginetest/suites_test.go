@@ -255,9 +255,9 @@ func TestDisallowedCheckConstraints(t *testing.T) {
 }
 func TestDropCheckConstraints(t *testing.T) { gmstest.TestDropCheckConstraints(t, harnessFor(t)) }
 
-// TestReadOnly runs without the stored procedure checks: they call
-// procedures that only the memory provider defines (gapMemoryProcs).
-func TestReadOnly(t *testing.T) { gmstest.TestReadOnly(t, harnessFor(t), false) }
+// TestReadOnly runs with the stored procedure checks: the harness serves
+// the memory engine's external procedures (fixtureProvider).
+func TestReadOnly(t *testing.T) { gmstest.TestReadOnly(t, harnessFor(t), true) }
 
 func TestViews(t *testing.T)               { gmstest.TestViews(t, harnessFor(t)) }
 func TestVersionedViews(t *testing.T)      { skipIfNotApplicable(t) }
