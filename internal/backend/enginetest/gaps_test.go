@@ -71,7 +71,6 @@ func skipVectorIndexSetup(h *Harness) {
 	h.SkipMatching(gapVectorIndex, func(q string) bool { return strings.Contains(q, "comp_vector_index_t0") })
 }
 
-
 // raceSuites run under -race too. The whole list takes far too long with
 // the race detector on the 2-core CI machine (every engine opens its own
 // Badger directory), so `make test` runs every suite a second time without
