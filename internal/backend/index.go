@@ -24,6 +24,7 @@ type Index struct {
 	exprs     []sql.Expression
 	types     []sql.Type
 	prefix    []uint16
+	spatial   bool // a SPATIAL index (spatial.go)
 
 	// The implicit primary key suffix of a secondary index (InnoDB's
 	// extended key): the primary key columns the index does not name, in
@@ -110,7 +111,7 @@ func (i *Index) Expressions() []string {
 func (i *Index) IsUnique() bool { return i.unique }
 
 // IsSpatial implements sql.Index.
-func (i *Index) IsSpatial() bool { return false }
+func (i *Index) IsSpatial() bool { return i.spatial }
 
 // IsFullText implements sql.Index.
 func (i *Index) IsFullText() bool { return false }
@@ -122,7 +123,12 @@ func (i *Index) IsVector() bool { return false }
 func (i *Index) Comment() string { return i.comment }
 
 // IndexType implements sql.Index.
-func (i *Index) IndexType() string { return "BTREE" }
+func (i *Index) IndexType() string {
+	if i.spatial {
+		return "SPATIAL"
+	}
+	return "BTREE"
+}
 
 // IsGenerated implements sql.Index.
 func (i *Index) IsGenerated() bool { return false }
@@ -155,14 +161,14 @@ func (i *Index) PrefixLengths() []uint16 {
 // Order implements sql.OrderedIndex: keys are in collation order, except
 // for prefix indexes, whose keys only order the prefixes.
 func (i *Index) Order() sql.IndexOrder {
-	if i.PrefixLengths() != nil {
+	if i.PrefixLengths() != nil || i.spatial {
 		return sql.IndexOrderNone
 	}
 	return sql.IndexOrderAsc
 }
 
 // Reversible implements sql.OrderedIndex.
-func (i *Index) Reversible() bool { return i.PrefixLengths() == nil }
+func (i *Index) Reversible() bool { return i.PrefixLengths() == nil && !i.spatial }
 
 func (i *Index) String() string {
 	return fmt.Sprintf("%s.%s(%s)", i.table, i.name, strings.Join(i.Expressions(), ","))

@@ -227,6 +227,9 @@ func (t *Table) lookupIter(txn *storage.Txn, view *storage.Savepoint, lookup sql
 	if !ok {
 		return nil, fmt.Errorf("unsupported range collection %T", lookup.Ranges)
 	}
+	if ix.spatial {
+		return t.spatialIter(txn, view, ix, ranges, lookup.IsReverse)
+	}
 	// The engine also marks a lookup join's null-safe (<=>) lookup of a
 	// NULL key as empty, though it matches the NULL entries: trust the flag
 	// only when no column asks for NULL. A NULL key compared with = arrives

@@ -30,6 +30,7 @@ type tableState struct {
 	schema   sql.Schema
 	pkSchema sql.PrimaryKeySchema
 	indexes  []*indexState // secondary indexes, building ones included
+	spatial  []*indexState // SPATIAL indexes: no entries to maintain (spatial.go)
 	pkTypes  []sql.Type
 
 	autoIncCol int
@@ -98,6 +99,10 @@ func newTableState(db string, def *tableDef, counters *tableCounters) (*tableSta
 			is.types = append(is.types, sch[o].Type)
 			is.prefix = append(is.prefix, uint16(ic.Length))
 		}
+		if idef.Spatial {
+			st.spatial = append(st.spatial, is)
+			continue
+		}
 		st.indexes = append(st.indexes, is)
 	}
 	st.planIndexes = st.buildPlanIndexes()
@@ -122,6 +127,7 @@ func (t *tableState) buildPlanIndexes() []sql.Index {
 			out = append(out, newIndex(t, ix.def.Name, ix.def.ID, ix.def.Unique, ix.def.Comment, ix.ordinals, ix.prefix))
 		}
 	}
+	out = append(out, t.spatialPlanIndexes()...)
 	sort.Slice(out[first:], func(i, j int) bool { return out[first+i].ID() < out[first+j].ID() })
 	return out
 }

@@ -52,6 +52,8 @@ var errorCodes = []errorCode{
 	{kindPattern(types.ErrConvertingToTime), mysql.ERTruncatedWrongValue, "22007"},
 	{kindPattern(types.ErrDataTruncatedForColumn), mysql.ERWarnDataTruncated, "01000"},
 	{kindPattern(sql.ErrUnknownSystemVariable), mysql.ERUnknownSystemVariable, mysql.SSUnknownSQLState},
+	{kindPattern(sql.ErrNullableSpatialIdx), 1252, mysql.SSClientError},
+	{kindPattern(sql.ErrBadSpatialIdxCol), 1687, mysql.SSClientError},
 	// A statement stopped by KILL QUERY (or a client's cancel, which the
 	// driver sends as KILL QUERY) ends with its context canceled.
 	{regexp.MustCompile(`^context canceled$`), mysql.ERQueryInterrupted, mysql.SSQueryInterrupted},

@@ -17,7 +17,6 @@ const (
 	// ties or on GROUP_CONCAT's order without ORDER BY inside it (MySQL
 	// does not define either).
 	gapKeylessOrder = "depends on the insertion order of a keyless table's rows; guocedb scans keyless tables in row-hash order (MySQL leaves it undefined)"
-	gapSpatialIndex = "SPATIAL indexes are not supported (CREATE fails with ER_NOT_SUPPORTED_YET)"
 	gapVectorIndex  = "VECTOR indexes are not supported (CREATE fails with ER_NOT_SUPPORTED_YET)"
 	// guocedb tables do not implement sql.FulltextAlterableTable.
 	gapFulltext = "FULLTEXT indexes are not supported (\"table does not support FULLTEXT indexes\")"
@@ -41,16 +40,6 @@ var knownGaps = map[string]func(h *Harness){
 			"(table b order by m limit 1 offset 1) intersect (table c order by m limit 1);",
 			"SELECT group_concat(`attribute`) FROM t where o_id=2 order by attribute",
 			"SELECT group_concat(attribute separator '') FROM t WHERE o_id=2 ORDER BY attribute")
-	},
-	"TestSpatialIndexScripts": func(h *Harness) {
-		h.Skip(gapSpatialIndex,
-			"show table with spatial indexes",
-			"add spatial index to non-empty table",
-			"add spatial index to non-empty table with primary key",
-			"spatial indexes do not work as foreign keys")
-	},
-	"TestSpatialIndexPlans": func(h *Harness) {
-		h.SkipMatching(gapSpatialIndex, func(q string) bool { return strings.Contains(q, "spatial index") })
 	},
 	"TestVectorIndexes": func(h *Harness) {
 		h.SkipMatching(gapVectorIndex, func(q string) bool { return strings.Contains(q, "vector index") || strings.Contains(q, "vector key") })
