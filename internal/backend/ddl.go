@@ -16,11 +16,11 @@ import (
 // CreateIndex implements sql.IndexAlterableTable. The index is written
 // while hidden from the planner (Building), then published.
 func (t *Table) CreateIndex(ctx *sql.Context, idx sql.IndexDef) error {
-	if idx.IsSpatial() {
-		return t.createSpatialIndex(ctx, idx)
+	if idx.IsSpatial() || idx.IsVector() {
+		return t.createEntrylessIndex(ctx, idx)
 	}
-	if idx.IsFullText() || idx.IsVector() {
-		return sql.ErrUnsupportedFeature.New("FULLTEXT and VECTOR indexes")
+	if idx.IsFullText() {
+		return sql.ErrUnsupportedFeature.New("FULLTEXT indexes")
 	}
 	def := t.st.def.clone()
 	name := idx.Name

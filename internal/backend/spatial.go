@@ -27,9 +27,9 @@ import (
 // speed-up over a scan (an R-tree or a space-filling curve over the
 // bounding boxes would; see DESIGN.md).
 
-// createSpatialIndex adds a SPATIAL index. go-mysql-server has already
-// checked it (one NOT NULL geometry column).
-func (t *Table) createSpatialIndex(ctx *sql.Context, idx sql.IndexDef) error {
+// createEntrylessIndex adds a SPATIAL or VECTOR index. go-mysql-server has
+// already checked a SPATIAL one (one NOT NULL geometry column).
+func (t *Table) createEntrylessIndex(ctx *sql.Context, idx sql.IndexDef) error {
 	def := t.st.def.clone()
 	name := idx.Name
 	if name == "" {
@@ -48,7 +48,7 @@ func (t *Table) createSpatialIndex(ctx *sql.Context, idx sql.IndexDef) error {
 	if o < 0 {
 		return sql.ErrKeyColumnDoesNotExist.New(idx.Columns[0].Name)
 	}
-	if _, ok := t.st.schema[o].Type.(sql.SpatialColumnType); !ok {
+	if _, ok := t.st.schema[o].Type.(sql.SpatialColumnType); idx.IsSpatial() && !ok {
 		return sql.ErrBadSpatialIdxCol.New()
 	}
 	def.NextIndexID++
@@ -57,17 +57,19 @@ func (t *Table) createSpatialIndex(ctx *sql.Context, idx sql.IndexDef) error {
 		Name:    name,
 		Columns: idx.Columns,
 		Comment: idx.Comment,
-		Spatial: true,
+		Spatial: idx.IsSpatial(),
+		Vector:  idx.IsVector(),
 	})
 	return t.replace(ctx, def)
 }
 
-// spatialPlanIndexes are the SPATIAL indexes as the planner sees them.
-func (t *tableState) spatialPlanIndexes() []sql.Index {
+// entrylessPlanIndexes are the SPATIAL and VECTOR indexes as the planner
+// sees them.
+func (t *tableState) entrylessPlanIndexes() []sql.Index {
 	var out []sql.Index
-	for _, ix := range t.spatial {
+	for _, ix := range t.entryless {
 		i := newIndex(t, ix.def.Name, ix.def.ID, false, ix.def.Comment, ix.ordinals, nil)
-		i.spatial = true
+		i.spatial, i.vector = ix.def.Spatial, ix.def.Vector
 		i.extExprs, i.extTypes, i.extPKPos = nil, nil, nil
 		out = append(out, i)
 	}

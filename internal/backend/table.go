@@ -183,7 +183,7 @@ func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 		it, err = newScanIter(txn, view, t.st, []keySpan{{start: prefix, end: prefixEnd(prefix)}}, false, false)
 	} else {
 		var ri sql.RowIter
-		if ri, err = t.lookupIter(txn, view, *part.lookup); err == nil {
+		if ri, err = t.lookupIter(ctx, txn, view, *part.lookup); err == nil {
 			var ok bool
 			if it, ok = ri.(*scanIter); !ok {
 				if owned {
@@ -218,7 +218,7 @@ func (t *Table) readTxn(tx *Transaction) (txn *storage.Txn, owned bool) {
 	return tx.txn, false
 }
 
-func (t *Table) lookupIter(txn *storage.Txn, view *storage.Savepoint, lookup sql.IndexLookup) (sql.RowIter, error) {
+func (t *Table) lookupIter(ctx *sql.Context, txn *storage.Txn, view *storage.Savepoint, lookup sql.IndexLookup) (sql.RowIter, error) {
 	ix, ok := lookup.Index.(*Index)
 	if !ok {
 		return nil, fmt.Errorf("index %s does not belong to guocedb", lookup.Index.ID())
@@ -229,6 +229,9 @@ func (t *Table) lookupIter(txn *storage.Txn, view *storage.Savepoint, lookup sql
 	}
 	if ix.spatial {
 		return t.spatialIter(txn, view, ix, ranges, lookup.IsReverse)
+	}
+	if lookup.VectorOrderAndLimit.OrderBy != nil {
+		return t.vectorIter(ctx, txn, view, lookup.VectorOrderAndLimit)
 	}
 	// The engine also marks a lookup join's null-safe (<=>) lookup of a
 	// NULL key as empty, though it matches the NULL entries: trust the flag

@@ -30,8 +30,10 @@ type tableState struct {
 	schema   sql.Schema
 	pkSchema sql.PrimaryKeySchema
 	indexes  []*indexState // secondary indexes, building ones included
-	spatial  []*indexState // SPATIAL indexes: no entries to maintain (spatial.go)
-	pkTypes  []sql.Type
+	// entryless are the SPATIAL and VECTOR indexes: no entries to maintain
+	// (spatial.go, vector.go).
+	entryless []*indexState
+	pkTypes   []sql.Type
 
 	autoIncCol int
 	counters   *tableCounters
@@ -99,8 +101,8 @@ func newTableState(db string, def *tableDef, counters *tableCounters) (*tableSta
 			is.types = append(is.types, sch[o].Type)
 			is.prefix = append(is.prefix, uint16(ic.Length))
 		}
-		if idef.Spatial {
-			st.spatial = append(st.spatial, is)
+		if idef.Spatial || idef.Vector {
+			st.entryless = append(st.entryless, is)
 			continue
 		}
 		st.indexes = append(st.indexes, is)
@@ -127,7 +129,7 @@ func (t *tableState) buildPlanIndexes() []sql.Index {
 			out = append(out, newIndex(t, ix.def.Name, ix.def.ID, ix.def.Unique, ix.def.Comment, ix.ordinals, ix.prefix))
 		}
 	}
-	out = append(out, t.spatialPlanIndexes()...)
+	out = append(out, t.entrylessPlanIndexes()...)
 	sort.Slice(out[first:], func(i, j int) bool { return out[first+i].ID() < out[first+j].ID() })
 	return out
 }
