@@ -163,6 +163,21 @@ func TestExactRowCount(t *testing.T) {
 			requireExactCount(t, db, "rc.r", 0)
 		})
 
+		t.Run("a trigger counts the rows its statement added so far", func(t *testing.T) {
+			// go-mysql-server analyzes trigger bodies once with their
+			// statement: a count baked into that plan would not grow.
+			mustExec(t, db, "CREATE TABLE rc.accounts (id INT PRIMARY KEY)")
+			mustExec(t, db, "CREATE TABLE rc.account_log (id INT PRIMARY KEY)")
+			mustExec(t, db, "CREATE TABLE rc.account_stats (id INT PRIMARY KEY, c INT)")
+			mustExec(t, db, "INSERT INTO rc.account_stats VALUES (1, 0)")
+			mustExec(t, db, "CREATE TRIGGER rc.account_ins AFTER INSERT ON rc.accounts FOR EACH ROW BEGIN "+
+				"INSERT INTO rc.account_log VALUES (NEW.id); "+
+				"UPDATE rc.account_stats SET c = c * 10 + (SELECT COUNT(*) FROM rc.account_log); END")
+			mustExec(t, db, "INSERT INTO rc.accounts VALUES (1), (2), (3)")
+			require.Equal(t, "123", queryValue(t, db, "SELECT c FROM rc.account_stats"))
+			requireExactCount(t, db, "rc.account_log", 3)
+		})
+
 		t.Run("many commits are folded", func(t *testing.T) {
 			mustExec(t, db, "CREATE TABLE rc.f (id INT PRIMARY KEY)")
 			c := conn(t, db)

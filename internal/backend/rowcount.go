@@ -134,11 +134,17 @@ func (t *Transaction) committed(c *Catalog) {
 	t.countedTables = nil
 }
 
-// wantsExactCount reports whether the statement can use an exact count:
-// go-mysql-server uses exactness only to replace COUNT(*), and summing the
-// deltas costs an iterator, which point queries should not pay. A query
-// without text is an internal analysis (go-mysql-server's plan tests):
-// exact. Reporting a count as inexact is always safe.
+// wantsExactCount reports whether the statement can use an exact count.
+// go-mysql-server uses exactness only to replace COUNT(*), at analysis
+// time: the count is baked into the plan. That is right for a query,
+// which reads one view, but not for a write statement whose triggers
+// count a table they write to (each row's trigger must see the rows the
+// earlier ones added, and trigger bodies are analyzed once, with the
+// statement). So only queries get an exact count: the statement's text
+// starts with SELECT, WITH or TABLE and mentions COUNT; summing the deltas
+// costs an iterator, which other queries should not pay. A statement
+// without text is an internal analysis (go-mysql-server's plan tests).
+// Reporting a count as inexact is always safe.
 func wantsExactCount(ctx *sql.Context) bool {
 	q := ctx.Query()
 	if q == "" {
@@ -147,12 +153,64 @@ func wantsExactCount(ctx *sql.Context) bool {
 	if len(q) > countQueryScan {
 		q = q[:countQueryScan]
 	}
+	if !isQuery(q) {
+		return false
+	}
 	for i := 0; i+5 <= len(q); i++ {
 		if (q[i]|0x20) == 'c' && strings.EqualFold(q[i:i+5], "count") {
 			return true
 		}
 	}
 	return false
+}
+
+// isQuery reports whether a statement is a query: SELECT, WITH or TABLE,
+// or EXPLAIN / DESCRIBE of one (their options skipped).
+func isQuery(q string) bool {
+	for range 8 {
+		w := firstWord(q)
+		switch strings.ToLower(w) {
+		case "select", "with", "table":
+			return true
+		case "explain", "describe", "desc", "plan", "format", "tree", "json", "traditional", "analyze", "estimates", "extended":
+			q = strings.TrimLeft(q, " \t\r\n(")
+			q = q[strings.Index(q, w)+len(w):]
+			q = strings.TrimLeft(q, "= ")
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// firstWord returns the first word of a statement, after spaces, comments
+// and opening parentheses.
+func firstWord(q string) string {
+	for {
+		q = strings.TrimLeft(q, " \t\r\n(")
+		switch {
+		case strings.HasPrefix(q, "/*"):
+			end := strings.Index(q, "*/")
+			if end < 0 {
+				return ""
+			}
+			q = q[end+2:]
+		case strings.HasPrefix(q, "#"), strings.HasPrefix(q, "-- "):
+			end := strings.IndexByte(q, '\n')
+			if end < 0 {
+				return ""
+			}
+			q = q[end+1:]
+		default:
+			end := strings.IndexFunc(q, func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+			})
+			if end < 0 {
+				return q
+			}
+			return q[:end]
+		}
+	}
 }
 
 // exactRowCount returns the row count of the table at the statement's
