@@ -79,19 +79,35 @@ func countBaseMutation(tableID uint64) storage.Mutation {
 // ones (session-local, never folded).
 func (t *Table) counted() bool { return t.temp == nil && !t.st.keyless() }
 
+// countedTable is a table the transaction wrote a count delta for, with
+// the delta's key.
+type countedTable struct {
+	st  *tableState
+	key []byte
+}
+
 // addCount adds d to the transaction's count delta for the table.
 func (e *editor) addCount(d int64) error {
 	if !e.t.counted() {
 		return nil
 	}
 	tx, st := e.tx, e.t.st
-	if tx.countSuffix == nil {
-		// The read timestamp keeps the suffix unique across restarts (a
-		// later transaction reads at a later or equal timestamp), the
-		// random part among the transactions sharing a snapshot.
-		tx.countSuffix = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, tx.txn.ReadTs()), rand.Uint64()|1)
+	var key []byte
+	for _, c := range tx.counted {
+		if c.st.def.ID == st.def.ID {
+			key = c.key
+			break
+		}
 	}
-	key := append(countPrefix(st.def.ID), tx.countSuffix...)
+	if key == nil {
+		// The read timestamp keeps the key unique across restarts (a later
+		// transaction reads at a later or equal timestamp), the random part
+		// among the transactions sharing a snapshot.
+		key = make([]byte, 0, 1+8+1+countSuffixLen)
+		key = append(binary.BigEndian.AppendUint64(append(key, nsTable), st.def.ID), tagCount)
+		key = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(key, tx.txn.ReadTs()), rand.Uint64()|1)
+		tx.counted = append(tx.counted, countedTable{st: st, key: key})
+	}
 	v, ok, err := tx.txn.GetBuffered(key)
 	if err != nil {
 		return err
@@ -102,10 +118,6 @@ func (e *editor) addCount(d int64) error {
 			return err
 		}
 	}
-	if tx.countedTables == nil {
-		tx.countedTables = map[uint64]*tableState{}
-	}
-	tx.countedTables[st.def.ID] = st
 	return tx.txn.Set(key, encodeCount(cur+d))
 }
 
@@ -126,12 +138,12 @@ func (e *editor) countMovedRow(oldKey []byte) error {
 // committed is called after the transaction committed: tables that
 // gathered enough deltas get a fold.
 func (t *Transaction) committed(c *Catalog) {
-	for _, st := range t.countedTables {
-		if st.counters.deltas.Add(1) >= foldAfter {
-			c.scheduleFold(st)
+	for _, ct := range t.counted {
+		if ct.st.counters.deltas.Add(1) >= foldAfter {
+			c.scheduleFold(ct.st)
 		}
 	}
-	t.countedTables = nil
+	t.counted = nil
 }
 
 // wantsExactCount reports whether the statement can use an exact count.
@@ -153,11 +165,24 @@ func wantsExactCount(ctx *sql.Context) bool {
 	if len(q) > countQueryScan {
 		q = q[:countQueryScan]
 	}
-	if !isQuery(q) {
-		return false
-	}
+	return mentionsCount(q) && isQuery(q)
+}
+
+// mentionsCount reports whether q contains "count" in any case, without
+// allocating (it runs for every statement the planner costs).
+func mentionsCount(q string) bool {
 	for i := 0; i+5 <= len(q); i++ {
 		if (q[i]|0x20) == 'c' && strings.EqualFold(q[i:i+5], "count") {
+			return true
+		}
+	}
+	return false
+}
+
+// wordIn reports whether w is one of words, ignoring case.
+func wordIn(w string, words ...string) bool {
+	for _, x := range words {
+		if strings.EqualFold(w, x) {
 			return true
 		}
 	}
@@ -169,10 +194,10 @@ func wantsExactCount(ctx *sql.Context) bool {
 func isQuery(q string) bool {
 	for range 8 {
 		w := firstWord(q)
-		switch strings.ToLower(w) {
-		case "select", "with", "table":
+		switch {
+		case wordIn(w, "select", "with", "table"):
 			return true
-		case "explain", "describe", "desc", "plan", "format", "tree", "json", "traditional", "analyze", "estimates", "extended":
+		case wordIn(w, "explain", "describe", "desc", "plan", "format", "tree", "json", "traditional", "analyze", "estimates", "extended"):
 			q = strings.TrimLeft(q, " \t\r\n(")
 			q = q[strings.Index(q, w)+len(w):]
 			q = strings.TrimLeft(q, "= ")

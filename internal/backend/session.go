@@ -33,10 +33,9 @@ type Transaction struct {
 	// once), while trigger bodies see what earlier sub-statements did.
 	readView storage.Savepoint
 
-	// countSuffix names this transaction's row count deltas and
-	// countedTables the tables it wrote one for (rowcount.go).
-	countSuffix   []byte
-	countedTables map[uint64]*tableState
+	// counted are the tables this transaction wrote a row count delta
+	// for, with the delta's key (rowcount.go).
+	counted []countedTable
 }
 
 type namedSavepoint struct {
