@@ -102,7 +102,8 @@ func (e *editor) addCount(d int64) error {
 	if key == nil {
 		// The read timestamp keeps the key unique across restarts (a later
 		// transaction reads at a later or equal timestamp), the random part
-		// among the transactions sharing a snapshot.
+		// among the transactions sharing a snapshot; its low bit set keeps
+		// the suffix from being the base's all-zero one.
 		key = make([]byte, 0, 1+8+1+countSuffixLen)
 		key = append(binary.BigEndian.AppendUint64(append(key, nsTable), st.def.ID), tagCount)
 		key = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(key, tx.txn.ReadTs()), rand.Uint64()|1)
