@@ -17,7 +17,7 @@ import (
 
 // FormatVersion is the on-disk format this build writes. A directory with
 // a higher version was written by a newer guocedb and is refused.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // formatKey holds the directory's format version (8 bytes, big-endian).
 var formatKey = []byte("\x00meta/format")
