@@ -25,7 +25,7 @@ type CheckOptions struct {
 // An index record with any other field is of a kind added after this code
 // (as FULLTEXT was): it is skipped with a note rather than judged by rules
 // that may not apply to it.
-var knownIndexFields = map[string]bool{"id": true, "name": true, "columns": true, "unique": true, "comment": true, "building": true, "fulltext": true}
+var knownIndexFields = map[string]bool{"id": true, "name": true, "columns": true, "unique": true, "comment": true, "building": true, "fulltext": true, "spatial": true, "vector": true}
 
 // checkedTable is a table definition loaded for the check.
 type checkedTable struct {
@@ -224,6 +224,9 @@ func loadCheckedTable(db, name string, key, value []byte, r *CheckReport) (*chec
 		case idef.Fulltext != nil:
 			skip[idef.ID] = true
 			r.note("%s.%s index %s: FULLTEXT, its entries are in pseudo-tables (checked as tables); their agreement with the rows is not checked", db, def.Name, idef.Name)
+		case idef.Spatial || idef.Vector:
+			skip[idef.ID] = true
+			r.note("%s.%s index %s: SPATIAL or VECTOR, it keeps no entries to check", db, def.Name, idef.Name)
 		case len(unknown) > 0:
 			skip[idef.ID] = true
 			r.note("%s.%s index %s: skipped, a kind this check does not know (fields %s)", db, def.Name, idef.Name, strings.Join(unknown, ", "))

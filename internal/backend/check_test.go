@@ -245,3 +245,36 @@ func TestCheckSkipsFulltextIndexes(t *testing.T) {
 	require.Greater(t, r.Tables, 1, "the FULLTEXT pseudo-tables are checked as tables")
 	require.GreaterOrEqual(t, r.IndexEntries, int64(2), "the index after the FULLTEXT one is checked")
 }
+
+// TestCheckSkipsIndexesWithoutEntries: SPATIAL and VECTOR indexes keep no
+// entries, and the row count keys live beside the rows; none of them is
+// reported.
+func TestCheckSkipsIndexesWithoutEntries(t *testing.T) {
+	dir := t.TempDir()
+	store, err := storage.Open(dir, storage.DefaultOptions(), nil)
+	require.NoError(t, err)
+	engine, provider, err := mysqlserver.NewEngine(context.Background(), store, "", "test", nil)
+	require.NoError(t, err)
+	base := sql.NewBaseSessionWithClientServer("test", sql.Client{Address: "localhost", User: "root"}, 1)
+	ctx := sql.NewContext(context.Background(), sql.WithSession(backend.NewSession(base, provider)))
+	for _, q := range []string{
+		"CREATE DATABASE geo",
+		"CREATE TABLE geo.p (id INT PRIMARY KEY, pt POINT NOT NULL SRID 0, name VARCHAR(10), SPATIAL KEY sp (pt), KEY by_name (name))",
+		"INSERT INTO geo.p VALUES (1, POINT(1,2), 'a'), (2, POINT(3,4), 'b')",
+		"DELETE FROM geo.p WHERE id = 2",
+	} {
+		_, it, _, err := engine.Query(ctx, q)
+		require.NoError(t, err, q)
+		_, err = sql.RowIterToRows(ctx, it)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, provider.Close())
+	require.NoError(t, store.Close())
+
+	r := runCheck(t, dir)
+	require.True(t, r.OK(), "problems: %v", r.Problems)
+	require.Len(t, r.Notes, 1, "notes: %v", r.Notes)
+	require.Contains(t, r.Notes[0], "geo.p index sp: SPATIAL or VECTOR, it keeps no entries")
+	require.Equal(t, int64(1), r.Rows)
+	require.Equal(t, int64(1), r.IndexEntries, "by_name is checked")
+}
