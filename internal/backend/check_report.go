@@ -34,6 +34,9 @@ const (
 	// ProblemStaleEntry: an index entry whose row exists but no longer
 	// has the indexed values the entry's key holds.
 	ProblemStaleEntry ProblemKind = "stale-index-entry"
+	// ProblemRowCount: the exact row count kept for COUNT(*) (a base and
+	// deltas) differs from the rows stored, or a delta does not decode.
+	ProblemRowCount ProblemKind = "row-count-mismatch"
 )
 
 // Problem is one inconsistency.

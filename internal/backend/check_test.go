@@ -133,6 +133,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 			keys, _ := keysUnder(t, s, rowPrefix(id))
 			return []storage.Mutation{{Key: keys[0], Delete: true}}
 		}, []string{
+			"row-count-mismatch in shop.items: the exact row count says 5 rows, the table holds 4",
 			"dangling-index-entry in shop.items index by_u: index entry points to a row that does not exist",
 			"dangling-index-entry in shop.items index by_k: index entry points to a row that does not exist",
 		}, nil},
@@ -184,6 +185,11 @@ func TestCheckFindsCorruption(t *testing.T) {
 			_, id, _ := tableRecord(t, s, "shop", "items")
 			return []storage.Mutation{{Key: append(indexPrefix(id, 77), 0x18, 5), Value: []byte{1}}}
 		}, []string{"orphan-data in shop.items: entries under index id 77, which the table does not define"}, nil},
+		{"row count off by five", func(t *testing.T, s *storage.Store) []storage.Mutation {
+			_, id, _ := tableRecord(t, s, "shop", "items")
+			key := append(append(binary.BigEndian.AppendUint64([]byte{'t'}, id), 'n'), 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 7)
+			return []storage.Mutation{{Key: key, Value: binary.BigEndian.AppendUint64(nil, 5)}}
+		}, []string{"row-count-mismatch in shop.items: the exact row count says 10 rows, the table holds 5"}, nil},
 		{"corrupt catalog record", func(t *testing.T, s *storage.Store) []storage.Mutation {
 			return []storage.Mutation{{Key: []byte("ctbl/shop\x00logs"), Value: []byte("{not json")}}
 		}, []string{"catalog in shop.logs: table record does not decode", "orphan-data: data under table id"}, nil},
