@@ -37,8 +37,9 @@ type checkedTable struct {
 // Check verifies that the catalog, the rows and every secondary index of
 // store agree: each row decodes and sits under its primary key, has its
 // entry in every index, and each index entry points to a row that has the
-// entry's values; every catalog record decodes and points to something;
-// no data lies under ids nothing names. It reads one snapshot and writes
+// entry's values; each table's exact row count equals its rows; every
+// catalog record decodes and points to something; no data lies under ids
+// nothing names. It reads one snapshot and writes
 // nothing, so it may run on a read-only store (storage.OpenReadOnly). The
 // error is for failures to read; inconsistencies are in the report.
 func Check(ctx context.Context, store *storage.Store, opts CheckOptions) (*CheckReport, error) {
