@@ -208,6 +208,9 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	if prepare.ParamsCount > maxPreparedParams {
 		return nil, errTooManyPlaceholders
 	}
+	if opts, err := h.ParserOptionsForConnection(c); err == nil {
+		countExplainParams(ctx, query, opts, prepare)
+	}
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
 	fixFields(query, fields)
 	return fields, mapError(err, query)

@@ -202,7 +202,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		}
 	}
 	obs := &observer{m: m, slow: cfg.SlowLog, logger: logger}
-	engine.Analyzer.ExecBuilder = newExecBuilder(statusOverride{m: m, store: store})
+	engine.Analyzer.ExecBuilder = newExecBuilder(statusOverride{m: m, store: store}, explainBuilder{stats: engine.Analyzer.Catalog})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
