@@ -217,6 +217,9 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
 	}
+	// Before the wire server takes the list over: it adds and readies
+	// every connection through it.
+	engine.ProcessList = newRemoteHostList(engine.ProcessList)
 	var h *handler
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
