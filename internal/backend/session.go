@@ -100,6 +100,9 @@ type Session struct {
 
 	// rows counts the table rows read and written (rowcount.go).
 	rows rowCounts
+
+	// wireEncodes: see SetWireEncodesResults (results_charset.go).
+	wireEncodes bool
 }
 
 var (

@@ -168,7 +168,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	}
 	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
 		return h.Handler.ComQuery(ctx, c, query, send)
-	}, fixingFields(query, cb), func() string { return query })
+	}, fixingFields(query, encodeResults(c, cb)), func() string { return query })
 	return mapError(err, query)
 }
 
@@ -194,7 +194,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		var err error
 		rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
 		return err
-	}, fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
+	}, fixingFields(query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
 	return rest, mapError(err, query)
 }
 
@@ -224,12 +224,12 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	h.obs.m.CountCommand(metrics.CommandStmtExecute)
 	probe := h.obs.start(c, prepare.PrepareStmt)
 	defer func() { probe.finish(err, "") }()
-	fixed := probe.rows(func(res *sqltypes.Result, _ bool) error {
+	fixed := probe.rows(encodeResults(c, func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
 			fixFields(prepare.PrepareStmt, res.Fields)
 		}
 		return callback(res)
-	})
+	}))
 	err = h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
 		return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
 	}, fixed, func() string { return prepare.PrepareStmt })

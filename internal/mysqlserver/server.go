@@ -234,7 +234,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		}
 		return h, nil
 	}
-	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, trackingSessionBuilder(NewSessionBuilder(provider)), nil, wrap)
+	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, trackingSessionBuilder(encodingSessionBuilder(NewSessionBuilder(provider))), nil, wrap)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), ln.Close(), provider.Close())
 	}
