@@ -49,9 +49,10 @@ func (e *explainer) indexedAccess(ita *plan.IndexedTableAccess, blk *explainBloc
 	var rows uint64
 	switch {
 	case idx.IsFullText():
-		r.accessType, r.ref, used = "fulltext", "const", 1
-		rows = 1
-		r.extra = []string{"Ft_hints: sorted"}
+		// MySQL gives a FULLTEXT key no length.
+		r.accessType, r.ref, r.keyLen, rows = "fulltext", "const", "0", 1
+		r.rows = &rows
+		return nil
 	case !ita.IsStatic():
 		keys := ita.Expressions()
 		used = len(keys)

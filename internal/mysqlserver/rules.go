@@ -23,6 +23,7 @@ const (
 func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(provider).
 		AddPreAnalyzeRule(ruleDropUniqueByName, dropUniqueConstraint).
+		AddPreAnalyzeRule(ruleCreateLikeIndexes, copyLikeIndexKinds).
 		AddPostValidationRule(ruleSetOpRows, clearMax1Row).
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
 		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
