@@ -3,6 +3,7 @@ package mysqlserver
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -65,6 +66,9 @@ type explainRow struct {
 	rows       *uint64
 	filtered   *float64
 	extra      []string
+	// src is the table read, for possible_keys; nil for rows that read
+	// no stored table.
+	src sql.Table
 }
 
 // explainBlock is one query block (SELECT) of the statement: its rows and
@@ -120,8 +124,11 @@ func (e *explainer) walk(n sql.Node, blk *explainBlock) error {
 		if len(blk.rows) > before {
 			r := blk.rows[len(blk.rows)-1]
 			r.extra = appendOnce(r.extra, "Using where")
-			f := selectivity(n.Expression)
+			f := math.Round(selectivity(n.Expression)*100) / 100
 			r.filtered = &f
+			if err := e.possibleKeys(r, n.Expression); err != nil {
+				return err
+			}
 		}
 		return nil
 	case *plan.JoinNode:
@@ -447,6 +454,56 @@ func appendOnce(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
+}
+
+// possibleKeys adds to r's possible_keys the indexes of its table whose
+// first column the condition compares, in the table's index order.
+func (e *explainer) possibleKeys(r *explainRow, cond sql.Expression) error {
+	it, ok := r.src.(sql.IndexAddressable)
+	if !ok {
+		return nil
+	}
+	// Only a column compared as it is can be looked up in an index.
+	cols := map[string]bool{}
+	column := func(x sql.Expression) {
+		if gf, ok := x.(*expression.GetField); ok && strings.EqualFold(gf.Table(), r.table) {
+			cols[strings.ToLower(gf.Name())] = true
+		}
+	}
+	transform.InspectExpr(cond, func(x sql.Expression) bool {
+		switch x := x.(type) {
+		case expression.Comparer:
+			column(x.Left())
+			column(x.Right())
+		case *expression.Between:
+			column(x.Val)
+		case *expression.IsNull:
+			column(x.Child)
+		}
+		return false
+	})
+	if len(cols) == 0 {
+		return nil
+	}
+	idxs, err := it.GetIndexes(e.ctx)
+	if err != nil {
+		return err
+	}
+	var out []string
+	for _, idx := range idxs {
+		exprs := idx.Expressions()
+		if len(exprs) == 0 || idx.IsFullText() {
+			continue
+		}
+		first := strings.ToLower(exprs[0][strings.LastIndexByte(exprs[0], '.')+1:])
+		if cols[first] || idx.ID() == r.key {
+			out = append(out, idx.ID())
+		}
+	}
+	if len(out) > 0 {
+		r.possible = out
+	}
+	return nil
 }
 
 // selectivity is MySQL's guess of the percentage of rows a condition

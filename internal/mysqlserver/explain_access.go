@@ -20,7 +20,7 @@ func (e *explainer) tableScan(rt *plan.ResolvedTable, name string, blk *explainB
 	if err != nil {
 		return err
 	}
-	blk.rows = append(blk.rows, &explainRow{table: name, accessType: "ALL", rows: &n})
+	blk.rows = append(blk.rows, &explainRow{table: name, accessType: "ALL", rows: &n, src: rt.UnderlyingTable()})
 	return nil
 }
 
@@ -43,7 +43,7 @@ func (e *explainer) indexedAccess(ita *plan.IndexedTableAccess, blk *explainBloc
 	if err != nil {
 		return err
 	}
-	r := &explainRow{table: ita.Name(), key: idx.ID(), possible: []string{idx.ID()}}
+	r := &explainRow{table: ita.Name(), key: idx.ID(), possible: []string{idx.ID()}, src: ita.UnderlyingTable()}
 	blk.rows = append(blk.rows, r)
 	var used int
 	var rows uint64

@@ -174,6 +174,15 @@ func TestExplainOverTheWire(t *testing.T) {
 		require.Equal(t, "const", ref) // compared with a constant
 		require.Equal(t, uint64(1), n) // one row at most
 		require.Equal(t, 100.0, f)     // no condition left
+
+		// Both indexes could serve; go-mysql-server picks one.
+		var possible string
+		require.NoError(t, conn.QueryRowContext(ctx, "EXPLAIN SELECT * FROM t WHERE a = 1 AND id > 0").Scan(new(any), new(any), new(any), new(any), new(any), &possible, new(any), new(any), new(any), new(any), new(any), new(any)))
+		require.Equal(t, "PRIMARY,ia", possible)
+		// A column inside an expression cannot use its index.
+		var none gosql.NullString
+		require.NoError(t, conn.QueryRowContext(ctx, "EXPLAIN SELECT * FROM t WHERE a + 1 > 0").Scan(new(any), new(any), new(any), new(any), new(any), &none, new(any), new(any), new(any), new(any), new(any), new(any)))
+		require.False(t, none.Valid, none.String)
 	})
 	t.Run("plan formats stay go-mysql-server's", func(t *testing.T) {
 		// A unique lookup made the one-row fast path refuse the printer's
