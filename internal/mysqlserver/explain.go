@@ -105,7 +105,7 @@ func (e *explainer) newBlock(selectType string) *explainBlock {
 // walk adds the table accesses of n to blk in execution order, and the
 // subqueries in n's expressions as blocks of their own.
 func (e *explainer) walk(n sql.Node, blk *explainBlock) error {
-	if err := e.subqueries(n, blk); err != nil {
+	if err := e.subqueries(n); err != nil {
 		return err
 	}
 	switch n := n.(type) {
@@ -169,7 +169,7 @@ func (e *explainer) walk(n sql.Node, blk *explainBlock) error {
 
 // subqueries adds a block for every subquery expression of n (not of its
 // children), as MySQL numbers them: after the block that uses them.
-func (e *explainer) subqueries(n sql.Node, _ *explainBlock) error {
+func (e *explainer) subqueries(n sql.Node) error {
 	ex, ok := n.(sql.Expressioner)
 	if !ok {
 		return nil
