@@ -187,8 +187,18 @@ func TestExplainOverTheWire(t *testing.T) {
 	t.Run("plan formats stay go-mysql-server's", func(t *testing.T) {
 		// A unique lookup made the one-row fast path refuse the printer's
 		// several lines ("max1Row iterator returned more than one row").
-		for _, q := range []string{"EXPLAIN PLAN SELECT * FROM t WHERE id = 2", "EXPLAIN FORMAT=TREE SELECT * FROM t WHERE id = 2", "  /* c */ explain plan select * from t where b = 'x'"} {
-			rows, err := conn.QueryContext(ctx, q)
+		for _, q := range []string{"EXPLAIN PLAN SELECT * FROM t WHERE id = 2", "EXPLAIN FORMAT=TREE SELECT * FROM t WHERE id = 2", "  /* c */ explain plan select * from t where b = 'x'", "prepared"} {
+			var rows *gosql.Rows
+			var err error
+			if q == "prepared" {
+				q = "EXPLAIN PLAN SELECT * FROM t WHERE id = ?"
+				stmt, perr := conn.PrepareContext(ctx, q)
+				require.NoError(t, perr)
+				defer stmt.Close()
+				rows, err = stmt.QueryContext(ctx, 2)
+			} else {
+				rows, err = conn.QueryContext(ctx, q)
+			}
 			require.NoError(t, err, q)
 			var lines []string
 			for rows.Next() {
@@ -252,4 +262,20 @@ func TestExplainPyMySQL(t *testing.T) {
 		{{"t", "ALL", nil, true, "Using where"}},
 		{{"u", "range", "PRIMARY", true, nil}, {"t", "eq_ref", "PRIMARY", true, nil}},
 	}, got)
+}
+
+func TestIsExplain(t *testing.T) {
+	for q, want := range map[string]bool{
+		"EXPLAIN SELECT 1":                 true,
+		"  desc select 1":                  true,
+		"/* x */ Describe select 1":        true,
+		"-- c\n# d\nexplain plan select 1": true,
+		"SELECT 1":                         false,
+		"DESCRIPTION":                      false,
+		"explained":                        false,
+		"/* unterminated":                  false,
+		"":                                 false,
+	} {
+		require.Equal(t, want, isExplain(q), q)
+	}
 }
