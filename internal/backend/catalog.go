@@ -283,7 +283,7 @@ func (c *Catalog) runGC() error {
 		if err := deleteRange(context.Background(), c.store, p, prefixEnd(p), c.stop); err != nil {
 			return err
 		}
-		if err := c.commitCatalog(context.Background(), storage.Mutation{Key: key, Delete: true}, storage.Mutation{Key: counterKey(id), Delete: true}); err != nil {
+		if err := c.commitCatalog(context.Background(), storage.Mutation{Key: key, Delete: true}, storage.Mutation{Key: counterKey(id), Delete: true}, storage.Mutation{Key: rowIDCounterKey(id), Delete: true}); err != nil {
 			return err
 		}
 	}
