@@ -78,6 +78,11 @@ func OpenCatalog(ctx context.Context, store *storage.Store, logger *slog.Logger)
 		gcDone:   make(chan struct{}),
 		stop:     make(chan struct{}),
 	}
+	// The backend's migrations rewrite stored data in the layout this
+	// build reads: they must finish before the catalog is loaded.
+	if _, err := store.Migrate(ctx, Migrations()); err != nil {
+		return nil, err
+	}
 	if err := c.load(); err != nil {
 		return nil, err
 	}
