@@ -18,13 +18,7 @@ const (
 	// count is an estimate kept across MVCC snapshots (a snapshot may see
 	// fewer rows than the latest count), so COUNT(*) scans instead: the
 	// same result, another plan.
-	gapTableCount = "plan uses table_count: guocedb's row count is an estimate across MVCC snapshots, so COUNT(*) is computed by a scan (same result, different plan)"
-	// Keyless rows are keyed by a hash of the row, then a row id, so that
-	// DELETE and UPDATE find a row by its values; a scan returns them in
-	// hash order, not insertion order. These queries depend on the order of
-	// ties or on GROUP_CONCAT's order without ORDER BY inside it (MySQL
-	// does not define either).
-	gapKeylessOrder = "depends on the insertion order of a keyless table's rows; guocedb scans keyless tables in row-hash order (MySQL leaves it undefined)"
+	gapTableCount   = "plan uses table_count: guocedb's row count is an estimate across MVCC snapshots, so COUNT(*) is computed by a scan (same result, different plan)"
 	gapSpatialIndex = "SPATIAL indexes are not supported (CREATE fails with ER_NOT_SUPPORTED_YET)"
 	gapVectorIndex  = "VECTOR indexes are not supported (CREATE fails with ER_NOT_SUPPORTED_YET)"
 	// MySQL accepts PRIMARY KEY (c(10)) and enforces uniqueness on the
@@ -70,12 +64,6 @@ var knownGaps = map[string]func(h *Harness){
 		skipVectorIndexSetup(h)
 	},
 	"TestComplexIndexQueries": skipVectorIndexSetup,
-	"TestScripts": func(h *Harness) {
-		h.Skip(gapKeylessOrder,
-			"(table b order by m limit 1 offset 1) intersect (table c order by m limit 1);",
-			"SELECT group_concat(`attribute`) FROM t where o_id=2 order by attribute",
-			"SELECT group_concat(attribute separator '') FROM t WHERE o_id=2 ORDER BY attribute")
-	},
 	"TestSpatialIndexScripts": func(h *Harness) {
 		h.Skip(gapSpatialIndex,
 			"show table with spatial indexes",
