@@ -200,3 +200,31 @@ func TestTransactions(t *testing.T) {
 	})
 
 }
+
+// TestDeleteAllRollsBack checks that DELETE without WHERE, which
+// go-mysql-server runs as TRUNCATE, stays a transactional DELETE: other
+// sessions do not see it before COMMIT, and ROLLBACK restores the rows.
+func TestDeleteAllRollsBack(t *testing.T) {
+	_, db := start(t)
+	mustExec(t, db, "CREATE DATABASE da")
+	mustExec(t, db, "CREATE TABLE da.t (id INT PRIMARY KEY, v VARCHAR(10), KEY (v))")
+	mustExec(t, db, "INSERT INTO da.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	a, b := conn(t, db), conn(t, db)
+	mustExec(t, a, "USE da")
+	mustExec(t, a, "BEGIN")
+	res := mustExec(t, a, "DELETE FROM t")
+	n, err := res.RowsAffected()
+	require.NoError(t, err)
+	require.Equal(t, int64(3), n)
+	require.Equal(t, "0", queryValue(t, a, "SELECT COUNT(*) FROM t"))
+	require.Equal(t, "3", queryValue(t, b, "SELECT COUNT(*) FROM da.t"), "uncommitted DELETE is invisible")
+	mustExec(t, a, "ROLLBACK")
+	require.Equal(t, [][]string{{"1", "a"}, {"2", "b"}, {"3", "c"}}, queryRows(t, a, "SELECT id, v FROM t ORDER BY id"))
+	require.Equal(t, "2", queryValue(t, a, "SELECT id FROM t WHERE v = 'b'"), "index entries are back too")
+
+	mustExec(t, a, "DELETE FROM t")
+	require.Equal(t, "0", queryValue(t, b, "SELECT COUNT(*) FROM da.t"), "autocommit DELETE is committed")
+	mustExec(t, a, "INSERT INTO t VALUES (4, 'd')")
+	mustExec(t, a, "TRUNCATE TABLE t")
+	require.Equal(t, "0", queryValue(t, b, "SELECT COUNT(*) FROM da.t"))
+}

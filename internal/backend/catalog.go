@@ -483,7 +483,7 @@ func (c *Catalog) createTable(ctx context.Context, db string, def *tableDef) (*t
 	if err != nil {
 		return nil, err
 	}
-	if err := c.commitCatalog(ctx, seq, m); err != nil {
+	if err := c.commitCatalog(ctx, seq, m, countBaseMutation(id)); err != nil {
 		return nil, err
 	}
 	d.tables[strings.ToLower(def.Name)] = st

@@ -16,8 +16,11 @@ import (
 // CreateIndex implements sql.IndexAlterableTable. The index is written
 // while hidden from the planner (Building), then published.
 func (t *Table) CreateIndex(ctx *sql.Context, idx sql.IndexDef) error {
-	if idx.IsFullText() || idx.IsSpatial() || idx.IsVector() {
-		return sql.ErrUnsupportedFeature.New("FULLTEXT, SPATIAL and VECTOR indexes")
+	if idx.IsSpatial() || idx.IsVector() {
+		return t.createEntrylessIndex(ctx, idx)
+	}
+	if idx.IsFullText() {
+		return sql.ErrUnsupportedFeature.New("FULLTEXT indexes")
 	}
 	def := t.st.def.clone()
 	name := idx.Name
@@ -307,14 +310,24 @@ func (t *Table) UpdateForeignKey(ctx *sql.Context, name string, fk sql.ForeignKe
 }
 
 // Truncate implements sql.TruncateableTable: the table moves to a fresh,
-// empty id and the old rows are deleted in the background.
+// empty id and the old rows are deleted in the background. A DELETE
+// without WHERE that go-mysql-server turned into a TRUNCATE stays a
+// transactional delete (truncate.go).
 func (t *Table) Truncate(ctx *sql.Context) (int, error) {
+	if isDeleteStatement(ctx.Query()) {
+		return t.deleteAllRows(ctx) // see truncate.go
+	}
 	n, err := t.countRows(ctx)
 	if err != nil {
 		return 0, err
 	}
 	id, err := t.db.p.catalog.newTableID(commitCtx(ctx))
 	if err != nil {
+		return 0, err
+	}
+	// The new id is empty: its row count is exact from the start.
+	if err := t.store().DirectCommit(commitCtx(ctx), &storage.WriteSet{Mutations: []storage.Mutation{countBaseMutation(id)}}); err != nil {
+		t.db.p.catalog.abandonTableID(id)
 		return 0, err
 	}
 	def := t.st.def.clone()

@@ -50,6 +50,10 @@ type indexDef struct {
 	Columns []sql.IndexColumn `json:"columns"`
 	Unique  bool              `json:"unique,omitempty"`
 	Comment string            `json:"comment,omitempty"`
+	// Spatial and Vector mark SPATIAL and VECTOR indexes: they have no
+	// entries (spatial.go, vector.go).
+	Spatial bool `json:"spatial,omitempty"`
+	Vector  bool `json:"vector,omitempty"`
 	// Building marks an index whose entries are still being written: the
 	// editors maintain it, but the planner does not see it yet.
 	Building bool `json:"building,omitempty"`

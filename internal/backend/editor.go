@@ -139,6 +139,9 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 			return err
 		}
 	}
+	if err := e.addCount(1); err != nil {
+		return err
+	}
 	if st.counters.rowsKnown.Load() {
 		st.counters.rows.Add(1)
 	}
@@ -182,6 +185,16 @@ func (e *editor) Delete(ctx *sql.Context, row sql.Row) error {
 		}
 	} else if pk, err = st.pkKey(row); err != nil {
 		return err
+	}
+	// The exact count must not drop for a row that is not there.
+	if e.t.counted() {
+		if _, exists, err := e.tx.txn.Get(st.rowKey(pk)); err != nil {
+			return err
+		} else if exists {
+			if err := e.addCount(-1); err != nil {
+				return err
+			}
+		}
 	}
 	if err := e.tx.txn.Delete(st.rowKey(pk)); err != nil {
 		return err
@@ -259,6 +272,9 @@ func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 		return err
 	}
 	if pkChanged {
+		if err := e.countMovedRow(st.rowKey(oldPK)); err != nil {
+			return err
+		}
 		if err := e.tx.txn.Delete(st.rowKey(oldPK)); err != nil {
 			return err
 		}

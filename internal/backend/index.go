@@ -24,6 +24,8 @@ type Index struct {
 	exprs     []sql.Expression
 	types     []sql.Type
 	prefix    []uint16
+	spatial   bool // a SPATIAL index (spatial.go)
+	vector    bool // a VECTOR index (vector.go)
 
 	// The implicit primary key suffix of a secondary index (InnoDB's
 	// extended key): the primary key columns the index does not name, in
@@ -114,21 +116,26 @@ func (i *Index) Expressions() []string {
 func (i *Index) IsUnique() bool { return i.unique }
 
 // IsSpatial implements sql.Index.
-func (i *Index) IsSpatial() bool { return false }
+func (i *Index) IsSpatial() bool { return i.spatial }
 
 // IsFullText implements sql.Index.
 func (i *Index) IsFullText() bool { return i.ft != nil }
 
 // IsVector implements sql.Index.
-func (i *Index) IsVector() bool { return false }
+func (i *Index) IsVector() bool { return i.vector }
 
 // Comment implements sql.Index.
 func (i *Index) Comment() string { return i.comment }
 
 // IndexType implements sql.Index.
 func (i *Index) IndexType() string {
-	if i.ft != nil {
+	switch {
+	case i.ft != nil:
 		return "FULLTEXT"
+	case i.spatial:
+		return "SPATIAL"
+	case i.vector:
+		return "VECTOR"
 	}
 	return "BTREE"
 }
@@ -149,7 +156,7 @@ func (i *Index) ColumnExpressionTypes() []sql.ColumnExpressionType {
 func (i *Index) CanSupport(*sql.Context, ...sql.Range) bool { return true }
 
 // CanSupportOrderBy implements sql.Index.
-func (i *Index) CanSupportOrderBy(sql.Expression) bool { return false }
+func (i *Index) CanSupportOrderBy(e sql.Expression) bool { return i.vector && vectorOrderBy(e) }
 
 // PrefixLengths implements sql.Index.
 func (i *Index) PrefixLengths() []uint16 {
@@ -164,14 +171,16 @@ func (i *Index) PrefixLengths() []uint16 {
 // Order implements sql.OrderedIndex: keys are in collation order, except
 // for prefix indexes, whose keys only order the prefixes.
 func (i *Index) Order() sql.IndexOrder {
-	if i.PrefixLengths() != nil || i.ft != nil {
+	if i.PrefixLengths() != nil || i.ft != nil || i.spatial || i.vector {
 		return sql.IndexOrderNone
 	}
 	return sql.IndexOrderAsc
 }
 
 // Reversible implements sql.OrderedIndex.
-func (i *Index) Reversible() bool { return i.PrefixLengths() == nil && i.ft == nil }
+func (i *Index) Reversible() bool {
+	return i.PrefixLengths() == nil && i.ft == nil && !i.spatial && !i.vector
+}
 
 func (i *Index) String() string {
 	return fmt.Sprintf("%s.%s(%s)", i.table, i.name, strings.Join(i.Expressions(), ","))

@@ -15,6 +15,7 @@ import (
 //	'a' counters:  a <table id>                   -> AUTO_INCREMENT high-water mark
 //	't' table data: t <table id> 'r' <pk key>      -> encoded row
 //	               t <table id> 'i' <index id> <index key> [<pk key>] -> pk key
+//	               t <table id> 'n' <16 bytes>    -> row count base or delta (rowcount.go)
 //
 // Database and table names are lower-cased in keys (names are
 // case-insensitive) and kept as written inside the definitions.

@@ -26,6 +26,7 @@ type rewriter struct {
 	st     *tableState
 	txn    *storage.Txn
 	size   int
+	rows   int64 // rows written, the new table id's count base
 	failed bool
 	closed bool
 }
@@ -93,6 +94,7 @@ func (r *rewriter) Insert(ctx *sql.Context, row sql.Row) error {
 			}
 			r.size += len(lk)
 		}
+		r.rows++
 	}
 	for _, ix := range st.indexes {
 		k, unique, err := st.indexKey(ix, row, pk)
@@ -142,6 +144,15 @@ func (r *rewriter) Close(ctx *sql.Context) error {
 			r.t.db.p.catalog.abandonTableID(r.def.ID)
 		}
 		return nil
+	}
+	if r.def.ID != r.old.def.ID {
+		// The rewrite is the only writer of its new id until installed:
+		// its row count is exact (rowcount.go).
+		if err := r.txn.Set(countBaseKey(r.def.ID), encodeCount(r.rows)); err != nil {
+			r.txn.Discard()
+			r.t.db.p.catalog.abandonTableID(r.def.ID)
+			return err
+		}
 	}
 	if err := r.flush(ctx); err != nil {
 		r.txn.Discard()

@@ -32,6 +32,10 @@ type Transaction struct {
 	// reads its own in-progress changes (UPDATE ... JOIN updates each row
 	// once), while trigger bodies see what earlier sub-statements did.
 	readView storage.Savepoint
+
+	// counted are the tables this transaction wrote a row count delta
+	// for, with the delta's key (rowcount.go).
+	counted []countedTable
 }
 
 type namedSavepoint struct {
@@ -98,7 +102,7 @@ type Session struct {
 	// in use at once.
 	started []*Transaction
 
-	// rows counts the table rows read and written (rowcount.go).
+	// rows counts the table rows read and written (sessionrows.go).
 	rows rowCounts
 }
 
@@ -168,6 +172,9 @@ func (s *Session) CommitTransaction(ctx *sql.Context, tx sql.Transaction) error 
 	}
 	if errors.Is(err, storage.ErrConflict) {
 		return sql.ErrLockDeadlock.New("a concurrent transaction committed a change to the same rows")
+	}
+	if err == nil {
+		t.committed(s.p.catalog)
 	}
 	return err
 }

@@ -183,7 +183,7 @@ func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 		it, err = newScanIter(txn, view, t.st, []keySpan{{start: prefix, end: prefixEnd(prefix)}}, false, false)
 	} else {
 		var ri sql.RowIter
-		if ri, err = t.lookupIter(txn, view, *part.lookup); err == nil {
+		if ri, err = t.lookupIter(ctx, txn, view, *part.lookup); err == nil {
 			var ok bool
 			if it, ok = ri.(*scanIter); !ok {
 				if owned {
@@ -219,7 +219,7 @@ func (t *Table) readTxn(tx *Transaction) (txn *storage.Txn, owned bool) {
 	return tx.txn, false
 }
 
-func (t *Table) lookupIter(txn *storage.Txn, view *storage.Savepoint, lookup sql.IndexLookup) (sql.RowIter, error) {
+func (t *Table) lookupIter(ctx *sql.Context, txn *storage.Txn, view *storage.Savepoint, lookup sql.IndexLookup) (sql.RowIter, error) {
 	ix, ok := lookup.Index.(*Index)
 	if !ok {
 		return nil, fmt.Errorf("index %s does not belong to guocedb", lookup.Index.ID())
@@ -227,6 +227,12 @@ func (t *Table) lookupIter(txn *storage.Txn, view *storage.Savepoint, lookup sql
 	ranges, ok := lookup.Ranges.(sql.MySQLRangeCollection)
 	if !ok {
 		return nil, fmt.Errorf("unsupported range collection %T", lookup.Ranges)
+	}
+	if ix.spatial {
+		return t.spatialIter(txn, view, ix, ranges, lookup.IsReverse)
+	}
+	if lookup.VectorOrderAndLimit.OrderBy != nil {
+		return t.vectorIter(ctx, txn, view, lookup.VectorOrderAndLimit)
 	}
 	// The engine also marks a lookup join's null-safe (<=>) lookup of a
 	// NULL key as empty, though it matches the NULL entries: trust the flag
@@ -456,11 +462,16 @@ func rowWidth(sch sql.Schema) uint64 {
 	return w
 }
 
-// RowCount implements sql.StatisticsTable. The count is an estimate: a
+// RowCount implements sql.StatisticsTable. It is exact when the table
+// keeps count deltas and the statement may use it (rowcount.go);
+// otherwise it is an estimate: a
 // key scan in the background the first time (the planner gets 0 until it
 // finishes), then adjusted by every insert and delete, rolled back ones
 // included. A query never waits for a scan.
 func (t *Table) RowCount(ctx *sql.Context) (uint64, bool, error) {
+	if n, exact, err := t.exactRowCount(ctx); err != nil || exact {
+		return n, exact, err
+	}
 	if err := t.fulltextRowCount(ctx); err != nil {
 		return 0, false, err
 	}

@@ -29,7 +29,10 @@ type tableState struct {
 	pkSchema sql.PrimaryKeySchema
 	indexes  []*indexState // secondary indexes, building ones included
 	fulltext []*indexState // FULLTEXT indexes: no key range, see fulltext.go
-	pkTypes  []sql.Type
+	// entryless are the SPATIAL and VECTOR indexes: no entries to maintain
+	// (spatial.go, vector.go).
+	entryless []*indexState
+	pkTypes   []sql.Type
 
 	autoIncCol int
 	counters   *tableCounters
@@ -47,6 +50,11 @@ type tableCounters struct {
 	rows      atomic.Int64
 	rowsKnown atomic.Bool
 	counting  atomic.Bool // a background count is running or done
+
+	// deltas counts committed transactions with a count delta since the
+	// last fold; folding is set while one runs (rowcount.go).
+	deltas  atomic.Int64
+	folding atomic.Bool
 
 	mu       sync.Mutex    // serialises reservations
 	reserved atomic.Uint64 // autoInc values below this are durable
@@ -98,6 +106,10 @@ func newTableState(db string, def *tableDef, counters *tableCounters) (*tableSta
 			st.fulltext = append(st.fulltext, is)
 			continue
 		}
+		if idef.Spatial || idef.Vector {
+			st.entryless = append(st.entryless, is)
+			continue
+		}
 		st.indexes = append(st.indexes, is)
 	}
 	st.planIndexes = st.buildPlanIndexes()
@@ -125,6 +137,7 @@ func (t *tableState) buildPlanIndexes() []sql.Index {
 	for _, ix := range t.fulltext {
 		out = append(out, newFulltextIndex(t, ix))
 	}
+	out = append(out, t.entrylessPlanIndexes()...)
 	sort.Slice(out[first:], func(i, j int) bool { return out[first+i].ID() < out[first+j].ID() })
 	return out
 }

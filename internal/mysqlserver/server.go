@@ -88,7 +88,29 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	if err := loadUsers(engine, provider, rootPassword); err != nil {
 		return nil, nil, errors.Join(err, provider.Close())
 	}
+	if err := assignPersistedGlobals(provider, logger); err != nil {
+		return nil, nil, errors.Join(err, provider.Close())
+	}
 	return engine, provider, nil
+}
+
+// assignPersistedGlobals gives the global variables the values SET PERSIST
+// stored, as MySQL reads mysqld-auto.cnf at start-up. Variables guocedb
+// derives from its configuration are assigned later (NewServer) and win.
+func assignPersistedGlobals(p *backend.Provider, logger *slog.Logger) error {
+	values, unknown, err := p.PersistedGlobals()
+	if err != nil {
+		return fmt.Errorf("read persisted variables: %w", err)
+	}
+	for _, name := range unknown {
+		if logger != nil {
+			logger.Warn("persisted variable unknown to this build, ignored", "component", "mysqlserver", "variable", name)
+		}
+	}
+	if err := sql.SystemVariables.AssignValues(values); err != nil {
+		return fmt.Errorf("assign persisted variables: %w", err)
+	}
+	return nil
 }
 
 // NewSessionBuilder returns the builder of guocedb sessions for the

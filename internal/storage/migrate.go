@@ -45,6 +45,17 @@ var Migrations = []Migration{
 		ID:    "0001-initial-format",
 		Apply: func(context.Context, *Txn) error { return nil },
 	},
+	{
+		// Format 2: the backend keeps row count deltas beside the rows
+		// (docs/storage.md). A format-1 build would write rows without
+		// them and so make exact counts wrong: it must refuse the
+		// directory. Nothing is rewritten; counts of older tables are
+		// established by a scan when first needed.
+		ID: "0002-row-count-deltas",
+		// raiseFormat: a directory created by a later build already
+		// has a higher version, which must not go back.
+		Apply: func(_ context.Context, txn *Txn) error { return raiseFormat(txn, 2) },
+	},
 }
 
 // Migrate applies the migrations of list that the directory's log does

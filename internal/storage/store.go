@@ -18,9 +18,9 @@ import (
 // FormatVersion is the on-disk format this build writes. A directory with
 // a higher version was written by a newer guocedb and is refused.
 //
+// 2: row count deltas (storage migration 0002-row-count-deltas).
 // 3: tables without a primary key keyed by a hidden row id, with a lookup
-// index by row hash (backend migration 0003-keyless-row-ids). Version 2 is
-// taken by the row count deltas of a parallel branch (0002-row-count-deltas).
+// index by row hash (backend migration 0003-keyless-row-ids).
 const FormatVersion = 3
 
 // formatKey holds the directory's format version (8 bytes, big-endian).

@@ -87,6 +87,23 @@ func (t *Txn) get(sp *Savepoint, key []byte) ([]byte, bool, error) {
 	return v, true, nil
 }
 
+// GetBuffered returns the transaction's own buffered write of key, without
+// reading the snapshot: for keys only this transaction can have written
+// (a per-transaction key), where a snapshot read is a wasted lookup. A
+// buffered delete reads as absent.
+func (t *Txn) GetBuffered(key []byte) (value []byte, ok bool, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return nil, false, ErrTxnDone
+	}
+	e, found := t.writes.Get(entry{key: key})
+	if !found || e.delete {
+		return nil, false, nil
+	}
+	return e.value, true, nil
+}
+
 // Set buffers a put. key and value must not be modified afterwards.
 func (t *Txn) Set(key, value []byte) error {
 	return t.put(entry{key: key, value: value})

@@ -182,7 +182,7 @@ func (h *Harness) NewEngine(t *testing.T) (gmstest.QueryEngine, error) {
 		h.open(t)
 	}
 	h.fresh = false
-	engine, err := gmstest.NewEngine(t, h, tableFunctionProvider{Provider: h.provider}, h.setupData, memory.NewStatsProv())
+	engine, err := gmstest.NewEngine(t, h, newFixtureProvider(h.provider), h.setupData, memory.NewStatsProv())
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func (h *Harness) NewEngine(t *testing.T) (gmstest.QueryEngine, error) {
 // store and databases, every database reporting itself read-only.
 func (h *Harness) NewReadOnlyEngine(provider sql.DatabaseProvider) (gmstest.QueryEngine, error) {
 	p, ok := provider.(*backend.Provider)
-	if tp, isTP := provider.(tableFunctionProvider); isTP {
+	if tp, isTP := provider.(fixtureProvider); isTP {
 		p, ok = tp.Provider, true
 	}
 	if !ok {

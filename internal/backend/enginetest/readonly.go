@@ -3,6 +3,7 @@ package enginetest
 import (
 	"strings"
 
+	"github.com/dolthub/go-mysql-server/memory"
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"github.com/guocedb/guocedb/internal/backend"
@@ -50,28 +51,53 @@ func (p readOnlyProvider) AllDatabases(ctx *sql.Context) []sql.Database {
 	return out
 }
 
-// tableFunctionProvider adds sql.TableFunctionProvider to guocedb's
-// provider for the harness: go-mysql-server's TestJoinStats registers the
-// memory engine's data-generating table functions (normal_dist,
-// exponential_dist) through it; guocedb itself serves no table functions.
-type tableFunctionProvider struct {
+// fixtureProvider adds the memory engine's test fixtures to guocedb's
+// provider for the harness: the data-generating table functions that
+// go-mysql-server's TestJoinStats registers (normal_dist,
+// exponential_dist), and the external stored procedures
+// (memory.ExternalStoredProcedures: memory_inout_add, memory_admin_only,
+// ...) that TestUserPrivileges and TestReadOnly call. guocedb itself
+// serves neither.
+type fixtureProvider struct {
 	*backend.Provider
-	fns map[string]sql.TableFunction
+	fns   map[string]sql.TableFunction
+	procs *sql.ExternalStoredProcedureRegistry
 }
 
-var _ sql.TableFunctionProvider = tableFunctionProvider{}
+var (
+	_ sql.TableFunctionProvider           = fixtureProvider{}
+	_ sql.ExternalStoredProcedureProvider = fixtureProvider{}
+)
+
+func newFixtureProvider(p *backend.Provider) fixtureProvider {
+	procs := sql.NewExternalStoredProcedureRegistry()
+	for _, esp := range memory.ExternalStoredProcedures {
+		procs.Register(esp)
+	}
+	return fixtureProvider{Provider: p, procs: &procs}
+}
 
 // TableFunction implements sql.TableFunctionProvider.
-func (p tableFunctionProvider) TableFunction(_ *sql.Context, name string) (sql.TableFunction, bool) {
+func (p fixtureProvider) TableFunction(_ *sql.Context, name string) (sql.TableFunction, bool) {
 	fn, ok := p.fns[strings.ToLower(name)]
 	return fn, ok
 }
 
 // WithTableFunctions implements sql.TableFunctionProvider.
-func (p tableFunctionProvider) WithTableFunctions(fns ...sql.TableFunction) (sql.TableFunctionProvider, error) {
+func (p fixtureProvider) WithTableFunctions(fns ...sql.TableFunction) (sql.TableFunctionProvider, error) {
 	m := make(map[string]sql.TableFunction, len(fns))
 	for _, fn := range fns {
 		m[strings.ToLower(fn.Name())] = fn
 	}
-	return tableFunctionProvider{Provider: p.Provider, fns: m}, nil
+	return fixtureProvider{Provider: p.Provider, fns: m, procs: p.procs}, nil
+}
+
+// ExternalStoredProcedure implements sql.ExternalStoredProcedureProvider.
+func (p fixtureProvider) ExternalStoredProcedure(_ *sql.Context, name string, numOfParams int) (*sql.ExternalStoredProcedureDetails, error) {
+	return p.procs.LookupByNameAndParamCount(name, numOfParams)
+}
+
+// ExternalStoredProcedures implements sql.ExternalStoredProcedureProvider.
+func (p fixtureProvider) ExternalStoredProcedures(_ *sql.Context, name string) ([]sql.ExternalStoredProcedureDetails, error) {
+	return p.procs.LookupByName(name)
 }

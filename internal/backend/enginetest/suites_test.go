@@ -12,6 +12,8 @@ import (
 	"github.com/dolthub/go-mysql-server/enginetest/scriptgen/setup"
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/stretchr/testify/require"
+
+	"github.com/guocedb/guocedb/internal/backend"
 )
 
 // This file mirrors go-mysql-server v0.20.0's enginetest/memory_engine_test.go
@@ -29,8 +31,6 @@ var notApplicable = map[string]string{
 	"TestVersionedQueries":         "AS OF queries need sql.VersionedDatabase; guocedb keeps one version of each table (no VersionedDBHarness)",
 	"TestReadOnlyVersionedQueries": "AS OF queries need sql.VersionedDatabase; guocedb keeps one version of each table (no VersionedDBHarness)",
 	"TestVersionedViews":           "AS OF queries need sql.VersionedDatabase; guocedb keeps one version of each table (no VersionedDBHarness)",
-	"TestPersist":                  "SET PERSIST needs a sql.PersistableSession; guocedb does not persist global variables (docs/compatibility.md)",
-	"TestValidateSession":          "checks a memory.Session validation callback; guocedb sessions have no such hook (sql.PersistableSession)",
 	"TestSingleQuery":              "debugging helper, skipped in go-mysql-server too",
 	"TestSingleQueryPrepared":      "debugging helper, skipped in go-mysql-server too",
 	"TestSingleScript":             "debugging helper, skipped in go-mysql-server too",
@@ -251,9 +251,9 @@ func TestDisallowedCheckConstraints(t *testing.T) {
 }
 func TestDropCheckConstraints(t *testing.T) { gmstest.TestDropCheckConstraints(t, harnessFor(t)) }
 
-// TestReadOnly runs without the stored procedure checks: they call
-// procedures that only the memory provider defines (gapMemoryProcs).
-func TestReadOnly(t *testing.T) { gmstest.TestReadOnly(t, harnessFor(t), false) }
+// TestReadOnly runs with the stored procedure checks: the harness serves
+// the memory engine's external procedures (fixtureProvider).
+func TestReadOnly(t *testing.T) { gmstest.TestReadOnly(t, harnessFor(t), true) }
 
 func TestViews(t *testing.T)               { gmstest.TestViews(t, harnessFor(t)) }
 func TestVersionedViews(t *testing.T)      { skipIfNotApplicable(t) }
@@ -279,14 +279,50 @@ func TestAddAutoIncrementColumn(t *testing.T) {
 	}
 }
 
-func TestNullRanges(t *testing.T)         { gmstest.TestNullRanges(t, harnessFor(t)) }
-func TestBlobs(t *testing.T)              { gmstest.TestBlobs(t, harnessFor(t)) }
-func TestIndexes(t *testing.T)            { gmstest.TestIndexes(t, harnessFor(t)) }
-func TestVectorIndexes(t *testing.T)      { gmstest.TestVectorIndexes(t, harnessFor(t)) }
-func TestVectorFunctions(t *testing.T)    { gmstest.TestVectorFunctions(t, harnessFor(t)) }
-func TestIndexPrefix(t *testing.T)        { gmstest.TestIndexPrefix(t, harnessFor(t)) }
-func TestPersist(t *testing.T)            { skipIfNotApplicable(t) }
-func TestValidateSession(t *testing.T)    { skipIfNotApplicable(t) }
+func TestNullRanges(t *testing.T)      { gmstest.TestNullRanges(t, harnessFor(t)) }
+func TestBlobs(t *testing.T)           { gmstest.TestBlobs(t, harnessFor(t)) }
+func TestIndexes(t *testing.T)         { gmstest.TestIndexes(t, harnessFor(t)) }
+func TestVectorIndexes(t *testing.T)   { gmstest.TestVectorIndexes(t, harnessFor(t)) }
+func TestVectorFunctions(t *testing.T) { gmstest.TestVectorFunctions(t, harnessFor(t)) }
+func TestIndexPrefix(t *testing.T)     { gmstest.TestIndexPrefix(t, harnessFor(t)) }
+
+// TestPersist runs SET PERSIST and PERSIST_ONLY with guocedb sessions,
+// which keep persisted variables in the store.
+func TestPersist(t *testing.T) {
+	h := harnessFor(t)
+	gmstest.TestPersist(t, h, func(ctx *sql.Context) sql.PersistableSession { return h.sessionLike(ctx) })
+}
+
+// TestValidateSession checks that the engine validates a guocedb session
+// once per statement, through a session that counts the calls.
+func TestValidateSession(t *testing.T) {
+	h := harnessFor(t)
+	calls := 0
+	gmstest.TestValidateSession(t, h, func(ctx *sql.Context) sql.PersistableSession {
+		return countingSession{Session: h.sessionLike(ctx), calls: &calls}
+	}, &calls)
+}
+
+// sessionLike is a new guocedb session with the current database of ctx,
+// whose session the suites replace by it.
+func (h *Harness) sessionLike(ctx *sql.Context) *backend.Session {
+	s := h.NewSession().Session.(*backend.Session)
+	s.SetCurrentDatabase(ctx.GetCurrentDatabase())
+	return s
+}
+
+// countingSession counts ValidateSession calls (TestValidateSession).
+type countingSession struct {
+	*backend.Session
+	calls *int
+}
+
+// ValidateSession implements sql.Session.
+func (s countingSession) ValidateSession(ctx *sql.Context) error {
+	*s.calls++
+	return s.Session.ValidateSession(ctx)
+}
+
 func TestPrepared(t *testing.T)           { gmstest.TestPrepared(t, harnessFor(t)) }
 func TestPreparedInsert(t *testing.T)     { gmstest.TestPreparedInsert(t, harnessFor(t)) }
 func TestPreparedStatements(t *testing.T) { gmstest.TestPreparedStatements(t, harnessFor(t)) }
