@@ -80,6 +80,13 @@ func TestKeylessDuplicates(t *testing.T) {
 	mustExec(t, c, "ROLLBACK")
 	require.Equal(t, "2", queryValue(t, db, "SELECT COUNT(*) FROM k.t WHERE a=2"))
 
+	// Each row is updated once and keeps its place, although the first
+	// update gives row 1 the values of row 2 before row 2 is updated.
+	mustExec(t, db, "CREATE TABLE k.s (a INT)")
+	mustExec(t, db, "INSERT INTO k.s VALUES (1),(2),(3)")
+	mustExec(t, db, "UPDATE k.s SET a = a + 1")
+	require.Equal(t, [][]string{{"2"}, {"3"}, {"4"}}, queryRows(t, db, "SELECT * FROM k.s"))
+
 	res = mustExec(t, db, "DELETE FROM k.t WHERE a=1")
 	n, err = res.RowsAffected()
 	require.NoError(t, err)

@@ -16,6 +16,9 @@ type editor struct {
 	t   *Table
 	err error // set when the transaction could not be obtained
 	tx  *Transaction
+	// updated holds the row ids of a keyless table this statement has
+	// updated (keyless.go): a statement updates each row once.
+	updated map[string]struct{}
 }
 
 var (
@@ -45,6 +48,7 @@ func (t *Table) Replacer(ctx *sql.Context) sql.RowReplacer { return t.rowEditor(
 func (t *Table) GetForeignKeyEditor(ctx *sql.Context) sql.ForeignKeyEditor { return t.rowEditor(ctx) }
 
 func (e *editor) StatementBegin(*sql.Context) {
+	e.updated = nil
 	if e.tx != nil {
 		e.tx.statementBegin()
 	}
@@ -177,7 +181,7 @@ func (e *editor) Delete(ctx *sql.Context, row sql.Row) error {
 	var err error
 	if st.keyless() {
 		var h uint64
-		if pk, _, h, err = e.findKeyless(row); err != nil || pk == nil {
+		if pk, _, h, err = e.findKeyless(row, nil); err != nil || pk == nil {
 			return err
 		}
 		if err := e.tx.txn.Delete(st.lookupKey(h, pk)); err != nil {

@@ -118,9 +118,10 @@ func (t *tableState) loadRowID(txn *storage.Txn) error {
 
 // findKeyless returns the row id of a stored row equal to row, with the
 // row's encoding and hash (id nil when there is none). Of identical rows it
-// returns the one with the lowest id; a statement deleting several of them
-// sees its own deletes, so each call finds another one.
-func (e *editor) findKeyless(row sql.Row) (id, enc []byte, h uint64, err error) {
+// returns the one with the lowest id that is not in avoid, else the lowest
+// one; a statement deleting several of them sees its own deletes, so each
+// call finds another one.
+func (e *editor) findKeyless(row sql.Row, avoid map[string]struct{}) (id, enc []byte, h uint64, err error) {
 	st := e.t.st
 	if enc, err = codec.EncodeRow(nil, st.schema, row); err != nil {
 		return nil, nil, 0, err
@@ -132,6 +133,7 @@ func (e *editor) findKeyless(row sql.Row) (id, enc []byte, h uint64, err error) 
 		return nil, nil, 0, err
 	}
 	defer it.Close()
+	var fallback []byte
 	for ; it.Valid(); it.Next() {
 		k := it.Key()
 		if len(k) != len(p)+rowIDLen {
@@ -144,25 +146,41 @@ func (e *editor) findKeyless(row sql.Row) (id, enc []byte, h uint64, err error) 
 		}
 		// A hash collision, or an entry whose row is gone: compare the
 		// whole value.
-		if ok && bytes.Equal(v, enc) {
+		if !ok || !bytes.Equal(v, enc) {
+			continue
+		}
+		if _, skip := avoid[string(cand)]; !skip {
 			return cand, enc, h, nil
 		}
+		if fallback == nil {
+			fallback = cand
+		}
 	}
-	return nil, enc, h, it.Err()
+	return fallback, enc, h, it.Err()
 }
 
 // updateKeyless changes a stored row in place: it keeps its row id (and so
 // its place in insertion order), as InnoDB keeps DB_ROW_ID. A row that is
 // not stored is inserted, as the old delete-then-insert did.
+//
+// The engine names the row only by its values, and an earlier update of the
+// same statement may have given another row those values (UPDATE t SET
+// a = a + 1 over 1 and 2 makes the first row 2 before the second is
+// updated); rows this statement already updated are taken last, so that
+// each row is updated once and keeps its place.
 func (e *editor) updateKeyless(ctx *sql.Context, old, new sql.Row) error {
 	st := e.t.st
-	id, _, oldHash, err := e.findKeyless(old)
+	id, _, oldHash, err := e.findKeyless(old, e.updated)
 	if err != nil {
 		return err
 	}
 	if id == nil {
 		return e.Insert(ctx, new)
 	}
+	if e.updated == nil {
+		e.updated = map[string]struct{}{}
+	}
+	e.updated[string(id)] = struct{}{}
 	type change struct{ oldKey, newKey []byte }
 	var changes []change
 	for _, ix := range st.indexes {
