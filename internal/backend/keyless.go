@@ -48,9 +48,14 @@ func rowHash(enc []byte) uint64 { return xxhash.Sum64(enc) }
 // handed out is below the stored value.
 func rowIDCounterKey(tableID uint64) []byte { return append(counterKey(tableID), tagRow) }
 
-// lookupHashPrefix covers the lookup entries of rows whose hash is h.
+// lookupHashPrefix covers the lookup entries of rows whose hash is h. It
+// is built in one allocation with room for the row id (lookupKey): it is
+// on every insert's path.
 func (t *tableState) lookupHashPrefix(h uint64) []byte {
-	return binary.BigEndian.AppendUint64(indexPrefix(t.def.ID, lookupIndexID), h)
+	k := make([]byte, 0, indexPrefixLen+8+rowIDLen)
+	k = binary.BigEndian.AppendUint64(append(k, nsTable), t.def.ID)
+	k = binary.BigEndian.AppendUint32(append(k, tagIndex), lookupIndexID)
+	return binary.BigEndian.AppendUint64(k, h)
 }
 
 // lookupKey is the lookup entry of the row with hash h stored under id.
