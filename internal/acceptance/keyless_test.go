@@ -165,3 +165,42 @@ func TestKeylessAlterAndTruncate(t *testing.T) {
 		require.Equal(t, [][]string{{"9"}, {"8"}}, queryRows(t, db, "SELECT * FROM k.tr"))
 	})
 }
+
+// TestKeylessCascadesAndTriggers: foreign key cascades and trigger bodies
+// change rows of keyless tables that an earlier process stored.
+func TestKeylessCascadesAndTriggers(t *testing.T) {
+	dir := t.TempDir()
+	phase(t, dir, "write", func(t *testing.T, addr string, _ *sql.DB) {
+		db := openAs(t, "root", "", addr, "")
+		mustExec(t, db, "CREATE DATABASE k")
+		db = openAs(t, "root", "", addr, "k")
+		mustExec(t, db, "CREATE TABLE parent (id INT PRIMARY KEY)")
+		mustExec(t, db, "CREATE TABLE child (pid INT, v VARCHAR(10), FOREIGN KEY (pid) REFERENCES parent (id) ON DELETE CASCADE ON UPDATE CASCADE)")
+		mustExec(t, db, "CREATE TABLE log (msg VARCHAR(20))")
+		mustExec(t, db, "CREATE TRIGGER child_del AFTER DELETE ON child FOR EACH ROW INSERT INTO log VALUES (CONCAT('del ', OLD.v))")
+		mustExec(t, db, "CREATE TRIGGER log_trim BEFORE INSERT ON parent FOR EACH ROW DELETE FROM log WHERE msg = 'old'")
+		mustExec(t, db, "INSERT INTO parent VALUES (1),(2)")
+		mustExec(t, db, "INSERT INTO child VALUES (1,'a'),(2,'b'),(1,'a')")
+		mustExec(t, db, "INSERT INTO log VALUES ('old'),('keep'),('old')")
+	})
+	phase(t, dir, "cascade", func(t *testing.T, addr string, _ *sql.DB) {
+		db := openAs(t, "root", "", addr, "k")
+		mustExec(t, db, "DELETE FROM parent WHERE id = 1")
+		mustExec(t, db, "UPDATE parent SET id = 3 WHERE id = 2")
+		require.Equal(t, [][]string{{"3", "b"}}, queryRows(t, db, "SELECT * FROM child"))
+		// Cascaded actions fire no triggers, as in MySQL.
+		require.Equal(t, [][]string{{"old"}, {"keep"}, {"old"}}, queryRows(t, db, "SELECT * FROM log"))
+		mustExec(t, db, "INSERT INTO parent VALUES (4)")
+		require.Equal(t, [][]string{{"keep"}}, queryRows(t, db, "SELECT * FROM log"))
+		mustExec(t, db, "INSERT INTO child VALUES (4,'d'),(4,'d')")
+	})
+	phase(t, dir, "check", func(t *testing.T, addr string, _ *sql.DB) {
+		db := openAs(t, "root", "", addr, "k")
+		require.Equal(t, [][]string{{"3", "b"}, {"4", "d"}, {"4", "d"}}, queryRows(t, db, "SELECT * FROM child"))
+		require.Equal(t, [][]string{{"keep"}}, queryRows(t, db, "SELECT * FROM log"))
+		mustExec(t, db, "DELETE FROM child WHERE v = 'd' LIMIT 1")
+		require.Equal(t, [][]string{{"keep"}, {"del d"}}, queryRows(t, db, "SELECT * FROM log"))
+		mustExec(t, db, "DELETE FROM parent WHERE id = 3")
+		require.Equal(t, [][]string{{"4", "d"}}, queryRows(t, db, "SELECT * FROM child"))
+	})
+}
