@@ -15,6 +15,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guocedb/guocedb/internal/storage"
 	"github.com/guocedb/guocedb/internal/testutil"
 )
 
@@ -65,7 +66,7 @@ func TestAdminCommands(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(out), &st), out)
 		require.Equal(t, "test", st["version"])
 		require.EqualValues(t, 1, st["tables"])
-		require.EqualValues(t, 1, st["format_version"])
+		require.EqualValues(t, storage.FormatVersion, st["format_version"])
 	})
 
 	t.Run("errors", func(t *testing.T) {

@@ -16,9 +16,6 @@ import (
 var knownFailures = map[string]string{
 	"TestPreparedManyCols": "65535 placeholders: vitess sizes the NULL bitmap in 16 bits (wraps from 65529 on), " +
 		"so guocedb refuses more than 65528 at PREPARE with error 1390",
-	"TestRowsColumnTypes": "its table has no primary key and the test expects SELECT * to return the rows in " +
-		"insertion order (InnoDB's hidden row id); guocedb keys such rows by a hash of the row, so they come " +
-		"back in another order (the column metadata itself, FLOAT(7,4)'s 4 decimals included, is right)",
 }
 
 func TestDriverSuiteGuocedb(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"os/exec"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 
 	adminv1 "github.com/guocedb/guocedb/internal/adminapi/gen/adminv1"
 	"github.com/guocedb/guocedb/internal/backup"
+	"github.com/guocedb/guocedb/internal/storage"
 	"github.com/guocedb/guocedb/internal/testutil"
 )
 
@@ -44,7 +46,7 @@ func TestAdminAPI(t *testing.T) {
 		require.EqualValues(t, 1, body["databases"])
 		require.EqualValues(t, 2, body["tables"])
 		require.GreaterOrEqual(t, body["connections"], 1.0, "the root connection")
-		require.EqualValues(t, 1, body["format_version"])
+		require.EqualValues(t, storage.FormatVersion, body["format_version"])
 		// 64-bit integers are strings in proto3 JSON.
 		size, err := strconv.ParseInt(body["data_size_bytes"].(string), 10, 64)
 		require.NoError(t, err)
@@ -71,7 +73,7 @@ func TestAdminAPI(t *testing.T) {
 			"http://"+f.adminAddr+"/guocedb.admin.v1.AdminService/Status").CombinedOutput()
 		require.NoError(t, err, "%s", out)
 		require.Contains(t, string(out), `"version":"test"`)
-		require.Contains(t, string(out), `"format_version":1`)
+		require.Contains(t, string(out), fmt.Sprintf(`"format_version":%d`, storage.FormatVersion))
 	})
 
 	t.Run("JSON access rules", func(t *testing.T) {
@@ -138,7 +140,7 @@ func TestAdminAPI(t *testing.T) {
 		require.NoError(t, conn.Invoke(withAuth("monitor", "mon-pw"), "/guocedb.admin.v1.AdminService/Status", &adminv1.StatusRequest{}, &st))
 		require.Equal(t, "test", st.GetVersion())
 		require.EqualValues(t, 2, st.GetTables())
-		require.EqualValues(t, 1, st.GetFormatVersion())
+		require.EqualValues(t, storage.FormatVersion, st.GetFormatVersion())
 
 		var sessions adminv1.ListSessionsResponse
 		require.NoError(t, conn.Invoke(withAuth("operator", "op-pw"), "/guocedb.admin.v1.AdminService/ListSessions", &adminv1.ListSessionsRequest{}, &sessions))

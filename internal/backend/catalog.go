@@ -78,6 +78,11 @@ func OpenCatalog(ctx context.Context, store *storage.Store, logger *slog.Logger)
 		gcDone:   make(chan struct{}),
 		stop:     make(chan struct{}),
 	}
+	// The backend's migrations rewrite stored data in the layout this
+	// build reads: they must finish before the catalog is loaded.
+	if _, err := store.Migrate(ctx, Migrations()); err != nil {
+		return nil, err
+	}
 	if err := c.load(); err != nil {
 		return nil, err
 	}
@@ -283,7 +288,7 @@ func (c *Catalog) runGC() error {
 		if err := deleteRange(context.Background(), c.store, p, prefixEnd(p), c.stop); err != nil {
 			return err
 		}
-		if err := c.commitCatalog(context.Background(), storage.Mutation{Key: key, Delete: true}, storage.Mutation{Key: counterKey(id), Delete: true}); err != nil {
+		if err := c.commitCatalog(context.Background(), storage.Mutation{Key: key, Delete: true}, storage.Mutation{Key: counterKey(id), Delete: true}, storage.Mutation{Key: rowIDCounterKey(id), Delete: true}); err != nil {
 			return err
 		}
 	}

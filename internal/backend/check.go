@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/maphash"
 	"sort"
 	"strings"
 
@@ -79,6 +78,11 @@ func Check(ctx context.Context, store *storage.Store, opts CheckOptions) (*Check
 		}
 		for _, ix := range ct.indexes {
 			if err := checkIndex(txn, ct, ix, r, tick); err != nil {
+				return r, err
+			}
+		}
+		if ct.st.keyless() {
+			if err := checkLookup(txn, ct, r, tick); err != nil {
 				return r, err
 			}
 		}
@@ -286,8 +290,22 @@ func checkRows(txn *storage.Txn, ct *checkedTable, r *CheckReport, tick func() e
 			problem(ProblemUndecodableRow, "", key, fmt.Sprintf("row does not decode: %v", err))
 			continue
 		}
-		if !st.keyless() {
-			want, err := st.pkKey(row, maphash.MakeSeed()) // the seed only serves keyless tables
+		if st.keyless() {
+			// Keyed by a hidden row id, found through the lookup index
+			// by a hash of the stored encoding (keyless.go).
+			if len(pk) != rowIDLen {
+				problem(ProblemRowKey, "", key, fmt.Sprintf("row of a table without primary key has a %d-byte row id, not %d", len(pk), rowIDLen))
+				continue
+			}
+			_, ok, err := txn.Get(st.lookupKey(rowHash(it.Value()), pk))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				problem(ProblemMissingEntry, "(row lookup)", key, "row has no entry in the hidden lookup index")
+			}
+		} else {
+			want, err := st.pkKey(row)
 			if err != nil || !bytes.Equal(want, pk) {
 				problem(ProblemRowKey, "", key, "row is stored under a key its primary key values do not encode to")
 				continue
@@ -392,6 +410,9 @@ func checkIndexIDs(txn *storage.Txn, ct *checkedTable, r *CheckReport) error {
 	for _, ix := range ct.st.def.Indexes {
 		known[ix.ID] = true
 	}
+	if ct.st.keyless() {
+		known[lookupIndexID] = true
+	}
 	base := append(tableDataPrefix(ct.st.def.ID), tagIndex)
 	start, end := base, prefixEnd(base)
 	for {
@@ -460,4 +481,42 @@ func checkRowCount(txn *storage.Txn, ct *checkedTable, rows int64, r *CheckRepor
 		r.add(Problem{Kind: ProblemRowCount, Database: ct.db, Table: ct.st.def.Name, Detail: fmt.Sprintf("the exact row count says %d rows, the table holds %d", sum, rows)})
 	}
 	return nil
+}
+
+// checkLookup reads the hidden lookup index of a table without primary
+// key: each entry (hash, row id) must name a stored row whose encoding has
+// that hash.
+func checkLookup(txn *storage.Txn, ct *checkedTable, r *CheckReport, tick func() error) error {
+	st := ct.st
+	p := indexPrefix(st.def.ID, lookupIndexID)
+	it, err := txn.NewIterator(storage.IterOptions{Start: p, End: prefixEnd(p), KeysOnly: true})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	problem := func(kind ProblemKind, key []byte, detail string) {
+		r.add(Problem{Kind: kind, Database: ct.db, Table: st.def.Name, Index: "(row lookup)", Key: append([]byte(nil), key...), Detail: detail})
+	}
+	for ; it.Valid(); it.Next() {
+		if err := tick(); err != nil {
+			return err
+		}
+		r.IndexEntries++
+		key := it.Key()
+		if len(key) != len(p)+8+rowIDLen {
+			problem(ProblemStaleEntry, key, "lookup entry of the wrong length")
+			continue
+		}
+		h := binary.BigEndian.Uint64(key[len(p):])
+		v, ok, err := txn.Get(st.rowKey(key[len(p)+8:]))
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			problem(ProblemDanglingEntry, key, "lookup entry points to a row that does not exist")
+		case rowHash(v) != h:
+			problem(ProblemStaleEntry, key, "lookup entry's hash does not match the row it points to")
+		}
+	}
+	return it.Err()
 }

@@ -110,7 +110,7 @@ func TestCheckHealthyDirectory(t *testing.T) {
 	require.Equal(t, 2, r.Tables)
 	require.Equal(t, 3, r.Indexes)
 	require.Equal(t, int64(5+3), r.Rows)
-	require.Equal(t, int64(5+5+3), r.IndexEntries)
+	require.Equal(t, int64(5+5+3+3), r.IndexEntries, "by_u, by_k, by_msg and the keyless table's hidden lookup index")
 	require.Empty(t, r.Notes)
 }
 
@@ -141,7 +141,15 @@ func TestCheckFindsCorruption(t *testing.T) {
 			_, id, _ := tableRecord(t, s, "shop", "logs")
 			keys, _ := keysUnder(t, s, rowPrefix(id))
 			return []storage.Mutation{{Key: keys[2], Value: []byte{0xde, 0xad}}}
-		}, []string{"undecodable-row in shop.logs: row does not decode"}, nil},
+		}, []string{
+			"undecodable-row in shop.logs: row does not decode",
+			"stale-index-entry in shop.logs index (row lookup): lookup entry's hash does not match the row it points to",
+		}, nil},
+		{"keyless row without its lookup entry", func(t *testing.T, s *storage.Store) []storage.Mutation {
+			_, id, _ := tableRecord(t, s, "shop", "logs")
+			keys, _ := keysUnder(t, s, indexPrefix(id, 0xffffffff))
+			return []storage.Mutation{{Key: keys[0], Delete: true}}
+		}, []string{"missing-index-entry in shop.logs index (row lookup): row has no entry in the hidden lookup index"}, nil},
 		{"index entry of another row", func(t *testing.T, s *storage.Store) []storage.Mutation {
 			// Entries sort NULL first: [NULL (row 4), 'a' (row 1), 'b'
 			// (row 2), ...]. The 'a' entry now names row 2: row 1 lacks

@@ -2,13 +2,10 @@ package backend
 
 import (
 	"bytes"
-	"encoding/binary"
-	"hash/maphash"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"github.com/guocedb/guocedb/internal/codec"
-	"github.com/guocedb/guocedb/internal/storage"
 )
 
 // editor applies row changes of one statement to the session transaction,
@@ -19,6 +16,9 @@ type editor struct {
 	t   *Table
 	err error // set when the transaction could not be obtained
 	tx  *Transaction
+	// updated holds the row ids of a keyless table this statement has
+	// updated (keyless.go): a statement updates each row once.
+	updated map[string]struct{}
 }
 
 var (
@@ -48,6 +48,7 @@ func (t *Table) Replacer(ctx *sql.Context) sql.RowReplacer { return t.rowEditor(
 func (t *Table) GetForeignKeyEditor(ctx *sql.Context) sql.ForeignKeyEditor { return t.rowEditor(ctx) }
 
 func (e *editor) StatementBegin(*sql.Context) {
+	e.updated = nil
 	if e.tx != nil {
 		e.tx.statementBegin()
 	}
@@ -79,8 +80,6 @@ func (e *editor) writable() error {
 	return nil
 }
 
-func (e *editor) seed() maphash.Seed { return e.t.db.p.seed }
-
 // Insert implements sql.RowInserter.
 func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	if err := e.writable(); err != nil {
@@ -90,7 +89,13 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 		return err
 	}
 	st := e.t.st
-	pk, err := st.pkKey(row, e.seed())
+	var pk []byte
+	var err error
+	if st.keyless() {
+		pk, err = st.nextRowID(commitCtx(ctx), e.t.store())
+	} else {
+		pk, err = st.pkKey(row)
+	}
 	if err != nil {
 		return err
 	}
@@ -127,6 +132,11 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	}
 	if err := e.tx.txn.Set(rk, enc); err != nil {
 		return err
+	}
+	if st.keyless() {
+		if err := e.tx.txn.Set(st.lookupKey(rowHash(enc), pk), nil); err != nil {
+			return err
+		}
 	}
 	for _, k := range keys {
 		if err := e.tx.txn.Set(k, pk); err != nil {
@@ -167,8 +177,17 @@ func (e *editor) Delete(ctx *sql.Context, row sql.Row) error {
 		return err
 	}
 	st := e.t.st
-	pk, err := e.existingPK(row)
-	if err != nil || pk == nil {
+	var pk []byte
+	var err error
+	if st.keyless() {
+		var h uint64
+		if pk, _, h, err = e.findKeyless(row, nil); err != nil || pk == nil {
+			return err
+		}
+		if err := e.tx.txn.Delete(st.lookupKey(h, pk)); err != nil {
+			return err
+		}
+	} else if pk, err = st.pkKey(row); err != nil {
 		return err
 	}
 	// The exact count must not drop for a row that is not there.
@@ -200,33 +219,6 @@ func (e *editor) Delete(ctx *sql.Context, row sql.Row) error {
 	return nil
 }
 
-// existingPK returns the key of a stored row equal to row: computed for
-// tables with a primary key, found by hash for keyless tables (nil when
-// there is no such row).
-func (e *editor) existingPK(row sql.Row) ([]byte, error) {
-	st := e.t.st
-	if !st.keyless() {
-		return st.pkKey(row, e.seed())
-	}
-	enc, err := codec.EncodeRow(nil, st.schema, row)
-	if err != nil {
-		return nil, err
-	}
-	h := binary.BigEndian.AppendUint64(nil, maphash.Bytes(e.seed(), enc))
-	start := st.rowKey(h)
-	it, err := e.tx.txn.NewIterator(storage.IterOptions{Start: start, End: prefixEnd(start)})
-	if err != nil {
-		return nil, err
-	}
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if bytes.Equal(it.Value(), enc) {
-			return append([]byte(nil), it.Key()[rowPrefixLen:]...), nil
-		}
-	}
-	return nil, it.Err()
-}
-
 // Update implements sql.RowUpdater.
 func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 	if err := e.writable(); err != nil {
@@ -237,16 +229,13 @@ func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 	}
 	st := e.t.st
 	if st.keyless() {
-		if err := e.Delete(ctx, old); err != nil {
-			return err
-		}
-		return e.Insert(ctx, new)
+		return e.updateKeyless(ctx, old, new)
 	}
-	oldPK, err := st.pkKey(old, e.seed())
+	oldPK, err := st.pkKey(old)
 	if err != nil {
 		return err
 	}
-	newPK, err := st.pkKey(new, e.seed())
+	newPK, err := st.pkKey(new)
 	if err != nil {
 		return err
 	}

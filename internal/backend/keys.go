@@ -13,9 +13,13 @@ import (
 //	               c seq/table                    -> last table id (uint64)
 //	               c mysqldb                      -> users and grants blob
 //	'a' counters:  a <table id>                   -> AUTO_INCREMENT high-water mark
+//	               a <table id> 'r'               -> hidden row id reservation (keyless.go)
 //	't' table data: t <table id> 'r' <pk key>      -> encoded row
 //	               t <table id> 'i' <index id> <index key> [<pk key>] -> pk key
+//	               t <table id> 'i' ff ff ff ff <row hash> <row id> -> empty (keyless.go)
 //	               t <table id> 'n' <16 bytes>    -> row count base or delta (rowcount.go)
+//
+// A table without a primary key uses its 8-byte hidden row id as <pk key>.
 //
 // Database and table names are lower-cased in keys (names are
 // case-insensitive) and kept as written inside the definitions.

@@ -2,7 +2,6 @@ package backend
 
 import (
 	"context"
-	"hash/maphash"
 	"log/slog"
 	"strings"
 
@@ -15,7 +14,6 @@ import (
 type Provider struct {
 	store   *storage.Store
 	catalog *Catalog
-	seed    maphash.Seed
 	logger  *slog.Logger
 }
 
@@ -34,7 +32,7 @@ func NewProvider(ctx context.Context, store *storage.Store, logger *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{store: store, catalog: cat, seed: maphash.MakeSeed(), logger: logger}, nil
+	return &Provider{store: store, catalog: cat, logger: logger}, nil
 }
 
 // Catalog returns the persisted catalog (users and grants live there too).

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 
@@ -59,8 +60,14 @@ func (r *rewriter) StatementComplete(*sql.Context) error { return nil }
 // Insert writes one row (or, when building a single index, only its entry).
 func (r *rewriter) Insert(ctx *sql.Context, row sql.Row) error {
 	st := r.st
-	pk, err := st.pkKey(row, r.t.db.p.seed)
-	if err != nil {
+	var pk []byte
+	var err error
+	if st.keyless() {
+		// The new table id is private to this rewrite until installed:
+		// ids count up from 1 without reservations, and Close hands the
+		// counter to the installed state (whose first insert reserves).
+		pk = binary.BigEndian.AppendUint64(nil, st.counters.rowID.Add(1)-1)
+	} else if pk, err = st.pkKey(row); err != nil {
 		return err
 	}
 	{
@@ -80,6 +87,13 @@ func (r *rewriter) Insert(ctx *sql.Context, row sql.Row) error {
 			return err
 		}
 		r.size += len(rk) + len(enc)
+		if st.keyless() {
+			lk := st.lookupKey(rowHash(enc), pk)
+			if err := r.txn.Set(lk, nil); err != nil {
+				return err
+			}
+			r.size += len(lk)
+		}
 		r.rows++
 	}
 	for _, ix := range st.indexes {
@@ -158,11 +172,15 @@ func (r *rewriter) Close(ctx *sql.Context) error {
 		probe.Discard()
 	}
 	auto := r.st.counters.autoInc.Load()
+	rowID := r.st.counters.rowID.Load()
 	if err := r.t.install(ctx, r.def); err != nil {
 		return err
 	}
 	if r.def.ID != r.old.def.ID && auto > r.t.st.counters.autoInc.Load() {
 		r.t.st.counters.autoInc.Store(auto)
+	}
+	if r.def.ID != r.old.def.ID && rowID > r.t.st.counters.rowID.Load() {
+		r.t.st.counters.rowID.Store(rowID)
 	}
 	return r.t.rebuildFulltextAfterRewrite(ctx, r.old)
 }

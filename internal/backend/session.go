@@ -104,6 +104,9 @@ type Session struct {
 
 	// rows counts the table rows read and written (sessionrows.go).
 	rows rowCounts
+
+	// wireEncodes: see SetWireEncodesResults (results_charset.go).
+	wireEncodes bool
 }
 
 var (

@@ -17,8 +17,8 @@ type rowCounts struct {
 
 // RowCounts returns how many table rows the session's statements have read
 // (returned by table and index scans) and written (inserted, updated or
-// deleted; an UPDATE of a table without primary key counts as a delete and
-// an insert) since it began.
+// deleted; an UPDATE counts once, also on a table without primary key,
+// which is updated in place) since it began.
 func (s *Session) RowCounts() (read, written uint64) {
 	return s.rows.read.Load(), s.rows.written.Load()
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"hash/maphash"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -46,7 +44,7 @@ type tableState struct {
 
 type tableCounters struct {
 	autoInc atomic.Uint64 // next AUTO_INCREMENT value
-	rowID   atomic.Uint64 // hidden row ids of keyless tables
+	rowID   atomic.Uint64 // next hidden row id of a keyless table (keyless.go)
 
 	// rows estimates the row count once rowsKnown; editors adjust it.
 	rows      atomic.Int64
@@ -60,6 +58,8 @@ type tableCounters struct {
 
 	mu       sync.Mutex    // serialises reservations
 	reserved atomic.Uint64 // autoInc values below this are durable
+	// rowIDReserved: row ids below this are durable (keyless.go).
+	rowIDReserved atomic.Uint64
 }
 
 // indexState is a secondary index with its column positions resolved.
@@ -116,7 +116,7 @@ func newTableState(db string, def *tableDef, counters *tableCounters) (*tableSta
 	if st.counters == nil {
 		st.counters = &tableCounters{}
 		st.counters.autoInc.Store(1)
-		st.counters.rowID.Store(uint64(time.Now().UnixNano()))
+		st.counters.rowID.Store(1)
 	}
 	return st, nil
 }
@@ -145,6 +145,9 @@ func (t *tableState) buildPlanIndexes() []sql.Index {
 // loadCounters restores the AUTO_INCREMENT counter: the durable
 // reservation, or one past the largest key if that is higher.
 func (t *tableState) loadCounters(txn *storage.Txn) error {
+	if err := t.loadRowID(txn); err != nil {
+		return err
+	}
 	if t.autoIncCol < 0 {
 		return nil
 	}
@@ -237,15 +240,11 @@ func (t *tableState) reserveAutoInc(ctx context.Context, store *storage.Store) e
 }
 
 // pkKey returns the encoded primary key of row (without the table prefix).
-// Keyless tables get a key from a hash of the row and a fresh hidden id.
-func (t *tableState) pkKey(row sql.Row, seed maphash.Seed) ([]byte, error) {
+// Keyless tables have none: their rows are keyed by a hidden row id
+// (nextRowID, keyless.go).
+func (t *tableState) pkKey(row sql.Row) ([]byte, error) {
 	if t.keyless() {
-		enc, err := codec.EncodeRow(nil, t.schema, row)
-		if err != nil {
-			return nil, err
-		}
-		k := binary.BigEndian.AppendUint64(nil, maphash.Bytes(seed, enc))
-		return binary.BigEndian.AppendUint64(k, t.counters.rowID.Add(1)), nil
+		return nil, fmt.Errorf("table %s has no primary key", t.def.Name)
 	}
 	var k []byte
 	var err error

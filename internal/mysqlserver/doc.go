@@ -5,8 +5,13 @@
 //
 // Where go-mysql-server v0.20.0 gets MySQL wrong in ways clients see, the
 // fix lives here, never in a patched go-mysql-server: analyzer rules
-// (rules.go), plan rewrites before execution (unsigned.go, timecast.go),
-// guocedb's own LOAD DATA iterator (loaddata.go, loaddata_reader.go),
+// (rules.go, createlike.go), plan rewrites before execution (unsigned.go,
+// timecast.go), guocedb's own LOAD DATA iterator (loaddata.go,
+// loaddata_reader.go), MySQL's tabular EXPLAIN read from the analyzed plan
+// (explain.go, explain_access.go; the server's executor only, as
+// go-mysql-server's own suites expect its placeholder), the process
+// list's client host:port (processlist.go), results encoded into the
+// client's character set with `?` for what it lacks (results_charset.go),
 // the recording statement runner that collects a CALL's result sets
 // (callresults.go), the wire handler, and below vitess the connection
 // layers that do what vitess' handler API cannot: compression

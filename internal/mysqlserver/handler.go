@@ -174,7 +174,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
 		}, send)
-	}, h.fixingFields(query, cb), func() string { return query })
+	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return query })
 	return mapError(err, query)
 }
 
@@ -204,7 +204,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
 			return err
 		}, send)
-	}, h.fixingFields(query, cb), func() string { return strings.TrimSuffix(query, rest) })
+	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
 	noteRest(c, rest)
 	return rest, mapError(err, query)
 }
@@ -218,6 +218,9 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	h.ready(c)
 	if prepare.ParamsCount > maxPreparedParams {
 		return nil, errTooManyPlaceholders
+	}
+	if opts, err := h.ParserOptionsForConnection(c); err == nil {
+		countExplainParams(ctx, query, opts, prepare)
 	}
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
 	if isPreparedDo(query) {
@@ -235,13 +238,13 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	h.obs.m.CountCommand(metrics.CommandStmtExecute)
 	probe := h.obs.start(c, prepare.PrepareStmt)
 	defer func() { probe.finish(err, "") }()
-	fixed := probe.rows(func(res *sqltypes.Result, _ bool) error {
+	fixed := probe.rows(encodeResults(c, func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
 			h.fixFields(prepare.PrepareStmt, res.Fields)
 			zeroDatesForBinary(res)
 		}
 		return callback(res)
-	})
+	}))
 	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
 	zeroDateParams(prepare)
 	if isPreparedDo(prepare.PrepareStmt) {

@@ -25,7 +25,7 @@ var _ sql.Parser = lockingParser{}
 
 func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
 	stmt, err := p.Parser.ParseSimple(rewriteLockingClauses(query))
-	return withBooleanMatch(query, stmt), err
+	return withBooleanMatch(query, withTraditionalExplain(stmt)), err
 }
 
 func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.Statement, string, string, error) {
@@ -34,12 +34,23 @@ func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.St
 
 func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
 	stmt, s, rest, err := p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(query), delimiter, multi, options)
-	return withBooleanMatch(query, stmt), s, rest, err
+	return withBooleanMatch(query, withTraditionalExplain(stmt)), s, rest, err
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
 	stmt, n, err := p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(query), options)
-	return withBooleanMatch(query, stmt), n, err
+	return withBooleanMatch(query, withTraditionalExplain(stmt)), n, err
+}
+
+// withTraditionalExplain turns `EXPLAIN FORMAT=TRADITIONAL` into plain
+// EXPLAIN, which is the same in MySQL: go-mysql-server's plan builder knows
+// only the formats of its own plan printer (tree, debug, estimates) and
+// refused the name.
+func withTraditionalExplain(stmt ast.Statement) ast.Statement {
+	if e, ok := stmt.(*ast.Explain); ok && strings.EqualFold(e.ExplainFormat, ast.TraditionalStr) {
+		e.ExplainFormat = ""
+	}
+	return stmt
 }
 
 // withBooleanMatch applies rewriteBooleanMatch (fulltext_boolean.go) to a

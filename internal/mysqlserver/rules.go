@@ -23,7 +23,8 @@ const (
 func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(provider).
 		AddPreAnalyzeRule(ruleDropUniqueByName, dropUniqueConstraint).
-		AddPostValidationRule(ruleSetOpRows, clearMax1RowForSetOps).
+		AddPreAnalyzeRule(ruleCreateLikeIndexes, copyLikeIndexKinds).
+		AddPostValidationRule(ruleSetOpRows, clearMax1Row).
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
 		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
 		Build()
@@ -31,13 +32,19 @@ func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
 	return a
 }
 
-// clearMax1RowForSetOps undoes the "at most one row" flag that
-// go-mysql-server v0.20.0 sets for a single-row branch (COUNT(*), a unique
-// key lookup) even when a UNION adds more rows; the wire handler would
-// otherwise fail the query with "result max1Row iterator returned more than
-// one row".
-func clearMax1RowForSetOps(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, qFlags *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+// clearMax1Row undoes the "at most one row" flag that go-mysql-server
+// v0.20.0 sets for a single-row branch (COUNT(*), a unique key lookup)
+// even when a UNION adds more rows, or when the statement is an EXPLAIN of
+// such a query (the plan printer's output has a line per node); the wire
+// handler would otherwise fail the query with "result max1Row iterator
+// returned more than one row". The analyzer sees only the explained query,
+// not the EXPLAIN around it, so the statement's first word tells.
+func clearMax1Row(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, qFlags *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	if qFlags == nil || !qFlags.IsSet(sql.QFlagMax1Row) {
+		return n, transform.SameTree, nil
+	}
+	if isExplain(ctx.Query()) {
+		qFlags.Unset(sql.QFlagMax1Row)
 		return n, transform.SameTree, nil
 	}
 	transform.Inspect(n, func(c sql.Node) bool {
@@ -48,6 +55,38 @@ func clearMax1RowForSetOps(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *
 		return true
 	})
 	return n, transform.SameTree, nil
+}
+
+// isExplain reports whether the statement q starts with EXPLAIN, DESCRIBE
+// or DESC, after white space and comments. It reads only up to the first
+// word: it runs for every single-row query.
+func isExplain(q string) bool {
+	for i := 0; i < len(q); {
+		switch c := q[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '#' || c == '-' && strings.HasPrefix(q[i:], "-- "):
+			end := strings.IndexByte(q[i:], '\n')
+			if end < 0 {
+				return false
+			}
+			i += end + 1
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			end := strings.Index(q[i+2:], "*/")
+			if end < 0 {
+				return false
+			}
+			i += end + 4
+		default:
+			j := i
+			for j < len(q) && isWordByte(q[j]) {
+				j++
+			}
+			word := q[i:j]
+			return strings.EqualFold(word, "explain") || strings.EqualFold(word, "describe") || strings.EqualFold(word, "desc")
+		}
+	}
+	return false
 }
 
 // refuseWritesInReadOnlySession fails a write outside an explicit

@@ -227,7 +227,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		}
 	}
 	obs := &observer{m: m, slow: cfg.SlowLog, logger: logger}
-	engine.Analyzer.ExecBuilder = newExecBuilder(statusOverride{m: m, store: store})
+	engine.Analyzer.ExecBuilder = newExecBuilder(statusOverride{m: m, store: store}, explainBuilder{stats: engine.Analyzer.Catalog})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
@@ -243,6 +243,9 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
 	}
+	// Before the wire server takes the list over: it adds and readies
+	// every connection through it.
+	engine.ProcessList = newRemoteHostList(engine.ProcessList)
 	var h *handler
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
@@ -258,7 +261,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		h.floatScale = provider.FloatScale
 		return h, nil
 	}
-	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, trackingSessionBuilder(NewSessionBuilder(provider)), nil, wrap)
+	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, trackingSessionBuilder(encodingSessionBuilder(NewSessionBuilder(provider))), nil, wrap)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), ln.Close(), provider.Close())
 	}

@@ -16,6 +16,14 @@ import (
 // loopback port and returns a client for it.
 func startServer(t *testing.T, dir string) (*gosql.DB, func()) {
 	t.Helper()
+	db, _, stop := startServerAddr(t, dir)
+	return db, stop
+}
+
+// startServerAddr is startServer that also returns the MySQL address, for
+// clients other than go-sql-driver.
+func startServerAddr(t *testing.T, dir string) (*gosql.DB, string, func()) {
+	t.Helper()
 	store, err := storage.Open(dir, storage.DefaultOptions(), nil)
 	require.NoError(t, err)
 	srv, err := New(Config{Addr: "127.0.0.1:0", Version: "test"}, store, nil)
@@ -30,7 +38,7 @@ func startServer(t *testing.T, dir string) (*gosql.DB, func()) {
 		require.NoError(t, srv.Shutdown(ctx))
 		require.NoError(t, store.Close())
 	}
-	return db, stop
+	return db, srv.Addr().String(), stop
 }
 
 func TestSmokeRestart(t *testing.T) {

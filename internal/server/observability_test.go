@@ -23,6 +23,7 @@ import (
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/server"
 	"github.com/guocedb/guocedb/internal/slowlog"
+	"github.com/guocedb/guocedb/internal/storage"
 	"github.com/guocedb/guocedb/internal/testutil"
 )
 
@@ -241,7 +242,7 @@ func TestMetricsAndStatusOverTheWire(t *testing.T) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&status))
 	require.Equal(t, "test", status["version"])
 	require.Equal(t, true, status["ready"])
-	require.Equal(t, float64(1), status["format_version"])
+	require.Equal(t, float64(storage.FormatVersion), status["format_version"])
 	require.Equal(t, float64(1), status["databases"])
 	require.Equal(t, float64(1), status["tables"])
 	require.GreaterOrEqual(t, status["uptime_seconds"], float64(0))

@@ -16,6 +16,15 @@ type Migration struct {
 	ID string
 	// Apply makes the change through txn (the store's commit path).
 	Apply func(ctx context.Context, txn *Txn) error
+	// Run, when set, makes a change too large for one transaction before
+	// Apply: it commits in batches of its own, and must leave the data
+	// correct and restartable after a crash between any two of them (the
+	// migration is not logged until Run and Apply both succeeded, so it
+	// runs again from the start).
+	Run func(ctx context.Context, s *Store) error
+	// Format, when set, is the format version the directory has once this
+	// migration is applied; it is written with the log record.
+	Format uint64
 }
 
 // migrationLogPrefix holds one record per applied migration.
@@ -43,9 +52,9 @@ var Migrations = []Migration{
 		// directory. Nothing is rewritten; counts of older tables are
 		// established by a scan when first needed.
 		ID: "0002-row-count-deltas",
-		Apply: func(_ context.Context, txn *Txn) error {
-			return txn.Set(formatKey, binary.BigEndian.AppendUint64(nil, 2))
-		},
+		// raiseFormat: a directory created by a later build already
+		// has a higher version, which must not go back.
+		Apply: func(_ context.Context, txn *Txn) error { return raiseFormat(txn, 2) },
 	},
 }
 
@@ -70,9 +79,24 @@ func (s *Store) Migrate(ctx context.Context, list []Migration) ([]string, error)
 			txn.Discard()
 			continue
 		}
-		if err := m.Apply(ctx, txn); err != nil {
+		if m.Run != nil {
 			txn.Discard()
-			return applied, fmt.Errorf("migration %s: %w", m.ID, err)
+			if err := m.Run(ctx, s); err != nil {
+				return applied, fmt.Errorf("migration %s: %w", m.ID, err)
+			}
+			txn = s.Begin()
+		}
+		if m.Apply != nil {
+			if err := m.Apply(ctx, txn); err != nil {
+				txn.Discard()
+				return applied, fmt.Errorf("migration %s: %w", m.ID, err)
+			}
+		}
+		if m.Format > 0 {
+			if err := raiseFormat(txn, m.Format); err != nil {
+				txn.Discard()
+				return applied, fmt.Errorf("migration %s: %w", m.ID, err)
+			}
 		}
 		rec, err := json.Marshal(migrationRecord{ID: m.ID, AppliedAt: time.Now().UTC()})
 		if err != nil {
@@ -90,6 +114,31 @@ func (s *Store) Migrate(ctx context.Context, list []Migration) ([]string, error)
 		applied = append(applied, m.ID)
 	}
 	return applied, nil
+}
+
+// raiseFormat sets the directory's format version to v unless it is
+// already at least v.
+func raiseFormat(txn *Txn, v uint64) error {
+	cur, ok, err := txn.Get(formatKey)
+	if err != nil {
+		return err
+	}
+	if ok && len(cur) == 8 && binary.BigEndian.Uint64(cur) >= v {
+		return nil
+	}
+	return txn.Set(formatKey, binary.BigEndian.AppendUint64(nil, v))
+}
+
+// FormatOf returns the format version recorded in the directory (0 when
+// none is recorded yet).
+func (s *Store) FormatOf() (uint64, error) {
+	txn := s.Begin()
+	defer txn.Discard()
+	v, ok, err := txn.Get(formatKey)
+	if err != nil || !ok || len(v) != 8 {
+		return 0, err
+	}
+	return binary.BigEndian.Uint64(v), nil
 }
 
 // AppliedMigrations returns the IDs recorded in the migration log, in key

@@ -17,7 +17,11 @@ import (
 
 // FormatVersion is the on-disk format this build writes. A directory with
 // a higher version was written by a newer guocedb and is refused.
-const FormatVersion = 2
+//
+// 2: row count deltas (storage migration 0002-row-count-deltas).
+// 3: tables without a primary key keyed by a hidden row id, with a lookup
+// index by row hash (backend migration 0003-keyless-row-ids).
+const FormatVersion = 3
 
 // formatKey holds the directory's format version (8 bytes, big-endian).
 var formatKey = []byte("\x00meta/format")

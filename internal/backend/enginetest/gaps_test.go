@@ -11,12 +11,6 @@ import (
 // A gap is removed here when it is closed; the suites then run it again.
 
 const (
-	// Keyless rows are keyed by a hash of the row, then a row id, so that
-	// DELETE and UPDATE find a row by its values; a scan returns them in
-	// hash order, not insertion order. These queries depend on the order of
-	// ties or on GROUP_CONCAT's order without ORDER BY inside it (MySQL
-	// does not define either).
-	gapKeylessOrder = "depends on the insertion order of a keyless table's rows; guocedb scans keyless tables in row-hash order (MySQL leaves it undefined)"
 	// MySQL accepts PRIMARY KEY (c(10)) and enforces uniqueness on the
 	// prefix; go-mysql-server's memory engine refuses it. go-mysql-server
 	// hands a backend a primary key's prefix lengths only through
@@ -34,12 +28,6 @@ const (
 
 // knownGaps applies each top-level test's known gaps to its harness.
 var knownGaps = map[string]func(h *Harness){
-	"TestScripts": func(h *Harness) {
-		h.Skip(gapKeylessOrder,
-			"(table b order by m limit 1 offset 1) intersect (table c order by m limit 1);",
-			"SELECT group_concat(`attribute`) FROM t where o_id=2 order by attribute",
-			"SELECT group_concat(attribute separator '') FROM t WHERE o_id=2 ORDER BY attribute")
-	},
 	"TestIndexPrefix": func(h *Harness) {
 		h.Skip(gapPKPrefix, "varchar primary key prefix", "char primary key prefix", "varbinary primary key prefix",
 			"binary primary key prefix", "blob primary key prefix", "text primary key prefix")

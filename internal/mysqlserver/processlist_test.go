@@ -1,0 +1,79 @@
+package mysqlserver
+
+import (
+	"context"
+	gosql "database/sql"
+	"net"
+	"sync"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/require"
+)
+
+// TestProcessListHost: SHOW PROCESSLIST and information_schema.PROCESSLIST
+// show the client's host:port, as MySQL does, while the account stays
+// root@localhost.
+func TestProcessListHost(t *testing.T) {
+	_, addr, stop := startServerAddr(t, t.TempDir())
+	defer stop()
+
+	// A dialer of its own tells the client side of the connection.
+	var mu sync.Mutex
+	var local string
+	mysql.RegisterDialContext("processlisthost", func(ctx context.Context, a string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, "tcp", a)
+		if err == nil {
+			mu.Lock()
+			local = c.LocalAddr().String()
+			mu.Unlock()
+		}
+		return c, err
+	})
+	db, err := gosql.Open("mysql", "root:@processlisthost("+addr+")/")
+	require.NoError(t, err)
+	defer db.Close()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	require.NoError(t, err)
+	defer conn.Close()
+	mu.Lock()
+	want := local
+	mu.Unlock()
+	require.NotEmpty(t, want)
+
+	var id int64
+	require.NoError(t, conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id))
+	var host, user string
+	require.NoError(t, conn.QueryRowContext(ctx, "SELECT HOST, USER FROM information_schema.PROCESSLIST WHERE ID = ?", id).Scan(&host, &user))
+	require.Equal(t, want, host)
+	require.Equal(t, "root", user)
+
+	rows, err := conn.QueryContext(ctx, "SHOW PROCESSLIST")
+	require.NoError(t, err)
+	found := false
+	for rows.Next() {
+		var pid int64
+		var u, h string
+		var rest [5]gosql.RawBytes
+		require.NoError(t, rows.Scan(&pid, &u, &h, &rest[0], &rest[1], &rest[2], &rest[3], &rest[4]))
+		if pid == id {
+			found = true
+			require.Equal(t, want, h)
+		}
+	}
+	require.NoError(t, rows.Err())
+	require.True(t, found, "connection %d listed", id)
+
+	// After USE (go-mysql-server lists the session again) the same.
+	_, err = conn.ExecContext(ctx, "CREATE DATABASE d")
+	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, "USE d")
+	require.NoError(t, err)
+	require.NoError(t, conn.QueryRowContext(ctx, "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = ?", id).Scan(&host))
+	require.Equal(t, want, host)
+
+	var who string
+	require.NoError(t, conn.QueryRowContext(ctx, "SELECT CURRENT_USER()").Scan(&who))
+	require.Equal(t, "root@localhost", who)
+}
