@@ -52,6 +52,12 @@ func run(args []string, e env) int {
 		return runCheckConfig(e)
 	case "version":
 		return runVersion(e)
+	case "backup":
+		return runBackup(e)
+	case "restore":
+		return runRestore(e)
+	case "check":
+		return runCheck(e)
 	case "status":
 		return runStatus(e)
 	case "sessions":
@@ -72,6 +78,11 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage:
   guocedb [serve] [flags]       run the server (default)
   guocedb check-config [flags]  load and validate the configuration, print it
+  guocedb backup [--data-dir DIR | --server ADDR] --out FILE|- [--incremental-since FILE]
+                                write a consistent backup file
+  guocedb restore --in FILE [--in FILE ...] --data-dir DIR
+                                build a new data directory from backup files
+  guocedb check --data-dir DIR  verify that catalog, rows and indexes agree
   guocedb version               print version and commit
   guocedb status [flags]        server status, from the admin API
   guocedb sessions [flags]      list client sessions, from the admin API

@@ -15,6 +15,8 @@ import (
 	"github.com/grafana/dskit/services"
 
 	"github.com/guocedb/guocedb/internal/adminapi"
+	"github.com/guocedb/guocedb/internal/backend"
+	"github.com/guocedb/guocedb/internal/backup"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
 )
 
@@ -66,8 +68,8 @@ func (s *Server) adminService() (services.Service, error) {
 				Status:    statusSource{s: s},
 				Readiness: readinessFunc(s.Ready),
 				Sessions:  sessionsSource{msrv},
-				Backup:    notWiredBackup{},
-				Check:     notWiredCheck{},
+				Backup:    backupSource{s: s},
+				Check:     checkSource{s: s},
 				SlowLog:   slowLogSource{s: s},
 				Logger:    logger,
 			}),
@@ -173,20 +175,53 @@ func (src sessionsSource) KillSession(id uint32, queryOnly bool) bool {
 	return src.m.KillSession(id, queryOnly)
 }
 
-// notWiredBackup stands in until internal/backup is wired here: its
-// backup.Write(ctx, store, w, backup.Options{Since: since}) fits
-// adminapi.Backupper.
-type notWiredBackup struct{}
+// backupSource streams an online backup of the open store: a snapshot
+// pinned like a transaction's while the server keeps serving writes.
+type backupSource struct{ s *Server }
 
-func (notWiredBackup) Backup(context.Context, io.Writer, uint64) error {
-	return fmt.Errorf("online backup not wired yet: %w", adminapi.ErrUnimplemented)
+func (src backupSource) Backup(ctx context.Context, w io.Writer, since uint64) error {
+	st := src.s.store.Load()
+	if st == nil {
+		return errors.New("storage is not open")
+	}
+	_, err := backup.Write(ctx, st, w, backup.Options{Since: since, SourceVersion: src.s.version})
+	return err
 }
 
-// notWiredCheck stands in until internal/check is wired here.
-type notWiredCheck struct{}
+// checkSource runs backend.Check on one snapshot of the open store; it
+// reads, so it runs beside the traffic.
+type checkSource struct{ s *Server }
 
-func (notWiredCheck) Check(context.Context) (adminapi.CheckReport, error) {
-	return adminapi.CheckReport{}, fmt.Errorf("check not wired yet: %w", adminapi.ErrUnimplemented)
+func (src checkSource) Check(ctx context.Context) (adminapi.CheckReport, error) {
+	st := src.s.store.Load()
+	if st == nil {
+		return adminapi.CheckReport{}, errors.New("storage is not open")
+	}
+	r, err := backend.Check(ctx, st, backend.CheckOptions{})
+	if err != nil {
+		return adminapi.CheckReport{}, err
+	}
+	var out adminapi.CheckReport
+	for _, p := range r.Problems {
+		obj := string(p.Kind)
+		if p.Table != "" {
+			obj = p.Database + "." + p.Table
+			if p.Index != "" {
+				obj += " index " + p.Index
+			}
+		}
+		msg := string(p.Kind) + ": " + p.Detail
+		if p.Key != nil {
+			msg += fmt.Sprintf(" (key %x)", p.Key)
+		}
+		out.Problems = append(out.Problems, adminapi.CheckProblem{Object: obj, Message: msg})
+	}
+	out.Summary = fmt.Sprintf("checked %d databases, %d tables, %d indexes: %d rows, %d index entries; %d problems",
+		r.Databases, r.Tables, r.Indexes, r.Rows, r.IndexEntries, r.ProblemCount)
+	for _, n := range r.Notes {
+		out.Summary += "\nnote: " + n
+	}
+	return out, nil
 }
 
 // slowLogSource gives the SlowLog RPC the slow query log's recent

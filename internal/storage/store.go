@@ -71,6 +71,8 @@ type Store struct {
 	// counters is shared with Badger's logger (compactions), hence a
 	// pointer made before Badger opens.
 	counters *storeCounters
+	// readOnly is set by OpenReadOnly: nothing may be committed.
+	readOnly bool
 
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -99,7 +101,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		WithLogger(badgerLogger{l: logger.With("component", "badger"), counters: counters})
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
-		return nil, fmt.Errorf("open data directory %q: %w", dir, err)
+		return nil, wrapOpenError(dir, err)
 	}
 	s := &Store{
 		db:        db,
@@ -114,6 +116,11 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		return nil, errors.Join(err, db.Close())
 	}
 	if _, err := s.Migrate(context.Background(), Migrations); err != nil {
+		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
+	}
+	// Above anything a read-only open (an offline backup) may have
+	// recorded as its snapshot timestamp; see clockKey.
+	if err := s.persistClock(context.Background()); err != nil {
 		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
 	}
 	s.wg.Add(1)

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/guocedb/guocedb/internal/backend"
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// runCheck verifies a stopped server's data directory: catalog, rows and
+// secondary indexes must agree. Exit 1 when anything is wrong.
+func runCheck(e env) int {
+	fs := flag.NewFlagSet("guocedb check", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	dataDir := fs.String("data-dir", "", "data directory of a stopped server (opened read-only)")
+	fs.Usage = func() {
+		fmt.Fprint(e.stderr, "Usage: guocedb check --data-dir DIR\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(e.args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(e.stderr, "guocedb check: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	case *dataDir == "":
+		fmt.Fprintln(e.stderr, "guocedb check: --data-dir DIR is required")
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	store, err := storage.OpenReadOnly(*dataDir, nil)
+	if err != nil {
+		printError(e.stderr, "check", err)
+		return exitError
+	}
+	bar := newProgress(e.stderr, "check", "keys")
+	r, err := backend.Check(ctx, store, backend.CheckOptions{Progress: bar.update})
+	bar.finish()
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		printError(e.stderr, "check could not finish", err)
+		return exitError
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(e.stdout, "note: %s\n", n)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(e.stdout, "problem: %s\n", p)
+	}
+	if int64(len(r.Problems)) < r.ProblemCount {
+		fmt.Fprintf(e.stdout, "... and %d more problems\n", r.ProblemCount-int64(len(r.Problems)))
+	}
+	fmt.Fprintf(e.stdout, "checked %d databases, %d tables, %d indexes: %d rows, %d index entries\n",
+		r.Databases, r.Tables, r.Indexes, r.Rows, r.IndexEntries)
+	if !r.OK() {
+		fmt.Fprintf(e.stderr, "guocedb: check: %d problems found in %s\n", r.ProblemCount, *dataDir)
+		return exitError
+	}
+	fmt.Fprintln(e.stdout, "no problems found")
+	return exitOK
+}
