@@ -38,8 +38,8 @@ type Status struct {
 type DataSize struct {
 	// LSMBytes and VLogBytes are Badger's LSM tree and value log as Badger
 	// last measured them (it refreshes them about once a minute);
-	// TotalBytes is every file of the data directory now (the slow query
-	// log and TLS files included).
+	// TotalBytes is the disk space the files of the data directory take
+	// now, as du counts it (the slow query log and TLS files included).
 	LSMBytes   int64 `json:"lsm_bytes"`
 	VLogBytes  int64 `json:"vlog_bytes"`
 	TotalBytes int64 `json:"total_bytes"`

@@ -127,7 +127,7 @@ func (src statusSource) Status(ctx context.Context) (adminapi.Status, error) {
 	}, nil
 }
 
-// dirSize sums the sizes of the regular files under dir. Badger's own
+// dirSize sums the disk usage of the regular files under dir. Badger's own
 // Size() is refreshed only once a minute, so right after start or a bulk
 // load it lags; a walk of the few dozen files of a data directory is
 // cheap. Files removed during the walk (compaction) are skipped.
@@ -150,7 +150,7 @@ func dirSize(dir string) (int64, error) {
 		if err != nil {
 			return err
 		}
-		total += info.Size()
+		total += diskUsage(info)
 		return nil
 	})
 	if err != nil {
