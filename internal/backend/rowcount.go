@@ -10,6 +10,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/guocedb/guocedb/internal/sqltext"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -194,7 +195,7 @@ func wordIn(w string, words ...string) bool {
 // or EXPLAIN / DESCRIBE of one (their options skipped).
 func isQuery(q string) bool {
 	for range 8 {
-		w := firstWord(q)
+		w := sqltext.FirstWord(q)
 		switch {
 		case wordIn(w, "select", "with", "table"):
 			return true
@@ -207,36 +208,6 @@ func isQuery(q string) bool {
 		}
 	}
 	return false
-}
-
-// firstWord returns the first word of a statement, after spaces, comments
-// and opening parentheses.
-func firstWord(q string) string {
-	for {
-		q = strings.TrimLeft(q, " \t\r\n(")
-		switch {
-		case strings.HasPrefix(q, "/*"):
-			end := strings.Index(q, "*/")
-			if end < 0 {
-				return ""
-			}
-			q = q[end+2:]
-		case strings.HasPrefix(q, "#"), strings.HasPrefix(q, "-- "):
-			end := strings.IndexByte(q, '\n')
-			if end < 0 {
-				return ""
-			}
-			q = q[end+1:]
-		default:
-			end := strings.IndexFunc(q, func(r rune) bool {
-				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-			})
-			if end < 0 {
-				return q
-			}
-			return q[:end]
-		}
-	}
 }
 
 // exactRowCount returns the row count of the table at the statement's

@@ -1,11 +1,10 @@
 package backend
 
 import (
-	"strings"
-
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"github.com/guocedb/guocedb/internal/codec"
+	"github.com/guocedb/guocedb/internal/sqltext"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -17,19 +16,8 @@ import (
 // Truncate call whose statement is a DELETE deletes the rows one by one in
 // the session transaction instead, as MySQL does for DELETE.
 
-// isDeleteStatement reports whether the query text is a DELETE statement
-// (after leading spaces and comments).
-func isDeleteStatement(query string) bool {
-	q := strings.TrimSpace(query)
-	for strings.HasPrefix(q, "/*") {
-		end := strings.Index(q, "*/")
-		if end < 0 {
-			return false
-		}
-		q = strings.TrimSpace(q[end+2:])
-	}
-	return len(q) >= 6 && strings.EqualFold(q[:6], "delete")
-}
+// isDeleteStatement reports whether the query text is a DELETE statement.
+func isDeleteStatement(query string) bool { return sqltext.StartsWith(query, "delete") }
 
 // deleteAllRows deletes every row of the table through the session
 // transaction, atomically as one statement, and returns how many.

@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
 	"github.com/guocedb/guocedb/internal/backend"
+	"github.com/guocedb/guocedb/internal/sqltext"
 )
 
 // Ids of guocedb's analyzer rules; go-mysql-server's own ids are far below
@@ -60,34 +61,7 @@ func clearMax1Row(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Sc
 // isExplain reports whether the statement q starts with EXPLAIN, DESCRIBE
 // or DESC, after white space and comments. It reads only up to the first
 // word: it runs for every single-row query.
-func isExplain(q string) bool {
-	for i := 0; i < len(q); {
-		switch c := q[i]; {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			i++
-		case c == '#' || c == '-' && strings.HasPrefix(q[i:], "-- "):
-			end := strings.IndexByte(q[i:], '\n')
-			if end < 0 {
-				return false
-			}
-			i += end + 1
-		case c == '/' && strings.HasPrefix(q[i:], "/*"):
-			end := strings.Index(q[i+2:], "*/")
-			if end < 0 {
-				return false
-			}
-			i += end + 4
-		default:
-			j := i
-			for j < len(q) && isWordByte(q[j]) {
-				j++
-			}
-			word := q[i:j]
-			return strings.EqualFold(word, "explain") || strings.EqualFold(word, "describe") || strings.EqualFold(word, "desc")
-		}
-	}
-	return false
-}
+func isExplain(q string) bool { return sqltext.StartsWith(q, "explain", "describe", "desc") }
 
 // refuseWritesInReadOnlySession fails a write outside an explicit
 // transaction while the session is read-only (SET SESSION TRANSACTION READ

@@ -7,6 +7,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
+
+	"github.com/guocedb/guocedb/internal/sqltext"
 )
 
 // ruleViewNotDDL is the id of clearDDLFlagOfViewReads among the analyzer's
@@ -24,44 +26,10 @@ func clearDDLFlagOfViewReads(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node,
 	if qFlags == nil || !qFlags.IsSet(sql.QFlagDDL) {
 		return n, transform.SameTree, nil
 	}
-	switch firstKeyword(ctx.Query()) {
+	switch strings.ToLower(sqltext.FirstWord(ctx.Query())) {
 	case "select", "with", "show", "describe", "desc", "explain", "table", "values",
 		"insert", "replace", "update", "delete", "do", "set":
 		qFlags.Unset(sql.QFlagDDL)
 	}
 	return n, transform.SameTree, nil
-}
-
-// firstKeyword returns the first word of a statement in lower case,
-// skipping blanks, opening parentheses and plain comments. It returns ""
-// for a statement starting with an executable comment (/*! ... */), whose
-// content may be anything.
-func firstKeyword(q string) string {
-	for {
-		q = strings.TrimLeft(q, " \t\r\n(")
-		switch {
-		case strings.HasPrefix(q, "/*!"):
-			return ""
-		case strings.HasPrefix(q, "/*"):
-			end := strings.Index(q, "*/")
-			if end < 0 {
-				return ""
-			}
-			q = q[end+2:]
-		case strings.HasPrefix(q, "#"), strings.HasPrefix(q, "-- "):
-			end := strings.IndexByte(q, '\n')
-			if end < 0 {
-				return ""
-			}
-			q = q[end+1:]
-		default:
-			end := strings.IndexFunc(q, func(r rune) bool {
-				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-			})
-			if end < 0 {
-				end = len(q)
-			}
-			return strings.ToLower(q[:end])
-		}
-	}
 }
