@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"golang.org/x/term"
@@ -135,4 +136,44 @@ func printJSON(e env, msg proto.Message) error {
 	_, _ = w.Write(out)
 	_ = w.WriteByte('\n')
 	return w.Flush()
+}
+
+// runAdminReport is an admin command that takes no arguments and prints
+// one answer (status, sessions): parse the flags, call the API, print the
+// answer as JSON with --json, else as the table text writes into tw.
+func runAdminReport[M proto.Message](e env, name string, call func(*adminclient.Client, context.Context) (M, error), text func(tw *tabwriter.Writer, msg M)) int {
+	fs := flag.NewFlagSet("guocedb "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	af := registerAdminFlags(fs)
+	args, code, ok := parseAdminFlags(fs, e.args)
+	if !ok {
+		return code
+	}
+	if len(args) > 0 {
+		fmt.Fprintf(e.stderr, "guocedb %s: unexpected argument %q\n", name, args[0])
+		return exitUsage
+	}
+	c, ctx, cancel, err := af.client(e)
+	if err != nil {
+		printError(e.stderr, name, err)
+		return exitError
+	}
+	defer cancel()
+	msg, err := call(c, ctx)
+	if err != nil {
+		printError(e.stderr, "error", err)
+		return exitError
+	}
+	if af.json {
+		err = printJSON(e, msg)
+	} else {
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		text(tw, msg)
+		err = tw.Flush()
+	}
+	if err != nil {
+		printError(e.stderr, name, err)
+		return exitError
+	}
+	return exitOK
 }

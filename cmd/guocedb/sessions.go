@@ -1,12 +1,13 @@
 package main
 
 import (
-	"flag"
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
 	adminv1 "github.com/guocedb/guocedb/internal/adminapi/gen/adminv1"
+	"github.com/guocedb/guocedb/internal/adminclient"
 )
 
 // infoWidth bounds the statement text in the sessions table; --json
@@ -16,46 +17,17 @@ const infoWidth = 60
 // runSessions lists the server's client connections (SHOW PROCESSLIST)
 // from the admin API.
 func runSessions(e env) int {
-	fs := flag.NewFlagSet("guocedb sessions", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	af := registerAdminFlags(fs)
-	args, code, ok := parseAdminFlags(fs, e.args)
-	if !ok {
-		return code
+	list := func(c *adminclient.Client, ctx context.Context) (*adminv1.ListSessionsResponse, error) {
+		sessions, err := c.ListSessions(ctx)
+		return &adminv1.ListSessionsResponse{Sessions: sessions}, err
 	}
-	if len(args) > 0 {
-		fmt.Fprintf(e.stderr, "guocedb sessions: unexpected argument %q\n", args[0])
-		return exitUsage
-	}
-	c, ctx, cancel, err := af.client(e)
-	if err != nil {
-		printError(e.stderr, "sessions", err)
-		return exitError
-	}
-	defer cancel()
-	list, err := c.ListSessions(ctx)
-	if err != nil {
-		printError(e.stderr, "error", err)
-		return exitError
-	}
-	if af.json {
-		if err := printJSON(e, &adminv1.ListSessionsResponse{Sessions: list}); err != nil {
-			printError(e.stderr, "sessions", err)
-			return exitError
+	return runAdminReport(e, "sessions", list, func(tw *tabwriter.Writer, resp *adminv1.ListSessionsResponse) {
+		fmt.Fprintln(tw, "ID\tUSER\tHOST\tDB\tCOMMAND\tTIME\tSTATE\tINFO")
+		for _, s := range resp.GetSessions() {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.GetId(), s.GetUser(), s.GetHost(),
+				orDash(s.GetDb()), s.GetCommand(), s.GetTimeSeconds(), orDash(oneLine(s.GetState(), infoWidth)), orDash(oneLine(s.GetInfo(), infoWidth)))
 		}
-		return exitOK
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tUSER\tHOST\tDB\tCOMMAND\tTIME\tSTATE\tINFO")
-	for _, s := range list {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.GetId(), s.GetUser(), s.GetHost(),
-			orDash(s.GetDb()), s.GetCommand(), s.GetTimeSeconds(), orDash(oneLine(s.GetState(), infoWidth)), orDash(oneLine(s.GetInfo(), infoWidth)))
-	}
-	if err := tw.Flush(); err != nil {
-		printError(e.stderr, "sessions", err)
-		return exitError
-	}
-	return exitOK
+	})
 }
 
 // oneLine folds whitespace runs (newlines, tabs) to single spaces, so a
