@@ -109,6 +109,10 @@ func TestAdminCommands(t *testing.T) {
 	})
 
 	t.Run("sessions and kill", func(t *testing.T) {
+		// Its own deadline: the subtests before it run many processes,
+		// which under -race on a loaded machine can use up the setup's.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
 		db, err := sql.Open("mysql", testutil.DSN("root", "", p.MySQLAddr, "shop"))
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = db.Close() })
