@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/guocedb/guocedb/internal/adminclient"
 	"github.com/guocedb/guocedb/internal/backup"
 	"github.com/guocedb/guocedb/internal/storage"
 )
@@ -79,7 +80,7 @@ func runBackup(e env) int {
 	var m backup.Manifest
 	write := func(w io.Writer) error {
 		if online {
-			return backupOnline(ctx, e, af, w, opts.Since, bar)
+			return backupOnline(ctx, e, af, w, adminclient.BackupBase{Since: opts.Since, ID: opts.BaseID}, bar)
 		}
 		var err error
 		m, err = backupOffline(ctx, f.dataDir, w, opts)
@@ -96,8 +97,8 @@ func runBackup(e env) int {
 		m, err = backup.Verify(ctx, f.out)
 	}
 	bar.finish()
-	if err == nil && f.since != "" && m.SinceTs != base.SnapshotTs {
-		err = fmt.Errorf("the server wrote an incremental since timestamp %d, not %d", m.SinceTs, base.SnapshotTs)
+	if err == nil && f.since != "" {
+		err = checkBase(m, base)
 	}
 	if err != nil {
 		printError(e.stderr, "backup failed", err)
@@ -107,6 +108,11 @@ func runBackup(e env) int {
 	if f.out == "-" {
 		summary = e.stderr // stdout carries the backup itself
 	}
+	if f.since != "" && m.BaseID == "" {
+		// A server older than base ids ignores the one sent: the file is
+		// good, its chain is checked by timestamp only.
+		fmt.Fprintln(e.stderr, "guocedb backup: note: the server did not record the base's id (it predates base ids); restore checks this incremental's base by timestamp only")
+	}
 	name := f.out
 	if name == "-" {
 		name = "stdout"
@@ -114,6 +120,18 @@ func runBackup(e env) int {
 	fmt.Fprintf(summary, "guocedb: %s backup written to %s in %s\n", m.Kind(), name, time.Since(start).Round(time.Millisecond))
 	printManifest(summary, m)
 	return exitOK
+}
+
+// checkBase reports whether the incremental m (written by the server, for
+// an online backup) builds on base as asked.
+func checkBase(m, base backup.Manifest) error {
+	if m.SinceTs != base.SnapshotTs {
+		return fmt.Errorf("the server wrote an incremental since timestamp %d, not %d", m.SinceTs, base.SnapshotTs)
+	}
+	if m.BaseID != "" && m.BaseID != base.ID {
+		return fmt.Errorf("the server wrote an incremental on backup %s, not %s", m.BaseID, base.ID)
+	}
+	return nil
 }
 
 // backupOffline backs up a stopped server's data directory, opened

@@ -5,22 +5,25 @@ import (
 	"context"
 	"io"
 
+	"github.com/guocedb/guocedb/internal/adminclient"
 	"github.com/guocedb/guocedb/internal/backup"
 )
 
 // backupOnline streams a backup of the running server behind the admin
-// API (af: --server, --user, --password-file, --tls-ca) into w. The server
-// takes the snapshot (backup.Write on its open store) and keeps serving
-// writes; this side only copies the stream, showing the bytes received.
+// API (af: --server, --user, --password-file, --tls-ca) into w: full for
+// the zero base, else incremental on base (the --incremental-since file's
+// snapshot timestamp and id). The server takes the snapshot (backup.Write
+// on its open store) and keeps serving writes; this side only copies the
+// stream, showing the bytes received.
 // --timeout does not bound the stream: a backup takes as long as the data
 // needs; Ctrl-C (ctx) stops it.
-func backupOnline(ctx context.Context, e env, af *adminFlags, w io.Writer, since uint64, bar *progress) error {
+func backupOnline(ctx context.Context, e env, af *adminFlags, w io.Writer, base adminclient.BackupBase, bar *progress) error {
 	c, _, cancel, err := af.client(e)
 	if err != nil {
 		return err
 	}
 	cancel()
-	return c.Backup(ctx, since, &countingProgress{w: w, bar: bar})
+	return c.Backup(ctx, base, &countingProgress{w: w, bar: bar})
 }
 
 // countingProgress reports the bytes written through it to the bar (the

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/guocedb/guocedb/internal/backup"
 	"github.com/guocedb/guocedb/internal/storage"
 	"github.com/guocedb/guocedb/internal/testutil"
 )
@@ -363,5 +366,82 @@ func TestOnlineBackupCommandUnderLoad(t *testing.T) {
 		}
 	}
 	t.Logf("restored %d of %d transactions (acknowledged before the incremental: %d, begun before it ended: %d)", len(got), acked.Load(), before, after)
+	r.Stop()
+}
+
+// TestOnlineIncrementalRecordsItsBase takes two full online backups and
+// an online incremental on the first: its manifest names the first's id,
+// and a restore onto the second is refused naming both ids. A third full
+// backup with the first's timestamp (an offline backup of the first's
+// restored copy) is refused by id alone: by timestamps, and by the keys
+// the incremental lists as unchanged, it fits. A base file whose id was
+// mangled is refused by the server before any byte is written.
+func TestOnlineIncrementalRecordsItsBase(t *testing.T) {
+	bin := testutil.BuildBinary(t)
+	work := t.TempDir()
+	p := testutil.StartProcess(t, bin, filepath.Join(work, "data"))
+	db := testutil.Connect(t, p.MySQLAddr)
+	exec1(t, db,
+		"CREATE DATABASE shop",
+		"CREATE TABLE shop.items (id BIGINT PRIMARY KEY, name VARCHAR(50) NOT NULL, KEY by_name (name))",
+		"INSERT INTO shop.items VALUES (1,'apple'),(2,'pear')",
+	)
+	fullA, fullB := filepath.Join(work, "full-a"), filepath.Join(work, "full-b")
+	runOK(t, bin, "full backup written", "backup", "--server", p.AdminAddr, "--out", fullA)
+	runOK(t, bin, "full backup written", "backup", "--server", p.AdminAddr, "--out", fullB)
+	ma, err := backup.ReadManifestFile(fullA)
+	require.NoError(t, err)
+	mb, err := backup.ReadManifestFile(fullB)
+	require.NoError(t, err)
+	require.NotEqual(t, ma.ID, mb.ID)
+	copyOfA := filepath.Join(work, "copy-of-a")
+	runOK(t, bin, "restored", "restore", "--in", fullA, "--data-dir", copyOfA)
+	fullC := filepath.Join(work, "full-c")
+	runOK(t, bin, "full backup written", "backup", "--data-dir", copyOfA, "--out", fullC)
+	mc, err := backup.ReadManifestFile(fullC)
+	require.NoError(t, err)
+	require.Equal(t, ma.SnapshotTs, mc.SnapshotTs, "the restored copy's data ends at the backup's snapshot")
+	require.NotEqual(t, ma.ID, mc.ID)
+
+	exec1(t, db, "UPDATE shop.items SET name = 'green apple' WHERE id = 1", "INSERT INTO shop.items VALUES (3,'fig')")
+	want := items(t, db)
+	incr := filepath.Join(work, "incr")
+	code, out := testutil.Run(t, bin, nil, "backup", "--server", p.AdminAddr, "--out", incr, "--incremental-since", fullA)
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, fmt.Sprintf("base:             %s (snapshot ts %d)", ma.ID, ma.SnapshotTs))
+	require.NotContains(t, out, "not recorded")
+	require.NotContains(t, out, "note:")
+	mi, err := backup.ReadManifestFile(incr)
+	require.NoError(t, err)
+	require.Equal(t, ma.ID, mi.BaseID)
+
+	// The base's header with its id in upper case: well-formed JSON, a
+	// malformed id, which the server refuses (InvalidArgument).
+	raw, err := os.ReadFile(fullA)
+	require.NoError(t, err)
+	mangled := filepath.Join(work, "mangled-base")
+	require.NoError(t, os.WriteFile(mangled, bytes.Replace(raw, []byte(ma.ID), []byte(strings.ToUpper(ma.ID)), 1), 0o600))
+	refused := filepath.Join(work, "refused")
+	code, out = testutil.Run(t, bin, nil, "backup", "--server", p.AdminAddr, "--out", refused, "--incremental-since", mangled)
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "invalid_argument")
+	require.Contains(t, out, "is not a backup id")
+	require.NoFileExists(t, refused)
+	p.Stop()
+
+	for _, wrong := range []struct{ file, id string }{{fullB, mb.ID}, {fullC, mc.ID}} {
+		target := filepath.Join(work, "wrong")
+		code, out = testutil.Run(t, bin, nil, "restore", "--in", wrong.file, "--in", incr, "--data-dir", target)
+		require.Equal(t, 1, code, out)
+		for _, w := range []string{"do not form a chain", incr, "since backup " + ma.ID, wrong.file, "is backup " + wrong.id} {
+			require.Contains(t, out, w)
+		}
+		require.NoDirExists(t, target)
+	}
+
+	target := filepath.Join(work, "restored")
+	runOK(t, bin, "restored 2 backup file(s)", "restore", "--in", fullA, "--in", incr, "--data-dir", target)
+	r := testutil.StartProcess(t, bin, target)
+	require.Equal(t, want, items(t, testutil.Connect(t, r.MySQLAddr)))
 	r.Stop()
 }

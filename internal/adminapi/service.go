@@ -105,8 +105,12 @@ func (s *service) Backup(ctx context.Context, req *connect.Request[adminv1.Backu
 	if s.opts.Backup == nil {
 		return unimplemented("online backup")
 	}
+	breq := BackupRequest{Since: req.Msg.GetSince(), BaseID: req.Msg.GetBaseId()}
+	if breq.BaseID != "" && breq.Since == 0 {
+		return connect.NewError(connect.CodeInvalidArgument, errors.New("base_id names the base of an incremental backup: give its since timestamp too"))
+	}
 	bw := bufio.NewWriterSize(chunkWriter{stream}, backupChunkSize)
-	if err := s.opts.Backup.Backup(ctx, bw, req.Msg.GetSince()); err != nil {
+	if err := s.opts.Backup.Backup(ctx, bw, breq); err != nil {
 		return s.rpcError("backup", err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -181,6 +185,10 @@ func (s *service) rpcError(what string, err error) error {
 		return ce
 	case errors.Is(err, ErrUnimplemented):
 		return connect.NewError(connect.CodeUnimplemented, err)
+	case errors.Is(err, ErrInvalidArgument):
+		return connect.NewError(connect.CodeInvalidArgument, err)
+	case errors.Is(err, ErrFailedPrecondition):
+		return connect.NewError(connect.CodeFailedPrecondition, err)
 	case errors.Is(err, context.Canceled):
 		return connect.NewError(connect.CodeCanceled, fmt.Errorf("%s: %w", what, err))
 	case errors.Is(err, context.DeadlineExceeded):

@@ -12,6 +12,34 @@ import (
 // code Unimplemented (HTTP 501) with that reason.
 var ErrUnimplemented = errors.New("not implemented")
 
+// Errors a source marks as the caller's, with InvalidArgument or
+// FailedPrecondition: the client then sees that code (HTTP 400) and the
+// source's message, and the server does not log it as its own failure.
+var (
+	// ErrInvalidArgument: the request is wrong whatever the server's
+	// state (a malformed backup id).
+	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrFailedPrecondition: the request does not fit the server's state
+	// (an incremental backup since a timestamp its data never reached).
+	ErrFailedPrecondition = errors.New("failed precondition")
+)
+
+// InvalidArgument marks err as an ErrInvalidArgument; the message stays
+// err's.
+func InvalidArgument(err error) error { return callerError{err: err, kind: ErrInvalidArgument} }
+
+// FailedPrecondition marks err as an ErrFailedPrecondition; the message
+// stays err's.
+func FailedPrecondition(err error) error {
+	return callerError{err: err, kind: ErrFailedPrecondition}
+}
+
+// callerError is err, classified as kind for errors.Is.
+type callerError struct{ err, kind error }
+
+func (e callerError) Error() string   { return e.err.Error() }
+func (e callerError) Unwrap() []error { return []error{e.err, e.kind} }
+
 // Privilege names as MySQL spells them; dynamic privileges in upper case.
 const (
 	PrivSuper           = "SUPER"
@@ -83,12 +111,27 @@ type Sessions interface {
 	KillSession(id uint32, queryOnly bool) bool
 }
 
+// BackupRequest says which backup a Backupper writes: the zero value a
+// full one.
+type BackupRequest struct {
+	// Since, when not zero, asks for an incremental backup of what was
+	// committed after that timestamp (the base backup's snapshot).
+	Since uint64
+	// BaseID is the base backup's id, for the incremental's manifest: with
+	// it, a restore checks the chain by id as well as by timestamp. "" when
+	// the client did not send it (older clients); never set without Since
+	// (the service refuses that as InvalidArgument).
+	BaseID string
+}
+
 // Backupper writes an online backup. The stream it writes to w is the
-// backup file; since, when not zero, asks for an incremental backup of
-// what was committed after that timestamp. It must stop when ctx ends
-// (the client went away) and return ctx's error.
+// backup file that req asks for. It must stop when ctx ends (the client
+// went away) and return ctx's error. A request it cannot serve (a
+// malformed BaseID, a base newer than the data) is refused before the
+// first write, with an error marked by InvalidArgument or
+// FailedPrecondition.
 type Backupper interface {
-	Backup(ctx context.Context, w io.Writer, since uint64) error
+	Backup(ctx context.Context, w io.Writer, req BackupRequest) error
 }
 
 // CheckProblem is one damaged object a check found.

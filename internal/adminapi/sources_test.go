@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"net/http/httptest"
 	"slices"
@@ -43,15 +44,20 @@ func (a staticAccounts) HasAnyPrivilege(user, _ string, privileges ...string) bo
 	return false
 }
 
-// patternBackup writes size deterministic bytes in odd-sized writes.
+// patternBackup writes size deterministic bytes in odd-sized writes,
+// or refuses the request with refuse before writing.
 type patternBackup struct {
 	size      int
-	gotSince  chan uint64
+	gotReq    chan adminapi.BackupRequest
 	failAfter bool
+	refuse    error
 }
 
-func (b patternBackup) Backup(ctx context.Context, w io.Writer, since uint64) error {
-	b.gotSince <- since
+func (b patternBackup) Backup(ctx context.Context, w io.Writer, req adminapi.BackupRequest) error {
+	b.gotReq <- req
+	if b.refuse != nil {
+		return b.refuse
+	}
 	data := pattern(b.size)
 	for off := 0; off < len(data); off += 1000 {
 		if err := ctx.Err(); err != nil {
@@ -92,34 +98,84 @@ func startHandler(t *testing.T, opts adminapi.Options) string {
 
 func TestBackupStreams(t *testing.T) {
 	const size = 3<<20 + 12345 // several chunks and a short last one
-	since := make(chan uint64, 1)
+	reqs := make(chan adminapi.BackupRequest, 1)
 	url := startHandler(t, adminapi.Options{
 		Accounts: staticAccounts{"admin", "pw", []string{adminapi.PrivBackupAdmin}},
-		Backup:   patternBackup{size: size, gotSince: since},
+		Backup:   patternBackup{size: size, gotReq: reqs},
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	var got bytes.Buffer
-	require.NoError(t, adminclient.Backup(ctx, url, adminclient.Credentials{User: "admin", Password: "pw"}, 42, &got))
-	require.Equal(t, uint64(42), <-since, "the since timestamp reaches the backupper")
+	require.NoError(t, adminclient.Backup(ctx, url, adminclient.Credentials{User: "admin", Password: "pw"}, adminclient.BackupBase{Since: 42}, &got))
+	require.Equal(t, adminapi.BackupRequest{Since: 42}, <-reqs, "the since timestamp reaches the backupper; no base id is none")
 	require.Equal(t, size, got.Len())
 	require.Equal(t, sha256.Sum256(pattern(size)), sha256.Sum256(got.Bytes()))
 
-	err := adminclient.Backup(ctx, url, adminclient.Credentials{User: "admin", Password: "bad"}, 0, io.Discard)
+	err := adminclient.Backup(ctx, url, adminclient.Credentials{User: "admin", Password: "bad"}, adminclient.BackupBase{}, io.Discard)
 	require.Equal(t, connect.CodeUnauthenticated, connect.CodeOf(err), "%v", err)
 }
 
 func TestBackupFailureReachesClient(t *testing.T) {
-	since := make(chan uint64, 1)
+	reqs := make(chan adminapi.BackupRequest, 1)
 	url := startHandler(t, adminapi.Options{
 		Accounts: staticAccounts{"admin", "pw", []string{adminapi.PrivSuper}},
-		Backup:   patternBackup{size: 1 << 20, gotSince: since, failAfter: true},
+		Backup:   patternBackup{size: 1 << 20, gotReq: reqs, failAfter: true},
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	err := adminclient.Backup(ctx, url, adminclient.Credentials{User: "admin", Password: "pw"}, 0, io.Discard)
+	err := adminclient.Backup(ctx, url, adminclient.Credentials{User: "admin", Password: "pw"}, adminclient.BackupBase{}, io.Discard)
 	require.Equal(t, connect.CodeInternal, connect.CodeOf(err), "a failed backup is an error, not a short file: %v", err)
 	require.Contains(t, err.Error(), "backup")
+}
+
+// TestBackupBase follows base_id from the client to the backupper, and
+// the refusals of a base back: the service's own (an id without since)
+// and the backupper's, marked InvalidArgument or FailedPrecondition,
+// each with its code and message and no byte of backup.
+func TestBackupBase(t *testing.T) {
+	const id = "0123456789abcdef0123456789abcdef"
+	creds := adminclient.Credentials{User: "admin", Password: "pw"}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+
+	reqs := make(chan adminapi.BackupRequest, 1)
+	url := startHandler(t, adminapi.Options{
+		Accounts: staticAccounts{"admin", "pw", []string{adminapi.PrivBackupAdmin}},
+		Backup:   patternBackup{size: 10, gotReq: reqs},
+	})
+	var got bytes.Buffer
+	require.NoError(t, adminclient.Backup(ctx, url, creds, adminclient.BackupBase{Since: 7, ID: id}, &got))
+	require.Equal(t, adminapi.BackupRequest{Since: 7, BaseID: id}, <-reqs)
+	require.Equal(t, 10, got.Len())
+
+	got.Reset()
+	err := adminclient.Backup(ctx, url, creds, adminclient.BackupBase{ID: id}, &got)
+	require.Equal(t, connect.CodeInvalidArgument, connect.CodeOf(err), "%v", err)
+	require.ErrorContains(t, err, "give its since timestamp too")
+	require.Empty(t, reqs, "the backupper is not called")
+	require.Zero(t, got.Len())
+
+	for _, tt := range []struct {
+		name string
+		err  error
+		code connect.Code
+	}{
+		{"invalid argument", adminapi.InvalidArgument(errors.New("id \"x\" is not a backup id")), connect.CodeInvalidArgument},
+		{"failed precondition", adminapi.FailedPrecondition(errors.New("the base is newer than this data")), connect.CodeFailedPrecondition},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			reqs := make(chan adminapi.BackupRequest, 1)
+			url := startHandler(t, adminapi.Options{
+				Accounts: staticAccounts{"admin", "pw", []string{adminapi.PrivBackupAdmin}},
+				Backup:   patternBackup{size: 10, gotReq: reqs, refuse: tt.err},
+			})
+			var got bytes.Buffer
+			err := adminclient.Backup(ctx, url, creds, adminclient.BackupBase{Since: 7, ID: id}, &got)
+			require.Equal(t, tt.code, connect.CodeOf(err), "%v", err)
+			require.ErrorContains(t, err, tt.err.Error(), "the backupper's message reaches the client")
+			require.Zero(t, got.Len())
+		})
+	}
 }
 
 func TestCheckAndSlowLog(t *testing.T) {

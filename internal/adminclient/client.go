@@ -168,11 +168,25 @@ func (c *Client) Check(ctx context.Context) (*adminv1.CheckResponse, error) {
 	return resp.Msg, nil
 }
 
-// Backup streams an online backup into w (since > 0: incremental after
-// that timestamp). On error w may hold a partial backup: write to a
-// temporary file and rename it only after Backup returns nil.
-func (c *Client) Backup(ctx context.Context, since uint64, w io.Writer) error {
-	req := connect.NewRequest(&adminv1.BackupRequest{Since: since})
+// BackupBase names the backup an incremental builds on, as its manifest
+// does: the zero value asks for a full backup.
+type BackupBase struct {
+	// Since is the base's snapshot timestamp: the incremental holds what
+	// was committed after it.
+	Since uint64
+	// ID is the base's id, recorded in the incremental's manifest so that
+	// a restore checks the chain by id. Optional ("" records none); only
+	// with Since.
+	ID string
+}
+
+// Backup streams an online backup into w: full for the zero base,
+// otherwise incremental on base. On error w may hold a partial backup:
+// write to a temporary file and rename it only after Backup returns nil.
+// A server older than base ids ignores base.ID: the manifest then has no
+// base id.
+func (c *Client) Backup(ctx context.Context, base BackupBase, w io.Writer) error {
+	req := connect.NewRequest(&adminv1.BackupRequest{Since: base.Since, BaseId: base.ID})
 	c.authorize(req.Header())
 	stream, err := c.rpc.Backup(ctx, req)
 	if err != nil {
@@ -192,12 +206,12 @@ func (c *Client) Backup(ctx context.Context, since uint64, w io.Writer) error {
 
 // Backup is Client.Backup for one call: it streams an online backup from
 // the admin API at addr into w.
-func Backup(ctx context.Context, addr string, creds Credentials, since uint64, w io.Writer, opts ...Option) error {
+func Backup(ctx context.Context, addr string, creds Credentials, base BackupBase, w io.Writer, opts ...Option) error {
 	c, err := New(addr, creds, opts...)
 	if err != nil {
 		return err
 	}
-	return c.Backup(ctx, since, w)
+	return c.Backup(ctx, base, w)
 }
 
 // wrap makes an RPC failure readable: what failed, where, and the

@@ -1,9 +1,11 @@
 package adminclient_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,24 +53,65 @@ func TestUnreachable(t *testing.T) {
 	require.ErrorContains(t, err, "status: admin API at "+addr)
 	require.ErrorContains(t, err, "is guocedb running")
 
-	err = adminclient.Backup(ctx, addr, creds, 0, io.Discard)
+	err = adminclient.Backup(ctx, addr, creds, adminclient.BackupBase{}, io.Discard)
 	require.Equal(t, connect.CodeUnavailable, connect.CodeOf(err), "%v", err)
 	require.ErrorContains(t, err, "backup: admin API at "+addr)
 }
 
 // TestBackupOverTheAdminAPI runs the online backup client against the
-// real server: the stream it writes is a complete, verifiable backup.
+// real server: the stream it writes is a complete, verifiable backup; an
+// incremental records the base id it was given (none when given only the
+// timestamp, as from older clients); a base the server cannot use is
+// refused with the caller's code before any byte is sent.
 func TestBackupOverTheAdminAPI(t *testing.T) {
 	var adminAddr string
 	testutil.StartServer(t, testutil.WithAdminAddr(&adminAddr))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	path := filepath.Join(t.TempDir(), "online.gdbbak")
-	require.NoError(t, backup.CreateFile(path, func(w io.Writer) error {
-		return adminclient.Backup(ctx, adminAddr, adminclient.Credentials{User: "root"}, 0, w)
-	}))
-	m, err := backup.Verify(ctx, path)
+	dir := t.TempDir()
+	take := func(name string, base adminclient.BackupBase) (backup.Manifest, error) {
+		path := filepath.Join(dir, name)
+		if err := backup.CreateFile(path, func(w io.Writer) error {
+			return adminclient.Backup(ctx, adminAddr, adminclient.Credentials{User: "root"}, base, w)
+		}); err != nil {
+			return backup.Manifest{}, err
+		}
+		return backup.Verify(ctx, path)
+	}
+	full, err := take("full", adminclient.BackupBase{})
 	require.NoError(t, err)
-	require.Equal(t, "test", m.SourceVersion)
-	require.Positive(t, m.Keys)
+	require.Equal(t, "test", full.SourceVersion)
+	require.Positive(t, full.Keys)
+	require.Empty(t, full.BaseID)
+
+	incr, err := take("incr", adminclient.BackupBase{Since: full.SnapshotTs, ID: full.ID})
+	require.NoError(t, err)
+	require.Equal(t, full.SnapshotTs, incr.SinceTs)
+	require.Equal(t, full.ID, incr.BaseID, "the base id reaches the manifest")
+	require.NoError(t, backup.CheckChain([]string{"full", "incr"}, []backup.Manifest{full, incr}))
+
+	tsOnly, err := take("ts-only", adminclient.BackupBase{Since: full.SnapshotTs})
+	require.NoError(t, err)
+	require.Equal(t, full.SnapshotTs, tsOnly.SinceTs)
+	require.Empty(t, tsOnly.BaseID, "without an id, none is recorded, as before base ids")
+
+	for _, tt := range []struct {
+		name string
+		base adminclient.BackupBase
+		code connect.Code
+		msg  string
+	}{
+		{"malformed id", adminclient.BackupBase{Since: full.SnapshotTs, ID: "not-an-id"}, connect.CodeInvalidArgument, `id "not-an-id" is not a backup id`},
+		{"id in upper case", adminclient.BackupBase{Since: full.SnapshotTs, ID: strings.ToUpper(full.ID)}, connect.CodeInvalidArgument, "is not a backup id"},
+		{"id without since", adminclient.BackupBase{ID: full.ID}, connect.CodeInvalidArgument, "give its since timestamp too"},
+		{"base newer than the data", adminclient.BackupBase{Since: 1 << 60, ID: full.ID}, connect.CodeFailedPrecondition, "not a backup of this data"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got bytes.Buffer
+			err := adminclient.Backup(ctx, adminAddr, adminclient.Credentials{User: "root"}, tt.base, &got)
+			require.Equal(t, tt.code, connect.CodeOf(err), "%v", err)
+			require.ErrorContains(t, err, tt.msg)
+			require.Zero(t, got.Len(), "a refused base sends no byte")
+		})
+	}
 }

@@ -209,10 +209,40 @@ func TestWriteProgressAndStdoutStream(t *testing.T) {
 	require.Equal(t, m.ID, head.ID)
 }
 
-func TestWriteRefusesABaseFromTheFuture(t *testing.T) {
+// TestWriteRefusesABadBase checks the bases Write refuses before writing
+// a byte: the request's own mistakes (ErrInvalidBase) and a base newer
+// than the data (ErrBaseAhead).
+func TestWriteRefusesABadBase(t *testing.T) {
 	s := openStore(t, t.TempDir())
-	_, err := backup.Write(context.Background(), s, io.Discard, backup.Options{Since: 1 << 40})
-	require.ErrorContains(t, err, "not a backup of this data")
+	full, err := backup.Write(context.Background(), s, io.Discard, backup.Options{})
+	require.NoError(t, err)
+	tests := []struct {
+		name  string
+		since uint64
+		id    string
+		want  error
+		msg   string
+	}{
+		{"base from the future", 1 << 40, "", backup.ErrBaseAhead, "not a backup of this data"},
+		{"base from the future with an id", 1 << 40, full.ID, backup.ErrBaseAhead, "not a backup of this data"},
+		{"id too short", full.SnapshotTs, full.ID[:31], backup.ErrInvalidBase, "is not a backup id"},
+		{"id too long", full.SnapshotTs, full.ID + "0", backup.ErrInvalidBase, "is not a backup id"},
+		{"id in upper case", full.SnapshotTs, strings.ToUpper(strings.Repeat("ab", 16)), backup.ErrInvalidBase, "is not a backup id"},
+		{"id not hex", full.SnapshotTs, strings.Repeat("g", 32), backup.ErrInvalidBase, "is not a backup id"},
+		{"id without a timestamp", 0, full.ID, backup.ErrInvalidBase, "without the base's snapshot timestamp"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			_, err := backup.Write(context.Background(), s, &buf, backup.Options{Since: tt.since, BaseID: tt.id})
+			require.ErrorIs(t, err, tt.want)
+			require.ErrorContains(t, err, tt.msg)
+			require.Zero(t, buf.Len(), "nothing is written for a refused base")
+		})
+	}
+	m, err := backup.Write(context.Background(), s, io.Discard, backup.Options{Since: full.SnapshotTs, BaseID: full.ID})
+	require.NoError(t, err)
+	require.Equal(t, full.ID, m.BaseID)
 }
 
 func TestWriteStopsOnCancel(t *testing.T) {

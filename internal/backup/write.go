@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -24,7 +25,8 @@ type Options struct {
 	Since uint64
 	// BaseID is the ID of the backup Since comes from. Optional, but with
 	// it a restore refuses a chain whose base is another backup taken at
-	// the same timestamp (of another server).
+	// the same timestamp (of another server, or of this one again). Write
+	// refuses a malformed ID and an ID without Since (ErrInvalidBase).
 	BaseID string
 	// SourceVersion is the guocedb version recorded in the manifest.
 	SourceVersion string
@@ -33,6 +35,21 @@ type Options struct {
 	// count). It runs on the writing goroutine; keep it cheap.
 	Progress func(done, total int64)
 }
+
+// Errors Write returns for a base that cannot be the one of this backup.
+var (
+	// ErrInvalidBase: Options name a base that is no backup: a malformed
+	// BaseID, or a BaseID without Since. The request is wrong whatever
+	// the data.
+	ErrInvalidBase = errors.New("incremental backup: invalid base")
+	// ErrBaseAhead: Since is above the data's latest commit, so the base
+	// is a backup of other data (or of this data before it was restored
+	// from an older backup).
+	ErrBaseAhead = errors.New("incremental backup: the base is newer than this data")
+)
+
+// idLen is the length of a backup ID: 128 bits in lowercase hex.
+const idLen = 32
 
 // progressEvery bounds how often Progress is called.
 const progressEvery = 4096
@@ -53,13 +70,16 @@ const progressEvery = 4096
 // On error, what was written to w is not a valid backup (it has no
 // trailer): the caller discards it.
 func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options) (Manifest, error) {
+	if err := opts.checkBase(); err != nil {
+		return Manifest{}, err
+	}
 	sn, err := store.Snapshot(ctx)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("backup: %w", err)
 	}
 	defer sn.Close()
 	if opts.Since > sn.Ts() {
-		return Manifest{}, fmt.Errorf("incremental backup: the base was taken at timestamp %d, after this data's latest commit %d: it is not a backup of this data", opts.Since, sn.Ts())
+		return Manifest{}, fmt.Errorf("%w (base taken at timestamp %d, this data's latest commit is %d): it is not a backup of this data", ErrBaseAhead, opts.Since, sn.Ts())
 	}
 	fv, err := store.FormatVersionOnDisk()
 	if err != nil {
@@ -79,9 +99,7 @@ func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options)
 		SinceTs:              opts.Since,
 		Compression:          compressionZstd,
 	}
-	if opts.Since != 0 {
-		m.BaseID = opts.BaseID
-	}
+	m.BaseID = opts.BaseID // "" for a full backup: checkBase
 	changed := func(e storage.SnapshotEntry) bool { return opts.Since == 0 || e.Version() > opts.Since }
 
 	// A first pass over keys only (no value reads) counts what the second
@@ -190,8 +208,36 @@ func (m *Manifest) fillTrailer(t trailer) {
 	m.SHA256 = hex.EncodeToString(t.sum[:])
 }
 
+// checkBase refuses a BaseID that cannot name the base of this backup,
+// before anything is read or written.
+func (o Options) checkBase() error {
+	switch {
+	case o.BaseID == "":
+		return nil
+	case !validID(o.BaseID):
+		return fmt.Errorf("%w: id %q is not a backup id (%d lowercase hex digits)", ErrInvalidBase, o.BaseID, idLen)
+	case o.Since == 0:
+		return fmt.Errorf("%w: id %s given without the base's snapshot timestamp", ErrInvalidBase, o.BaseID)
+	}
+	return nil
+}
+
+// validID reports whether s has the form of the IDs newID makes. Only
+// lowercase: IDs are compared as strings when a chain is checked.
+func validID(s string) bool {
+	if len(s) != idLen {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 func newID() (string, error) {
-	var b [16]byte
+	var b [idLen / 2]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("backup id: %w", err)
 	}

@@ -177,14 +177,22 @@ func (src sessionsSource) KillSession(id uint32, queryOnly bool) bool {
 
 // backupSource streams an online backup of the open store: a snapshot
 // pinned like a transaction's while the server keeps serving writes.
+// backup.Write validates the base before the snapshot; its refusals are
+// the caller's mistakes, not the server's failures.
 type backupSource struct{ s *Server }
 
-func (src backupSource) Backup(ctx context.Context, w io.Writer, since uint64) error {
+func (src backupSource) Backup(ctx context.Context, w io.Writer, req adminapi.BackupRequest) error {
 	st := src.s.store.Load()
 	if st == nil {
 		return errors.New("storage is not open")
 	}
-	_, err := backup.Write(ctx, st, w, backup.Options{Since: since, SourceVersion: src.s.version})
+	_, err := backup.Write(ctx, st, w, backup.Options{Since: req.Since, BaseID: req.BaseID, SourceVersion: src.s.version})
+	switch {
+	case errors.Is(err, backup.ErrInvalidBase):
+		return adminapi.InvalidArgument(err)
+	case errors.Is(err, backup.ErrBaseAhead):
+		return adminapi.FailedPrecondition(err)
+	}
 	return err
 }
 

@@ -538,7 +538,14 @@ type BackupRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// since, when not zero, asks for an incremental backup of what was
 	// committed after that timestamp (a previous backup's manifest says it).
-	Since         uint64 `protobuf:"varint,1,opt,name=since,proto3" json:"since,omitempty"`
+	Since uint64 `protobuf:"varint,1,opt,name=since,proto3" json:"since,omitempty"`
+	// base_id is the id of the backup that since comes from (its manifest's
+	// id: 32 lowercase hex digits). The incremental's manifest records it as
+	// base_id, so that a restore refuses a chain whose base is another
+	// backup, even one taken at the same timestamp. Empty: not recorded
+	// (older clients); the chain is then checked by timestamp only. Only
+	// with since; a malformed id is InvalidArgument.
+	BaseId        string `protobuf:"bytes,2,opt,name=base_id,json=baseId,proto3" json:"base_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -578,6 +585,13 @@ func (x *BackupRequest) GetSince() uint64 {
 		return x.Since
 	}
 	return 0
+}
+
+func (x *BackupRequest) GetBaseId() string {
+	if x != nil {
+		return x.BaseId
+	}
+	return ""
 }
 
 // BackupChunk is the next piece of the backup stream; the concatenated
@@ -994,9 +1008,10 @@ const file_guocedb_admin_v1_admin_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12\x1d\n" +
 	"\n" +
 	"query_only\x18\x02 \x01(\bR\tqueryOnly\"\x15\n" +
-	"\x13KillSessionResponse\"%\n" +
+	"\x13KillSessionResponse\">\n" +
 	"\rBackupRequest\x12\x14\n" +
-	"\x05since\x18\x01 \x01(\x04R\x05since\"!\n" +
+	"\x05since\x18\x01 \x01(\x04R\x05since\x12\x17\n" +
+	"\abase_id\x18\x02 \x01(\tR\x06baseId\"!\n" +
 	"\vBackupChunk\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\"\x0e\n" +
 	"\fCheckRequest\"@\n" +
