@@ -59,6 +59,8 @@ var errorCodes = []errorCode{
 	// MATCH ... AGAINST modes go-mysql-server v0.20.0 does not implement.
 	{regexp.MustCompile(`^"[A-Z ]+" is not supported yet$`), mysql.ERNotSupportedYet, mysql.SSClientError},
 	{kindPattern(sql.ErrNullableSpatialIdx), 1252, mysql.SSClientError},
+	// PRIMARY KEY on a column prefix (pkprefix.go).
+	{kindPattern(sql.ErrUnsupportedIndexPrefix), mysql.ERNotSupportedYet, mysql.SSClientError},
 	{kindPattern(sql.ErrBadSpatialIdxCol), 1687, mysql.SSClientError},
 	// A statement stopped by KILL QUERY (or a client's cancel, which the
 	// driver sends as KILL QUERY) ends with its context canceled.

@@ -44,7 +44,7 @@ func NewExecBuilder() sql.NodeExecBuilder { return newExecBuilder() }
 // after LOAD DATA's (the server adds SHOW STATUS's, statusvars.go).
 func newExecBuilder(overrides ...sql.NodeExecBuilder) sql.NodeExecBuilder {
 	return rewritingBuilder{
-		rewrites: []func(sql.Node) (sql.Node, error){wrapTimeCasts, wrapUnsignedFromFloat},
+		rewrites: []func(sql.Node) (sql.Node, error){refusePrimaryKeyPrefix, wrapTimeCasts, wrapUnsignedFromFloat},
 		next:     rowexec.NewOverrideBuilder(append(firstBuilder{loadDataBuilder{}}, overrides...)),
 	}
 }

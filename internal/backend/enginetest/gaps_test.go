@@ -11,14 +11,6 @@ import (
 // A gap is removed here when it is closed; the suites then run it again.
 
 const (
-	// MySQL accepts PRIMARY KEY (c(10)) and enforces uniqueness on the
-	// prefix; go-mysql-server's memory engine refuses it. go-mysql-server
-	// hands a backend a primary key's prefix lengths only through
-	// sql.IndexedTableCreator, whose CreateIndexedTable drops the table
-	// comment, so guocedb takes CreateTable and keys the primary key on the
-	// whole value: it accepts such a key and does not fail as the suite
-	// expects (docs/compatibility.md). Secondary prefix keys pass.
-	gapPKPrefix = "PRIMARY KEY on a column prefix: accepted, keyed on the whole value; the suite expects the memory engine's refusal"
 	// MySQL refuses (1170) a UNIQUE key on a TEXT/BLOB column without a
 	// prefix length, and so does guocedb; MariaDB and the memory engine
 	// accept it (a content-hashed unique index, go-mysql-server's default
@@ -29,8 +21,6 @@ const (
 // knownGaps applies each top-level test's known gaps to its harness.
 var knownGaps = map[string]func(h *Harness){
 	"TestIndexPrefix": func(h *Harness) {
-		h.Skip(gapPKPrefix, "varchar primary key prefix", "char primary key prefix", "varbinary primary key prefix",
-			"binary primary key prefix", "blob primary key prefix", "text primary key prefix")
 		h.Skip(gapUniqueText, "unique indexes on TEXT/BLOB columns with no prefix length (MariaDB compatibility)",
 			"unique indexes on multiple TEXT/BLOB columns with partial prefix lengths (MariaDB compatibility)")
 	},
