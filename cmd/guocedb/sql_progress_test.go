@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -82,4 +83,53 @@ func TestPollProgress(t *testing.T) {
 			require.LessOrEqual(t, s[0], s[1])
 		}
 	})
+}
+
+// TestSQLProgressBarOnTerminal runs guocedb sql of the real binary with a
+// terminal for stdin, stdout and stderr (script(1) makes one): an ALTER
+// of 200k rows draws the progress bar with the table's row count, and
+// with an admin API that does not answer the ALTER still succeeds, with
+// no bar.
+func TestSQLProgressBarOnTerminal(t *testing.T) {
+	scriptBin := testutil.RequireTool(t, "script")
+	bin := testutil.BuildBinary(t)
+	p := testutil.StartProcess(t, bin, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root := testutil.Connect(t, p.MySQLAddr)
+	const rows, chunk = 200_000, 5000
+	for _, q := range []string{"CREATE DATABASE p", "CREATE TABLE p.t (id BIGINT PRIMARY KEY, v VARCHAR(40))"} {
+		_, err := root.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	var b strings.Builder
+	for start := 0; start < rows; start += chunk {
+		b.Reset()
+		b.WriteString("INSERT INTO p.t VALUES ")
+		for i := start; i < start+chunk; i++ {
+			if i > start {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "(%d,'value-%d')", i, i)
+		}
+		_, err := root.ExecContext(ctx, b.String())
+		require.NoError(t, err)
+	}
+	onTerminal := func(server, column string) string {
+		cmdline := fmt.Sprintf("%s sql --mysql-addr %s --server %s -e 'ALTER TABLE p.t ADD COLUMN %s INT NOT NULL DEFAULT 1'",
+			bin, p.MySQLAddr, server, column)
+		cmd := exec.CommandContext(ctx, scriptBin, "-qec", cmdline, "/dev/null")
+		// An empty password in the environment: no prompt on the terminal.
+		cmd.Env = append(testutil.CleanEnv(), "GUOCEDB_PASSWORD=")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		require.Contains(t, string(out), "Query OK, 0 rows affected")
+		return string(out)
+	}
+	out := onTerminal(p.AdminAddr, "w1")
+	require.Contains(t, out, "ALTER")
+	require.Contains(t, out, fmt.Sprintf("/%d)", rows), "the bar counts rows of the table's row count: %q", out)
+
+	out = onTerminal("127.0.0.1:1", "w2")
+	require.NotContains(t, out, fmt.Sprintf("/%d)", rows))
 }
