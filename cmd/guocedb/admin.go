@@ -77,24 +77,34 @@ func (f *adminFlags) client(e env) (*adminclient.Client, context.Context, contex
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	c, err := f.clientWithPassword(password)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	return c, ctx, cancel, nil
+}
+
+// clientWithPassword builds the admin API client from --server, --user
+// and --tls-ca with a password already read.
+func (f *adminFlags) clientWithPassword(password string) (*adminclient.Client, error) {
 	var opts []adminclient.Option
 	if f.tlsCA != "" {
 		pem, err := os.ReadFile(f.tlsCA)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("--tls-ca: %w", err)
+			return nil, fmt.Errorf("--tls-ca: %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, nil, nil, fmt.Errorf("--tls-ca: %s holds no PEM certificate", f.tlsCA)
+			return nil, fmt.Errorf("--tls-ca: %s holds no PEM certificate", f.tlsCA)
 		}
 		opts = append(opts, adminclient.WithTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
 	}
 	c, err := adminclient.New(f.server, adminclient.Credentials{User: f.user, Password: password}, opts...)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("--server: %w", err)
+		return nil, fmt.Errorf("--server: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
-	return c, ctx, cancel, nil
+	return c, nil
 }
 
 // password comes from --password-file, else GUOCEDB_PASSWORD, else a

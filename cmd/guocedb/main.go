@@ -29,13 +29,14 @@ const (
 // subcommand name, output streams and the environment lookup.
 type env struct {
 	args      []string
+	stdin     io.Reader // nil: no input (tests that run commands in-process)
 	stdout    io.Writer
 	stderr    io.Writer
 	lookupEnv func(string) (string, bool)
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], env{stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}))
+	os.Exit(run(os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}))
 }
 
 // run dispatches to a subcommand and returns the exit code.
@@ -64,6 +65,8 @@ func run(args []string, e env) int {
 		return runSessions(e)
 	case "kill":
 		return runKill(e)
+	case "sql":
+		return runSQL(e)
 	case "help":
 		usage(e.stdout)
 		return exitOK
@@ -87,6 +90,8 @@ func usage(w io.Writer) {
   guocedb status [flags]        server status, from the admin API
   guocedb sessions [flags]      list client sessions, from the admin API
   guocedb kill [--query] ID     close a session, or stop its statement
+  guocedb sql [flags] [-e STATEMENTS]
+                                run statements (-e or stdin) over the MySQL protocol
 
 Run "guocedb serve -h" for the flags. Every flag can also be set in the
 --config TOML file (same key) or as GUOCEDB_<KEY> in the environment;

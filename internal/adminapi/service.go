@@ -83,6 +83,9 @@ func (s *service) ListSessions(_ context.Context, _ *connect.Request[adminv1.Lis
 			TimeSeconds: uint32(min(p.Time.Seconds(), float64(^uint32(0)))),
 			State:       p.State,
 			Info:        p.Info,
+
+			ProgressDone:  p.ProgressDone,
+			ProgressTotal: p.ProgressTotal,
 		})
 	}
 	return connect.NewResponse(resp), nil

@@ -98,6 +98,11 @@ type Session struct {
 	Time    time.Duration
 	State   string
 	Info    string
+	// ProgressDone and ProgressTotal are the rows a table rebuild of the
+	// running statement (ALTER TABLE, CREATE INDEX) has handled, of the
+	// table's rows (-1 when unknown); both 0 when none runs.
+	ProgressDone  int64
+	ProgressTotal int64
 }
 
 // Sessions is the server's process list. Methods are called concurrently.

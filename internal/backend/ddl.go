@@ -114,8 +114,12 @@ func (t *Table) fillIndex(ctx *sql.Context, name string) error {
 	defer it.Close()
 	w := t.store().Begin()
 	defer func() { w.Discard() }()
+	prog := t.startProgress(ctx)
+	defer prog.finish()
 	size := 0
+	var done int64
 	for ; it.Valid(); it.Next() {
+		done++
 		row, err := codec.DecodeRow(it.Value(), st.schema)
 		if err != nil {
 			return err
@@ -140,6 +144,9 @@ func (t *Table) fillIndex(ctx *sql.Context, name string) error {
 				return err
 			}
 			w, size = t.store().Begin(), 0
+			prog.update(done)
+		} else if done%progressRows == 0 {
+			prog.update(done)
 		}
 	}
 	if err := it.Err(); err != nil {

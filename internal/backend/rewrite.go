@@ -27,6 +27,7 @@ type rewriter struct {
 	txn    *storage.Txn
 	size   int
 	rows   int64 // rows written, the new table id's count base
+	prog   *rebuildProgress
 	failed bool
 	closed bool
 }
@@ -45,7 +46,7 @@ func (t *Table) newRewriter(ctx *sql.Context, def *tableDef, newID bool) (*rewri
 	if err != nil {
 		return nil, err
 	}
-	return &rewriter{t: t, old: t.st, def: def, st: st, txn: t.store().Begin()}, nil
+	return &rewriter{t: t, old: t.st, def: def, st: st, txn: t.store().Begin(), prog: t.startProgress(ctx)}, nil
 }
 
 func (r *rewriter) StatementBegin(*sql.Context) {}
@@ -121,6 +122,9 @@ func (r *rewriter) Insert(ctx *sql.Context, row sql.Row) error {
 	if r.size >= rewriteBatchBytes {
 		return r.flush(ctx)
 	}
+	if r.rows%progressRows == 0 {
+		r.prog.update(r.rows)
+	}
 	return nil
 }
 
@@ -128,6 +132,9 @@ func (r *rewriter) flush(ctx *sql.Context) error {
 	err := r.txn.Commit(commitCtx(ctx))
 	r.txn = r.t.store().Begin()
 	r.size = 0
+	if err == nil {
+		r.prog.update(r.rows)
+	}
 	return err
 }
 
@@ -138,6 +145,7 @@ func (r *rewriter) Close(ctx *sql.Context) error {
 		return nil
 	}
 	r.closed = true
+	defer r.prog.finish()
 	if r.failed {
 		r.txn.Discard()
 		if r.def.ID != r.old.def.ID {

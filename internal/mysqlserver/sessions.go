@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/guocedb/guocedb/internal/backend"
 )
 
 // Session is one client connection of the process list, with the
@@ -22,6 +24,12 @@ type Session struct {
 	Time  time.Duration
 	State string
 	Info  string
+	// ProgressDone and ProgressTotal are the rows a table rebuild of the
+	// running statement (ALTER TABLE, CREATE INDEX) has handled, of the
+	// table's rows; ProgressTotal is -1 when the count is unknown and both
+	// are 0 when no rebuild runs.
+	ProgressDone  int64
+	ProgressTotal int64
 }
 
 // Sessions returns the open client connections ordered by id, as SHOW
@@ -30,6 +38,7 @@ func (s *Server) Sessions() []Session {
 	procs := s.engine.ProcessList.Processes()
 	out := make([]Session, 0, len(procs))
 	for _, p := range procs {
+		done, total := rowProgress(p)
 		out = append(out, Session{
 			ID:      p.Connection,
 			User:    p.User,
@@ -39,6 +48,9 @@ func (s *Server) Sessions() []Session {
 			Time:    time.Since(p.StartedAt),
 			State:   processState(p),
 			Info:    p.Query,
+
+			ProgressDone:  done,
+			ProgressTotal: total,
 		})
 	}
 	slices.SortFunc(out, func(a, b Session) int { return cmp.Compare(a.ID, b.ID) })
@@ -58,12 +70,41 @@ func processState(p sql.Process) string {
 		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(strings.TrimSpace(p.Progress[name].String()))
+		tp := p.Progress[name]
+		b.WriteString(strings.TrimSpace(tp.String()))
+		parts := make([]string, 0, len(tp.PartitionsProgress))
+		for _, pp := range tp.PartitionsProgress {
+			parts = append(parts, pp.String())
+		}
+		sort.Strings(parts)
+		for _, s := range parts {
+			b.WriteString(", ")
+			b.WriteString(s)
+		}
 	}
 	if b.Len() == 0 && p.Command == sql.ProcessCommandQuery {
 		return "running"
 	}
 	return b.String()
+}
+
+// rowProgress sums the rows progress of p's table rebuilds
+// (backend.ProgressPartition entries): done of total, total -1 when one
+// of them has no known count.
+func rowProgress(p sql.Process) (done, total int64) {
+	for _, tp := range p.Progress {
+		pp, ok := tp.PartitionsProgress[backend.ProgressPartition]
+		if !ok {
+			continue
+		}
+		done += pp.Done
+		if pp.Total < 0 || total < 0 {
+			total = -1
+		} else {
+			total += pp.Total
+		}
+	}
+	return done, total
 }
 
 // KillSession does what KILL QUERY id (queryOnly) or KILL CONNECTION id

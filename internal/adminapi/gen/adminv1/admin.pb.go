@@ -308,7 +308,13 @@ type Session struct {
 	TimeSeconds uint32 `protobuf:"varint,6,opt,name=time_seconds,json=timeSeconds,proto3" json:"time_seconds,omitempty"`
 	State       string `protobuf:"bytes,7,opt,name=state,proto3" json:"state,omitempty"`
 	// info is the running statement's text, empty when idle.
-	Info          string `protobuf:"bytes,8,opt,name=info,proto3" json:"info,omitempty"`
+	Info string `protobuf:"bytes,8,opt,name=info,proto3" json:"info,omitempty"`
+	// progress_done and progress_total are the rows a table rebuild of the
+	// running statement (ALTER TABLE, CREATE INDEX) has handled,
+	// of the table's rows; progress_total is -1 when the count is unknown.
+	// Both are 0 when no rebuild runs.
+	ProgressDone  int64 `protobuf:"varint,9,opt,name=progress_done,json=progressDone,proto3" json:"progress_done,omitempty"`
+	ProgressTotal int64 `protobuf:"varint,10,opt,name=progress_total,json=progressTotal,proto3" json:"progress_total,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -397,6 +403,20 @@ func (x *Session) GetInfo() string {
 		return x.Info
 	}
 	return ""
+}
+
+func (x *Session) GetProgressDone() int64 {
+	if x != nil {
+		return x.ProgressDone
+	}
+	return 0
+}
+
+func (x *Session) GetProgressTotal() int64 {
+	if x != nil {
+		return x.ProgressTotal
+	}
+	return 0
 }
 
 type ListSessionsResponse struct {
@@ -992,7 +1012,7 @@ const file_guocedb_admin_v1_admin_proto_rawDesc = "" +
 	"\x04live\x18\x01 \x01(\bR\x04live\x12\x14\n" +
 	"\x05ready\x18\x02 \x01(\bR\x05ready\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x15\n" +
-	"\x13ListSessionsRequest\"\xb8\x01\n" +
+	"\x13ListSessionsRequest\"\x84\x02\n" +
 	"\aSession\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12\x12\n" +
 	"\x04user\x18\x02 \x01(\tR\x04user\x12\x12\n" +
@@ -1001,7 +1021,10 @@ const file_guocedb_admin_v1_admin_proto_rawDesc = "" +
 	"\acommand\x18\x05 \x01(\tR\acommand\x12!\n" +
 	"\ftime_seconds\x18\x06 \x01(\rR\vtimeSeconds\x12\x14\n" +
 	"\x05state\x18\a \x01(\tR\x05state\x12\x12\n" +
-	"\x04info\x18\b \x01(\tR\x04info\"M\n" +
+	"\x04info\x18\b \x01(\tR\x04info\x12#\n" +
+	"\rprogress_done\x18\t \x01(\x03R\fprogressDone\x12%\n" +
+	"\x0eprogress_total\x18\n" +
+	" \x01(\x03R\rprogressTotal\"M\n" +
 	"\x14ListSessionsResponse\x125\n" +
 	"\bsessions\x18\x01 \x03(\v2\x19.guocedb.admin.v1.SessionR\bsessions\"C\n" +
 	"\x12KillSessionRequest\x12\x0e\n" +
