@@ -250,26 +250,9 @@ func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 			return sql.NewUniqueKeyErr(uniqueKeyString(new, st.def.PKOrdinals), true, existing)
 		}
 	}
-	type change struct{ oldKey, newKey []byte }
-	changes := make([]change, 0, len(st.indexes))
-	for _, ix := range st.indexes {
-		ok, _, err := st.indexKey(ix, old, oldPK)
-		if err != nil {
-			return err
-		}
-		nk, unique, err := st.indexKey(ix, new, newPK)
-		if err != nil {
-			return err
-		}
-		if bytes.Equal(ok, nk) && !pkChanged {
-			continue
-		}
-		if unique && !bytes.Equal(ok, nk) {
-			if err := e.checkUnique(ix, nk, new); err != nil {
-				return err
-			}
-		}
-		changes = append(changes, change{ok, nk})
+	changes, err := e.indexChanges(old, new, oldPK, newPK, pkChanged)
+	if err != nil {
+		return err
 	}
 	enc, err := codec.EncodeRow(nil, st.schema, new)
 	if err != nil {
@@ -286,17 +269,59 @@ func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 	if err := e.tx.txn.Set(st.rowKey(newPK), enc); err != nil {
 		return err
 	}
+	return e.finishUpdate(ctx, changes, newPK, new)
+}
+
+// indexChange moves one secondary index entry of an updated row.
+type indexChange struct{ oldKey, newKey []byte }
+
+// indexChanges lists the secondary index entries an update of old to new
+// moves, checking the uniqueness of their new keys: each entry whose key
+// changes and, when the primary key changes (the entries' value), every
+// entry.
+func (e *editor) indexChanges(old, new sql.Row, oldPK, newPK []byte, pkChanged bool) ([]indexChange, error) {
+	st := e.t.st
+	changes := make([]indexChange, 0, len(st.indexes))
+	for _, ix := range st.indexes {
+		ok, _, err := st.indexKey(ix, old, oldPK)
+		if err != nil {
+			return nil, err
+		}
+		nk, unique, err := st.indexKey(ix, new, newPK)
+		if err != nil {
+			return nil, err
+		}
+		same := bytes.Equal(ok, nk)
+		if same && !pkChanged {
+			continue
+		}
+		if unique && !same {
+			if err := e.checkUnique(ix, nk, new); err != nil {
+				return nil, err
+			}
+		}
+		changes = append(changes, indexChange{ok, nk})
+	}
+	return changes, nil
+}
+
+// finishUpdate ends an update whose row is written: it moves the index
+// entries (every delete before any set, as one entry's new key may be
+// another's old one), counts the written row and moves AUTO_INCREMENT past
+// the new value.
+func (e *editor) finishUpdate(ctx *sql.Context, changes []indexChange, pk []byte, new sql.Row) error {
 	for _, c := range changes {
 		if err := e.tx.txn.Delete(c.oldKey); err != nil {
 			return err
 		}
 	}
 	for _, c := range changes {
-		if err := e.tx.txn.Set(c.newKey, newPK); err != nil {
+		if err := e.tx.txn.Set(c.newKey, pk); err != nil {
 			return err
 		}
 	}
 	countWritten(ctx)
+	st := e.t.st
 	if st.autoIncCol >= 0 {
 		if v, ok := toUint64(new[st.autoIncCol]); ok && v > 0 {
 			return st.observeAutoInc(commitCtx(ctx), e.t.store(), v)

@@ -186,26 +186,9 @@ func (e *editor) updateKeyless(ctx *sql.Context, old, new sql.Row) error {
 		e.updated = map[string]struct{}{}
 	}
 	e.updated[string(id)] = struct{}{}
-	type change struct{ oldKey, newKey []byte }
-	var changes []change
-	for _, ix := range st.indexes {
-		ok, _, err := st.indexKey(ix, old, id)
-		if err != nil {
-			return err
-		}
-		nk, unique, err := st.indexKey(ix, new, id)
-		if err != nil {
-			return err
-		}
-		if bytes.Equal(ok, nk) {
-			continue
-		}
-		if unique {
-			if err := e.checkUnique(ix, nk, new); err != nil {
-				return err
-			}
-		}
-		changes = append(changes, change{ok, nk})
+	changes, err := e.indexChanges(old, new, id, id, false)
+	if err != nil {
+		return err
 	}
 	enc, err := codec.EncodeRow(nil, st.schema, new)
 	if err != nil {
@@ -222,21 +205,5 @@ func (e *editor) updateKeyless(ctx *sql.Context, old, new sql.Row) error {
 			return err
 		}
 	}
-	for _, c := range changes {
-		if err := e.tx.txn.Delete(c.oldKey); err != nil {
-			return err
-		}
-	}
-	for _, c := range changes {
-		if err := e.tx.txn.Set(c.newKey, id); err != nil {
-			return err
-		}
-	}
-	countWritten(ctx)
-	if st.autoIncCol >= 0 {
-		if v, ok := toUint64(new[st.autoIncCol]); ok && v > 0 {
-			return st.observeAutoInc(commitCtx(ctx), e.t.store(), v)
-		}
-	}
-	return nil
+	return e.finishUpdate(ctx, changes, id, new)
 }
