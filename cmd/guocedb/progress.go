@@ -33,6 +33,11 @@ func newProgress(w io.Writer, what, unit string) *progress {
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetWidth(30),
+		// No redraw ticker: progressbar v3.19.1 starts one for a bar of
+		// unknown length (ours until the first total arrives), and it reads
+		// the bar's state without its lock while update writes it (a data
+		// race the race detector reports). The bar redraws on each update.
+		progressbar.OptionSetSpinnerChangeInterval(0),
 	}
 	if unit == "bytes" {
 		opts = append(opts, progressbar.OptionShowBytes(true))
