@@ -336,7 +336,9 @@ func (c *Catalog) commitFold(txn *storage.Txn, id uint64, base int64, folded [][
 			return err
 		}
 	}
-	return txn.Commit(context.Background())
+	// Alone: a fold half applied after a crash (the new base without all
+	// of its deletes) would count the remaining deltas twice.
+	return txn.CommitAlone(context.Background())
 }
 
 // tableIDLiveLocked reports whether a table of the catalog has id.

@@ -21,6 +21,13 @@ type Mutation struct {
 // encoded keys and values, never SQL.
 type WriteSet struct {
 	Mutations []Mutation
+	// Alone asks for the write set to be written as its own Badger
+	// transaction, which Badger's log replay applies whole or not at all
+	// after a crash. Group commit writes several write sets as one managed
+	// write batch with a version per write set, which carries no
+	// transaction markers: a crash in the middle of that write can keep
+	// part of a write set (see DESIGN.md). Alone costs a write of its own.
+	Alone bool
 }
 
 // Size returns the approximate number of bytes the write set adds to the
@@ -91,7 +98,7 @@ func (c *badgerCommitter) Commit(_ context.Context, ws *WriteSet, commitTs uint6
 	if len(ws.Mutations) == 0 {
 		return nil
 	}
-	if ws.Size() > groupBatchBytes {
+	if ws.Alone || ws.Size() > groupBatchBytes {
 		return c.commitAlone(ws, commitTs)
 	}
 	p := &pendingCommit{ws: ws, ts: commitTs, done: make(chan error, 1)}
