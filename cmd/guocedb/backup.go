@@ -36,19 +36,13 @@ func runBackup(e env) int {
 		fmt.Fprint(e.stderr, "Usage: guocedb backup [--data-dir DIR | --server ADDR] --out FILE|- [--incremental-since FILE]\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(e, fs, "backup"); !ok {
+		return code
 	}
 	serverSet := false
 	fs.Visit(func(fl *flag.Flag) { serverSet = serverSet || fl.Name == "server" })
 	online := f.dataDir == ""
 	switch {
-	case fs.NArg() > 0:
-		fmt.Fprintf(e.stderr, "guocedb backup: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
 	case !online && serverSet:
 		fmt.Fprintln(e.stderr, "guocedb backup: give --data-dir (stopped server) or --server (running server), not both")
 		return exitUsage

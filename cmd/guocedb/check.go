@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -23,16 +22,10 @@ func runCheck(e env) int {
 		fmt.Fprint(e.stderr, "Usage: guocedb check --data-dir DIR\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(e, fs, "check"); !ok {
+		return code
 	}
 	switch {
-	case fs.NArg() > 0:
-		fmt.Fprintf(e.stderr, "guocedb check: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
 	case *dataDir == "":
 		fmt.Fprintln(e.stderr, "guocedb check: --data-dir DIR is required")
 		return exitUsage

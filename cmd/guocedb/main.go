@@ -110,15 +110,8 @@ func loadConfig(name string, e env) (cfg config.Config, code int, ok bool) {
 	fs := flag.NewFlagSet("guocedb "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	flags := config.RegisterFlags(fs)
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cfg, exitOK, false
-		}
-		return cfg, exitUsage, false // flag has printed the error and usage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "guocedb %s: unexpected argument %q\n", name, fs.Arg(0))
-		return cfg, exitUsage, false
+	if code, ok := parseFlags(e, fs, name); !ok {
+		return cfg, code, false
 	}
 	cfg, err := flags.Load(e.lookupEnv)
 	if err == nil {
@@ -153,4 +146,22 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// parseFlags parses a command's flags, which take no positional
+// arguments. When the command should not go on it returns the exit code:
+// 0 after -h (flag printed the usage), 2 for a bad flag (flag printed the
+// error and usage) or an argument.
+func parseFlags(e env, fs *flag.FlagSet, name string) (code int, ok bool) {
+	if err := fs.Parse(e.args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "guocedb %s: unexpected argument %q\n", name, fs.Arg(0))
+		return exitUsage, false
+	}
+	return exitOK, true
 }

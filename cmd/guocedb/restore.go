@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -32,16 +31,10 @@ func runRestore(e env) int {
 		fmt.Fprint(e.stderr, "Usage: guocedb restore --in FULL [--in INCREMENTAL ...] --data-dir DIR\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(e, fs, "restore"); !ok {
+		return code
 	}
 	switch {
-	case fs.NArg() > 0:
-		fmt.Fprintf(e.stderr, "guocedb restore: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
 	case len(in) == 0:
 		fmt.Fprintln(e.stderr, "guocedb restore: --in FILE is required")
 		return exitUsage
