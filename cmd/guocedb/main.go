@@ -36,6 +36,7 @@ type env struct {
 }
 
 func main() {
+	restrictFileModes()
 	os.Exit(run(os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}))
 }
 

@@ -74,6 +74,12 @@ type Config struct {
 	// LocalInfile allows LOAD DATA LOCAL INFILE (the client sends a file
 	// of its own); off, such a statement fails with MySQL error 3948.
 	LocalInfile bool
+	// SecureFilePriv is the one directory server-side file import and
+	// export (LOAD DATA INFILE, SELECT ... INTO OUTFILE/DUMPFILE,
+	// LOAD_FILE()) may touch, for accounts with the FILE privilege. Empty
+	// disables them all (@@secure_file_priv is NULL), as a standalone
+	// MySQL 8 does by default.
+	SecureFilePriv string
 	// SlowQueryTime is the duration from which a statement goes to the
 	// slow query log; 0 logs every statement, a negative value (SlowLogOff)
 	// disables the log.
@@ -137,6 +143,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("shutdown-timeout: %s must be a positive duration such as 30s", c.ShutdownTimeout))
 	}
 	errs = append(errs, c.validateTLS()...)
+	if err := c.validateSecureFilePriv(); err != nil {
+		errs = append(errs, fmt.Errorf("secure-file-priv: %w", err))
+	}
 	// Only the MySQL listener grants data access; an open root account on a
 	// reachable address is refused. The HTTP listener exposes health,
 	// metrics and status (counts and sizes), never data.
@@ -196,6 +205,76 @@ func (c Config) validateTLS() []error {
 		errs = append(errs, errors.New("require-secure-transport: needs TLS; set tls-cert and tls-key, or tls-auto-generate"))
 	}
 	return errs
+}
+
+// validateSecureFilePriv refuses a directory that would open more than
+// it confines: one anybody can write to (another local user could plant
+// a file for LOAD DATA, or read what INTO OUTFILE wrote), and one that
+// overlaps the data directory (LOAD_FILE would read any database's files,
+// bypassing grants; INTO OUTFILE could drop files among Badger's).
+func (c Config) validateSecureFilePriv() error {
+	if c.SecureFilePriv == "" {
+		return nil
+	}
+	dir, err := ResolveSecureFilePriv(c.SecureFilePriv)
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a directory", c.SecureFilePriv)
+	}
+	if st.Mode().Perm()&0o002 != 0 {
+		return fmt.Errorf("%s is writable by every user (mode %04o); use a directory only guocedb's account and trusted users can write (chmod o-w)",
+			c.SecureFilePriv, st.Mode().Perm())
+	}
+	data := resolveExisting(c.DataDir)
+	switch {
+	case within(dir, data):
+		return fmt.Errorf("%s is inside the data directory %s; use a directory outside it", c.SecureFilePriv, c.DataDir)
+	case within(data, dir):
+		return fmt.Errorf("%s contains the data directory %s; use a directory outside it", c.SecureFilePriv, c.DataDir)
+	}
+	return nil
+}
+
+// ResolveSecureFilePriv turns the secure-file-priv setting into the
+// absolute, symlink-free directory the server confines files to.
+func ResolveSecureFilePriv(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
+// resolveExisting is path made absolute with the symlinks of its longest
+// existing prefix resolved (the data directory may not exist yet).
+func resolveExisting(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	rest := ""
+	for cur := abs; ; cur = filepath.Dir(cur) {
+		if r, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(r, rest)
+		}
+		if cur == filepath.Dir(cur) {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+	}
+}
+
+// within reports whether path is dir or lies below it; both are clean
+// absolute paths, and /dir-evil is not within /dir.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func checkReadable(path string) error {

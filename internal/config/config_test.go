@@ -201,3 +201,63 @@ func TestSlowLogPath(t *testing.T) {
 	c.SlowLogFile = "/elsewhere/s.log"
 	require.Equal(t, "/elsewhere/s.log", c.SlowLogPath())
 }
+
+func TestValidateSecureFilePriv(t *testing.T) {
+	base := t.TempDir()
+	data := filepath.Join(base, "data")
+	good := filepath.Join(base, "files")
+	open := filepath.Join(base, "open")
+	plain := filepath.Join(base, "plain.txt")
+	inData := filepath.Join(data, "import")
+	link := filepath.Join(base, "link")
+	for _, d := range []string{good, open, inData} {
+		require.NoError(t, os.MkdirAll(d, 0o700))
+	}
+	require.NoError(t, os.Chmod(open, 0o777))
+	require.NoError(t, os.WriteFile(plain, nil, 0o600))
+	// A symlink outside the data directory that leads into it.
+	require.NoError(t, os.Symlink(inData, link))
+	tests := []struct {
+		name    string
+		dir     string
+		wantErr []string
+	}{
+		{"unset", "", nil},
+		{"private directory", good, nil},
+		{"missing", filepath.Join(base, "nope"), []string{"secure-file-priv", "no such file"}},
+		{"not a directory", plain, []string{"secure-file-priv", "not a directory"}},
+		{"world-writable", open, []string{"secure-file-priv", "writable by every user", "0777"}},
+		{"inside the data directory", inData, []string{"secure-file-priv", "inside the data directory"}},
+		{"symlink into the data directory", link, []string{"secure-file-priv", "inside the data directory"}},
+		{"contains the data directory", base, []string{"secure-file-priv", "contains the data directory"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			c.DataDir, c.SecureFilePriv = data, tt.dir
+			err := c.Validate()
+			if len(tt.wantErr) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, want := range tt.wantErr {
+				require.Contains(t, err.Error(), want)
+			}
+		})
+	}
+}
+
+func TestSecureFilePrivFromEnv(t *testing.T) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	f := RegisterFlags(fs)
+	require.NoError(t, fs.Parse(nil))
+	cfg, err := f.Load(func(k string) (string, bool) {
+		if k == "GUOCEDB_SECURE_FILE_PRIV" {
+			return "/srv/import", true
+		}
+		return "", false
+	})
+	require.NoError(t, err)
+	require.Equal(t, "/srv/import", cfg.SecureFilePriv)
+}

@@ -118,6 +118,9 @@ func settings() []setting {
 			set: func(c *Config, v string) error { c.SlowLogFile = v; return nil }},
 		boolSetting("local-infile", "allow LOAD DATA LOCAL INFILE (files sent by the client); shown as @@local_infile",
 			func(c *Config) *bool { return &c.LocalInfile }),
+		{name: "secure-file-priv", usage: "the only `DIR` for LOAD DATA INFILE, SELECT ... INTO OUTFILE/DUMPFILE and LOAD_FILE() (accounts with FILE); empty disables them (@@secure_file_priv NULL)",
+			get: func(c Config) string { return c.SecureFilePriv },
+			set: func(c *Config, v string) error { c.SecureFilePriv = v; return nil }},
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -29,7 +27,7 @@ import (
 // (loadDataReader); what becomes of each field (user variables, SET,
 // column defaults) keeps go-mysql-server's contract with the INSERT above
 // it: one row per record, values in the order of the column list.
-type loadDataBuilder struct{}
+type loadDataBuilder struct{ policy *filePolicy }
 
 var _ sql.NodeExecBuilder = loadDataBuilder{}
 
@@ -38,14 +36,20 @@ var _ sql.NodeExecBuilder = loadDataBuilder{}
 // plan first) and its LOAD DATA iterator (asked for every node). The
 // server's analyzer uses it; the enginetest harness can too, to run
 // go-mysql-server's suites through it.
-func NewExecBuilder() sql.NodeExecBuilder { return newExecBuilder() }
+// Server-side files follow @@secure_file_priv as go-mysql-server's
+// harness sets it, for every session (fileaccess.go).
+func NewExecBuilder() sql.NodeExecBuilder {
+	return newExecBuilder(&filePolicy{fromGlobal: true})
+}
 
-// newExecBuilder is NewExecBuilder with more executor overrides, asked
-// after LOAD DATA's (the server adds SHOW STATUS's, statusvars.go).
-func newExecBuilder(overrides ...sql.NodeExecBuilder) sql.NodeExecBuilder {
+// newExecBuilder is NewExecBuilder with the server's file policy and more
+// executor overrides, asked after LOAD DATA's and INTO OUTFILE's (the
+// server adds SHOW STATUS's, statusvars.go).
+func newExecBuilder(policy *filePolicy, overrides ...sql.NodeExecBuilder) sql.NodeExecBuilder {
+	first := firstBuilder{loadDataBuilder{policy}, fileExportBuilder{policy}}
 	return rewritingBuilder{
 		rewrites: []func(sql.Node) (sql.Node, error){refusePrimaryKeyPrefix, wrapTimeCasts, wrapUnsignedFromFloat},
-		next:     rowexec.NewOverrideBuilder(append(firstBuilder{loadDataBuilder{}}, overrides...)),
+		next:     rowexec.NewOverrideBuilder(append(first, overrides...)),
 	}
 }
 
@@ -72,12 +76,12 @@ func (b rewritingBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Ro
 }
 
 // Build implements sql.NodeExecBuilder.
-func (loadDataBuilder) Build(ctx *sql.Context, n sql.Node, _ sql.Row) (sql.RowIter, error) {
+func (b loadDataBuilder) Build(ctx *sql.Context, n sql.Node, _ sql.Row) (sql.RowIter, error) {
 	ld, ok := n.(*plan.LoadData)
 	if !ok {
 		return nil, nil
 	}
-	in, err := openLoadDataInput(ctx, ld)
+	in, err := openLoadDataInput(ctx, ld, b.policy)
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +89,8 @@ func (loadDataBuilder) Build(ctx *sql.Context, n sql.Node, _ sql.Row) (sql.RowIt
 }
 
 // openLoadDataInput opens the client's file (LOCAL, only when local_infile
-// is on) or the server's file (only under secure_file_priv when it is set).
-func openLoadDataInput(ctx *sql.Context, ld *plan.LoadData) (io.ReadCloser, error) {
+// is on) or the server's file (with FILE, under secure_file_priv only).
+func openLoadDataInput(ctx *sql.Context, ld *plan.LoadData, policy *filePolicy) (io.ReadCloser, error) {
 	if ld.Local {
 		_, on, ok := sql.SystemVariables.GetGlobal("local_infile")
 		if !ok {
@@ -98,37 +102,15 @@ func openLoadDataInput(ctx *sql.Context, ld *plan.LoadData) (io.ReadCloser, erro
 		}
 		return ctx.LoadInfile(ld.File)
 	}
-	_, dir, ok := sql.SystemVariables.GetGlobal("secure_file_priv")
-	if !ok {
-		return nil, fmt.Errorf("secure_file_priv variable not found")
+	path, err := policy.check(ctx, ld.File, false)
+	if err != nil {
+		return nil, err
 	}
-	if d, _ := dir.(string); d != "" {
-		if err := underDir(d, ld.File); err != nil {
-			return nil, err
-		}
-	}
-	f, err := os.Open(ld.File)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, sql.ErrLoadDataCannotOpen.New(err.Error())
 	}
 	return f, nil
-}
-
-// underDir fails unless file lies inside dir.
-func underDir(dir, file string) error {
-	absDir, err := filepath.Abs(dir)
-	if err != nil {
-		return sql.ErrLoadDataCannotOpen.New(err.Error())
-	}
-	absFile, err := filepath.Abs(file)
-	if err != nil {
-		return sql.ErrLoadDataCannotOpen.New(err.Error())
-	}
-	rel, err := filepath.Rel(absDir, absFile)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return sql.ErrSecureFilePriv.New()
-	}
-	return nil
 }
 
 // loadDataIter turns records into rows for the INSERT above LOAD DATA.

@@ -21,7 +21,7 @@ const (
 )
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.
-func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
+func newAnalyzer(provider sql.DatabaseProvider, files *filePolicy) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(provider).
 		AddPreAnalyzeRule(ruleDropUniqueByName, dropUniqueConstraint).
 		AddPreAnalyzeRule(ruleCreateLikeIndexes, copyLikeIndexKinds).
@@ -29,7 +29,7 @@ func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
 		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
 		Build()
-	a.ExecBuilder = NewExecBuilder()
+	a.ExecBuilder = newExecBuilder(files)
 	return a
 }
 

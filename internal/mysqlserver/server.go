@@ -41,6 +41,10 @@ type Config struct {
 	RequireSecureTransport bool
 	// LocalInfile allows LOAD DATA LOCAL INFILE.
 	LocalInfile bool
+	// SecureFilePriv is the resolved directory server-side file import
+	// and export are confined to (config.ResolveSecureFilePriv); empty
+	// disables them (fileaccess.go).
+	SecureFilePriv string
 	// Metrics receives the server's counters (and is what SHOW GLOBAL
 	// STATUS reads); nil gives the server a set registered nowhere.
 	Metrics *metrics.SQL
@@ -62,12 +66,22 @@ type Server struct {
 
 // NewEngine builds the go-mysql-server engine over store, loading users and
 // grants and creating root@localhost with rootPassword on first start.
+// Server-side files (LOAD DATA INFILE, INTO OUTFILE, LOAD_FILE) are
+// disabled in it, as with an empty Config.SecureFilePriv.
 func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version string, logger *slog.Logger) (*sqle.Engine, *backend.Provider, error) {
+	return newEngine(ctx, store, rootPassword, version, logger, &filePolicy{})
+}
+
+// newEngine is NewEngine under the server's file policy, whose accounts
+// it fills in.
+func newEngine(ctx context.Context, store *storage.Store, rootPassword, version string, logger *slog.Logger, files *filePolicy) (*sqle.Engine, *backend.Provider, error) {
 	provider, err := backend.NewProvider(ctx, store, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	engine := sqle.New(newAnalyzer(provider), &sqle.Config{VersionPostfix: "guocedb-" + version})
+	engine := sqle.New(newAnalyzer(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, files),
+		&sqle.Config{VersionPostfix: "guocedb-" + version})
+	files.db = engine.Analyzer.Catalog.MySQLDb
 	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}
 	// Procedures run their statements through the analyzer's runner: the
 	// recording one keeps a CALL's result sets (callresults.go).
@@ -202,7 +216,8 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	engine, provider, err := NewEngine(context.Background(), store, cfg.RootPassword, cfg.Version, logger)
+	files := &filePolicy{dir: cfg.SecureFilePriv}
+	engine, provider, err := newEngine(context.Background(), store, cfg.RootPassword, cfg.Version, logger, files)
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +234,9 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		return nil, errors.Join(fmt.Errorf("set system variables: %w", err), provider.Close())
 	}
 	addSSLVariables(cfg.TLS != nil)
+	// go-mysql-server's INTO OUTFILE also checks this (more loosely)
+	// after fileExportBuilder.
+	addSecureFilePrivVariable(cfg.SecureFilePriv)
 	addSlowLogVariables(cfg.SlowLog)
 	m := cfg.Metrics
 	if m == nil {
@@ -227,7 +245,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		}
 	}
 	obs := &observer{m: m, slow: cfg.SlowLog, logger: logger}
-	engine.Analyzer.ExecBuilder = newExecBuilder(statusOverride{m: m, store: store}, explainBuilder{stats: engine.Analyzer.Catalog})
+	engine.Analyzer.ExecBuilder = newExecBuilder(files, statusOverride{m: m, store: store}, explainBuilder{stats: engine.Analyzer.Catalog})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())

@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/dskit/services"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/httpapi"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
 	"github.com/guocedb/guocedb/internal/slowlog"
@@ -64,6 +65,12 @@ func (s *Server) mysqlService() (services.Service, error) {
 		if err != nil {
 			return listening{}, err
 		}
+		var secureFiles string
+		if s.cfg.SecureFilePriv != "" {
+			if secureFiles, err = config.ResolveSecureFilePriv(s.cfg.SecureFilePriv); err != nil {
+				return listening{}, fmt.Errorf("secure-file-priv: %w", err)
+			}
+		}
 		slow, err := slowlog.Open(slowlog.Options{Threshold: s.cfg.SlowQueryTime, Path: s.cfg.SlowLogPath()})
 		if err != nil {
 			return listening{}, err
@@ -76,6 +83,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 			TLS:                    tlsCfg,
 			RequireSecureTransport: s.cfg.RequireSecureTransport,
 			LocalInfile:            s.cfg.LocalInfile,
+			SecureFilePriv:         secureFiles,
 			Metrics:                s.sqlMetrics,
 			SlowLog:                slow,
 		}, st, s.logger.With("component", "mysql"))

@@ -79,7 +79,7 @@ func Open(opts Options) (*Log, error) {
 	if opts.Threshold < 0 || opts.Path == "" {
 		return l, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("slow query log %q: %w", opts.Path, err)
 	}
 	f, err := os.OpenFile(opts.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
