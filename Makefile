@@ -5,9 +5,10 @@ VERSION          ?= $(shell git describe --tags --always --dirty 2>/dev/null || 
 COMMIT           ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS          := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BENCH_DURATION   ?= 20
+FUZZTIME         ?= 30s
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-short bench sysbench lint fmt generate clean
+.PHONY: help build test test-short fuzz bench sysbench lint fmt generate clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,6 +23,9 @@ build: ## build bin/guocedb with version and commit stamped in
 test: ## run every test (what CI runs): all with -race, then the full enginetest list without it
 	$(GO) test -race -timeout 25m ./...
 	$(GO) test -timeout 25m ./internal/backend/enginetest/
+
+fuzz: ## run every Go fuzz target for FUZZTIME each (default 30s; seeds and crashers also replay in plain go test)
+	tools/fuzz.sh $(FUZZTIME)
 
 test-short: ## quick run without -race
 	$(GO) test -timeout 10m ./...

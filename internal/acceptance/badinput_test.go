@@ -21,6 +21,10 @@ func TestBadInput(t *testing.T) {
 	cases := []sqlCase{
 		{name: "syntax error", query: "SELEKT 1", wantErr: 1064},
 		{name: "syntax error inside", query: "SELECT * FROM bad.t WHERE", wantErr: 1064},
+		// vitess's parser panics on these (found by FuzzParse); MySQL
+		// reads them as SELECT ''.
+		{name: "quote right after SELECT", query: "SELECT''", want: [][]string{{""}}},
+		{name: "quote right after SELECT, then more", query: "SELECT'', \"x\" FROM bad.t", want: [][]string{{"", "x"}}},
 		{name: "unknown table", query: "SELECT * FROM bad.nosuch", wantErr: 1146},
 		{name: "unknown database", query: "SELECT * FROM nosuch.t", wantErr: 1049},
 		{name: "unknown column", query: "SELECT nosuch FROM bad.t", wantErr: 1054},
@@ -45,6 +49,16 @@ func TestBadInput(t *testing.T) {
 			requireAlive(t, db)
 		})
 	}
+
+	t.Run("prepared statement that panics the parser", func(t *testing.T) {
+		stmt, err := db.Prepare("SELECT'', ?")
+		require.NoError(t, err)
+		defer stmt.Close()
+		var empty, one string
+		require.NoError(t, stmt.QueryRow(1).Scan(&empty, &one))
+		require.Equal(t, []string{"", "1"}, []string{empty, one})
+		requireAlive(t, db)
+	})
 
 	t.Run("client disconnects mid-query", func(t *testing.T) {
 		c := conn(t, db)

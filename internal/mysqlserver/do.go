@@ -32,7 +32,8 @@ const (
 const comStmtPrepare = 0x16
 
 // rewriteClientCommand turns a COM_STMT_PREPARE of a DO statement (a whole
-// packet, header included) into one of its marked SELECT. Only the first
+// packet, header included) into one of its marked SELECT, and one that
+// would panic vitess's parser into text it parses (guardPreparedText). Only the first
 // packet of a command (sequence id 0) is a command.
 func rewriteClientCommand(pkt []byte) []byte {
 	if len(pkt) < 8 || pkt[3] != 0 || pkt[4] != comStmtPrepare {
@@ -42,11 +43,13 @@ func rewriteClientCommand(pkt []byte) []byte {
 	if n == maxPayload { // split over several packets: leave it alone
 		return pkt
 	}
-	sel, ok := asDoSelect(string(pkt[5:]))
-	if !ok {
+	text := string(pkt[5:])
+	var query string
+	if sel, ok := asDoSelect(text); ok {
+		query = doMarker + strings.TrimPrefix(sel, "SELECT ")
+	} else if query = guardPreparedText(text); query == text {
 		return pkt
 	}
-	query := doMarker + strings.TrimPrefix(sel, "SELECT ")
 	n = 1 + len(query)
 	if n >= maxPayload {
 		return pkt

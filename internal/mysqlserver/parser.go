@@ -2,6 +2,8 @@ package mysqlserver
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -24,7 +26,11 @@ type lockingParser struct{ sql.Parser }
 var _ sql.Parser = lockingParser{}
 
 func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
-	stmt, err := p.Parser.ParseSimple(rewriteLockingClauses(query))
+	var stmt ast.Statement
+	err := parseGuarded(query, func(q string) (err error) {
+		stmt, err = p.Parser.ParseSimple(rewriteLockingClauses(q))
+		return err
+	})
 	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(stmt))), err
 }
 
@@ -33,13 +39,102 @@ func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.St
 }
 
 func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
-	stmt, s, rest, err := p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(query), delimiter, multi, options)
+	var (
+		stmt    ast.Statement
+		s, rest string
+	)
+	err := parseGuarded(query, func(q string) (err error) {
+		stmt, s, rest, err = p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(q), delimiter, multi, options)
+		return err
+	})
 	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(stmt))), s, rest, err
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
-	stmt, n, err := p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(query), options)
+	var (
+		stmt ast.Statement
+		n    int
+	)
+	err := parseGuarded(query, func(q string) (err error) {
+		stmt, n, err = p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(q), options)
+		return err
+	})
 	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(stmt))), n, err
+}
+
+// parseGuarded runs parse on query and keeps a panic inside vitess's
+// parser from reaching the connection handler, which would drop the
+// client. vitess v0.20.0's parser panics on a select expression glued to
+// SELECT that starts with a quote (`SELECT''`: it cuts the expression's
+// text one byte short and slices the rest as a quoted string; found by
+// FuzzParse); MySQL reads it as `SELECT ''`, so the statement is parsed
+// once more with a space after such SELECTs. Any other panic is the
+// syntax error (1064) the statement deserves.
+func parseGuarded(query string, parse func(string) error) error {
+	panicked, err := tryParse(query, parse)
+	if !panicked {
+		return err
+	}
+	if spaced := unglueSelect(query); spaced != query {
+		if panicked, err = tryParse(spaced, parse); !panicked {
+			return err
+		}
+	}
+	return fmt.Errorf("syntax error at position %d near '%s'", len(query), lastWord(query))
+}
+
+// tryParse runs parse, reporting a panic instead of passing it on.
+func tryParse(query string, parse func(string) error) (panicked bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked, err = true, nil
+		}
+	}()
+	return false, parse(query)
+}
+
+// gluedSelect is SELECT directly followed by a quote.
+var gluedSelect = regexp.MustCompile(`(?i)\b(select)(['"])`)
+
+// unglueSelect puts a space between SELECT and a quote that follows it
+// directly (see parseGuarded).
+func unglueSelect(query string) string { return gluedSelect.ReplaceAllString(query, "${1} ${2}") }
+
+// guardPreparedText is parseGuarded for COM_STMT_PREPARE, which vitess
+// parses itself before any handler sees it: the text of a statement that
+// panics its parser becomes the one parseGuarded would have parsed, or,
+// failing that, text that fails with a syntax error (a trailing NUL byte)
+// instead of dropping the connection. Only text with a SELECT glued to a
+// quote, the one trigger known, is test-parsed.
+func guardPreparedText(text string) string {
+	if !gluedSelect.MatchString(text) {
+		return text
+	}
+	vitessParse := func(q string) error {
+		_, err := ast.ParseWithOptions(context.Background(), q, ast.ParserOptions{})
+		return err
+	}
+	if panicked, _ := tryParse(text, vitessParse); !panicked {
+		return text
+	}
+	if spaced := unglueSelect(text); spaced != text {
+		if panicked, _ := tryParse(spaced, vitessParse); !panicked {
+			return spaced
+		}
+	}
+	return text + "\x00"
+}
+
+// lastWord is the end of query that a syntax error quotes.
+func lastWord(query string) string {
+	q := strings.TrimSpace(query)
+	if i := strings.LastIndexAny(q, " \t\n"); i >= 0 {
+		q = q[i+1:]
+	}
+	if len(q) > 64 {
+		q = q[len(q)-64:]
+	}
+	return q
 }
 
 // withTraditionalExplain turns `EXPLAIN FORMAT=TRADITIONAL` into plain

@@ -45,3 +45,26 @@ func BenchmarkRewriteLockingClausesNone(b *testing.B) {
 		_ = rewriteLockingClauses(q)
 	}
 }
+
+func TestParseGuarded(t *testing.T) {
+	// A panic the glued-SELECT retry does not cure is a syntax error.
+	err := parseGuarded("SELECT 1 FROM t", func(string) error { panic("boom") })
+	require.ErrorContains(t, err, "syntax error at position 15 near 't'")
+	// The retry parses the statement with the space MySQL reads in.
+	var seen []string
+	err = parseGuarded("select'a'", func(q string) error {
+		seen = append(seen, q)
+		if q == "select'a'" {
+			panic("glued")
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"select'a'", "select 'a'"}, seen)
+}
+
+func TestGuardPreparedText(t *testing.T) {
+	require.Equal(t, "SELECT 1", guardPreparedText("SELECT 1"))
+	require.Equal(t, "SELECT'a'", guardPreparedText("SELECT'a'"), "vitess parses it: unchanged")
+	require.Equal(t, "SELECT ''", guardPreparedText("SELECT''"))
+}
