@@ -65,9 +65,9 @@ func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, op
 // parseGuarded runs parse on query and keeps a panic inside vitess's
 // parser from reaching the connection handler, which would drop the
 // client. vitess v0.20.0's parser panics on a select expression glued to
-// SELECT that starts with a quote (`SELECT”`: it cuts the expression's
+// SELECT that starts with a quote (SELECT and an empty string without a space: it cuts the expression's
 // text one byte short and slices the rest as a quoted string; found by
-// FuzzParse); MySQL reads it as `SELECT ”`, so the statement is parsed
+// FuzzParse); MySQL reads it with the space, so the statement is parsed
 // once more with a space after such SELECTs. Any other panic is the
 // syntax error (1064) the statement deserves.
 func parseGuarded(query string, parse func(string) error) error {
