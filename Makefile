@@ -8,7 +8,7 @@ BENCH_DURATION   ?= 20
 FUZZTIME         ?= 30s
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-short fuzz bench sysbench lint fmt generate clean
+.PHONY: help build test test-short fuzz difftest bench sysbench lint fmt generate clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,6 +26,9 @@ test: ## run every test (what CI runs): all with -race, then the full enginetest
 
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 30s; seeds and crashers also replay in plain go test)
 	tools/fuzz.sh $(FUZZTIME)
+
+difftest: ## go-mysql-server's enginetest queries against guocedb and MariaDB side by side (needs mariadb-server)
+	tools/difftest.sh --out difftest-report.json
 
 test-short: ## quick run without -race
 	$(GO) test -timeout 10m ./...
