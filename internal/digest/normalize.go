@@ -168,12 +168,13 @@ func foldLists(toks []string) []string {
 	return toks
 }
 
-// join writes the tokens with single spaces, none after "(" or before
-// ")" and ",", and cuts the text at MaxTextBytes.
+// join writes the tokens with single spaces, none after "(", around "."
+// (db.table) or before ")" and ",", and cuts the text at MaxTextBytes.
 func join(toks []string) string {
 	var b strings.Builder
 	for i, t := range toks {
-		if i > 0 && t != ")" && t != "," && toks[i-1] != "(" && !(t == "(" && strings.HasPrefix(toks[i-1], callMark)) {
+		if i > 0 && t != ")" && t != "," && t != "." && toks[i-1] != "(" && toks[i-1] != "." &&
+			!(t == "(" && strings.HasPrefix(toks[i-1], callMark)) {
 			b.WriteByte(' ')
 		}
 		b.WriteString(strings.TrimPrefix(t, callMark))

@@ -10,6 +10,7 @@ func TestNormalize(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"select a, `b` from t where x<=1 and y != 'z'", "SELECT `a`, `b` FROM `t` WHERE `x` <= ? AND `y` != ?"},
 		{"SELECT SLEEP(2)", "SELECT SLEEP(?)"},
+		{"select t.a from shop.t", "SELECT `t`.`a` FROM `shop`.`t`"},
 		{"select sleep( 30 );", "SELECT SLEEP(?)"},
 		{"SELECT * FROM t WHERE id IN (1, 2, 3)", "SELECT * FROM `t` WHERE `id` IN (...)"},
 		{"SELECT * FROM t WHERE id IN (7)", "SELECT * FROM `t` WHERE `id` IN (...)"},

@@ -51,15 +51,20 @@
     svg.appendChild(node("text", { x: L, y: H - 4 }, "-" + mins + "m"));
     svg.appendChild(node("text", { x: (L + W - R) / 2, y: H - 4, "text-anchor": "middle" }, "-" + Math.round(mins / 2) + "m"));
     svg.appendChild(node("text", { x: W - R, y: H - 4, "text-anchor": "end" }, "now"));
-    // One path per run of points without gaps.
+    // One path per run of points without gaps; a dot for a lone point.
     let d = "";
-    let open = false;
+    let run = [];
+    const flush = () => {
+      if (run.length === 1) svg.appendChild(node("circle", { class: "dot", cx: run[0][0], cy: run[0][1], r: 2.5 }));
+      run.forEach((xy, i) => { d += (i ? " L" : " M") + xy[0] + " " + xy[1]; });
+      run = [];
+    };
     for (const p of points) {
       const v = value(p);
-      if (v === null || v === undefined || p.t < t0) { open = false; continue; }
-      d += (open ? " L" : " M") + x(p.t).toFixed(1) + " " + y(v).toFixed(1);
-      open = true;
+      if (v === null || v === undefined || p.t < t0) { flush(); continue; }
+      run.push([x(p.t).toFixed(1), y(v).toFixed(1)]);
     }
+    flush();
     if (d) svg.appendChild(node("path", { class: "line", d: d.trim() }));
     box.appendChild(svg);
     if (!points.length) {
