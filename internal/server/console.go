@@ -8,6 +8,7 @@ import (
 	"github.com/guocedb/guocedb/internal/adminapi"
 	"github.com/guocedb/guocedb/internal/console"
 	"github.com/guocedb/guocedb/internal/httpapi"
+	"github.com/guocedb/guocedb/internal/metrics"
 )
 
 // Console sampling: one sample of the server's metrics every
@@ -83,6 +84,19 @@ func (c consoleTables) Tables(ctx context.Context) ([]console.Table, error) {
 	return out, nil
 }
 
+// serverState feeds guocedb_ready, the disk gauges and the backup
+// counters at each scrape.
+func (s *Server) serverState() metrics.ServerState {
+	st := metrics.ServerState{Ready: s.Ready(context.Background()) == nil}
+	if free, size, ok := diskSpace(s.cfg.DataDir); ok {
+		if used, err := dirSize(s.cfg.DataDir); err == nil {
+			st.DiskKnown, st.DataDirBytes, st.DiskFreeBytes, st.DiskSizeBytes = true, uint64(used), free, size
+		}
+	}
+	st.BackupsCompleted, st.BackupsFailed, st.LastBackupSuccess = s.backups.counts()
+	return st
+}
+
 // maxBackupHistory bounds the backups the server remembers.
 const maxBackupHistory = 20
 
@@ -91,15 +105,35 @@ const maxBackupHistory = 20
 type backupHistory struct {
 	mu   sync.Mutex
 	list []console.Backup // oldest first
+	// Counts since the start, for the metrics (the list is bounded).
+	completed, failed uint64
+	lastSuccess       time.Time
 }
 
 func (h *backupHistory) add(b console.Backup) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if b.Error == "" {
+		h.completed++
+		h.lastSuccess = b.Finished
+	} else {
+		h.failed++
+	}
 	h.list = append(h.list, b)
 	if len(h.list) > maxBackupHistory {
 		h.list = h.list[len(h.list)-maxBackupHistory:]
 	}
+}
+
+// counts returns the backups completed and failed since the start and
+// when the last complete one finished (Unix seconds, 0 for none).
+func (h *backupHistory) counts() (completed, failed uint64, lastSuccess float64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.lastSuccess.IsZero() {
+		lastSuccess = float64(h.lastSuccess.UnixNano()) / 1e9
+	}
+	return h.completed, h.failed, lastSuccess
 }
 
 // RecentBackups implements console.Backups.

@@ -110,6 +110,9 @@ func New(cfg config.Config, logger *slog.Logger, opts ...Option) (*Server, error
 	s.digests = digest.NewSummary(0)
 	s.samples = console.NewSampler(s.reg, consoleSampleInterval, consoleWindow)
 	s.backups = &backupHistory{}
+	if err := s.reg.Register(metrics.NewServerCollector(s.version, s.serverState)); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	return s, nil
 }
 
