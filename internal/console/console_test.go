@@ -2,16 +2,20 @@ package console_test
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/guocedb/guocedb/internal/adminclient"
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/testutil"
 )
@@ -241,4 +245,46 @@ func TestConsolePages(t *testing.T) {
 	code, out, _ = c.do("GET", "/ui/api/backups", nil, nil)
 	require.Equal(t, http.StatusOK, code)
 	require.Empty(t, out["backups"])
+}
+
+// TestConsoleBackups: an online backup through the admin API shows on the
+// backups page with its size and outcome, and in guocedb_backups_total and
+// guocedb_last_backup_success_timestamp_seconds.
+func TestConsoleBackups(t *testing.T) {
+	var httpAddr, adminAddr string
+	_, db := testutil.StartServer(t, testutil.WithHTTPAddr(&httpAddr), testutil.WithAdminAddr(&adminAddr))
+	_, err := db.Exec("CREATE DATABASE b")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var buf bytes.Buffer
+	before := time.Now().UTC()
+	require.NoError(t, adminclient.Backup(ctx, adminAddr, adminclient.Credentials{User: "root"}, adminclient.BackupBase{}, &buf))
+
+	c := newClient(t, httpAddr)
+	code, _ := c.login("root", "")
+	require.Equal(t, http.StatusOK, code)
+	code, out, _ := c.do("GET", "/ui/api/backups", nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	list := out["backups"].([]any)
+	require.Len(t, list, 1)
+	b := list[0].(map[string]any)
+	require.Equal(t, "full", b["kind"])
+	require.Equal(t, float64(buf.Len()), b["bytes"])
+	require.NotContains(t, b, "error")
+
+	res, err := http.Get("http://" + httpAddr + "/metrics")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(body), `guocedb_backups_total{outcome="completed"} 1`)
+	var last float64
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, "guocedb_last_backup_success_timestamp_seconds "); ok {
+			last, err = strconv.ParseFloat(v, 64)
+			require.NoError(t, err)
+		}
+	}
+	require.GreaterOrEqual(t, last, float64(before.Unix()))
 }
