@@ -79,7 +79,7 @@
       const tr = el("tr", rowAttrs ? rowAttrs(r) : {});
       for (const c of columns) {
         const v = c.value(r);
-        const td = el("td", { class: c.cls || "" });
+        const td = el("td", { class: c.cls || "", "data-label": c.title });
         if (v instanceof Node) td.appendChild(v); else td.textContent = v;
         tr.appendChild(td);
       }
