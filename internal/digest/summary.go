@@ -75,6 +75,18 @@ func bucketOf(d time.Duration) int {
 
 type key struct{ schema, digest string }
 
+// The summary remembers the normalized form of recent statement texts:
+// applications repeat the same text (prepared statements, ORMs), and
+// normalizing costs more than the rest of Record. Texts up to
+// maxCachedText bytes are kept, at most maxCachedTexts of them (the
+// cache is emptied when full: no per-entry bookkeeping on the hot path).
+const (
+	maxCachedText  = 2048
+	maxCachedTexts = 1024
+)
+
+type normalized struct{ text, digest string }
+
 type entry struct {
 	stats   Stats
 	buckets [numBuckets]uint32
@@ -88,6 +100,7 @@ type Summary struct {
 
 	mu      sync.Mutex
 	entries map[key]*entry
+	texts   map[string]normalized
 }
 
 // NewSummary returns an empty summary holding at most maxDigests rows
@@ -96,7 +109,7 @@ func NewSummary(maxDigests int) *Summary {
 	if maxDigests <= 0 {
 		maxDigests = DefaultMaxDigests
 	}
-	return &Summary{max: maxDigests, entries: map[key]*entry{}}
+	return &Summary{max: maxDigests, entries: map[key]*entry{}, texts: map[string]normalized{}}
 }
 
 // Record adds one finished statement. A nil Summary records nothing.
@@ -104,13 +117,27 @@ func (s *Summary) Record(st Statement) {
 	if s == nil {
 		return
 	}
-	text := Normalize(st.Text)
-	if text == "" {
+	s.mu.Lock()
+	n, cached := s.texts[st.Text]
+	s.mu.Unlock()
+	if !cached {
+		// Outside the lock: normalization is the expensive part.
+		n.text = Normalize(st.Text)
+		n.digest = Sum(n.text)
+	}
+	if n.text == "" {
 		return
 	}
-	k := key{st.Schema, Sum(text)}
+	text := n.text
+	k := key{st.Schema, n.digest}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !cached && len(st.Text) <= maxCachedText {
+		if len(s.texts) >= maxCachedTexts {
+			clear(s.texts)
+		}
+		s.texts[st.Text] = n
+	}
 	e := s.entries[k]
 	if e == nil {
 		if len(s.entries) >= s.max {
@@ -164,6 +191,7 @@ func (s *Summary) Snapshot() []Stats {
 func (s *Summary) Reset() {
 	s.mu.Lock()
 	s.entries = map[key]*entry{}
+	clear(s.texts)
 	s.mu.Unlock()
 }
 

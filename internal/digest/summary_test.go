@@ -2,6 +2,7 @@ package digest
 
 import (
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -84,6 +85,32 @@ func TestSummaryConcurrent(t *testing.T) {
 	require.Nil(t, nilSummary.Snapshot())
 }
 
+// TestSummaryTextCacheBounded: distinct texts beyond the cache's bound
+// are still summed right (the cache empties itself).
+func TestSummaryTextCacheBounded(t *testing.T) {
+	s := NewSummary(0)
+	for i := range 3 * maxCachedTexts {
+		s.Record(Statement{Text: fmt.Sprintf("SELECT %d FROM t", i), Duration: time.Microsecond})
+	}
+	s.mu.Lock()
+	require.LessOrEqual(t, len(s.texts), maxCachedTexts)
+	s.mu.Unlock()
+	snap := s.Snapshot()
+	require.Len(t, snap, 1)
+	require.Equal(t, uint64(3*maxCachedTexts), snap[0].Count)
+}
+
+// BenchmarkRecordDistinct measures a statement whose text is new each
+// time (literals inlined), which is normalized.
+func BenchmarkRecordDistinct(b *testing.B) {
+	s := NewSummary(0)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s.Record(Statement{Schema: "sbtest", Text: "SELECT c FROM sbtest1 WHERE id=" + strconv.Itoa(i), Duration: time.Millisecond})
+	}
+}
+
+// BenchmarkRecord measures a repeated text (a prepared statement).
 func BenchmarkRecord(b *testing.B) {
 	s := NewSummary(0)
 	b.ReportAllocs()
