@@ -76,17 +76,20 @@ func (p perfSchemaProvider) DropDatabase(ctx *sql.Context, name string) error {
 	return p.Provider.DropDatabase(ctx, name)
 }
 
-// perfSchemaDB is the read-only performance_schema database.
+// perfSchemaDB is the performance_schema database: its tables can be
+// read and truncated (resetting a summary, as in MySQL), nothing else.
+// It is not a sql.ReadOnlyDatabase, which would refuse TRUNCATE too; it
+// implements none of the interfaces that create, alter, drop or write
+// tables, so go-mysql-server refuses those.
 type perfSchemaDB struct {
 	digests *digestTable
 }
 
 var (
-	_ sql.Database         = (*perfSchemaDB)(nil)
-	_ sql.ReadOnlyDatabase = (*perfSchemaDB)(nil)
-	_ sql.ViewDatabase     = (*perfSchemaDB)(nil)
-	_ sql.TriggerDatabase  = (*perfSchemaDB)(nil)
-	_ sql.EventDatabase    = (*perfSchemaDB)(nil)
+	_ sql.Database        = (*perfSchemaDB)(nil)
+	_ sql.ViewDatabase    = (*perfSchemaDB)(nil)
+	_ sql.TriggerDatabase = (*perfSchemaDB)(nil)
+	_ sql.EventDatabase   = (*perfSchemaDB)(nil)
 
 	_ sql.StoredProcedureDatabase = (*perfSchemaDB)(nil)
 )
@@ -106,9 +109,6 @@ func (d *perfSchemaDB) GetTableInsensitive(_ *sql.Context, name string) (sql.Tab
 func (*perfSchemaDB) GetTableNames(*sql.Context) ([]string, error) {
 	return []string{digestTableName}, nil
 }
-
-// IsReadOnly implements sql.ReadOnlyDatabase.
-func (*perfSchemaDB) IsReadOnly() bool { return true }
 
 // The view methods say "no views" (the privilege wrapper around every
 // database fails a query on a database without them): the table lookup
@@ -211,7 +211,10 @@ type digestTable struct {
 	schema  sql.Schema
 }
 
-var _ sql.Table = (*digestTable)(nil)
+var (
+	_ sql.Table             = (*digestTable)(nil)
+	_ sql.TruncateableTable = (*digestTable)(nil)
+)
 
 func newDigestTable(s *digest.Summary) *digestTable {
 	col := func(name string, t sql.Type, nullable bool) *sql.Column {
@@ -275,6 +278,14 @@ func (t *digestTable) PartitionRows(*sql.Context, sql.Partition) (sql.RowIter, e
 			s.FirstSeen.UTC(), s.LastSeen.UTC(), ps(s.P95), ps(s.P99), ps(s.P999)}
 	}
 	return sql.RowsToRowIter(rows...), nil
+}
+
+// Truncate implements sql.TruncateableTable: TRUNCATE TABLE resets the
+// summary, as in MySQL (which needs DROP on the table for it).
+func (t *digestTable) Truncate(*sql.Context) (int, error) {
+	n := len(t.summary.Snapshot())
+	t.summary.Reset()
+	return n, nil
 }
 
 // onePartition iterates a single partition.

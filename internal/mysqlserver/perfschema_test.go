@@ -10,7 +10,8 @@ import (
 
 // TestStatementDigestTable: statements that differ only in literals share
 // one row of performance_schema.events_statements_summary_by_digest, with
-// MySQL's column names, counts, rows and errors, and no literal value.
+// MySQL's column names, counts, rows and errors, and no literal value;
+// TRUNCATE resets it, other writes are refused.
 func TestStatementDigestTable(t *testing.T) {
 	db, _, stop := startServerAddr(t, t.TempDir())
 	defer stop()
@@ -66,9 +67,23 @@ func TestStatementDigestTable(t *testing.T) {
 	require.NoError(t, rows.Err())
 	require.Contains(t, dbs, "performance_schema")
 
+	// TRUNCATE resets the summary, as in MySQL: only the statements since
+	// remain.
+	_, err = db.Exec("TRUNCATE TABLE performance_schema.events_statements_summary_by_digest")
+	require.NoError(t, err)
+	require.NoError(t, db.QueryRow(`SELECT COUNT(*) FROM performance_schema.events_statements_summary_by_digest
+		WHERE DIGEST_TEXT LIKE 'SELECT `+"`descr`"+`%'`).Scan(&n))
+	require.Zero(t, n)
+
 	for _, q := range []string{
 		"CREATE DATABASE performance_schema",
 		"INSERT INTO performance_schema.events_statements_summary_by_digest (COUNT_STAR) VALUES (1)",
+		"DELETE FROM performance_schema.events_statements_summary_by_digest",
+		"UPDATE performance_schema.events_statements_summary_by_digest SET COUNT_STAR = 0",
+		"CREATE TABLE performance_schema.x (id INT)",
+		"DROP TABLE performance_schema.events_statements_summary_by_digest",
+		"ALTER TABLE performance_schema.events_statements_summary_by_digest ADD COLUMN x INT",
+		"DROP DATABASE performance_schema",
 	} {
 		_, err = db.Exec(q)
 		require.Error(t, err, q)
