@@ -40,6 +40,14 @@ func TestConsoleOffLoopbackNeedsTLS(t *testing.T) {
 		require.Equal(t, "DENY", rec.Header().Get("X-Frame-Options"))
 	}
 
+	for path, want := range map[string]int{"/ui/assets/app.js": 200, "/ui/assets/": 404, "/ui/assets/nope.js": 404} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.RemoteAddr = "127.0.0.1:5000"
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, req)
+		require.Equal(t, want, rec.Code, path)
+	}
+
 	login := httptest.NewRequest("POST", "/ui/api/login", strings.NewReader(`{"user":"root","password":""}`))
 	login.RemoteAddr = "10.1.2.3:5000"
 	login.Header.Set("Content-Type", "application/json")
