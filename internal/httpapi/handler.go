@@ -29,6 +29,8 @@ type Options struct {
 	Metrics http.Handler
 	// Status, when set, is served at /status as JSON.
 	Status StatusSource
+	// Console, when set, is the web console, served under /ui/.
+	Console http.Handler
 }
 
 // readyTimeout bounds one readiness check so a stuck check cannot pile up
@@ -41,6 +43,7 @@ const readyTimeout = 2 * time.Second
 //	GET /readyz   200 "ready" when Readiness says so, else 503 with the reason
 //	GET /metrics  Options.Metrics, when set
 //	GET /status   Options.Status as JSON, when set (503 when it fails)
+//	/ui/...       Options.Console, when set (it checks its own methods)
 func NewHandler(opts Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -64,6 +67,10 @@ func NewHandler(opts Options) http.Handler {
 	}
 	if opts.Status != nil {
 		mux.HandleFunc("GET /status", serveStatus(opts.Status))
+	}
+	if opts.Console != nil {
+		mux.Handle("/ui/", opts.Console)
+		mux.Handle("/ui", opts.Console)
 	}
 	return mux
 }

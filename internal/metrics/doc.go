@@ -2,7 +2,8 @@
 // runtime and process collectors), the SQL counters of one server (SQL:
 // connections, statements by command, latency, errors, rows, bytes, slow
 // statements) and the storage collector (Badger sizes, levels,
-// compactions, caches, transaction outcomes).
+// compactions, caches, transaction outcomes) and the server collector
+// (build info, readiness, disk space, online backups) that alerts need.
 //
 // SQL is the one source of truth for the server's counters: /metrics
 // exposes it and SHOW GLOBAL STATUS reads the same values (Snapshot), so

@@ -15,6 +15,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 
 	"github.com/guocedb/guocedb/internal/backend"
+	"github.com/guocedb/guocedb/internal/digest"
 	"github.com/guocedb/guocedb/internal/metrics"
 	"github.com/guocedb/guocedb/internal/slowlog"
 )
@@ -25,9 +26,10 @@ import (
 // classification of the first words and a few atomic adds; only slow
 // statements take the slow log's lock.
 type observer struct {
-	m      *metrics.SQL
-	slow   *slowlog.Log
-	logger *slog.Logger
+	m       *metrics.SQL
+	slow    *slowlog.Log
+	digests *digest.Summary
+	logger  *slog.Logger
 }
 
 // stmtProbe follows one client statement from start to finish. It lives
@@ -104,16 +106,25 @@ func (p *stmtProbe) finish(err error, rest string) {
 		Command: p.cmd, Duration: d, ErrorCode: code,
 		RowsRead: read, RowsWritten: written, RowsSent: p.sent, Slow: slow,
 	})
+	text := strings.TrimSpace(strings.TrimSuffix(p.text, rest))
+	var db string
+	if p.sess != nil {
+		db = p.sess.GetCurrentDatabase()
+	}
+	p.o.digests.Record(digest.Statement{
+		Schema: db, Text: text, Start: p.start, Duration: d, Failed: code != 0,
+		RowsExamined: read, RowsAffected: written, RowsSent: p.sent,
+	})
 	if !slow {
 		return
 	}
 	e := slowlog.Entry{
-		Time: p.start, Query: strings.TrimSpace(strings.TrimSuffix(p.text, rest)), DurationSeconds: d.Seconds(),
+		Time: p.start, Query: text, DurationSeconds: d.Seconds(),
 		RowsExamined: read, RowsSent: p.sent, ConnID: p.c.ConnectionID, ErrorCode: code, User: p.c.User,
 	}
 	if p.sess != nil {
 		cl := p.sess.Client()
-		e.User, e.Host, e.Database = cl.User, cl.Address, p.sess.GetCurrentDatabase()
+		e.User, e.Host, e.Database = cl.User, cl.Address, db
 	}
 	if err := p.o.slow.Record(e); err != nil {
 		p.o.logger.Warn("slow query log write failed", "err", err)

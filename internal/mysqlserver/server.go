@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/guocedb/guocedb/internal/backend"
+	"github.com/guocedb/guocedb/internal/digest"
 	"github.com/guocedb/guocedb/internal/metrics"
 	"github.com/guocedb/guocedb/internal/slowlog"
 	"github.com/guocedb/guocedb/internal/storage"
@@ -51,6 +52,10 @@ type Config struct {
 	// SlowLog receives the statements that ran for at least its threshold;
 	// nil disables it. The caller closes it after Shutdown.
 	SlowLog *slowlog.Log
+	// Digests receives every client statement for the statement summary
+	// (performance_schema.events_statements_summary_by_digest); nil gives
+	// the server its own.
+	Digests *digest.Summary
 }
 
 // Server is the SQL engine over a Store plus its MySQL wire listener.
@@ -62,6 +67,7 @@ type Server struct {
 	logger   *slog.Logger
 	addr     net.Addr
 	metrics  *metrics.SQL
+	digests  *digest.Summary
 }
 
 // NewEngine builds the go-mysql-server engine over store, loading users and
@@ -244,7 +250,15 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			return nil, errors.Join(err, provider.Close())
 		}
 	}
-	obs := &observer{m: m, slow: cfg.SlowLog, logger: logger}
+	digests := cfg.Digests
+	if digests == nil {
+		digests = digest.NewSummary(0)
+	}
+	// The analyzer reaches databases through the catalog's provider, so
+	// performance_schema is added there (perfschema.go), over the one
+	// that hands out guocedb's LOAD_FILE (fileaccess.go).
+	engine.Analyzer.Catalog.DbProvider = newPerfSchemaProvider(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, digests)
+	obs := &observer{m: m, slow: cfg.SlowLog, digests: digests, logger: logger}
 	engine.Analyzer.ExecBuilder = newExecBuilder(files, statusOverride{m: m, store: store}, explainBuilder{stats: engine.Analyzer.Catalog})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -283,11 +297,14 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), ln.Close(), provider.Close())
 	}
-	return &Server{engine: engine, provider: provider, srv: srv, h: h, logger: logger, addr: srv.Listener.Addr(), metrics: m}, nil
+	return &Server{engine: engine, provider: provider, srv: srv, h: h, logger: logger, addr: srv.Listener.Addr(), metrics: m, digests: digests}, nil
 }
 
 // Metrics returns the server's counters.
 func (s *Server) Metrics() *metrics.SQL { return s.metrics }
+
+// Digests returns the statement summary.
+func (s *Server) Digests() *digest.Summary { return s.digests }
 
 // Engine returns the SQL engine.
 func (s *Server) Engine() *sqle.Engine { return s.engine }

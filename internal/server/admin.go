@@ -17,6 +17,7 @@ import (
 	"github.com/guocedb/guocedb/internal/adminapi"
 	"github.com/guocedb/guocedb/internal/backend"
 	"github.com/guocedb/guocedb/internal/backup"
+	"github.com/guocedb/guocedb/internal/console"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
 )
 
@@ -186,7 +187,17 @@ func (src backupSource) Backup(ctx context.Context, w io.Writer, req adminapi.Ba
 	if st == nil {
 		return errors.New("storage is not open")
 	}
-	_, err := backup.Write(ctx, st, w, backup.Options{Since: req.Since, BaseID: req.BaseID, SourceVersion: src.s.version})
+	rec := console.Backup{Started: time.Now().UTC(), Kind: "full"}
+	if req.Since != 0 {
+		rec.Kind = "incremental"
+	}
+	cw := &countingWriter{w: w}
+	_, err := backup.Write(ctx, st, cw, backup.Options{Since: req.Since, BaseID: req.BaseID, SourceVersion: src.s.version})
+	rec.Finished, rec.Bytes = time.Now().UTC(), cw.n
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	src.s.backups.add(rec)
 	switch {
 	case errors.Is(err, backup.ErrInvalidBase):
 		return adminapi.InvalidArgument(err)
@@ -194,6 +205,18 @@ func (src backupSource) Backup(ctx context.Context, w io.Writer, req adminapi.Ba
 		return adminapi.FailedPrecondition(err)
 	}
 	return err
+}
+
+// countingWriter counts the bytes of a backup stream for its record.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // checkSource runs backend.Check on one snapshot of the open store; it

@@ -7,8 +7,10 @@
 // It owns no SQL, storage or HTTP logic of its own: it calls
 // storage.Open, mysqlserver.New, httpapi.NewHandler and
 // adminapi.NewHandler and decides only when, plus the small adapters that
-// hand the admin API its data sources (admin.go). It owns the process's
-// Prometheus registry (one per Server, no global) and fills httpapi.Status
+// hand the admin API and the web console their data sources (admin.go,
+// console.go), and the state that outlives a listener: the statement
+// digests, the console's sample ring and the backups served. It owns the
+// process's Prometheus registry (one per Server, no global) and fills httpapi.Status
 // for /status and the admin API's Status. It must not read flags, files or
 // environment variables: it gets a validated config.Config and a logger
 // from its caller.

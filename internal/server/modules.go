@@ -86,6 +86,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 			SecureFilePriv:         secureFiles,
 			Metrics:                s.sqlMetrics,
 			SlowLog:                slow,
+			Digests:                s.digests,
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {
 			return listening{}, errors.Join(err, slow.Close())
@@ -109,7 +110,9 @@ func (s *Server) mysqlService() (services.Service, error) {
 	}), nil
 }
 
-// httpService serves health, readiness, metrics and status over HTTP.
+// httpService serves health, readiness, metrics, status and the web
+// console over HTTP, and samples the metrics for the console's graphs
+// while it runs.
 func (s *Server) httpService() (services.Service, error) {
 	return newListenerService(ModuleHTTP, s, func() (listening, error) {
 		ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
@@ -125,11 +128,18 @@ func (s *Server) httpService() (services.Service, error) {
 					ErrorLog: slog.NewLogLogger(s.logger.With("component", "metrics").Handler(), slog.LevelWarn),
 					Registry: s.reg, // promhttp_metric_handler_* for the scrapes themselves
 				}),
-				Status: httpapi.StatusFunc(s.Status),
+				Status:  httpapi.StatusFunc(s.Status),
+				Console: s.newConsole(),
 			}),
 			ReadHeaderTimeout: 5 * time.Second,
 			ErrorLog:          slog.NewLogLogger(s.logger.With("component", "http").Handler(), slog.LevelWarn),
 		}
+		sampleCtx, stopSampling := context.WithCancel(context.Background())
+		sampled := make(chan struct{})
+		go func() {
+			defer close(sampled)
+			s.samples.Run(sampleCtx)
+		}()
 		return listening{
 			serve: func() error {
 				if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -137,7 +147,11 @@ func (s *Server) httpService() (services.Service, error) {
 				}
 				return nil
 			},
-			shutdown:        srv.Shutdown,
+			shutdown: func(ctx context.Context) error {
+				stopSampling()
+				<-sampled
+				return srv.Shutdown(ctx)
+			},
 			shutdownTimeout: httpShutdownTimeout,
 		}, nil
 	}), nil

@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/guocedb/guocedb/internal/config"
+	"github.com/guocedb/guocedb/internal/console"
+	"github.com/guocedb/guocedb/internal/digest"
 	"github.com/guocedb/guocedb/internal/metrics"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
 	"github.com/guocedb/guocedb/internal/slowlog"
@@ -27,7 +29,8 @@ const (
 	ModuleStorage = "storage"
 	// ModuleMySQL is the SQL engine and its MySQL wire listener.
 	ModuleMySQL = "mysql"
-	// ModuleHTTP serves /healthz, /readyz, /metrics and /status.
+	// ModuleHTTP serves /healthz, /readyz, /metrics, /status and the web
+	// console (/ui/).
 	ModuleHTTP = "http"
 	// ModuleAdmin serves the admin API (gRPC and JSON over HTTP).
 	ModuleAdmin = "admin"
@@ -58,6 +61,12 @@ type Server struct {
 	// once).
 	reg        *prometheus.Registry
 	sqlMetrics *metrics.SQL
+	// digests, samples and backups outlive a listener's restart: the
+	// statement summary, the console's graph history and the backups
+	// served, all since New.
+	digests *digest.Summary
+	samples *console.Sampler
+	backups *backupHistory
 
 	// Set by the module services; read by readiness checks and accessors
 	// from other goroutines, hence atomics.
@@ -96,6 +105,12 @@ func New(cfg config.Config, logger *slog.Logger, opts ...Option) (*Server, error
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	if err := s.reg.Register(metrics.NewStorageCollector(s.storageStats)); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	s.digests = digest.NewSummary(0)
+	s.samples = console.NewSampler(s.reg, consoleSampleInterval, consoleWindow)
+	s.backups = &backupHistory{}
+	if err := s.reg.Register(metrics.NewServerCollector(s.version, s.serverState)); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	return s, nil

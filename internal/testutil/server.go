@@ -29,12 +29,19 @@ type serverOptions struct {
 	logLevel  slog.Level
 	dsnParams string
 	adminAddr *string
+	httpAddr  *string
 }
 
 // WithAdminAddr stores the bound admin API address (127.0.0.1:PORT) in
 // *addr once the server has started.
 func WithAdminAddr(addr *string) ServerOption {
 	return func(o *serverOptions) { o.adminAddr = addr }
+}
+
+// WithHTTPAddr stores the bound HTTP address (127.0.0.1:PORT: metrics,
+// status, the web console) in *addr once the server has started.
+func WithHTTPAddr(addr *string) ServerOption {
+	return func(o *serverOptions) { o.httpAddr = addr }
 }
 
 // WithDSNParams adds go-sql-driver/mysql DSN parameters (such as
@@ -98,6 +105,9 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 	addr := srv.MySQLAddr()
 	if o.adminAddr != nil {
 		*o.adminAddr = srv.AdminAddr()
+	}
+	if o.httpAddr != nil {
+		*o.httpAddr = srv.HTTPAddr()
 	}
 	dsn := DSN("root", o.cfg.RootPassword, addr, "")
 	if o.dsnParams != "" {
