@@ -43,7 +43,9 @@ func TestAdminListener(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, s.Start(ctx))
 		require.Empty(t, s.AdminAddr())
-		require.NoError(t, s.Ready(ctx))
+		// Start returns once the modules run; the MySQL listener marks
+		// itself serving from its own goroutine just after.
+		require.Eventually(t, func() bool { return s.Ready(ctx) == nil }, 10*time.Second, 10*time.Millisecond)
 		require.NoError(t, s.Stop(ctx))
 	})
 
