@@ -22,6 +22,9 @@ const (
 	DefaultLogFormat       = "text"
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultSlowQueryTime   = time.Second
+	// DefaultTLSMinVersion is the oldest TLS version offered: TLS 1.0 and
+	// 1.1 are deprecated (RFC 8996) and MySQL 8.0.28 removed them.
+	DefaultTLSMinVersion = "TLSv1.2"
 	// DefaultSlowLogName is the slow query log's file name in the data
 	// directory when slow-log-file is empty.
 	DefaultSlowLogName = "slow.log"
@@ -35,6 +38,10 @@ func LogLevels() []string { return []string{"debug", "info", "warn", "error"} }
 
 // LogFormats returns the accepted values of log-format.
 func LogFormats() []string { return []string{"text", "json"} }
+
+// TLSMinVersions returns the accepted values of tls-min-version, in
+// MySQL's spelling (as @@tls_version shows them), oldest first.
+func TLSMinVersions() []string { return []string{"TLSv1.2", "TLSv1.3"} }
 
 // Config is the effective configuration of one guocedb process. It is a
 // plain value: copy it freely; nothing in it is shared.
@@ -68,6 +75,9 @@ type Config struct {
 	// <data-dir>/tls on first start when TLSCert and TLSKey are empty,
 	// and reuses them on later starts.
 	TLSAutoGenerate bool
+	// TLSMinVersion is the oldest TLS version the MySQL and admin
+	// listeners accept, one of TLSMinVersions().
+	TLSMinVersion string
 	// RequireSecureTransport refuses logins over connections without TLS
 	// (MySQL error 3159).
 	RequireSecureTransport bool
@@ -108,6 +118,7 @@ func Default() Config {
 		LogFormat:       DefaultLogFormat,
 		ShutdownTimeout: DefaultShutdownTimeout,
 		SlowQueryTime:   DefaultSlowQueryTime,
+		TLSMinVersion:   DefaultTLSMinVersion,
 	}
 }
 
@@ -191,6 +202,9 @@ func (c Config) validateTLS() []error {
 					c.TLSCert, c.TLSKey, err))
 			}
 		}
+	}
+	if !contains(TLSMinVersions(), c.TLSMinVersion) {
+		errs = append(errs, fmt.Errorf("tls-min-version: %q is not one of %s", c.TLSMinVersion, strings.Join(TLSMinVersions(), ", ")))
 	}
 	if c.RequireSecureTransport && !c.TLSEnabled() {
 		errs = append(errs, errors.New("require-secure-transport: needs TLS; set tls-cert and tls-key, or tls-auto-generate"))

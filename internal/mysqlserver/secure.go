@@ -79,3 +79,17 @@ func addSSLVariables(tlsOn bool) {
 	}
 	sql.SystemVariables.AddSystemVariables(vars)
 }
+
+// addTLSVersionVariable replaces go-mysql-server's tls_version, which
+// claims TLSv1 and TLSv1.1 and can be SET, with the versions the listener
+// really accepts (tls-min-version), read-only: the listener's TLS
+// configuration is fixed at start.
+func addTLSVersionVariable(versions string) {
+	sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{&sql.MysqlSystemVariable{
+		Name:    "tls_version",
+		Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Global),
+		Dynamic: false,
+		Type:    types.NewSystemStringType("tls_version"),
+		Default: versions,
+	}})
+}

@@ -36,6 +36,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// TLS, when set, is offered to clients (see LoadTLS).
 	TLS *tls.Config
+	// TLSMinVersion is the floor TLS was loaded with (see TLSOptions),
+	// shown in @@tls_version; empty means TLSv1.2.
+	TLSMinVersion string
 	// RequireSecureTransport refuses logins without TLS with error 3159;
 	// it needs TLS.
 	RequireSecureTransport bool
@@ -212,6 +215,11 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	// The variable shows the listener's setting. It is process-wide in
 	// go-mysql-server, so the enforcement itself reads cfg, not it.
 	// local_infile is what go-mysql-server checks for LOAD DATA LOCAL.
+	tlsVersions, _, err := TLSVersionList(cfg.TLSMinVersion)
+	if err != nil {
+		return nil, errors.Join(err, provider.Close())
+	}
+	addTLSVersionVariable(tlsVersions)
 	if err := sql.SystemVariables.AssignValues(map[string]any{
 		"require_secure_transport": boolInt(cfg.RequireSecureTransport),
 		"local_infile":             boolInt(cfg.LocalInfile),

@@ -43,6 +43,7 @@ func (s *Server) adminService() (services.Service, error) {
 			CertFile:     s.cfg.TLSCert,
 			KeyFile:      s.cfg.TLSKey,
 			AutoGenerate: s.cfg.TLSAutoGenerate,
+			MinVersion:   s.cfg.TLSMinVersion,
 			DataDir:      s.cfg.DataDir,
 		})
 		if err != nil {

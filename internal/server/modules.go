@@ -59,6 +59,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 			CertFile:     s.cfg.TLSCert,
 			KeyFile:      s.cfg.TLSKey,
 			AutoGenerate: s.cfg.TLSAutoGenerate,
+			MinVersion:   s.cfg.TLSMinVersion,
 			DataDir:      s.cfg.DataDir,
 		})
 		if err != nil {
@@ -74,6 +75,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 			Version:                s.version,
 			ShutdownTimeout:        s.cfg.ShutdownTimeout,
 			TLS:                    tlsCfg,
+			TLSMinVersion:          s.cfg.TLSMinVersion,
 			RequireSecureTransport: s.cfg.RequireSecureTransport,
 			LocalInfile:            s.cfg.LocalInfile,
 			Metrics:                s.sqlMetrics,
