@@ -47,8 +47,6 @@ type packetConn struct {
 	// the current command: vitess' own ids are then behind.
 	renumber bool
 	w        packetCounter
-	// cursor is set while the command is a COM_STMT_EXECUTE with a cursor.
-	cursor bool
 }
 
 // packetListener wraps accepted connections in packetConn.
@@ -82,7 +80,7 @@ func (c *packetConn) Read(p []byte) (int, error) {
 	}
 	c.mu.Lock()
 	if c.handshakeSeen {
-		pkt = rewriteClientCommand(pkt)
+		pkt = withoutCursor(rewriteClientCommand(pkt))
 	} else {
 		c.handshakeSeen = true
 		if len(pkt) >= 8 && binary.LittleEndian.Uint32(pkt[4:8])&capClientSSL != 0 {
@@ -90,9 +88,6 @@ func (c *packetConn) Read(p []byte) (int, error) {
 		}
 	}
 	c.next = pkt[3] + 1
-	// A COM_STMT_EXECUTE that opens a cursor is answered by vitess from
-	// another goroutine, row batch by row batch: no extra result sets.
-	c.cursor = pkt[3] == 0 && len(pkt) > 9 && pkt[4] == comStmtExecute && pkt[9] != 0
 	c.renumber = false
 	c.w = packetCounter{}
 	c.mu.Unlock()

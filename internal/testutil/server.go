@@ -82,6 +82,7 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 	for _, fn := range opts {
 		fn(&o)
 	}
+	checkPanics := watchPanics(t)
 	logw := &testLogWriter{t: t}
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: o.logLevel}))
 
@@ -117,6 +118,8 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 		if err := srv.Stop(context.Background()); err != nil {
 			t.Errorf("stop server: %v", err)
 		}
+		checkPanics()
+		logw.checkPanics()
 	})
 	if err := pingUntil(db, 10*time.Second); err != nil {
 		t.Fatalf("connect to %s: %v", addr, err)
@@ -166,15 +169,30 @@ type testLogWriter struct {
 	mu     sync.Mutex
 	t      testing.TB
 	closed bool
+	// panics are the log lines that report a caught panic.
+	panics []string
 }
 
 func (w *testLogWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	line := strings.TrimRight(string(p), "\n")
+	if strings.Contains(line, panicText) {
+		w.panics = append(w.panics, line)
+	}
 	if !w.closed {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
+		w.t.Log(line)
 	}
 	return len(p), nil
+}
+
+// checkPanics fails the test for every caught panic the server logged.
+func (w *testLogWriter) checkPanics() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, line := range w.panics {
+		w.t.Errorf("the server logged a caught panic (a bug):\n%s", line)
+	}
 }
 
 func (w *testLogWriter) close() {
