@@ -24,7 +24,7 @@ type lockingParser struct{ sql.Parser }
 var _ sql.Parser = lockingParser{}
 
 func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
-	stmt, err := p.Parser.ParseSimple(rewriteLockingClauses(query))
+	stmt, err := p.Parser.ParseSimple(rewriteStatement(query))
 	return withBooleanMatch(query, withTraditionalExplain(stmt)), err
 }
 
@@ -33,13 +33,20 @@ func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.St
 }
 
 func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
-	stmt, s, rest, err := p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(query), delimiter, multi, options)
+	stmt, s, rest, err := p.Parser.ParseWithOptions(ctx, rewriteStatement(query), delimiter, multi, options)
 	return withBooleanMatch(query, withTraditionalExplain(stmt)), s, rest, err
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
-	stmt, n, err := p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(query), options)
+	stmt, n, err := p.Parser.ParseOneWithOptions(ctx, rewriteStatement(query), options)
 	return withBooleanMatch(query, withTraditionalExplain(stmt)), n, err
+}
+
+// rewriteStatement applies the text rewrites of statements
+// go-mysql-server's grammar lacks: locking clauses, and ALTER USER / SHOW
+// CREATE USER with login protection (accountlock_sql.go).
+func rewriteStatement(q string) string {
+	return rewriteShowCreateUser(rewriteAlterUserLock(rewriteLockingClauses(q)))
 }
 
 // withTraditionalExplain turns `EXPLAIN FORMAT=TRADITIONAL` into plain

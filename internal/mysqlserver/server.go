@@ -47,6 +47,8 @@ type Config struct {
 	// Metrics receives the server's counters (and is what SHOW GLOBAL
 	// STATUS reads); nil gives the server a set registered nowhere.
 	Metrics *metrics.SQL
+	// Login tunes login protection (lock days, delays after failures).
+	Login LoginProtection
 	// SlowLog receives the statements that ran for at least its threshold;
 	// nil disables it. The caller closes it after Shutdown.
 	SlowLog *slowlog.Log
@@ -235,7 +237,17 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		}
 	}
 	obs := &observer{m: m, slow: cfg.SlowLog, logger: logger}
-	engine.Analyzer.ExecBuilder = newExecBuilder(statusOverride{m: m, store: store}, explainBuilder{stats: engine.Analyzer.Catalog})
+	blob, err := provider.Catalog().LoadLoginState()
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("load login protection state: %w", err), provider.Close())
+	}
+	guard, err := newLoginGuard(engine.Analyzer.Catalog.MySQLDb, blob, provider.Catalog().PersistLoginState, cfg.Login, m)
+	if err != nil {
+		return nil, errors.Join(err, provider.Close())
+	}
+	engine.Analyzer.Catalog.RegisterFunction(sql.NewEmptyContext(), showCreateUserFunction(guard))
+	engine.Analyzer.ExecBuilder = newExecBuilder(statusOverride{m: m, store: store}, explainBuilder{stats: engine.Analyzer.Catalog},
+		accountPolicyBuilder{g: guard})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
@@ -249,7 +261,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		Listener:                packetListener{compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil}},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
 		TLSConfig:               cfg.TLS,
-		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
+		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, guard),
 	}
 	// Before the wire server takes the list over: it adds and readies
 	// every connection through it.

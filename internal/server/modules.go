@@ -79,6 +79,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 			RequireSecureTransport: s.cfg.RequireSecureTransport,
 			LocalInfile:            s.cfg.LocalInfile,
 			Metrics:                s.sqlMetrics,
+			Login:                  s.login,
 			SlowLog:                slow,
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {

@@ -45,6 +45,12 @@ type Option func(*Server)
 // WithVersion sets the version advertised in the MySQL handshake.
 func WithVersion(v string) Option { return func(s *Server) { s.version = v } }
 
+// WithLoginProtection tunes login protection: tests shorten the lock
+// day and the delays (there is no configuration key for them).
+func WithLoginProtection(p mysqlserver.LoginProtection) Option {
+	return func(s *Server) { s.login = p }
+}
+
 // Server is one guocedb process's components under a dskit module
 // manager. Use New, then Start, then Stop (or Run for all three). Its
 // methods are safe for concurrent use.
@@ -52,6 +58,7 @@ type Server struct {
 	cfg     config.Config
 	logger  *slog.Logger
 	version string
+	login   mysqlserver.LoginProtection
 
 	// reg is this server's Prometheus registry (served at /metrics);
 	// sqlMetrics its SQL counters, counting from New (a Server starts

@@ -29,6 +29,13 @@ type serverOptions struct {
 	logLevel  slog.Level
 	dsnParams string
 	adminAddr *string
+	srvOpts   []server.Option
+}
+
+// WithServerOption passes an option to server.New (for example
+// server.WithLoginProtection).
+func WithServerOption(opt server.Option) ServerOption {
+	return func(o *serverOptions) { o.srvOpts = append(o.srvOpts, opt) }
 }
 
 // WithAdminAddr stores the bound admin API address (127.0.0.1:PORT) in
@@ -86,7 +93,7 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 	logw := &testLogWriter{t: t}
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: o.logLevel}))
 
-	srv, err := server.New(o.cfg, logger, server.WithVersion("test"))
+	srv, err := server.New(o.cfg, logger, append([]server.Option{server.WithVersion("test")}, o.srvOpts...)...)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
