@@ -3,8 +3,8 @@ package mysqlserver
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -339,9 +339,9 @@ func (s *showCreateUser) Resolved() bool { return s.user.Resolved() && s.host.Re
 func (s *showCreateUser) String() string {
 	return fmt.Sprintf("%s(%s, %s)", showCreateUserFunc, s.user, s.host)
 }
-func (s *showCreateUser) Type() sql.Type                 { return types.LongText }
-func (s *showCreateUser) IsNullable() bool               { return false }
-func (s *showCreateUser) Children() []sql.Expression     { return []sql.Expression{s.user, s.host} }
+func (s *showCreateUser) Type() sql.Type             { return types.LongText }
+func (s *showCreateUser) IsNullable() bool           { return false }
+func (s *showCreateUser) Children() []sql.Expression { return []sql.Expression{s.user, s.host} }
 func (s *showCreateUser) CollationCoercibility(*sql.Context) (sql.CollationID, byte) {
 	return sql.Collation_Default, 4
 }
