@@ -39,6 +39,15 @@ func LogLevels() []string { return []string{"debug", "info", "warn", "error"} }
 // LogFormats returns the accepted values of log-format.
 func LogFormats() []string { return []string{"text", "json"} }
 
+// AuditEvents returns the accepted values of audit-events: the events
+// connect and disconnect, and the statement classes.
+func AuditEvents() []string {
+	return []string{"connect", "disconnect", "ddl", "dcl", "dml", "select", "admin"}
+}
+
+// DefaultAuditLogMaxSize is the size at which the audit log rotates.
+const DefaultAuditLogMaxSize = 100 << 20
+
 // TLSMinVersions returns the accepted values of tls-min-version, in
 // MySQL's spelling (as @@tls_version shows them), oldest first.
 func TLSMinVersions() []string { return []string{"TLSv1.2", "TLSv1.3"} }
@@ -88,10 +97,23 @@ type Config struct {
 	// slow query log; 0 logs every statement, a negative value (SlowLogOff)
 	// disables the log.
 	SlowQueryTime time.Duration
+	// AuditLog is the audit log file (JSON Lines); empty disables it.
+	AuditLog string
+	// AuditEvents lists the events and statement classes the audit log
+	// keeps (AuditEvents()); empty keeps all. DDL and DCL are always kept.
+	AuditEvents []string
+	// AuditUsers lists the users whose events the audit log keeps; empty
+	// keeps all. DDL and DCL are kept for every user.
+	AuditUsers []string
+	// AuditLogMaxSize rotates the audit log at this many bytes; 0 never.
+	AuditLogMaxSize int64
 	// SlowLogFile is the file slow statements are appended to as JSON
 	// lines; empty means DATA-DIR/slow.log (see SlowLogPath).
 	SlowLogFile string
 }
+
+// AuditKeyPath is the audit log's HMAC key file: DATA-DIR/audit.key.
+func (c Config) AuditKeyPath() string { return filepath.Join(c.DataDir, "audit.key") }
 
 // SlowLogPath returns the file the slow query log writes to.
 func (c Config) SlowLogPath() string {
@@ -119,6 +141,7 @@ func Default() Config {
 		ShutdownTimeout: DefaultShutdownTimeout,
 		SlowQueryTime:   DefaultSlowQueryTime,
 		TLSMinVersion:   DefaultTLSMinVersion,
+		AuditLogMaxSize: DefaultAuditLogMaxSize,
 	}
 }
 
@@ -148,6 +171,14 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("shutdown-timeout: %s must be a positive duration such as 30s", c.ShutdownTimeout))
 	}
 	errs = append(errs, c.validateTLS()...)
+	for _, e := range c.AuditEvents {
+		if !contains(AuditEvents(), e) {
+			errs = append(errs, fmt.Errorf("audit-events: %q is not one of %s", e, strings.Join(AuditEvents(), ", ")))
+		}
+	}
+	if c.AuditLogMaxSize < 0 {
+		errs = append(errs, errors.New("audit-log-max-size: must not be negative"))
+	}
 	// Only the MySQL listener grants data access; an open root account on a
 	// reachable address is refused. The HTTP listener exposes health,
 	// metrics and status (counts and sizes), never data.

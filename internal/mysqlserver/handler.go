@@ -113,6 +113,7 @@ func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	h.mu.Unlock()
 	h.Handler.ConnectionClosed(c)
 	h.obs.m.ConnectionClosed()
+	h.obs.audit.logout(c)
 }
 
 func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {

@@ -28,6 +28,7 @@ type observer struct {
 	m      *metrics.SQL
 	slow   *slowlog.Log
 	logger *slog.Logger
+	audit  *auditor
 }
 
 // stmtProbe follows one client statement from start to finish. It lives
@@ -104,6 +105,7 @@ func (p *stmtProbe) finish(err error, rest string) {
 		Command: p.cmd, Duration: d, ErrorCode: code,
 		RowsRead: read, RowsWritten: written, RowsSent: p.sent, Slow: slow,
 	})
+	p.o.audit.statement(p, strings.TrimSuffix(p.text, rest), code)
 	if !slow {
 		return
 	}

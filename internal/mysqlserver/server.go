@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/guocedb/guocedb/internal/audit"
 	"github.com/guocedb/guocedb/internal/backend"
 	"github.com/guocedb/guocedb/internal/metrics"
 	"github.com/guocedb/guocedb/internal/slowlog"
@@ -47,6 +48,9 @@ type Config struct {
 	// Metrics receives the server's counters (and is what SHOW GLOBAL
 	// STATUS reads); nil gives the server a set registered nowhere.
 	Metrics *metrics.SQL
+	// Audit receives logins, logouts and statements; nil disables it.
+	// The caller closes it after Shutdown.
+	Audit *audit.Log
 	// Login tunes login protection (lock days, delays after failures).
 	Login LoginProtection
 	// SlowLog receives the statements that ran for at least its threshold;
@@ -236,7 +240,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			return nil, errors.Join(err, provider.Close())
 		}
 	}
-	obs := &observer{m: m, slow: cfg.SlowLog, logger: logger}
+	obs := &observer{m: m, slow: cfg.SlowLog, logger: logger, audit: newAuditor(cfg.Audit)}
 	blob, err := provider.Catalog().LoadLoginState()
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("load login protection state: %w", err), provider.Close())
@@ -245,6 +249,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	if err != nil {
 		return nil, errors.Join(err, provider.Close())
 	}
+	guard.onLogin = obs.audit.login
 	engine.Analyzer.Catalog.RegisterFunction(sql.NewEmptyContext(), showCreateUserFunction(guard))
 	engine.Analyzer.ExecBuilder = newExecBuilder(statusOverride{m: m, store: store}, explainBuilder{stats: engine.Analyzer.Catalog},
 		accountPolicyBuilder{g: guard})

@@ -35,4 +35,3 @@ func TestQuery(t *testing.T) {
 		})
 	}
 }
-

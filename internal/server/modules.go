@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/dskit/services"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/guocedb/guocedb/internal/audit"
 	"github.com/guocedb/guocedb/internal/httpapi"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
 	"github.com/guocedb/guocedb/internal/slowlog"
@@ -69,6 +70,13 @@ func (s *Server) mysqlService() (services.Service, error) {
 		if err != nil {
 			return listening{}, err
 		}
+		auditLog, err := audit.Open(audit.Options{
+			Path: s.cfg.AuditLog, KeyFile: s.cfg.AuditKeyPath(), MaxSize: s.cfg.AuditLogMaxSize,
+			Events: s.cfg.AuditEvents, Users: s.cfg.AuditUsers, OnSeq: s.sqlMetrics.SetAuditSeq,
+		})
+		if err != nil {
+			return listening{}, errors.Join(err, slow.Close())
+		}
 		srv, err := mysqlserver.New(mysqlserver.Config{
 			Addr:                   s.cfg.MySQLAddr,
 			RootPassword:           s.cfg.RootPassword,
@@ -80,15 +88,17 @@ func (s *Server) mysqlService() (services.Service, error) {
 			LocalInfile:            s.cfg.LocalInfile,
 			Metrics:                s.sqlMetrics,
 			Login:                  s.login,
+			Audit:                  auditLog,
 			SlowLog:                slow,
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {
-			return listening{}, errors.Join(err, slow.Close())
+			return listening{}, errors.Join(err, slow.Close(), auditLog.Close())
 		}
 		addr := srv.Addr().String()
 		s.mysqlAddr.Store(&addr)
 		s.mysqlSrv.Store(srv)
 		s.slowLog.Store(slow)
+		s.auditLog.Store(auditLog)
 		return listening{
 			serve: srv.Serve,
 			// The slow log closes once no statement runs any more.
@@ -96,7 +106,8 @@ func (s *Server) mysqlService() (services.Service, error) {
 				err := srv.Shutdown(ctx)
 				s.mysqlSrv.Store(nil)
 				s.slowLog.Store(nil)
-				return errors.Join(err, slow.Close())
+				s.auditLog.Store(nil)
+				return errors.Join(err, slow.Close(), auditLog.Close())
 			},
 			shutdownTimeout: s.cfg.ShutdownTimeout,
 			setReady:        s.mysqlReady.Store,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/guocedb/guocedb/internal/audit"
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/metrics"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
@@ -68,8 +69,11 @@ type Server struct {
 
 	// Set by the module services; read by readiness checks and accessors
 	// from other goroutines, hence atomics.
-	store      atomic.Pointer[storage.Store]
-	slowLog    atomic.Pointer[slowlog.Log]
+	store   atomic.Pointer[storage.Store]
+	slowLog atomic.Pointer[slowlog.Log]
+	// auditLog is the audit log while the MySQL listener runs; the admin
+	// API (stopped before it) records its calls there.
+	auditLog   atomic.Pointer[audit.Log]
 	mysqlReady atomic.Bool
 	mysqlAddr  atomic.Pointer[string]
 	httpAddr   atomic.Pointer[string]
