@@ -7,7 +7,7 @@ LDFLAGS          := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BENCH_DURATION   ?= 20
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-short bench sysbench lint fmt generate clean
+.PHONY: help build test test-short bench sysbench lint fmt generate clean fuzz
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,6 +31,18 @@ bench: ## run the Go micro-benchmarks (compare runs with benchstat)
 
 sysbench: ## guocedb vs MariaDB under sysbench (see bench/README.md)
 	DURATION=$(BENCH_DURATION) bench/sysbench.sh
+
+# FUZZTIME bounds each fuzz target's run (go test -fuzztime).
+FUZZTIME ?= 30s
+# FUZZ_TARGETS are package:target pairs run by make fuzz.
+FUZZ_TARGETS ?= ./internal/mysqlserver:FuzzHandshake ./internal/mysqlserver:FuzzCommand
+
+fuzz: ## run each fuzz target for FUZZTIME (default 30s); crashers land in the package's testdata/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -parallel 1 $$pkg || exit 1; \
+	done
 
 lint: ## gofmt, go vet and staticcheck
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

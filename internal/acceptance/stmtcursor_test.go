@@ -108,3 +108,43 @@ func readResultSet(t *testing.T, nc net.Conn) (status uint16, rows int) {
 		rows++
 	}
 }
+
+// TestMalformedPacketsAnswered: packets vitess panicked on get MySQL's
+// errors instead, found by the wire fuzz targets: a handshake response
+// too short for its fixed part (1043, connection closed), and
+// COM_STMT_RESET of an unknown statement (1243, the session goes on; a
+// known one still resets).
+func TestMalformedPacketsAnswered(t *testing.T) {
+	addr, db := start(t)
+	t.Run("short handshake response", func(t *testing.T) {
+		nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		require.NoError(t, err)
+		defer nc.Close()
+		require.NoError(t, nc.SetDeadline(time.Now().Add(5*time.Second)))
+		readPacket(t, nc) // greeting
+		body := binary.LittleEndian.AppendUint32(nil, 0x200|0x8000)
+		body = append(body, 1, 0, 0, 0, 45) // max packet size, charset: 9 bytes, then nothing
+		_, err = nc.Write(append([]byte{byte(len(body)), 0, 0, 1}, body...))
+		require.NoError(t, err)
+		reply := readPacket(t, nc)
+		require.Equal(t, byte(0xff), reply[0])
+		require.Equal(t, uint16(1043), binary.LittleEndian.Uint16(reply[1:3]), "%q", reply)
+	})
+	t.Run("reset of an unknown statement", func(t *testing.T) {
+		nc := rawLogin(t, addr)
+		writeCommand(t, nc, []byte{0x1a, 9, 0, 0, 0})
+		reply := readPacket(t, nc)
+		require.Equal(t, byte(0xff), reply[0])
+		require.Equal(t, uint16(1243), binary.LittleEndian.Uint16(reply[1:3]), "%q", reply)
+		id := rawPrepare(t, nc, "SELECT 1")
+		writeCommand(t, nc, binary.LittleEndian.AppendUint32([]byte{0x1a}, id))
+		require.Equal(t, byte(0x00), readPacket(t, nc)[0], "a known statement resets")
+		writeCommand(t, nc, binary.LittleEndian.AppendUint32([]byte{0x19}, id)) // close: no answer
+		writeCommand(t, nc, binary.LittleEndian.AppendUint32([]byte{0x1a}, id))
+		require.Equal(t, uint16(1243), binary.LittleEndian.Uint16(readPacket(t, nc)[1:3]), "a closed statement is unknown")
+		writeCommand(t, nc, append([]byte{0x03}, "SELECT 1"...))
+		_, rows := readResultSet(t, nc)
+		require.Equal(t, 1, rows)
+	})
+	requireAlive(t, db)
+}

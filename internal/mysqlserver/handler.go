@@ -218,6 +218,9 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	}
 	defer h.running.Done()
 	defer h.recoverCommand(c, &err)
+	// vitess registered the statement before calling us, whatever the
+	// outcome: a later COM_STMT_RESET of it is safe (malformed_packets.go).
+	notePrepared(c, prepare.StatementID)
 	h.obs.m.CountCommand(metrics.CommandStmtPrepare)
 	h.ready(c)
 	if prepare.ParamsCount > maxPreparedParams {

@@ -47,6 +47,8 @@ type packetConn struct {
 	// the current command: vitess' own ids are then behind.
 	renumber bool
 	w        packetCounter
+	// stmts are the statement ids vitess knows (malformed_packets.go).
+	stmts stmtIDs
 }
 
 // packetListener wraps accepted connections in packetConn.
@@ -77,6 +79,25 @@ func (c *packetConn) Read(p []byte) (int, error) {
 	pkt, err := readPacket(c.r)
 	if err != nil {
 		return 0, err
+	}
+	for {
+		c.mu.Lock()
+		first := !c.handshakeSeen
+		c.mu.Unlock()
+		reply, closing := c.answerMalformed(pkt, first)
+		if reply == nil {
+			break
+		}
+		// Answered here (malformed_packets.go): vitess never sees it.
+		if _, err := c.Conn.Write(framePacket(reply, pkt[3]+1)); err != nil {
+			return 0, err
+		}
+		if closing {
+			return 0, errMalformedAnswered
+		}
+		if pkt, err = readPacket(c.r); err != nil {
+			return 0, err
+		}
 	}
 	c.mu.Lock()
 	if c.handshakeSeen {
@@ -140,6 +161,12 @@ func (c *packetConn) sendPackets(payloads [][]byte) error {
 	c.renumber = true
 	_, err := c.Conn.Write(buf)
 	return err
+}
+
+// framePacket frames one payload (shorter than maxPayload) as packet seq.
+func framePacket(payload []byte, seq uint8) []byte {
+	n := len(payload)
+	return append([]byte{byte(n), byte(n >> 8), byte(n >> 16), seq}, payload...)
 }
 
 // framePackets frames payloads as packets numbered from *next on.

@@ -35,11 +35,29 @@ func (panicHook) Fire(e *logrus.Entry) error {
 		text += " " + fmt.Sprint(v)
 	}
 	if strings.Contains(text, panicText) {
-		panicLog.mu.Lock()
-		panicLog.seen = append(panicLog.seen, text)
-		panicLog.mu.Unlock()
+		notePanic(text)
 	}
 	return nil
+}
+
+// notePanic records a caught panic seen in a server's log.
+func notePanic(line string) {
+	panicLog.mu.Lock()
+	panicLog.seen = append(panicLog.seen, line)
+	panicLog.mu.Unlock()
+}
+
+// CaughtPanics returns how many caught panics servers of this process
+// have logged so far, and the last one: fuzz targets check it after each
+// input (a server keeps running after a caught panic).
+func CaughtPanics() (int, string) {
+	panicLog.once.Do(func() { logrus.StandardLogger().AddHook(panicHook{}) })
+	panicLog.mu.Lock()
+	defer panicLog.mu.Unlock()
+	if len(panicLog.seen) == 0 {
+		return 0, ""
+	}
+	return len(panicLog.seen), panicLog.seen[len(panicLog.seen)-1]
 }
 
 // watchPanics starts recording caught panics and returns a function that

@@ -126,7 +126,6 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 			t.Errorf("stop server: %v", err)
 		}
 		checkPanics()
-		logw.checkPanics()
 	})
 	if err := pingUntil(db, 10*time.Second); err != nil {
 		t.Fatalf("connect to %s: %v", addr, err)
@@ -186,6 +185,7 @@ func (w *testLogWriter) Write(p []byte) (int, error) {
 	line := strings.TrimRight(string(p), "\n")
 	if strings.Contains(line, panicText) {
 		w.panics = append(w.panics, line)
+		notePanic(line)
 	}
 	if !w.closed {
 		w.t.Log(line)
