@@ -27,7 +27,8 @@ func TestAuditLog(t *testing.T) {
 	bin := testutil.BuildBinary(t)
 	dir := t.TempDir()
 	logPath := filepath.Join(dir, "logs", "audit.jsonl")
-	p := testutil.StartProcess(t, bin, dir, "--audit-log", logPath, "--slow-query-time", "0")
+	// Debug logging: go-mysql-server then logs every statement.
+	p := testutil.StartProcess(t, bin, dir, "--audit-log", logPath, "--slow-query-time", "0", "--log-level", "debug")
 
 	root, err := sql.Open("mysql", testutil.DSN("root", "", p.MySQLAddr, ""))
 	require.NoError(t, err)
@@ -126,6 +127,7 @@ func TestAuditLog(t *testing.T) {
 			require.NotContains(t, text, secret, "%s shows a password", name)
 		}
 	}
+	require.Contains(t, p.Output(), "IDENTIFIED BY '***'", "the debug log shows statements, masked")
 	require.Contains(t, string(metricsText), "guocedb_audit_last_seq ")
 	st, err := os.Stat(logPath)
 	require.NoError(t, err)

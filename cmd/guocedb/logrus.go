@@ -57,6 +57,7 @@ func (h logrusHook) Fire(e *logrus.Entry) error {
 		}
 		attrs = append(attrs, k, v)
 	}
-	h.l.Log(context.Background(), lvl, e.Message, attrs...)
+	// vitess and go-mysql-server put statement text in some messages too.
+	h.l.Log(context.Background(), lvl, redact.Query(e.Message), attrs...)
 	return nil
 }
