@@ -1,6 +1,7 @@
 package mysqlserver_test
 
 import (
+	"context"
 	"database/sql"
 	"encoding/binary"
 	"io"
@@ -39,7 +40,9 @@ func checkServer(t *testing.T, db *sql.DB, before int) {
 	if n, last := testutil.CaughtPanics(); n > before {
 		t.Fatalf("the server caught a panic:\n%s", last)
 	}
-	if err := db.Ping(); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
 		t.Fatalf("server does not answer: %v", err)
 	}
 }
