@@ -173,6 +173,14 @@ func (g *loginGuard) account(user, host string) (accountKey, bool) {
 	return accountKey{u.User, u.Host}, true
 }
 
+// userNameExists reports whether an account (or the anonymous account)
+// could match a login as user.
+func (g *loginGuard) userNameExists(user string) bool {
+	rd := g.db.Reader()
+	defer rd.Close()
+	return len(rd.GetUsersByUsername(user)) > 0 || len(rd.GetUsersByUsername("")) > 0
+}
+
 // blockedError returns 3955 when failed logins lock the account now,
 // clearing a lock that has run out (which also forgets the failures, as
 // MySQL does).
@@ -373,6 +381,15 @@ func (s guardAuthServer) AuthMethods() []mysql.AuthMethod {
 type guardAuthMethod struct {
 	mysql.AuthMethod
 	g *loginGuard
+}
+
+// HandleUser also takes a user name no account has: go-mysql-server's
+// methods refuse it, and vitess then ends the login with client error 2012
+// ("no authentication methods"), before any password check, where MySQL
+// answers 1045; taken here, the inner method fails it with 1045 and the
+// login is counted and audited like any failure.
+func (m guardAuthMethod) HandleUser(c *mysql.Conn, user string) bool {
+	return m.AuthMethod.HandleUser(c, user) || !m.g.userNameExists(user)
 }
 
 func (m guardAuthMethod) HandleAuthPluginData(c *mysql.Conn, user string, serverData, clientData []byte, remote net.Addr) (mysql.Getter, error) {
