@@ -35,7 +35,8 @@ sysbench: ## guocedb vs MariaDB under sysbench (see bench/README.md)
 # FUZZTIME bounds each fuzz target's run (go test -fuzztime).
 FUZZTIME ?= 30s
 # FUZZ_TARGETS are package:target pairs run by make fuzz.
-FUZZ_TARGETS ?= ./internal/mysqlserver:FuzzHandshake ./internal/mysqlserver:FuzzCommand
+FUZZ_TARGETS ?= ./internal/mysqlserver:FuzzHandshake ./internal/mysqlserver:FuzzCommand \
+	./internal/config:FuzzLoadFile ./internal/audit:FuzzVerify
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s); crashers land in the package's testdata/fuzz
 	@for t in $(FUZZ_TARGETS); do \
