@@ -14,6 +14,6 @@ echo "fuzz: $n targets, $time each"
 while read -r dir name; do
 	[ -n "$name" ] || continue
 	echo "fuzz: $name in ./$dir"
-	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$time" "./$dir"
+	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$time" -fuzzminimizetime 5s "./$dir"
 done <<<"$targets"
 echo "fuzz: $n targets passed"

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/guocedb/guocedb/internal/redact"
 )
 
 // routeLogrus sends go-mysql-server's logging, which goes through logrus'
@@ -50,8 +52,12 @@ func (h logrusHook) Fire(e *logrus.Entry) error {
 		if err, ok := v.(error); ok {
 			k, v = "err", err.Error() // the message, not a stack trace
 		}
+		if q, ok := v.(string); ok && (k == "query" || k == "err") {
+			v = redact.Query(q) // go-mysql-server logs statements as received
+		}
 		attrs = append(attrs, k, v)
 	}
-	h.l.Log(context.Background(), lvl, e.Message, attrs...)
+	// vitess and go-mysql-server put statement text in some messages too.
+	h.l.Log(context.Background(), lvl, redact.Query(e.Message), attrs...)
 	return nil
 }

@@ -68,6 +68,8 @@ func run(args []string, e env) int {
 		return runKill(e)
 	case "sql":
 		return runSQL(e)
+	case "audit":
+		return runAudit(e)
 	case "help":
 		usage(e.stdout)
 		return exitOK
@@ -93,6 +95,8 @@ func usage(w io.Writer) {
   guocedb kill [--query] ID     close a session, or stop its statement
   guocedb sql [flags] [-e STATEMENTS]
                                 run statements (-e or stdin) over the MySQL protocol
+  guocedb audit verify [--data-dir DIR | --key-file FILE] FILE...
+                                check an audit log's HMAC chain; exit 1 naming the first bad seq
 
 Run "guocedb serve -h" for the flags. Every flag can also be set in the
 --config TOML file (same key) or as GUOCEDB_<KEY> in the environment;

@@ -149,3 +149,44 @@ func TestHaveSSLWithoutTLS(t *testing.T) {
 	require.Equal(t, []string{"DISABLED", "DISABLED"}, queryRows(t, root, "SELECT @@have_ssl, @@have_openssl")[0])
 	require.Equal(t, [][]string{{"have_ssl", "DISABLED"}}, queryRows(t, root, "SHOW GLOBAL VARIABLES LIKE 'have_ssl'"))
 }
+
+// TestTLSMinVersion checks the TLS floor (tls-min-version): TLS 1.2 by
+// default, a client offering only TLS 1.1 is refused during the
+// handshake, and @@tls_version lists exactly what is accepted.
+func TestTLSMinVersion(t *testing.T) {
+	certs := testutil.NewTestCerts(t)
+	only := func(lo, hi uint16) string {
+		return testutil.RegisterClientTLS(t, &tls.Config{RootCAs: certs.Pool, ServerName: "localhost",
+			MinVersion: lo, MaxVersion: hi}) //nolint:gosec // the old versions are what the test offers
+	}
+	tls11, tls12, tls13 := only(tls.VersionTLS10, tls.VersionTLS11), only(tls.VersionTLS12, tls.VersionTLS12), only(tls.VersionTLS13, tls.VersionTLS13)
+
+	t.Run("default floor TLSv1.2", func(t *testing.T) {
+		addr, root := testutil.StartServer(t, testutil.WithConfig(func(c *config.Config) {
+			c.TLSCert, c.TLSKey = certs.CertFile, certs.KeyFile
+		}))
+		require.Equal(t, "TLSv1.2,TLSv1.3", queryValue(t, root, "SELECT @@tls_version"))
+		_, err := root.Exec("SET GLOBAL tls_version = 'TLSv1,TLSv1.1'")
+		require.Error(t, err, "tls_version is read-only")
+		require.Equal(t, "TLSv1.2,TLSv1.3", queryValue(t, root, "SELECT @@GLOBAL.tls_version"))
+
+		err = openTLS(t, "root", "", addr, tls11).Ping()
+		require.Error(t, err, "a TLS 1.1 client must be refused")
+		require.Contains(t, err.Error(), "protocol version")
+		for name, cfg := range map[string]string{"TLSv1.2": tls12, "TLSv1.3": tls13} {
+			c := conn(t, openTLS(t, "root", "", addr, cfg))
+			rows := queryRows(t, c, "SHOW STATUS LIKE 'Ssl_version'")
+			require.Equal(t, []string{"Ssl_version", name}, rows[0])
+		}
+	})
+
+	t.Run("floor TLSv1.3", func(t *testing.T) {
+		addr, root := testutil.StartServer(t, testutil.WithConfig(func(c *config.Config) {
+			c.TLSCert, c.TLSKey = certs.CertFile, certs.KeyFile
+			c.TLSMinVersion = "TLSv1.3"
+		}))
+		require.Equal(t, "TLSv1.3", queryValue(t, root, "SELECT @@tls_version"))
+		require.Error(t, openTLS(t, "root", "", addr, tls12).Ping(), "a TLS 1.2 client must be refused")
+		require.NoError(t, openTLS(t, "root", "", addr, tls13).Ping())
+	})
+}

@@ -60,6 +60,9 @@ type authenticator struct {
 	errors   *connect.ErrorWriter
 	logger   *slog.Logger
 	next     http.Handler
+	throttle *throttle
+	// audit, when set, records every authenticated call (audit log).
+	audit func(Call)
 }
 
 func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -74,24 +77,51 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	user, password, hasAuth := r.BasicAuth()
 	host := clientHost(r.RemoteAddr)
-	switch {
-	case !hasAuth:
+	record := func(code int) {
+		if a.audit != nil {
+			a.audit(Call{User: user, Host: host, Procedure: r.URL.Path, Code: code})
+		}
+	}
+	if !hasAuth {
 		a.unauthenticated(w, r, "credentials required: send HTTP Basic authentication of a guocedb user")
 		return
-	case a.accounts == nil || !a.accounts.VerifyPassword(user, password, host):
+	}
+	if wait := a.throttle.wait(user, host); wait > 0 {
+		a.logger.Warn("admin API: login throttled after repeated failures", "user", user, "remote", r.RemoteAddr)
+		record(http.StatusTooManyRequests)
+		tooManyRequests(w, wait)
+		return
+	}
+	if a.accounts == nil || !a.accounts.VerifyPassword(user, password, host) {
 		// The password is never logged, nor whether the user exists.
 		a.logger.Warn("admin API: authentication failed", "user", user, "remote", r.RemoteAddr, "procedure", r.URL.Path)
+		a.throttle.failed(user, host)
+		record(http.StatusUnauthorized)
 		a.unauthenticated(w, r, "access denied for user '"+user+"': wrong user name or password")
 		return
 	}
+	a.throttle.succeeded(user, host)
 	all := append([]string{PrivSuper}, acc.anyOf...)
 	if !a.accounts.HasAnyPrivilege(user, host, all...) {
 		a.logger.Warn("admin API: missing privilege", "user", user, "remote", r.RemoteAddr, "procedure", r.URL.Path)
+		record(http.StatusForbidden)
 		a.fail(w, r, connect.NewError(connect.CodePermissionDenied,
 			errors.New("access denied for user '"+user+"': "+r.URL.Path+" needs one of "+joinPrivs(all))))
 		return
 	}
+	record(0)
 	a.next.ServeHTTP(w, r)
+}
+
+// Call is one admin API call as the audit log records it.
+type Call struct {
+	// User and Host are the caller's account name and IP.
+	User, Host string
+	// Procedure is the RPC's path.
+	Procedure string
+	// Code is 0 when the call was let through, else the HTTP status it
+	// was refused with (401, 403, 429).
+	Code int
 }
 
 func (a *authenticator) unauthenticated(w http.ResponseWriter, r *http.Request, msg string) {

@@ -28,6 +28,9 @@ type Options struct {
 	// Logger gets authentication failures and internal errors; never
 	// passwords.
 	Logger *slog.Logger
+	// Audit, when set, records every call that sent credentials, with
+	// its caller (the audit log).
+	Audit func(Call)
 }
 
 // NewHandler returns the http.Handler serving AdminService under
@@ -54,6 +57,8 @@ func NewHandler(opts Options) http.Handler {
 		errors:   connect.NewErrorWriter(codecs...),
 		logger:   opts.Logger,
 		next:     h,
+		throttle: newThrottle(),
+		audit:    opts.Audit,
 	})
 	return mux
 }

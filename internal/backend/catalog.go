@@ -670,6 +670,20 @@ func (c *Catalog) LoadMySQLDb() ([]byte, error) {
 	return v, err
 }
 
+// LoadLoginState returns the login protection blob (nil when none).
+func (c *Catalog) LoadLoginState() ([]byte, error) {
+	txn := c.store.Begin()
+	defer txn.Discard()
+	v, _, err := txn.Get(keyLoginState)
+	return v, err
+}
+
+// PersistLoginState stores the login protection blob: account policies,
+// consecutive failures and locks, which must survive a restart.
+func (c *Catalog) PersistLoginState(ctx context.Context, data []byte) error {
+	return c.commitCatalog(ctx, storage.Mutation{Key: keyLoginState, Value: append([]byte(nil), data...)})
+}
+
 // PersistMySQLDb stores the users and grants blob (mysql_db persister).
 func (c *Catalog) PersistMySQLDb(ctx context.Context, data []byte) error {
 	return c.commitCatalog(ctx, storage.Mutation{Key: keyMySQLDb, Value: append([]byte(nil), data...)})

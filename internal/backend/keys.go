@@ -12,6 +12,7 @@ import (
 //	               c obj/<kind>/<db>\x00<name>    -> view, trigger, procedure, event (JSON)
 //	               c seq/table                    -> last table id (uint64)
 //	               c mysqldb                      -> users and grants blob
+//	               c loginstate                   -> login protection per account (JSON, mysqlserver/accountlock.go)
 //	'a' counters:  a <table id>                   -> AUTO_INCREMENT high-water mark
 //	               a <table id> 'r'               -> hidden row id reservation (keyless.go)
 //	't' table data: t <table id> 'r' <pk key>      -> encoded row
@@ -35,6 +36,9 @@ const (
 var (
 	keyTableSeq = []byte("c" + "seq/table")
 	keyMySQLDb  = []byte("c" + "mysqldb")
+	// keyLoginState holds failed-login policies and lock states beside
+	// the users (go-mysql-server's user records have no place for them).
+	keyLoginState = []byte("c" + "loginstate")
 )
 
 func dbKey(db string) []byte { return []byte("cdb/" + strings.ToLower(db)) }

@@ -22,6 +22,9 @@ const (
 	DefaultLogFormat       = "text"
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultSlowQueryTime   = time.Second
+	// DefaultTLSMinVersion is the oldest TLS version offered: TLS 1.0 and
+	// 1.1 are deprecated (RFC 8996) and MySQL 8.0.28 removed them.
+	DefaultTLSMinVersion = "TLSv1.2"
 	// DefaultSlowLogName is the slow query log's file name in the data
 	// directory when slow-log-file is empty.
 	DefaultSlowLogName = "slow.log"
@@ -35,6 +38,19 @@ func LogLevels() []string { return []string{"debug", "info", "warn", "error"} }
 
 // LogFormats returns the accepted values of log-format.
 func LogFormats() []string { return []string{"text", "json"} }
+
+// AuditEvents returns the accepted values of audit-events: the events
+// connect and disconnect, and the statement classes.
+func AuditEvents() []string {
+	return []string{"connect", "disconnect", "ddl", "dcl", "dml", "select", "admin"}
+}
+
+// DefaultAuditLogMaxSize is the size at which the audit log rotates.
+const DefaultAuditLogMaxSize = 100 << 20
+
+// TLSMinVersions returns the accepted values of tls-min-version, in
+// MySQL's spelling (as @@tls_version shows them), oldest first.
+func TLSMinVersions() []string { return []string{"TLSv1.2", "TLSv1.3"} }
 
 // Config is the effective configuration of one guocedb process. It is a
 // plain value: copy it freely; nothing in it is shared.
@@ -68,6 +84,9 @@ type Config struct {
 	// <data-dir>/tls on first start when TLSCert and TLSKey are empty,
 	// and reuses them on later starts.
 	TLSAutoGenerate bool
+	// TLSMinVersion is the oldest TLS version the MySQL and admin
+	// listeners accept, one of TLSMinVersions().
+	TLSMinVersion string
 	// RequireSecureTransport refuses logins over connections without TLS
 	// (MySQL error 3159).
 	RequireSecureTransport bool
@@ -84,10 +103,23 @@ type Config struct {
 	// slow query log; 0 logs every statement, a negative value (SlowLogOff)
 	// disables the log.
 	SlowQueryTime time.Duration
+	// AuditLog is the audit log file (JSON Lines); empty disables it.
+	AuditLog string
+	// AuditEvents lists the events and statement classes the audit log
+	// keeps (AuditEvents()); empty keeps all. DDL and DCL are always kept.
+	AuditEvents []string
+	// AuditUsers lists the users whose events the audit log keeps; empty
+	// keeps all. DDL and DCL are kept for every user.
+	AuditUsers []string
+	// AuditLogMaxSize rotates the audit log at this many bytes; 0 never.
+	AuditLogMaxSize int64
 	// SlowLogFile is the file slow statements are appended to as JSON
 	// lines; empty means DATA-DIR/slow.log (see SlowLogPath).
 	SlowLogFile string
 }
+
+// AuditKeyPath is the audit log's HMAC key file: DATA-DIR/audit.key.
+func (c Config) AuditKeyPath() string { return filepath.Join(c.DataDir, "audit.key") }
 
 // SlowLogPath returns the file the slow query log writes to.
 func (c Config) SlowLogPath() string {
@@ -114,6 +146,8 @@ func Default() Config {
 		LogFormat:       DefaultLogFormat,
 		ShutdownTimeout: DefaultShutdownTimeout,
 		SlowQueryTime:   DefaultSlowQueryTime,
+		TLSMinVersion:   DefaultTLSMinVersion,
+		AuditLogMaxSize: DefaultAuditLogMaxSize,
 	}
 }
 
@@ -145,6 +179,14 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validateTLS()...)
 	if err := c.validateSecureFilePriv(); err != nil {
 		errs = append(errs, fmt.Errorf("secure-file-priv: %w", err))
+	}
+	for _, e := range c.AuditEvents {
+		if !contains(AuditEvents(), e) {
+			errs = append(errs, fmt.Errorf("audit-events: %q is not one of %s", e, strings.Join(AuditEvents(), ", ")))
+		}
+	}
+	if c.AuditLogMaxSize < 0 {
+		errs = append(errs, errors.New("audit-log-max-size: must not be negative"))
 	}
 	// Only the MySQL listener grants data access; an open root account on a
 	// reachable address is refused. The HTTP listener exposes health,
@@ -200,6 +242,9 @@ func (c Config) validateTLS() []error {
 					c.TLSCert, c.TLSKey, err))
 			}
 		}
+	}
+	if !contains(TLSMinVersions(), c.TLSMinVersion) {
+		errs = append(errs, fmt.Errorf("tls-min-version: %q is not one of %s", c.TLSMinVersion, strings.Join(TLSMinVersions(), ", ")))
 	}
 	if c.RequireSecureTransport && !c.TLSEnabled() {
 		errs = append(errs, errors.New("require-secure-transport: needs TLS; set tls-cert and tls-key, or tls-auto-generate"))

@@ -39,6 +39,10 @@ func TestValidate(t *testing.T) {
 		{"admin addr bad", func(c *Config) { c.AdminAddr = "9308" }, []string{"admin-addr", "HOST:PORT", "empty to disable"}},
 		{"admin beyond loopback without tls", func(c *Config) { c.AdminAddr = "0.0.0.0:9308" }, []string{"admin-addr", "beyond loopback without TLS", "tls-cert"}},
 		{"admin beyond loopback with tls", func(c *Config) { c.AdminAddr, c.TLSAutoGenerate = "0.0.0.0:9308", true }, nil},
+		{"tls 1.3 floor", func(c *Config) { c.TLSMinVersion = "TLSv1.3" }, nil},
+		{"tls 1.1 floor refused", func(c *Config) { c.TLSMinVersion = "TLSv1.1" }, []string{"tls-min-version", "TLSv1.2, TLSv1.3"}},
+		{"audit events", func(c *Config) { c.AuditLog, c.AuditEvents = "/var/log/audit.json", []string{"connect", "ddl"} }, nil},
+		{"unknown audit event", func(c *Config) { c.AuditEvents = []string{"query"} }, []string{"audit-events", `"query"`, "connect, disconnect"}},
 		{"several errors at once", func(c *Config) { c.LogLevel, c.LogFormat = "x", "y" }, []string{"log-level", "log-format"}},
 	}
 	for _, tt := range tests {
@@ -98,6 +102,15 @@ shutdown-timeout = "5s"
 		{"slow log off from env, file from flag", []string{"--slow-log-file", "/var/log/slow.json"}, map[string]string{"GUOCEDB_SLOW_QUERY_TIME": "OFF"}, func(c *Config) {
 			c.SlowQueryTime, c.SlowLogFile = SlowLogOff, "/var/log/slow.json"
 		}},
+		{"tls-min-version from env, then flag", []string{"--tls-min-version", "TLSv1.3"}, map[string]string{"GUOCEDB_TLS_MIN_VERSION": "TLSv1.2"}, func(c *Config) {
+			c.TLSMinVersion = "TLSv1.3"
+		}},
+		{"tls-min-version from env", nil, map[string]string{"GUOCEDB_TLS_MIN_VERSION": "TLSv1.3"}, func(c *Config) { c.TLSMinVersion = "TLSv1.3" }},
+		{"audit keys", []string{"--audit-log", "/a.log", "--audit-log-max-size", "64KB"},
+			map[string]string{"GUOCEDB_AUDIT_EVENTS": "connect, dcl", "GUOCEDB_AUDIT_USERS": "app,ops"}, func(c *Config) {
+				c.AuditLog, c.AuditLogMaxSize = "/a.log", 64<<10
+				c.AuditEvents, c.AuditUsers = []string{"connect", "dcl"}, []string{"app", "ops"}
+			}},
 		{"slow query time zero", []string{"--slow-query-time=0"}, nil, func(c *Config) { c.SlowQueryTime = 0 }},
 		{"slow query time", []string{"--slow-query-time", "250ms"}, nil, func(c *Config) { c.SlowQueryTime = 250 * time.Millisecond }},
 	}

@@ -92,6 +92,9 @@ func settings() []setting {
 			set: func(c *Config, v string) error { c.TLSKey = v; return nil }},
 		boolSetting("tls-auto-generate", "without tls-cert/tls-key, create a self-signed certificate in DATA-DIR/tls on first start and reuse it",
 			func(c *Config) *bool { return &c.TLSAutoGenerate }),
+		{name: "tls-min-version", usage: "oldest TLS `VERSION` accepted: " + strings.Join(TLSMinVersions(), "|"),
+			get: func(c Config) string { return c.TLSMinVersion },
+			set: func(c *Config, v string) error { c.TLSMinVersion = v; return nil }},
 		boolSetting("require-secure-transport", "refuse MySQL logins without TLS (error 3159)",
 			func(c *Config) *bool { return &c.RequireSecureTransport }),
 		{name: "slow-query-time", usage: "statements running at least this Go `DURATION` go to the slow query log; 0 logs every statement, off disables it",
@@ -116,6 +119,27 @@ func settings() []setting {
 		{name: "slow-log-file", usage: "`FILE` the slow query log appends JSON lines to (default DATA-DIR/" + DefaultSlowLogName + ")",
 			get: func(c Config) string { return c.SlowLogFile },
 			set: func(c *Config, v string) error { c.SlowLogFile = v; return nil }},
+		// Audit log (README "Audit log").
+		{name: "audit-log", usage: "audit log `FILE` (JSON lines, HMAC-chained); empty disables it",
+			get: func(c Config) string { return c.AuditLog },
+			set: func(c *Config, v string) error { c.AuditLog = v; return nil }},
+		{name: "audit-events", usage: "comma-separated `LIST` of events and classes the audit log keeps (" +
+			strings.Join(AuditEvents(), ",") + "); empty keeps all; ddl and dcl are always kept",
+			get: func(c Config) string { return strings.Join(c.AuditEvents, ",") },
+			set: func(c *Config, v string) error { c.AuditEvents = splitList(v); return nil }},
+		{name: "audit-users", usage: "comma-separated `LIST` of users whose events the audit log keeps; empty keeps all",
+			get: func(c Config) string { return strings.Join(c.AuditUsers, ",") },
+			set: func(c *Config, v string) error { c.AuditUsers = splitList(v); return nil }},
+		{name: "audit-log-max-size", usage: "rotate the audit log at this `SIZE` (bytes, or with KB, MB, GB); 0 never",
+			get: func(c Config) string { return formatSize(c.AuditLogMaxSize) },
+			set: func(c *Config, v string) error {
+				n, err := parseSize(v)
+				if err != nil {
+					return err
+				}
+				c.AuditLogMaxSize = n
+				return nil
+			}},
 		boolSetting("local-infile", "allow LOAD DATA LOCAL INFILE (files sent by the client); shown as @@local_infile",
 			func(c *Config) *bool { return &c.LocalInfile }),
 		{name: "secure-file-priv", usage: "the only `DIR` for LOAD DATA INFILE, SELECT ... INTO OUTFILE/DUMPFILE and LOAD_FILE() (accounts with FILE); empty disables them (@@secure_file_priv NULL)",
@@ -320,4 +344,50 @@ func tomlString(v string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// splitList splits a comma-separated list, dropping blanks; nil when
+// empty.
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// sizeUnits are the suffixes parseSize accepts, powers of 1024.
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}}
+
+// parseSize reads a byte count: digits, optionally followed by B, KB, MB
+// or GB (powers of 1024, case-insensitive).
+func parseSize(v string) (int64, error) {
+	s := strings.ToUpper(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 100MB, 64KB or 1048576", v)
+	}
+	return n * mult, nil
+}
+
+// formatSize prints n as parseSize reads it, in the largest exact unit.
+func formatSize(n int64) string {
+	for _, u := range sizeUnits {
+		if u.mult > 1 && n > 0 && n%u.mult == 0 {
+			return strconv.FormatInt(n/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }

@@ -77,6 +77,8 @@ const (
 	CommandStmtExecute
 	CommandStmtClose
 	CommandStmtReset
+	CommandSetPassword
+	CommandRenameUser
 	// NumCommands is the number of commands; not a command.
 	NumCommands
 )
@@ -103,7 +105,7 @@ var commandNames = [NumCommands]string{
 	CommandShowCreateDB: "show_create_db", CommandShowEngineStatus: "show_engine_status",
 	CommandShowCharsets: "show_charsets", CommandShowCollations: "show_collations",
 	CommandStmtPrepare: "stmt_prepare", CommandStmtExecute: "stmt_execute", CommandStmtClose: "stmt_close",
-	CommandStmtReset: "stmt_reset",
+	CommandStmtReset: "stmt_reset", CommandSetPassword: "set_password", CommandRenameUser: "rename_user",
 }
 
 // String returns the command's name ("select", "create_table", ...).
@@ -173,6 +175,14 @@ func Classify(query string) Command {
 		return CommandOther
 	}
 	if c, ok := lookupFold(firstWord, words[0]); ok {
+		// SET PASSWORD and RENAME USER change accounts (DCL), unlike
+		// other SET and RENAME statements.
+		switch {
+		case c == CommandSetOption && n > 1 && strings.EqualFold(words[1], "password"):
+			return CommandSetPassword
+		case c == CommandRenameTable && n > 1 && strings.EqualFold(words[1], "user"):
+			return CommandRenameUser
+		}
 		return c
 	}
 	first := strings.ToLower(words[0])

@@ -100,3 +100,28 @@ func BenchmarkClassify(b *testing.B) {
 		_ = Classify("  /* app */ UPDATE sbtest1 SET k = k + 1 WHERE id = 7")
 	}
 }
+
+func TestClass(t *testing.T) {
+	for q, want := range map[string]Class{
+		"CREATE TABLE t (a INT)":            ClassDDL,
+		"DROP INDEX i ON t":                 ClassDDL,
+		"TRUNCATE t":                        ClassDDL,
+		"CREATE USER u IDENTIFIED BY 'x'":   ClassDCL,
+		"ALTER USER u ACCOUNT LOCK":         ClassDCL,
+		"GRANT SELECT ON *.* TO u":          ClassDCL,
+		"REVOKE SELECT ON *.* FROM u":       ClassDCL,
+		"SET PASSWORD FOR u = 'x'":          ClassDCL,
+		"RENAME USER a TO b":                ClassDCL,
+		"RENAME TABLE a TO b":               ClassDDL,
+		"INSERT INTO t VALUES (1)":          ClassDML,
+		"LOAD DATA INFILE 'f' INTO TABLE t": ClassDML,
+		"SELECT 1":                          ClassSelect,
+		"SHOW TABLES":                       ClassSelect,
+		"SET @a = 1":                        ClassAdmin,
+		"BEGIN":                             ClassAdmin,
+		"KILL 3":                            ClassAdmin,
+		"/* c */ CREATE USER u":             ClassDCL,
+	} {
+		require.Equal(t, want, Classify(q).Class(), q)
+	}
+}

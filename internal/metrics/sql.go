@@ -34,6 +34,10 @@ type SQL struct {
 
 	latency prometheus.Histogram
 	errors  *prometheus.CounterVec
+
+	// authFailures and auditSeq are the security counters (security.go).
+	authFailures atomic.Uint64
+	auditSeq     atomic.Uint64
 }
 
 // Statement is what the handler reports about one finished client
@@ -67,7 +71,7 @@ func NewSQL(reg prometheus.Registerer) (*SQL, error) {
 			Help:      "Client statements that failed, by MySQL error code.",
 		}, []string{"code"}),
 	}
-	for _, c := range []prometheus.Collector{m.latency, m.errors, sqlCollector{m}} {
+	for _, c := range []prometheus.Collector{m.latency, m.errors, sqlCollector{m}, securityCollector{m}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

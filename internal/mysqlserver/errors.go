@@ -47,6 +47,7 @@ var errorCodes = []errorCode{
 	{kindPattern(sql.ErrTableAccessDeniedForUser), 1142, mysql.SSClientError},
 	{kindPattern(sql.ErrDatabaseAccessDeniedForUser), mysql.ERDBAccessDenied, mysql.SSClientError},
 	{kindPattern(sql.ErrUserCreationFailure), 1396, mysql.SSUnknownSQLState},
+	{kindPattern(sql.ErrUserAlterFailure), 1396, mysql.SSUnknownSQLState},
 	{kindPattern(sql.ErrTableAlreadyExists), mysql.ERTableExists, "42S01"},
 	{kindPattern(sql.ErrInvalidJson), 3141, "22032"},
 	{kindPattern(types.ErrConvertingToTime), mysql.ERTruncatedWrongValue, "22007"},

@@ -113,6 +113,7 @@ func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	h.mu.Unlock()
 	h.Handler.ConnectionClosed(c)
 	h.obs.m.ConnectionClosed()
+	h.obs.audit.logout(c)
 }
 
 func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
@@ -160,6 +161,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	defer h.running.Done()
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, "") }()
+	defer h.recoverCommand(c, &err)
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
 	cb := probe.rows(padOKInfo(callback))
@@ -185,6 +187,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	defer h.running.Done()
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, rest) }()
+	defer h.recoverCommand(c, &err)
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
 	cb := probe.rows(padOKInfo(callback))
@@ -209,11 +212,15 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	return rest, mapError(err, query)
 }
 
-func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
+func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) (_ []*querypb.Field, err error) {
 	if !h.enter() {
 		return nil, errShuttingDown
 	}
 	defer h.running.Done()
+	defer h.recoverCommand(c, &err)
+	// vitess registered the statement before calling us, whatever the
+	// outcome: a later COM_STMT_RESET of it is safe (malformed_packets.go).
+	notePrepared(c, prepare.StatementID)
 	h.obs.m.CountCommand(metrics.CommandStmtPrepare)
 	h.ready(c)
 	if prepare.ParamsCount > maxPreparedParams {
@@ -238,6 +245,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	h.obs.m.CountCommand(metrics.CommandStmtExecute)
 	probe := h.obs.start(c, prepare.PrepareStmt)
 	defer func() { probe.finish(err, "") }()
+	defer h.recoverCommand(c, &err)
 	fixed := probe.rows(encodeResults(c, func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
 			h.fixFields(prepare.PrepareStmt, res.Fields)

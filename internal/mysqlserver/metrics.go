@@ -30,6 +30,7 @@ type observer struct {
 	slow    *slowlog.Log
 	digests *digest.Summary
 	logger  *slog.Logger
+	audit   *auditor
 }
 
 // stmtProbe follows one client statement from start to finish. It lives
@@ -115,6 +116,7 @@ func (p *stmtProbe) finish(err error, rest string) {
 		Schema: db, Text: text, Start: p.start, Duration: d, Failed: code != 0,
 		RowsExamined: read, RowsAffected: written, RowsSent: p.sent,
 	})
+	p.o.audit.statement(p, strings.TrimSuffix(p.text, rest), code)
 	if !slow {
 		return
 	}

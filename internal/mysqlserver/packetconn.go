@@ -47,8 +47,8 @@ type packetConn struct {
 	// the current command: vitess' own ids are then behind.
 	renumber bool
 	w        packetCounter
-	// cursor is set while the command is a COM_STMT_EXECUTE with a cursor.
-	cursor bool
+	// stmts are the statement ids vitess knows (malformed_packets.go).
+	stmts stmtIDs
 }
 
 // packetListener wraps accepted connections in packetConn.
@@ -80,9 +80,28 @@ func (c *packetConn) Read(p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	for {
+		c.mu.Lock()
+		first := !c.handshakeSeen
+		c.mu.Unlock()
+		reply, closing := c.answerMalformed(pkt, first)
+		if reply == nil {
+			break
+		}
+		// Answered here (malformed_packets.go): vitess never sees it.
+		if _, err := c.Conn.Write(framePacket(reply, pkt[3]+1)); err != nil {
+			return 0, err
+		}
+		if closing {
+			return 0, errMalformedAnswered
+		}
+		if pkt, err = readPacket(c.r); err != nil {
+			return 0, err
+		}
+	}
 	c.mu.Lock()
 	if c.handshakeSeen {
-		pkt = rewriteClientCommand(pkt)
+		pkt = withoutCursor(rewriteClientCommand(pkt))
 	} else {
 		c.handshakeSeen = true
 		if len(pkt) >= 8 && binary.LittleEndian.Uint32(pkt[4:8])&capClientSSL != 0 {
@@ -90,9 +109,6 @@ func (c *packetConn) Read(p []byte) (int, error) {
 		}
 	}
 	c.next = pkt[3] + 1
-	// A COM_STMT_EXECUTE that opens a cursor is answered by vitess from
-	// another goroutine, row batch by row batch: no extra result sets.
-	c.cursor = pkt[3] == 0 && len(pkt) > 9 && pkt[4] == comStmtExecute && pkt[9] != 0
 	c.renumber = false
 	c.w = packetCounter{}
 	c.mu.Unlock()
@@ -145,6 +161,12 @@ func (c *packetConn) sendPackets(payloads [][]byte) error {
 	c.renumber = true
 	_, err := c.Conn.Write(buf)
 	return err
+}
+
+// framePacket frames one payload (shorter than maxPayload) as packet seq.
+func framePacket(payload []byte, seq uint8) []byte {
+	n := len(payload)
+	return append([]byte{byte(n), byte(n >> 8), byte(n >> 16), seq}, payload...)
 }
 
 // framePackets frames payloads as packets numbered from *next on.

@@ -154,7 +154,7 @@ func resultWriterOf(conn net.Conn) resultWriter {
 	case *packetConn:
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.passThrough || c.cursor {
+		if c.passThrough {
 			return nil
 		}
 		return c

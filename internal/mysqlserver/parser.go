@@ -28,7 +28,7 @@ var _ sql.Parser = lockingParser{}
 func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
 	var stmt ast.Statement
 	err := parseGuarded(query, func(q string) (err error) {
-		stmt, err = p.Parser.ParseSimple(rewriteLockingClauses(q))
+		stmt, err = p.Parser.ParseSimple(rewriteStatement(q))
 		return err
 	})
 	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(stmt))), err
@@ -44,7 +44,7 @@ func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delim
 		s, rest string
 	)
 	err := parseGuarded(query, func(q string) (err error) {
-		stmt, s, rest, err = p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(q), delimiter, multi, options)
+		stmt, s, rest, err = p.Parser.ParseWithOptions(ctx, rewriteStatement(q), delimiter, multi, options)
 		return err
 	})
 	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(stmt))), s, rest, err
@@ -56,7 +56,7 @@ func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, op
 		n    int
 	)
 	err := parseGuarded(query, func(q string) (err error) {
-		stmt, n, err = p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(q), options)
+		stmt, n, err = p.Parser.ParseOneWithOptions(ctx, rewriteStatement(q), options)
 		return err
 	})
 	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(stmt))), n, err
@@ -135,6 +135,13 @@ func lastWord(query string) string {
 		q = q[len(q)-64:]
 	}
 	return q
+}
+
+// rewriteStatement applies the text rewrites of statements
+// go-mysql-server's grammar lacks: locking clauses, and ALTER USER / SHOW
+// CREATE USER with login protection (accountlock_sql.go).
+func rewriteStatement(q string) string {
+	return rewriteShowCreateUser(rewriteAlterUserLock(rewriteLockingClauses(q)))
 }
 
 // withTraditionalExplain turns `EXPLAIN FORMAT=TRADITIONAL` into plain

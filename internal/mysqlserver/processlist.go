@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/guocedb/guocedb/internal/redact"
 )
 
 // remoteHostList is go-mysql-server's process list with MySQL's Host
@@ -43,6 +45,13 @@ func (l *remoteHostList) ConnectionReady(sess sql.Session) {
 		sess = remoteHostSession{Session: sess, addr: addr}
 	}
 	l.ProcessList.ConnectionReady(sess)
+}
+
+// BeginQuery implements sql.ProcessList. The text SHOW PROCESSLIST, the
+// admin API and information_schema show has its passwords masked
+// (redact.Query): go-mysql-server keeps the statement as received.
+func (l *remoteHostList) BeginQuery(ctx *sql.Context, query string) (*sql.Context, error) {
+	return l.ProcessList.BeginQuery(ctx, redact.Query(query))
 }
 
 // RemoveConnection implements sql.ProcessList.

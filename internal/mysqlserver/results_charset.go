@@ -32,7 +32,8 @@ func encodingSessionBuilder(inner server.SessionBuilder) server.SessionBuilder {
 // which go-mysql-server produced in utf8mb4, are encoded into it, `?` for
 // what it cannot represent, and the columns name that character set. A
 // utf8mb4 client's results pass untouched (one session read per
-// statement).
+// statement), and so do those of a client whose character set
+// go-mysql-server cannot encode into.
 func encodeResults(c *mysql.Conn, cb mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 	sess := connSession(c)
 	if sess == nil {
@@ -43,6 +44,12 @@ func encodeResults(c *mysql.Conn, cb mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 		return cb
 	}
 	enc := cs.Encoder()
+	if enc == nil {
+		// go-mysql-server names character sets it has no encoder for
+		// (gbk, cp1251, big5, ...): their results stay utf8mb4, and the
+		// columns say so, rather than dereferencing a nil encoder.
+		return cb
+	}
 	var text []bool // per column: a text value to encode
 	return func(res *sqltypes.Result, more bool) error {
 		if res != nil && len(res.Fields) > 0 {

@@ -21,11 +21,15 @@ var errInsecureTransport = mysql.NewSQLError(erSecureTransportRequired, "HY000",
 // vitess' own RequireSecureTransport writes a generic error packet and then
 // carries on with the login, so it stays off; the refusal happens in the
 // auth methods instead, with MySQL's error 3159.
-func listenerFactory(requireSecure bool) server.ProtocolListenerFunc {
+//
+// The login guard (accountlock.go) wraps everything, so that it also sees
+// the 3159 refusals.
+func listenerFactory(requireSecure bool, guard *loginGuard) server.ProtocolListenerFunc {
 	return func(cfg server.Config, lcfg mysql.ListenerConfig, sel server.ServerEventListener) (server.ProtocolListener, error) {
 		if requireSecure {
 			lcfg.AuthServer = secureAuthServer{AuthServer: lcfg.AuthServer}
 		}
+		lcfg.AuthServer = guardAuthServer{AuthServer: lcfg.AuthServer, g: guard}
 		cfg.RequireSecureTransport = false
 		return server.MySQLProtocolListenerFactory(cfg, lcfg, sel)
 	}
@@ -78,4 +82,18 @@ func addSSLVariables(tlsOn bool) {
 		})
 	}
 	sql.SystemVariables.AddSystemVariables(vars)
+}
+
+// addTLSVersionVariable replaces go-mysql-server's tls_version, which
+// claims TLSv1 and TLSv1.1 and can be SET, with the versions the listener
+// really accepts (tls-min-version), read-only: the listener's TLS
+// configuration is fixed at start.
+func addTLSVersionVariable(versions string) {
+	sql.SystemVariables.AddSystemVariables([]sql.SystemVariable{&sql.MysqlSystemVariable{
+		Name:    "tls_version",
+		Scope:   sql.GetMysqlScope(sql.SystemVariableScope_Global),
+		Dynamic: false,
+		Type:    types.NewSystemStringType("tls_version"),
+		Default: versions,
+	}})
 }

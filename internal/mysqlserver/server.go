@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/guocedb/guocedb/internal/audit"
 	"github.com/guocedb/guocedb/internal/backend"
 	"github.com/guocedb/guocedb/internal/digest"
 	"github.com/guocedb/guocedb/internal/metrics"
@@ -37,6 +38,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// TLS, when set, is offered to clients (see LoadTLS).
 	TLS *tls.Config
+	// TLSMinVersion is the floor TLS was loaded with (see TLSOptions),
+	// shown in @@tls_version; empty means TLSv1.2.
+	TLSMinVersion string
 	// RequireSecureTransport refuses logins without TLS with error 3159;
 	// it needs TLS.
 	RequireSecureTransport bool
@@ -49,6 +53,11 @@ type Config struct {
 	// Metrics receives the server's counters (and is what SHOW GLOBAL
 	// STATUS reads); nil gives the server a set registered nowhere.
 	Metrics *metrics.SQL
+	// Audit receives logins, logouts and statements; nil disables it.
+	// The caller closes it after Shutdown.
+	Audit *audit.Log
+	// Login tunes login protection (lock days, delays after failures).
+	Login LoginProtection
 	// SlowLog receives the statements that ran for at least its threshold;
 	// nil disables it. The caller closes it after Shutdown.
 	SlowLog *slowlog.Log
@@ -233,6 +242,11 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	// The variable shows the listener's setting. It is process-wide in
 	// go-mysql-server, so the enforcement itself reads cfg, not it.
 	// local_infile is what go-mysql-server checks for LOAD DATA LOCAL.
+	tlsVersions, _, err := TLSVersionList(cfg.TLSMinVersion)
+	if err != nil {
+		return nil, errors.Join(err, provider.Close())
+	}
+	addTLSVersionVariable(tlsVersions)
 	if err := sql.SystemVariables.AssignValues(map[string]any{
 		"require_secure_transport": boolInt(cfg.RequireSecureTransport),
 		"local_infile":             boolInt(cfg.LocalInfile),
@@ -258,8 +272,19 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	// performance_schema is added there (perfschema.go), over the one
 	// that hands out guocedb's LOAD_FILE (fileaccess.go).
 	engine.Analyzer.Catalog.DbProvider = newPerfSchemaProvider(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, digests)
-	obs := &observer{m: m, slow: cfg.SlowLog, digests: digests, logger: logger}
-	engine.Analyzer.ExecBuilder = newExecBuilder(files, statusOverride{m: m, store: store}, explainBuilder{stats: engine.Analyzer.Catalog})
+	obs := &observer{m: m, slow: cfg.SlowLog, digests: digests, logger: logger, audit: newAuditor(cfg.Audit)}
+	blob, err := provider.Catalog().LoadLoginState()
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("load login protection state: %w", err), provider.Close())
+	}
+	guard, err := newLoginGuard(engine.Analyzer.Catalog.MySQLDb, blob, provider.Catalog().PersistLoginState, cfg.Login, m)
+	if err != nil {
+		return nil, errors.Join(err, provider.Close())
+	}
+	guard.onLogin = obs.audit.login
+	engine.Analyzer.Catalog.RegisterFunction(sql.NewEmptyContext(), showCreateUserFunction(guard))
+	engine.Analyzer.ExecBuilder = newExecBuilder(files, statusOverride{m: m, store: store}, explainBuilder{stats: engine.Analyzer.Catalog},
+		accountPolicyBuilder{g: guard})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), provider.Close())
@@ -273,7 +298,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		Listener:                packetListener{compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil}},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
 		TLSConfig:               cfg.TLS,
-		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
+		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, guard),
 	}
 	// Before the wire server takes the list over: it adds and readies
 	// every connection through it.

@@ -26,7 +26,8 @@ func startServerAddr(t *testing.T, dir string) (*gosql.DB, string, func()) {
 	t.Helper()
 	store, err := storage.Open(dir, storage.DefaultOptions(), nil)
 	require.NoError(t, err)
-	srv, err := New(Config{Addr: "127.0.0.1:0", Version: "test"}, store, nil)
+	logger, checkPanics := panicWatch(t)
+	srv, err := New(Config{Addr: "127.0.0.1:0", Version: "test"}, store, logger)
 	require.NoError(t, err)
 	go func() { _ = srv.Serve() }()
 	db, err := gosql.Open("mysql", "root:@tcp("+srv.Addr().String()+")/?multiStatements=true&parseTime=true")
@@ -37,6 +38,7 @@ func startServerAddr(t *testing.T, dir string) (*gosql.DB, string, func()) {
 		defer cancel()
 		require.NoError(t, srv.Shutdown(ctx))
 		require.NoError(t, store.Close())
+		checkPanics()
 	}
 	return db, srv.Addr().String(), stop
 }

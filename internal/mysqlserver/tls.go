@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,37 @@ type TLSOptions struct {
 	AutoGenerate bool
 	// DataDir is the data directory, for AutoGenerate.
 	DataDir string
+	// MinVersion is the oldest TLS version accepted, in MySQL's spelling
+	// ("TLSv1.2", "TLSv1.3"); empty means TLSv1.2.
+	MinVersion string
+}
+
+// tlsVersions are the TLS versions guocedb can accept, oldest first, as
+// MySQL names them. TLS 1.0 and 1.1 are absent: deprecated by RFC 8996
+// and removed in MySQL 8.0.28.
+var tlsVersions = []struct {
+	name string
+	v    uint16
+}{{"TLSv1.2", tls.VersionTLS12}, {"TLSv1.3", tls.VersionTLS13}}
+
+// TLSVersionList returns @@tls_version for a floor: the versions from
+// minVersion up, comma-separated ("TLSv1.2,TLSv1.3"), and the floor as a
+// crypto/tls constant. An unknown name is an error naming tls-min-version.
+func TLSVersionList(minVersion string) (string, uint16, error) {
+	if minVersion == "" {
+		minVersion = tlsVersions[0].name
+	}
+	for i, tv := range tlsVersions {
+		if tv.name != minVersion {
+			continue
+		}
+		names := make([]string, 0, len(tlsVersions)-i)
+		for _, later := range tlsVersions[i:] {
+			names = append(names, later.name)
+		}
+		return strings.Join(names, ","), tv.v, nil
+	}
+	return "", 0, fmt.Errorf("tls-min-version: %q is not TLSv1.2 or TLSv1.3", minVersion)
 }
 
 // LoadTLS returns the server TLS configuration for o, or nil when o asks
@@ -54,13 +86,17 @@ func LoadTLS(o TLSOptions) (*tls.Config, error) {
 	default:
 		return nil, nil
 	}
+	_, minVersion, err := TLSVersionList(o.MinVersion)
+	if err != nil {
+		return nil, err
+	}
 	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("tls-cert, tls-key: load %s and %s: %w", certFile, keyFile, err)
 	}
 	return &tls.Config{
 		Certificates: []tls.Certificate{pair},
-		MinVersion:   tls.VersionTLS12,
+		MinVersion:   minVersion,
 	}, nil
 }
 

@@ -9,15 +9,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"path/filepath"
 	"time"
 
 	"github.com/grafana/dskit/services"
 
 	"github.com/guocedb/guocedb/internal/adminapi"
+	"github.com/guocedb/guocedb/internal/audit"
 	"github.com/guocedb/guocedb/internal/backend"
 	"github.com/guocedb/guocedb/internal/backup"
 	"github.com/guocedb/guocedb/internal/console"
+	"github.com/guocedb/guocedb/internal/metrics"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
 )
 
@@ -44,6 +47,7 @@ func (s *Server) adminService() (services.Service, error) {
 			CertFile:     s.cfg.TLSCert,
 			KeyFile:      s.cfg.TLSKey,
 			AutoGenerate: s.cfg.TLSAutoGenerate,
+			MinVersion:   s.cfg.TLSMinVersion,
 			DataDir:      s.cfg.DataDir,
 		})
 		if err != nil {
@@ -73,6 +77,7 @@ func (s *Server) adminService() (services.Service, error) {
 				Check:     checkSource{s: s},
 				SlowLog:   slowLogSource{s: s},
 				Logger:    logger,
+				Audit:     s.auditAdminCall,
 			}),
 			Protocols:         &protocols,
 			TLSConfig:         tlsCfg,
@@ -274,4 +279,21 @@ func (src slowLogSource) Recent(n int) []adminapi.SlowEntry {
 		}
 	}
 	return out
+}
+
+// auditAdminCall records an admin API call with its caller in the audit
+// log (class admin); a refused call has the MySQL error of its refusal:
+// 1045 for bad credentials or a throttled login, 1227 for a missing
+// privilege.
+func (s *Server) auditAdminCall(c adminapi.Call) {
+	status := 0
+	switch c.Code {
+	case 0:
+	case http.StatusForbidden:
+		status = 1227 // ER_SPECIFIC_ACCESS_DENIED_ERROR
+	default:
+		status = 1045
+	}
+	s.auditLog.Load().Record(audit.Record{Event: audit.EventQuery, Class: string(metrics.ClassAdmin),
+		User: c.User, Host: c.Host, Status: status, Query: "admin API " + path.Base(c.Procedure)})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/dskit/services"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/guocedb/guocedb/internal/audit"
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/httpapi"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
@@ -60,6 +61,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 			CertFile:     s.cfg.TLSCert,
 			KeyFile:      s.cfg.TLSKey,
 			AutoGenerate: s.cfg.TLSAutoGenerate,
+			MinVersion:   s.cfg.TLSMinVersion,
 			DataDir:      s.cfg.DataDir,
 		})
 		if err != nil {
@@ -75,26 +77,37 @@ func (s *Server) mysqlService() (services.Service, error) {
 		if err != nil {
 			return listening{}, err
 		}
+		auditLog, err := audit.Open(audit.Options{
+			Path: s.cfg.AuditLog, KeyFile: s.cfg.AuditKeyPath(), MaxSize: s.cfg.AuditLogMaxSize,
+			Events: s.cfg.AuditEvents, Users: s.cfg.AuditUsers, OnSeq: s.sqlMetrics.SetAuditSeq,
+		})
+		if err != nil {
+			return listening{}, errors.Join(err, slow.Close())
+		}
 		srv, err := mysqlserver.New(mysqlserver.Config{
 			Addr:                   s.cfg.MySQLAddr,
 			RootPassword:           s.cfg.RootPassword,
 			Version:                s.version,
 			ShutdownTimeout:        s.cfg.ShutdownTimeout,
 			TLS:                    tlsCfg,
+			TLSMinVersion:          s.cfg.TLSMinVersion,
 			RequireSecureTransport: s.cfg.RequireSecureTransport,
 			LocalInfile:            s.cfg.LocalInfile,
 			SecureFilePriv:         secureFiles,
 			Metrics:                s.sqlMetrics,
+			Login:                  s.login,
+			Audit:                  auditLog,
 			SlowLog:                slow,
 			Digests:                s.digests,
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {
-			return listening{}, errors.Join(err, slow.Close())
+			return listening{}, errors.Join(err, slow.Close(), auditLog.Close())
 		}
 		addr := srv.Addr().String()
 		s.mysqlAddr.Store(&addr)
 		s.mysqlSrv.Store(srv)
 		s.slowLog.Store(slow)
+		s.auditLog.Store(auditLog)
 		return listening{
 			serve: srv.Serve,
 			// The slow log closes once no statement runs any more.
@@ -102,7 +115,8 @@ func (s *Server) mysqlService() (services.Service, error) {
 				err := srv.Shutdown(ctx)
 				s.mysqlSrv.Store(nil)
 				s.slowLog.Store(nil)
-				return errors.Join(err, slow.Close())
+				s.auditLog.Store(nil)
+				return errors.Join(err, slow.Close(), auditLog.Close())
 			},
 			shutdownTimeout: s.cfg.ShutdownTimeout,
 			setReady:        s.mysqlReady.Store,

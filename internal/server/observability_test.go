@@ -214,6 +214,7 @@ func TestMetricsAndStatusOverTheWire(t *testing.T) {
 	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_connections_open"), float64(1))
 	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_connections_total"), float64(3))
 	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_connections_refused_total"), float64(1))
+	require.Equal(t, float64(1), metricValue(t, mfs, "guocedb_auth_failures_total"), "the wrong root password")
 	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_rows_written_total"), float64(5), "4 inserts and an update")
 	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_rows_read_total"), float64(3))
 	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_rows_sent_total"), float64(1))

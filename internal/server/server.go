@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/guocedb/guocedb/internal/audit"
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/console"
 	"github.com/guocedb/guocedb/internal/digest"
@@ -48,6 +49,12 @@ type Option func(*Server)
 // WithVersion sets the version advertised in the MySQL handshake.
 func WithVersion(v string) Option { return func(s *Server) { s.version = v } }
 
+// WithLoginProtection tunes login protection: tests shorten the lock
+// day and the delays (there is no configuration key for them).
+func WithLoginProtection(p mysqlserver.LoginProtection) Option {
+	return func(s *Server) { s.login = p }
+}
+
 // Server is one guocedb process's components under a dskit module
 // manager. Use New, then Start, then Stop (or Run for all three). Its
 // methods are safe for concurrent use.
@@ -55,6 +62,7 @@ type Server struct {
 	cfg     config.Config
 	logger  *slog.Logger
 	version string
+	login   mysqlserver.LoginProtection
 
 	// reg is this server's Prometheus registry (served at /metrics);
 	// sqlMetrics its SQL counters, counting from New (a Server starts
@@ -70,8 +78,11 @@ type Server struct {
 
 	// Set by the module services; read by readiness checks and accessors
 	// from other goroutines, hence atomics.
-	store      atomic.Pointer[storage.Store]
-	slowLog    atomic.Pointer[slowlog.Log]
+	store   atomic.Pointer[storage.Store]
+	slowLog atomic.Pointer[slowlog.Log]
+	// auditLog is the audit log while the MySQL listener runs; the admin
+	// API (stopped before it) records its calls there.
+	auditLog   atomic.Pointer[audit.Log]
 	mysqlReady atomic.Bool
 	mysqlAddr  atomic.Pointer[string]
 	httpAddr   atomic.Pointer[string]

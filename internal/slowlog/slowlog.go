@@ -1,6 +1,8 @@
 package slowlog
 
 import (
+	"github.com/guocedb/guocedb/internal/redact"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +22,7 @@ const DefaultRingSize = 256
 type Entry struct {
 	// Time is when the statement started.
 	Time time.Time `json:"time"`
-	// Query is the statement text with passwords masked (see Mask).
+	// Query is the statement text with passwords masked (redact.Query).
 	Query string `json:"query"`
 	// DurationSeconds is how long the statement ran.
 	DurationSeconds float64 `json:"duration_seconds"`
@@ -122,7 +124,7 @@ func (l *Log) Record(e Entry) error {
 	if !l.Enabled() {
 		return nil
 	}
-	e.Query = Mask(e.Query)
+	e.Query = redact.Query(e.Query)
 	line, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("slow query log: %w", err)

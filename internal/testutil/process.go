@@ -78,6 +78,7 @@ func StartProcess(t testing.TB, bin, dataDir string, extraArgs ...string) *Proce
 			_ = p.cmd.Process.Kill()
 			<-p.done
 		}
+		FailOnPanicOutput(t, p.Output())
 	})
 	if err := p.waitReady(readyTimeout); err != nil {
 		t.Fatalf("guocedb did not become ready: %v\noutput:\n%s", err, p.Output())

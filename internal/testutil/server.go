@@ -30,6 +30,13 @@ type serverOptions struct {
 	dsnParams string
 	adminAddr *string
 	httpAddr  *string
+	srvOpts   []server.Option
+}
+
+// WithServerOption passes an option to server.New (for example
+// server.WithLoginProtection).
+func WithServerOption(opt server.Option) ServerOption {
+	return func(o *serverOptions) { o.srvOpts = append(o.srvOpts, opt) }
 }
 
 // WithAdminAddr stores the bound admin API address (127.0.0.1:PORT) in
@@ -89,10 +96,11 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 	for _, fn := range opts {
 		fn(&o)
 	}
+	checkPanics := watchPanics(t)
 	logw := &testLogWriter{t: t}
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: o.logLevel}))
 
-	srv, err := server.New(o.cfg, logger, server.WithVersion("test"))
+	srv, err := server.New(o.cfg, logger, append([]server.Option{server.WithVersion("test")}, o.srvOpts...)...)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
@@ -127,6 +135,7 @@ func StartServer(t testing.TB, opts ...ServerOption) (string, *sql.DB) {
 		if err := srv.Stop(context.Background()); err != nil {
 			t.Errorf("stop server: %v", err)
 		}
+		checkPanics()
 	})
 	if err := pingUntil(db, 10*time.Second); err != nil {
 		t.Fatalf("connect to %s: %v", addr, err)
@@ -176,15 +185,31 @@ type testLogWriter struct {
 	mu     sync.Mutex
 	t      testing.TB
 	closed bool
+	// panics are the log lines that report a caught panic.
+	panics []string
 }
 
 func (w *testLogWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	line := strings.TrimRight(string(p), "\n")
+	if strings.Contains(line, panicText) {
+		w.panics = append(w.panics, line)
+		notePanic(line)
+	}
 	if !w.closed {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
+		w.t.Log(line)
 	}
 	return len(p), nil
+}
+
+// checkPanics fails the test for every caught panic the server logged.
+func (w *testLogWriter) checkPanics() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, line := range w.panics {
+		w.t.Errorf("the server logged a caught panic (a bug):\n%s", line)
+	}
 }
 
 func (w *testLogWriter) close() {

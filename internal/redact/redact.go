@@ -1,4 +1,4 @@
-package slowlog
+package redact
 
 import (
 	"regexp"
@@ -17,12 +17,18 @@ const literal = `(?:'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.|"")*"|['"].*$)`
 // IDENTIFIED BY / IDENTIFIED WITH plugin BY|AS, SET PASSWORD ... =,
 // PASSWORD('...'), ALTER USER's REPLACE 'current' (a REPLACE statement or
 // the REPLACE() function never has a literal right after the word), and
-// the replication source password. Each pattern's first group is kept; the literal after
+// the replication source password, and PASSWORD 'x' / PASSWORD = 'x'
+// options (START REPLICA ... PASSWORD = '...', CREATE SERVER ... OPTIONS
+// (PASSWORD '...')). Each pattern's first group is kept; the literal after
 // it is masked.
 var secretBefore = []*regexp.Regexp{
 	regexp.MustCompile(`(?is)(\bIDENTIFIED\s+(?:WITH\s+(?:'[^']*'|"[^"]*"|` + "`[^`]*`" + `|\w+)\s+)?(?:BY|AS)\s+)` + literal),
 	regexp.MustCompile(`(?is)(\bSET\s+PASSWORD\b[^=]*=\s*)` + literal),
 	regexp.MustCompile(`(?is)(\bPASSWORD\s*\(\s*)` + literal),
+	// A blank or = must separate the word from the literal: `'password'`
+	// as a value ends a literal rather than starts one. Text that only
+	// looks like an option is masked too: masking too much is safe.
+	regexp.MustCompile(`(?is)(\bPASSWORD(?:\s*=\s*|\s+))` + literal),
 	regexp.MustCompile(`(?is)(\bREPLACE\s+)` + literal),
 	regexp.MustCompile(`(?is)(\b(?:SOURCE|MASTER)_PASSWORD\s*=\s*)` + literal),
 }
@@ -32,10 +38,10 @@ var secretBefore = []*regexp.Regexp{
 // regular expression.
 var secretHints = []string{"identified", "password", "replace"}
 
-// Mask returns query with every password literal replaced by '***'. It
+// Query returns query with every password literal replaced by '***'. It
 // keeps the rest of the text as it was, so the logged statement still
-// says what ran.
-func Mask(query string) string {
+// says what ran. Safe for concurrent use.
+func Query(query string) string {
 	lower := strings.ToLower(query)
 	hinted := false
 	for _, h := range secretHints {
