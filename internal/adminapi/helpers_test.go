@@ -38,7 +38,7 @@ type fixture struct {
 	root      *sql.DB
 }
 
-func startFixture(t *testing.T, opts ...testutil.ServerOption) fixture {
+func startFixture(t testing.TB, opts ...testutil.ServerOption) fixture {
 	t.Helper()
 	var f fixture
 	f.mysqlAddr, f.root = testutil.StartServer(t, append(opts, testutil.WithAdminAddr(&f.adminAddr))...)
