@@ -49,6 +49,9 @@ type Options struct {
 	Logger *slog.Logger
 	// TickInterval is raft's logical clock; 0 means 100ms.
 	TickInterval time.Duration
+	// NoSync skips the fsyncs: entries count as durable once written to
+	// the operating system. For tests that do not crash the machine.
+	NoSync bool
 }
 
 // Recovery describes what Open found and replayed.
@@ -117,6 +120,9 @@ func Open(opts Options) (*Log, *Recovery, error) {
 		return nil, nil, errors.New("commit log: no Apply function")
 	}
 	w, rec, err := openWAL(opts.FS, opts.Dir, opts.SegmentSize, false)
+	if err == nil {
+		w.noSync = opts.NoSync
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -132,10 +132,11 @@ func crashRun(t *testing.T, seed int, rng *rand.Rand, mode faultfs.Mode, st *cra
 		var wg sync.WaitGroup
 		for w := range 3 {
 			wg.Add(1)
+			wrng := rand.New(rand.NewPCG(uint64(seed), uint64(w)))
 			go func() {
 				defer wg.Done()
 				for i := range 40 {
-					d := fmt.Sprintf("w%d-%02d-%s", w, i, strings.Repeat("x", rng.IntN(40)))
+					d := fmt.Sprintf("w%d-%02d-%s", w, i, strings.Repeat("x", wrng.IntN(40)))
 					if err := l.Propose(proposal(d)); err != nil {
 						return
 					}

@@ -63,6 +63,7 @@ type wal struct {
 	fs          FS
 	dir         string
 	segmentSize int64
+	noSync      bool // see Options.NoSync
 
 	mu        sync.Mutex
 	segs      []segment // by sequence; the last one is cur
@@ -295,10 +296,12 @@ func (w *wal) save(hs *hardState, ents []walEntry, sync bool) error {
 	if hs != nil {
 		w.hs = *hs
 	}
-	if sync {
+	if sync && !w.noSync {
 		if err := w.cur.Sync(); err != nil {
 			return fmt.Errorf("commit log fsync: %w", err)
 		}
+	}
+	if sync || w.noSync {
 		w.durable = w.lastIndex
 	}
 	return nil

@@ -74,7 +74,7 @@ func OpenReadOnly(dir string, logger *slog.Logger) (*Store, error) {
 		counters:  counters,
 		db:        db,
 		oracle:    newOracle(db.MaxVersion()),
-		committer: &badgerCommitter{db: db},
+		committer: readOnlyCommitter{},
 		seed:      maphash.MakeSeed(),
 		logger:    logger,
 		stop:      make(chan struct{}),
