@@ -92,8 +92,8 @@ type Store struct {
 	cpMu         sync.Mutex
 	discardLimit atomic.Uint64
 	cpInterval   time.Duration
-	seed      maphash.Seed
-	logger    *slog.Logger
+	seed         maphash.Seed
+	logger       *slog.Logger
 
 	migrateMu sync.Mutex
 	// counters is shared with Badger's logger (compactions), hence a
