@@ -7,7 +7,7 @@ LDFLAGS          := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BENCH_DURATION   ?= 20
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-short bench sysbench lint fmt generate clean
+.PHONY: help build test test-short soak bench sysbench lint fmt generate clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,6 +25,13 @@ test: ## run every test (what CI runs): all with -race, then the full enginetest
 
 test-short: ## quick run without -race
 	$(GO) test -timeout 10m ./...
+
+# The commit log's crash test (issue 9): concurrent two-table transactions,
+# kill -9 of the real binary mid-load, restart and verify, SOAK_CYCLES
+# times (CI runs 10 cycles as part of test).
+SOAK_CYCLES      ?= 100
+soak: ## kill -9 crash test of the commit log, SOAK_CYCLES (100) cycles
+	GUOCEDB_SOAK_CYCLES=$(SOAK_CYCLES) $(GO) test -count=1 -run '^TestCommitLogKill9$$' -v -timeout 90m ./cmd/guocedb/
 
 bench: ## run the Go micro-benchmarks (compare runs with benchstat)
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...
