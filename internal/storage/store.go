@@ -64,6 +64,11 @@ type Options struct {
 	BlockCacheSize int64
 	// IndexCacheSize bounds Badger's table index cache in bytes.
 	IndexCacheSize int64
+
+	// logFS replaces the commit log's file layer (crash tests).
+	logFS raftlog.FS
+	// badgerTweak adjusts Badger's options (crash tests: small files).
+	badgerTweak func(badger.Options) badger.Options
 }
 
 // DefaultOptions returns durable settings sized for a small server.
@@ -131,6 +136,9 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		WithIndexCacheSize(opts.IndexCacheSize).
 		WithNumVersionsToKeep(1).
 		WithLogger(badgerLogger{l: logger.With("component", "badger"), counters: counters})
+	if opts.badgerTweak != nil {
+		bo = opts.badgerTweak(bo)
+	}
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		return nil, wrapOpenError(dir, err)
@@ -159,6 +167,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	// of the log returns only then), before anything reads the store.
 	lg, rec, err := raftlog.Open(raftlog.Options{
 		Dir:    filepath.Join(dir, LogDir),
+		FS:     opts.logFS,
 		Apply:  s.applyEntries,
 		Logger: logger.With("component", "raftlog"),
 		NoSync: !opts.SyncWrites,
