@@ -220,3 +220,29 @@ func TestHeaderIsOverwritten(t *testing.T) {
 	require.Equal(t, "payload", string(rec.snapshot()[0].Data))
 	require.Error(t, l.Propose(make([]byte, raftlog.HeaderLen)), "an empty proposal is refused")
 }
+
+// TestAppendCommittedReplays: entries appended to a closed log are
+// replayed, in order, by the next Open.
+func TestAppendCommittedReplays(t *testing.T) {
+	dir := t.TempDir()
+	rec := &recorder{}
+	l, _, err := raftlog.Open(raftlog.Options{Dir: dir, Apply: rec.apply})
+	require.NoError(t, err)
+	require.NoError(t, l.Propose(proposal("first")))
+	require.NoError(t, l.Checkpoint(l.Applied()))
+	require.NoError(t, l.Close())
+	var props [][]byte
+	for i := range 3000 {
+		props = append(props, proposal(fmt.Sprint("tail-", i)))
+	}
+	require.NoError(t, raftlog.AppendCommitted(nil, dir, props))
+	rec.ents = nil
+	l, r, err := raftlog.Open(raftlog.Options{Dir: dir, Apply: rec.apply})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, l.Close()) }()
+	require.Equal(t, 3000, r.Replayed)
+	got := rec.snapshot()
+	require.Len(t, got, 3000)
+	require.Equal(t, "tail-0", string(got[0].Data))
+	require.Equal(t, "tail-2999", string(got[2999].Data))
+}
