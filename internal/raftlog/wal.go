@@ -210,6 +210,8 @@ func (w *wal) readSegment(seg *segment, data []byte, rec *recovered, last *uint6
 				// Covered by the checkpoint: never replayed.
 			case idx > *last+1:
 				return off, fmt.Errorf("%w: entry %d follows entry %d", ErrCorrupt, idx, *last)
+			case idx > cp+1 && rec.entries[idx-cp-2].Term > term:
+				return off, fmt.Errorf("%w: entry %d has term %d, below its predecessor's %d", ErrCorrupt, idx, term, rec.entries[idx-cp-2].Term)
 			default:
 				// An index at or below the last one replaces the entries
 				// from there on (raft rewrote an uncommitted suffix).

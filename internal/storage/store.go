@@ -92,6 +92,8 @@ type Store struct {
 	log *raftlog.Log
 	// recovery is what opening the log replayed.
 	recovery raftlog.Recovery
+	// logReport is what OpenReadOnly verified of the log.
+	logReport LogReport
 	// cpMu serialises checkpoints; discardLimit is the highest timestamp
 	// Badger may discard versions below (see checkpoint).
 	cpMu         sync.Mutex
