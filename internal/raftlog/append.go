@@ -54,6 +54,9 @@ type Info struct {
 	// Segments and Bytes are the log's files and their total size.
 	Segments int
 	Bytes    int64
+	// LastIndex is the index of the last entry (the checkpoint's when
+	// none follows it).
+	LastIndex uint64
 }
 
 // Inspect reads the log in dir without changing it: every record's
@@ -68,7 +71,7 @@ func Inspect(fsys FS, dir string) (*Info, error) {
 	if err != nil {
 		return nil, err
 	}
-	info := &Info{Checkpoint: rec.checkpoint, TornBytes: rec.tornBytes, Segments: rec.segments, Bytes: rec.bytes}
+	info := &Info{Checkpoint: rec.checkpoint, TornBytes: rec.tornBytes, Segments: rec.segments, Bytes: rec.bytes, LastIndex: rec.checkpoint.Index + uint64(len(rec.entries))}
 	for _, e := range rec.entries {
 		if pb.EntryType(e.Type) == pb.EntryNormal && len(e.Data) > HeaderLen {
 			info.Entries = append(info.Entries, Entry{Index: e.Index, Term: e.Term, Data: e.Data[HeaderLen:]})

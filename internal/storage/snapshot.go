@@ -110,6 +110,8 @@ type LogReport struct {
 	// Tail is the number of entries after the checkpoint; each was found
 	// applied in Badger.
 	Tail int
+	// LastIndex is the log's last index.
+	LastIndex uint64
 }
 
 // LogReport returns what OpenReadOnly found in the commit log.
@@ -126,7 +128,7 @@ func (s *Store) verifyLog() error {
 	if err != nil {
 		return err
 	}
-	s.logReport = LogReport{Checkpoint: info.Checkpoint.Index, Segments: info.Segments, Bytes: info.Bytes, Tail: len(info.Entries)}
+	s.logReport = LogReport{Checkpoint: info.Checkpoint.Index, Segments: info.Segments, Bytes: info.Bytes, Tail: len(info.Entries), LastIndex: info.LastIndex}
 	if info.TornBytes > 0 {
 		return fmt.Errorf("%w: the commit log ends in an unfinished write; start guocedb on it once and stop it (that replays the log), then retry", ErrNotCleanlyClosed)
 	}
@@ -203,10 +205,11 @@ func (s *Store) FormatVersionOnDisk() (uint64, error) {
 // Commits go on meanwhile; the snapshot does not see them. Safe for use by
 // one goroutine at a time.
 type Snapshot struct {
-	store *Store
-	ts    uint64
-	txn   *badger.Txn
-	once  sync.Once
+	store    *Store
+	ts       uint64
+	logIndex uint64
+	txn      *badger.Txn
+	once     sync.Once
 }
 
 // Snapshot pins the latest fully committed state: every commit at or below
@@ -217,8 +220,19 @@ type Snapshot struct {
 // clock is first made durable above it (see persistClock): after any
 // restart, every new commit gets a higher timestamp.
 func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
+	var logIndex uint64
+	if s.log != nil {
+		// Every entry up to the applied index got its commit timestamp
+		// before lastTs is read; once lastTs is visible, the snapshot
+		// holds all of them.
+		logIndex = s.log.Applied()
+		s.oracle.waitVisible(s.oracle.lastTsSnapshot())
+	} else {
+		// Read-only: OpenReadOnly found every entry applied.
+		logIndex = s.logReport.LastIndex
+	}
 	ts := s.oracle.begin()
-	sn := &Snapshot{store: s, ts: ts, txn: s.db.NewTransactionAt(ts, false)}
+	sn := &Snapshot{store: s, ts: ts, logIndex: logIndex, txn: s.db.NewTransactionAt(ts, false)}
 	if !s.readOnly {
 		if err := s.persistClock(ctx); err != nil {
 			sn.Close()
@@ -227,6 +241,12 @@ func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 	}
 	return sn, nil
 }
+
+// LogIndex returns the commit log position the snapshot corresponds to:
+// it holds every log entry up to this index (and possibly some after it,
+// which are idempotent to apply again). A node catching up from this
+// snapshot replays the log from the next index.
+func (sn *Snapshot) LogIndex() uint64 { return sn.logIndex }
 
 // clockKey's version is a durable floor for the store's clock. The clock
 // restarts at Badger's highest stored version, which can be lower than a
