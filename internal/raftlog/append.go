@@ -3,6 +3,7 @@ package raftlog
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	pb "go.etcd.io/raft/v3/raftpb"
 )
@@ -78,4 +79,42 @@ func Inspect(fsys FS, dir string) (*Info, error) {
 		}
 	}
 	return info, nil
+}
+
+// Create starts an empty log in dir (which must hold none): the log of a
+// directory built offline, such as a restore, which then starts at the
+// state built.
+func Create(fsys FS, dir string) error {
+	if fsys == nil {
+		fsys = OSFS{}
+	}
+	names, err := fsys.List(dir)
+	if err != nil {
+		return err
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("commit log %s: already exists", dir)
+	}
+	w, _, err := openWAL(fsys, dir, 64<<20, false)
+	if err != nil {
+		return err
+	}
+	return w.close()
+}
+
+// Exists reports whether dir holds a log (at least one segment).
+func Exists(fsys FS, dir string) (bool, error) {
+	if fsys == nil {
+		fsys = OSFS{}
+	}
+	names, err := fsys.List(dir)
+	if err != nil {
+		return false, err
+	}
+	for _, n := range names {
+		if strings.HasSuffix(n, segmentSuffix) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -111,3 +111,33 @@ func TestReadOnlyOpenVerifiesLog(t *testing.T) {
 	require.ErrorIs(t, err, raftlog.ErrCorrupt)
 	require.ErrorContains(t, err, "bad record at byte")
 }
+
+// TestMissingLogRefused: a format-4 directory whose commit log is gone
+// is refused (commits may live only there), while a Loader's directory
+// starts with an empty log and opens.
+func TestMissingLogRefused(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, DefaultOptions(), nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, LogDir)))
+	_, err = Open(dir, DefaultOptions(), nil)
+	require.ErrorIs(t, err, ErrLogMissing)
+
+	loaded := t.TempDir()
+	l, err := NewLoader(loaded, nil)
+	require.NoError(t, err)
+	require.NoError(t, l.BeginLayer(5))
+	require.NoError(t, l.Set(formatKey, []byte{0, 0, 0, 0, 0, 0, 0, 4}))
+	require.NoError(t, l.Set([]byte("k"), []byte("v")))
+	require.NoError(t, l.Close())
+	s, err = Open(loaded, DefaultOptions(), nil)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+	txn := s.Begin()
+	defer txn.Discard()
+	v, ok, err := txn.Get([]byte("k"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "v", string(v))
+}

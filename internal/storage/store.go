@@ -165,10 +165,14 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if err := s.refuseNewerFormat(); err != nil {
 		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
 	}
+	logDir := filepath.Join(dir, LogDir)
+	if err := s.requireLog(logDir, opts.logFS); err != nil {
+		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
+	}
 	// Replay: every entry after the checkpoint is applied again (Open
 	// of the log returns only then), before anything reads the store.
 	lg, rec, err := raftlog.Open(raftlog.Options{
-		Dir:    filepath.Join(dir, LogDir),
+		Dir:    logDir,
 		FS:     opts.logFS,
 		Apply:  s.applyEntries,
 		Logger: logger.With("component", "raftlog"),
@@ -211,6 +215,30 @@ const defaultCheckpointInterval = 5 * time.Second
 
 // Recovery returns what Open found in the commit log and replayed.
 func (s *Store) Recovery() raftlog.Recovery { return s.recovery }
+
+// ErrLogMissing is returned by Open for a directory of format 4 or later
+// without its commit log: commits may exist only there, so starting a
+// new log would lose them silently.
+var ErrLogMissing = errors.New("the commit log is missing")
+
+// requireLog fails when a directory that has a commit log (format 4 and
+// later; Open creates the log before it records the format) has lost it.
+// A directory without a log and of an older format (3, before the log) or
+// without a format (new) is complete in Badger: its log starts empty.
+func (s *Store) requireLog(logDir string, fsys raftlog.FS) error {
+	v, err := s.FormatVersionOnDisk()
+	if err != nil || v < 4 {
+		return err
+	}
+	ok, err := raftlog.Exists(fsys, logDir)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s holds no segment; restore from a backup (a restore starts a new log)", ErrLogMissing, logDir)
+	}
+	return nil
+}
 
 // refuseNewerFormat fails for a directory written by a newer build.
 func (s *Store) refuseNewerFormat() error {
