@@ -36,22 +36,6 @@ func (ws *WriteSet) Size() int {
 	return n
 }
 
-// apply hands every mutation, in order, to set or del.
-func (ws *WriteSet) apply(set func(k, v []byte) error, del func(k []byte) error) error {
-	for _, m := range ws.Mutations {
-		var err error
-		if m.Delete {
-			err = del(m.Key)
-		} else {
-			err = set(m.Key, m.Value)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Committer durably applies a write set at a commit timestamp. It is the one
 // narrow seam under which replication sits: every committed write, DDL and
 // catalog changes included, passes through Commit exactly once, in no
