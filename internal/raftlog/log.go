@@ -22,6 +22,14 @@ const HeaderLen = 8
 // a cluster will give each node its own id.
 const nodeID = 1
 
+// MaxProposal bounds one proposal's data: a record the reader would
+// refuse (maxRecordLen) must never be written, or recovery would take it
+// for a torn write and drop it.
+const MaxProposal = maxRecordLen - 64
+
+// ErrTooLarge is returned by Propose for data above MaxProposal.
+var ErrTooLarge = errors.New("commit log: proposal too large")
+
 // ErrClosed is returned by Propose after Close.
 var ErrClosed = errors.New("commit log is closed")
 
@@ -227,6 +235,9 @@ func fromPB(ents []*pb.Entry) []walEntry {
 func (l *Log) Propose(data []byte) error {
 	if len(data) <= HeaderLen {
 		return errors.New("commit log: empty proposal")
+	}
+	if len(data) > MaxProposal {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(data), MaxProposal)
 	}
 	l.mu.Lock()
 	if l.failErr != nil {

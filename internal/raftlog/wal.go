@@ -65,6 +65,7 @@ type wal struct {
 	segmentSize int64
 	noSync      bool // see Options.NoSync
 
+	cpMu      sync.Mutex // serialises setCheckpoint
 	mu        sync.Mutex
 	segs      []segment // by sequence; the last one is cur
 	cur       File
@@ -335,14 +336,20 @@ func (w *wal) durableIndex() uint64 {
 // directory), then deletes the segments whose entries all lie at or
 // below it. The caller guarantees that its state holds every entry up to
 // cp.Index durably before calling.
+//
+// The file work runs outside mu, so that appends (commits) do not wait
+// for the checkpoint's fsyncs; cpMu keeps checkpoints in order.
 func (w *wal) setCheckpoint(cp Checkpoint) error {
+	w.cpMu.Lock()
+	defer w.cpMu.Unlock()
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if cp.Index <= w.cp.Index {
+	prev, durable := w.cp, w.durable
+	w.mu.Unlock()
+	if cp.Index <= prev.Index {
 		return nil
 	}
-	if cp.Index > w.durable {
-		return fmt.Errorf("checkpoint %d beyond the durable log (%d)", cp.Index, w.durable)
+	if cp.Index > durable {
+		return fmt.Errorf("checkpoint %d beyond the durable log (%d)", cp.Index, durable)
 	}
 	f, err := w.fs.Create(w.path(checkpointTmp))
 	if err != nil {
@@ -363,22 +370,28 @@ func (w *wal) setCheckpoint(cp Checkpoint) error {
 	if err := w.fs.SyncDir(w.dir); err != nil {
 		return err
 	}
-	w.cp = cp
 	// Only whole segments go, and never the one being written: a reader
-	// needs no partial file, and deletions need no fsync (a segment
-	// that reappears after a crash lies below the checkpoint and is
-	// skipped, then deleted again).
+	// needs no partial file, and deletions need no fsync (a segment that
+	// reappears after a crash lies below the checkpoint and is skipped,
+	// then deleted again).
+	w.mu.Lock()
+	w.cp = cp
+	var drop []string
 	keep := w.segs[:0]
-	for i, s := range w.segs {
-		if i < len(w.segs)-1 && s.maxIndex <= cp.Index {
-			if err := w.fs.Remove(w.path(s.name)); err != nil {
-				return err
-			}
+	for i, sg := range w.segs {
+		if i < len(w.segs)-1 && sg.maxIndex <= cp.Index {
+			drop = append(drop, sg.name)
 			continue
 		}
-		keep = append(keep, s)
+		keep = append(keep, sg)
 	}
 	w.segs = keep
+	w.mu.Unlock()
+	for _, name := range drop {
+		if err := w.fs.Remove(w.path(name)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
