@@ -18,7 +18,7 @@ func AppendCommitted(fsys FS, dir string, proposals [][]byte) error {
 	if fsys == nil {
 		fsys = OSFS{}
 	}
-	w, rec, err := openWAL(fsys, dir, 64<<20, false)
+	w, rec, err := openWAL(fsys, dir, 64<<20, false, false)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func Inspect(fsys FS, dir string) (*Info, error) {
 	if fsys == nil {
 		fsys = OSFS{}
 	}
-	_, rec, err := openWAL(fsys, dir, 64<<20, true)
+	_, rec, err := openWAL(fsys, dir, 64<<20, true, false)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func Create(fsys FS, dir string) error {
 	if len(names) > 0 {
 		return fmt.Errorf("commit log %s: already exists", dir)
 	}
-	w, _, err := openWAL(fsys, dir, 64<<20, false)
+	w, _, err := openWAL(fsys, dir, 64<<20, false, false)
 	if err != nil {
 		return err
 	}

@@ -127,10 +127,7 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	if opts.Apply == nil {
 		return nil, nil, errors.New("commit log: no Apply function")
 	}
-	w, rec, err := openWAL(opts.FS, opts.Dir, opts.SegmentSize, false)
-	if err == nil {
-		w.noSync = opts.NoSync
-	}
+	w, rec, err := openWAL(opts.FS, opts.Dir, opts.SegmentSize, false, opts.NoSync)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -79,13 +79,13 @@ type wal struct {
 // openWAL reads the log in dir (empty or missing: a new log), cuts a torn
 // end off its newest segment, and, unless readOnly, starts a new segment
 // to append to.
-func openWAL(fsys FS, dir string, segmentSize int64, readOnly bool) (*wal, *recovered, error) {
+func openWAL(fsys FS, dir string, segmentSize int64, readOnly, noSync bool) (*wal, *recovered, error) {
 	if !readOnly {
 		if err := fsys.MkdirAll(dir); err != nil {
 			return nil, nil, fmt.Errorf("commit log %s: %w", dir, err)
 		}
 	}
-	w := &wal{fs: fsys, dir: dir, segmentSize: segmentSize}
+	w := &wal{fs: fsys, dir: dir, segmentSize: segmentSize, noSync: noSync}
 	rec, err := w.recover(readOnly)
 	if err != nil {
 		return nil, nil, fmt.Errorf("commit log %s: %w", dir, err)
@@ -250,11 +250,8 @@ func (w *wal) startSegment() error {
 	if _, err := f.Write(buf); err != nil {
 		return errors.Join(err, f.Close())
 	}
-	if err := f.Sync(); err != nil {
-		return errors.Join(err, f.Close())
-	}
 	// The new file's name must be durable before entries in it count.
-	if err := w.fs.SyncDir(w.dir); err != nil {
+	if err := w.sync(f); err != nil {
 		return errors.Join(err, f.Close())
 	}
 	w.segs = append(w.segs, segment{seq: seq, name: name})
@@ -310,8 +307,21 @@ func (w *wal) save(hs *hardState, ents []walEntry, sync bool) error {
 	return nil
 }
 
+// sync fsyncs f (when not nil) and the directory, unless noSync.
+func (w *wal) sync(f File) error {
+	if w.noSync {
+		return nil
+	}
+	if f != nil {
+		if err := f.Sync(); err != nil {
+			return err
+		}
+	}
+	return w.fs.SyncDir(w.dir)
+}
+
 func (w *wal) rotateLocked() error {
-	if err := w.cur.Sync(); err != nil {
+	if err := w.sync(w.cur); err != nil {
 		return fmt.Errorf("commit log fsync: %w", err)
 	}
 	w.durable = w.lastIndex
@@ -358,7 +368,7 @@ func (w *wal) setCheckpoint(cp Checkpoint) error {
 	if _, err := f.Write(encodeCheckpoint(cp)); err != nil {
 		return errors.Join(err, f.Close())
 	}
-	if err := f.Sync(); err != nil {
+	if err := w.sync(f); err != nil {
 		return errors.Join(err, f.Close())
 	}
 	if err := f.Close(); err != nil {
@@ -367,7 +377,7 @@ func (w *wal) setCheckpoint(cp Checkpoint) error {
 	if err := w.fs.Rename(w.path(checkpointTmp), w.path(checkpointName)); err != nil {
 		return err
 	}
-	if err := w.fs.SyncDir(w.dir); err != nil {
+	if err := w.sync(nil); err != nil {
 		return err
 	}
 	// Only whole segments go, and never the one being written: a reader
