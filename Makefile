@@ -8,7 +8,7 @@ BENCH_DURATION   ?= 20
 FUZZTIME         ?= 30s
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-short fuzz difftest bench sysbench lint fmt generate clean
+.PHONY: help build test test-short soak fuzz difftest bench sysbench lint fmt generate clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +32,13 @@ difftest: ## go-mysql-server's enginetest queries against guocedb and MariaDB si
 
 test-short: ## quick run without -race
 	$(GO) test -timeout 10m ./...
+
+# The commit log's crash test (issue 9): concurrent two-table transactions,
+# kill -9 of the real binary mid-load, restart and verify, SOAK_CYCLES
+# times (CI runs 10 cycles as part of test).
+SOAK_CYCLES      ?= 100
+soak: ## kill -9 crash test of the commit log, SOAK_CYCLES (100) cycles
+	GUOCEDB_SOAK_CYCLES=$(SOAK_CYCLES) $(GO) test -count=1 -run '^TestCommitLogKill9$$' -v -timeout 90m ./cmd/guocedb/
 
 bench: ## run the Go micro-benchmarks (compare runs with benchstat)
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...

@@ -231,6 +231,7 @@ func TestCheckCommand(t *testing.T) {
 	p.Stop()
 	out := runOK(t, bin, "no problems found", "check", "--data-dir", data)
 	require.Contains(t, out, "checked 1 databases, 1 tables, 1 indexes: 2 rows, 2 index entries")
+	require.Regexp(t, `checked the commit log: 1 segments, \d+ bytes, checkpoint at entry \d+, 0 entries after it, all applied`, out)
 
 	s, err := storage.Open(data, storage.DefaultOptions(), nil)
 	require.NoError(t, err)

@@ -336,9 +336,11 @@ func (c *Catalog) commitFold(txn *storage.Txn, id uint64, base int64, folded [][
 			return err
 		}
 	}
-	// Alone: a fold half applied after a crash (the new base without all
-	// of its deletes) would count the remaining deltas twice.
-	return txn.CommitAlone(context.Background())
+	// One commit, so one commit log entry: a fold half applied after a
+	// crash (the new base without all of its deletes) would count the
+	// remaining deltas twice, and a log entry is applied whole or not at
+	// all.
+	return txn.Commit(context.Background())
 }
 
 // tableIDLiveLocked reports whether a table of the catalog has id.

@@ -102,6 +102,8 @@ func TestFullAndIncrementalRoundTrip(t *testing.T) {
 		require.Equal(t, fm.Keys, fm.ChangedKeys, "a full backup carries every value")
 		require.Equal(t, 4+storageKeys(t, s), fm.Keys, "four user keys and the storage's own")
 		require.Equal(t, fm.SnapshotTs, im1.SinceTs)
+		require.Positive(t, fm.LogIndex, "a backup records its commit log position")
+		require.Greater(t, im1.LogIndex, fm.LogIndex, "commits in between")
 		require.Equal(t, fm.ID, im1.BaseID)
 		require.Equal(t, 3+storageKeys(t, s), im1.Keys, "a, c, e live, plus the storage's records")
 		require.Equal(t, int64(2+1), im1.ChangedKeys, "a and e changed, and the clock")

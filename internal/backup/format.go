@@ -84,6 +84,9 @@ type Manifest struct {
 	// SinceTs is the base backup's SnapshotTs for an incremental, 0 for a
 	// full backup.
 	SinceTs uint64 `json:"since_ts,omitempty"`
+	// LogIndex is the commit log position of the snapshot: every log
+	// entry up to it is in the backup (0: taken before the commit log).
+	LogIndex uint64 `json:"log_index,omitempty"`
 	// Keys is the number of live keys at the snapshot (records in the file).
 	Keys int64 `json:"keys"`
 	// Compression is how the record section is compressed ("zstd").

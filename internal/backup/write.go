@@ -97,6 +97,7 @@ func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options)
 		CreatedAt:            time.Now().UTC().Truncate(time.Millisecond),
 		SnapshotTs:           sn.Ts(),
 		SinceTs:              opts.Since,
+		LogIndex:             sn.LogIndex(),
 		Compression:          compressionZstd,
 	}
 	m.BaseID = opts.BaseID // "" for a full backup: checkBase

@@ -23,10 +23,13 @@ import (
 // httpShutdownTimeout bounds draining HTTP probes; they are short.
 const httpShutdownTimeout = 5 * time.Second
 
-// storageService opens the data directory when starting and closes it
-// when stopping. dskit stops it only after mysql and http have stopped.
+// storageService opens the data directory when starting (replaying the
+// commit log) and closes it when stopping. dskit stops it only after
+// mysql has stopped, and before http.
 func (s *Server) storageService() (services.Service, error) {
 	start := func(context.Context) error {
+		s.storageOpening.Store(true)
+		defer s.storageOpening.Store(false)
 		st, err := storage.Open(s.cfg.DataDir, storage.DefaultOptions(), s.logger.With("component", "storage"))
 		if err != nil {
 			return s.record(fmt.Errorf("storage: %w", err))
@@ -35,7 +38,9 @@ func (s *Server) storageService() (services.Service, error) {
 		return nil
 	}
 	stop := func(error) error {
+		s.storeUse.Lock()
 		st := s.store.Swap(nil)
+		s.storeUse.Unlock()
 		if st == nil {
 			return nil
 		}

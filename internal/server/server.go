@@ -78,8 +78,14 @@ type Server struct {
 
 	// Set by the module services; read by readiness checks and accessors
 	// from other goroutines, hence atomics.
-	store   atomic.Pointer[storage.Store]
-	slowLog atomic.Pointer[slowlog.Log]
+	store atomic.Pointer[storage.Store]
+	// storeUse is held (read) by HTTP handlers while they use the store:
+	// HTTP outlives storage (see Start), and storage closes only after
+	// taking it (write) and clearing store.
+	storeUse sync.RWMutex
+	// storageOpening is set while storage opens (the commit log replays).
+	storageOpening atomic.Bool
+	slowLog        atomic.Pointer[slowlog.Log]
 	// auditLog is the audit log while the MySQL listener runs; the admin
 	// API (stopped before it) records its calls there.
 	auditLog   atomic.Pointer[audit.Log]
@@ -154,9 +160,11 @@ func (s *Server) Start(ctx context.Context) error {
 		// only after its dependants, so every connection is closed (open
 		// transactions rolled back) before the store closes.
 		{ModuleMySQL, []string{ModuleStorage}},
-		// /readyz reports on storage, and HTTP stops before storage closes
-		// so a probe never sees a half-closed store.
-		{ModuleHTTP, []string{ModuleStorage}},
+		// HTTP starts first so that /readyz answers 503 while storage
+		// opens, which replays the commit log (possibly for a while after
+		// a crash), and stops last. Handlers use the store under
+		// storeUse, so none sees it closing.
+		{ModuleStorage, []string{ModuleHTTP}},
 		// The admin API reads the process list and the users and grants of
 		// the SQL server, and storage's sizes: it starts after mysql (hence
 		// after storage) and, stopping first, never sees them closed.
@@ -269,6 +277,9 @@ func (s *Server) AdminAddr() string { return loadString(&s.adminAddr) }
 // serving; it backs /readyz.
 func (s *Server) Ready(context.Context) error {
 	if s.store.Load() == nil {
+		if s.storageOpening.Load() {
+			return errors.New("storage is opening (replaying the commit log)")
+		}
 		return errors.New("storage is not open")
 	}
 	if !s.mysqlReady.Load() {

@@ -17,6 +17,8 @@ import (
 // Status returns the server's summary for GET /status and other front
 // ends (httpapi.StatusSource). It fails while storage is not open.
 func (s *Server) Status(ctx context.Context) (httpapi.Status, error) {
+	s.storeUse.RLock()
+	defer s.storeUse.RUnlock()
 	st := s.store.Load()
 	if st == nil {
 		return httpapi.Status{}, errors.New("storage is not open")
@@ -51,9 +53,10 @@ func (s *Server) Status(ctx context.Context) (httpapi.Status, error) {
 }
 
 // storageStats feeds the storage collector: nothing while storage is
-// closed. The HTTP listener stops before storage closes (see Start), so a
-// scrape never reads a store being closed.
+// closed. storeUse keeps storage from closing during a scrape.
 func (s *Server) storageStats() (storage.Stats, bool) {
+	s.storeUse.RLock()
+	defer s.storeUse.RUnlock()
 	st := s.store.Load()
 	if st == nil {
 		return storage.Stats{}, false

@@ -2,11 +2,13 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
 
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
 // Mutation is one buffered write: a put of Value at Key, or a delete of Key.
@@ -17,17 +19,11 @@ type Mutation struct {
 }
 
 // WriteSet is the complete, ordered list of a transaction's writes. It is
-// what a future replication layer ships between replicas, so it holds only
-// encoded keys and values, never SQL.
+// what the commit log carries (and later ships between replicas), so it
+// holds only encoded keys and values, never SQL. Every write set is one
+// log entry: after a crash it is in the store whole or not at all.
 type WriteSet struct {
 	Mutations []Mutation
-	// Alone asks for the write set to be written as its own Badger
-	// transaction, which Badger's log replay applies whole or not at all
-	// after a crash. Group commit writes several write sets as one managed
-	// write batch with a version per write set, which carries no
-	// transaction markers: a crash in the middle of that write can keep
-	// part of a write set (see DESIGN.md). Alone costs a write of its own.
-	Alone bool
 }
 
 // Size returns the approximate number of bytes the write set adds to the
@@ -40,153 +36,158 @@ func (ws *WriteSet) Size() int {
 	return n
 }
 
-// apply hands every mutation, in order, to set or del.
-func (ws *WriteSet) apply(set func(k, v []byte) error, del func(k []byte) error) error {
-	for _, m := range ws.Mutations {
-		var err error
-		if m.Delete {
-			err = del(m.Key)
-		} else {
-			err = set(m.Key, m.Value)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Committer durably applies a write set at a commit timestamp. It is the one
-// narrow seam under which replication will later sit: every committed write,
-// DDL and catalog changes included, passes through Commit exactly once, in
-// no particular order between concurrent callers, each with a distinct
+// narrow seam under which replication sits: every committed write, DDL and
+// catalog changes included, passes through Commit exactly once, in no
+// particular order between concurrent callers, each with a distinct
 // commitTs assigned by the Store. Implementations must be safe for
-// concurrent use and must return only once the write set is durable.
+// concurrent use and must return only once the write set is durable and
+// applied, so that a snapshot taken at commitTs sees it.
 type Committer interface {
 	Commit(ctx context.Context, ws *WriteSet, commitTs uint64) error
 }
 
-// groupBatchBytes bounds the write sets combined into one Badger write, far
-// below Badger's transaction size limit, so that a group never splits.
-const groupBatchBytes = 4 << 20
+// logCommitter commits through the commit log: the write set becomes one
+// log entry {commitTs, write set}, which the log makes durable (sharing
+// its fsync with every concurrent commit), commits in its raft group and
+// hands to Store.applyEntries; Commit returns after that apply.
+type logCommitter struct{ log *raftlog.Log }
 
-// badgerCommitter is the single-node Committer: it writes write sets into
-// Badger at their commit timestamps, durably (SyncWrites).
-//
-// Group commit: Badger v4 fsyncs once per write request, so concurrent
-// commits are combined here. The first committer to arrive becomes the
-// leader and writes every write set queued behind it as one Badger
-// transaction (entries carry their own versions in managed mode), paying
-// one fsync for all of them; followers wait for the leader's result. A
-// Badger transaction is atomic in its write-ahead log, so each combined
-// write set stays atomic.
-type badgerCommitter struct {
-	db *badger.DB
-
-	mu      sync.Mutex
-	queue   []*pendingCommit
-	leading bool
-}
-
-type pendingCommit struct {
-	ws   *WriteSet
-	ts   uint64
-	done chan error
-}
-
-func (c *badgerCommitter) Commit(_ context.Context, ws *WriteSet, commitTs uint64) error {
+func (c *logCommitter) Commit(_ context.Context, ws *WriteSet, commitTs uint64) error {
 	if len(ws.Mutations) == 0 {
 		return nil
 	}
-	if ws.Alone || ws.Size() > groupBatchBytes {
-		return c.commitAlone(ws, commitTs)
-	}
-	p := &pendingCommit{ws: ws, ts: commitTs, done: make(chan error, 1)}
-	c.mu.Lock()
-	c.queue = append(c.queue, p)
-	if c.leading {
-		c.mu.Unlock()
-		return <-p.done
-	}
-	c.leading = true
-	for len(c.queue) > 0 {
-		batch, rest := takeGroup(c.queue)
-		c.queue = rest
-		c.mu.Unlock()
-		err := c.writeGroup(batch)
-		for _, q := range batch {
-			q.done <- err
-		}
-		c.mu.Lock()
-	}
-	c.leading = false
-	c.mu.Unlock()
-	return <-p.done
-}
-
-// takeGroup splits off the longest prefix of queue that fits one write.
-func takeGroup(queue []*pendingCommit) (group, rest []*pendingCommit) {
-	size := 0
-	for i, p := range queue {
-		size += p.ws.Size()
-		if i > 0 && size > groupBatchBytes {
-			return queue[:i], queue[i:]
-		}
-	}
-	return queue, nil
-}
-
-// writeGroup writes write sets as one Badger transaction: one request,
-// one fsync.
-func (c *badgerCommitter) writeGroup(group []*pendingCommit) error {
-	wb := c.db.NewManagedWriteBatch()
-	defer wb.Cancel()
-	for _, p := range group {
-		set := func(k, v []byte) error { return wb.SetEntryAt(badger.NewEntry(k, v), p.ts) }
-		del := func(k []byte) error { return wb.DeleteAt(k, p.ts) }
-		if err := p.ws.apply(set, del); err != nil {
-			return fmt.Errorf("group commit: %w", err)
-		}
-	}
-	if err := wb.Flush(); err != nil {
-		return fmt.Errorf("group commit: %w", err)
-	}
-	return nil
-}
-
-// commitAlone writes a write set too big to share a write as one Badger
-// transaction (atomic on disk), or, past Badger's transaction size limit,
-// through commitLarge.
-func (c *badgerCommitter) commitAlone(ws *WriteSet, commitTs uint64) error {
-	txn := c.db.NewTransactionAt(commitTs, true)
-	defer txn.Discard()
-	err := ws.apply(txn.Set, txn.Delete)
-	if errors.Is(err, badger.ErrTxnTooBig) {
-		txn.Discard()
-		return c.commitLarge(ws, commitTs)
-	}
-	if err == nil {
-		err = txn.CommitAt(commitTs, nil)
-	}
-	if err != nil {
+	// The context is not consulted once the entry is proposed: the commit
+	// may already be durable, so giving up would answer an error for a
+	// commit that survives. The wait is bounded by one log write.
+	if err := c.log.Propose(encodeEntry(commitTs, ws)); err != nil {
 		return fmt.Errorf("commit at %d: %w", commitTs, err)
 	}
 	return nil
 }
 
-// commitLarge writes a write set too big to share a write through a write
-// batch at its timestamp. Readers never see it half applied (the Store
-// publishes commitTs only after Commit returns), but Badger may split it
-// into several transactions, so a crash in the middle can leave part of it
-// on disk; see DESIGN.md.
-func (c *badgerCommitter) commitLarge(ws *WriteSet, commitTs uint64) error {
-	wb := c.db.NewWriteBatchAt(commitTs)
+// readOnlyCommitter refuses every commit (OpenReadOnly).
+type readOnlyCommitter struct{}
+
+var errReadOnly = errors.New("store is open read-only")
+
+func (readOnlyCommitter) Commit(context.Context, *WriteSet, uint64) error { return errReadOnly }
+
+// A log entry's data, after the log's own header (raftlog.HeaderLen):
+//
+//	[1 byte entry version][8 bytes commitTs][uvarint count]
+//	count x ([1 byte kind: 0 put, 1 delete][uvarint key length][key]
+//	         [uvarint value length][value]   (puts only))
+//
+// The version lets a later format add entry kinds; an unknown one stops
+// the replay instead of being skipped.
+const entryVersion = 1
+
+func encodeEntry(commitTs uint64, ws *WriteSet) []byte {
+	n := raftlog.HeaderLen + 1 + 8 + binary.MaxVarintLen64
+	for _, m := range ws.Mutations {
+		n += 1 + 2*binary.MaxVarintLen32 + len(m.Key) + len(m.Value)
+	}
+	b := make([]byte, raftlog.HeaderLen, n)
+	b = append(b, entryVersion)
+	b = binary.BigEndian.AppendUint64(b, commitTs)
+	b = binary.AppendUvarint(b, uint64(len(ws.Mutations)))
+	for _, m := range ws.Mutations {
+		if m.Delete {
+			b = append(b, 1)
+			b = binary.AppendUvarint(b, uint64(len(m.Key)))
+			b = append(b, m.Key...)
+			continue
+		}
+		b = append(b, 0)
+		b = binary.AppendUvarint(b, uint64(len(m.Key)))
+		b = append(b, m.Key...)
+		b = binary.AppendUvarint(b, uint64(len(m.Value)))
+		b = append(b, m.Value...)
+	}
+	return b
+}
+
+var errBadEntry = errors.New("malformed commit log entry")
+
+// decodeEntry calls fn for every mutation of an entry's data (without the
+// log's header), the slices aliasing data.
+func decodeEntry(data []byte, fn func(commitTs uint64, m Mutation) error) (uint64, error) {
+	if len(data) < 9 {
+		return 0, errBadEntry
+	}
+	if data[0] != entryVersion {
+		return 0, fmt.Errorf("commit log entry version %d: this build reads version %d", data[0], entryVersion)
+	}
+	ts := binary.BigEndian.Uint64(data[1:])
+	p := data[9:]
+	count, n := binary.Uvarint(p)
+	if n <= 0 {
+		return 0, errBadEntry
+	}
+	p = p[n:]
+	field := func() ([]byte, bool) {
+		l, n := binary.Uvarint(p)
+		if n <= 0 || uint64(len(p)-n) < l {
+			return nil, false
+		}
+		f := p[n : n+int(l)]
+		p = p[n+int(l):]
+		return f, true
+	}
+	for range count {
+		if len(p) == 0 {
+			return 0, errBadEntry
+		}
+		kind := p[0]
+		p = p[1:]
+		k, ok := field()
+		if !ok || kind > 1 {
+			return 0, errBadEntry
+		}
+		m := Mutation{Key: k, Delete: kind == 1}
+		if !m.Delete {
+			if m.Value, ok = field(); !ok {
+				return 0, errBadEntry
+			}
+		}
+		if err := fn(ts, m); err != nil {
+			return 0, err
+		}
+	}
+	if len(p) != 0 {
+		return 0, errBadEntry
+	}
+	return ts, nil
+}
+
+// applyEntries writes committed log entries into Badger, each write set at
+// its commit timestamp. The log calls it in log order, only with entries
+// that are durable in the log, and again after a restart for every entry
+// above the checkpoint: writing the same keys at the same versions twice
+// leaves the same state, so replay is harmless.
+//
+// The entries of one call go into one managed write batch with a version
+// per entry. Badger may keep part of such a batch after a crash (it adds
+// no transaction markers across versions); that no longer matters, since
+// every entry of the batch is durable in the log above the checkpoint and
+// is applied again, whole, before the store opens.
+func (s *Store) applyEntries(ents []raftlog.Entry) error {
+	wb := s.db.NewManagedWriteBatch()
 	defer wb.Cancel()
-	if err := ws.apply(wb.Set, wb.Delete); err != nil {
-		return fmt.Errorf("write batch: %w", err)
+	for _, e := range ents {
+		_, err := decodeEntry(e.Data, func(ts uint64, m Mutation) error {
+			if m.Delete {
+				return wb.DeleteAt(m.Key, ts)
+			}
+			return wb.SetEntryAt(badger.NewEntry(m.Key, m.Value), ts)
+		})
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", e.Index, err)
+		}
 	}
 	if err := wb.Flush(); err != nil {
-		return fmt.Errorf("flush write batch at %d: %w", commitTs, err)
+		return fmt.Errorf("apply: %w", err)
 	}
 	return nil
 }

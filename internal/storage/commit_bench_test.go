@@ -10,10 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// BenchmarkCommit measures durable (SyncWrites) commits of one small
-// transaction each. Compare the serial and parallel results: with group
-// commit, concurrent committers share fsyncs, so ns/op falls as
-// parallelism rises instead of staying at one fsync per commit.
+// BenchmarkCommit measures durable (SyncWrites: fsynced in the commit
+// log) commits of one small transaction each. Compare the serial and
+// parallel results: with group commit, concurrent committers share the
+// log's fsyncs, so ns/op falls as parallelism rises instead of staying at
+// one fsync per commit.
 func BenchmarkCommit(b *testing.B) {
 	for _, par := range []int{1, 8, 32} {
 		b.Run(map[int]string{1: "serial", 8: "parallel=8", 32: "parallel=32"}[par], func(b *testing.B) {

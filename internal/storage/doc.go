@@ -8,8 +8,10 @@
 // Transactions read a snapshot at their read timestamp and buffer their
 // writes in memory. Commit checks write-write conflicts against transactions
 // that committed after the read timestamp, assigns a commit timestamp and
-// hands the write set to a Committer. On a single node the Committer writes
-// the batch to Badger (concurrent commits share one fsync); a replicated
-// Committer can later propose the same batch to raft without any change
-// above this package.
+// hands the write set to a Committer, which makes it one entry of the
+// commit log (internal/raftlog: a raft group, of one voter on a single
+// node; concurrent commits share one fsync) and applies it to Badger once
+// durable. Badger is the applied state of the log; a cluster adds voters
+// under the same seam without any change above this package. See
+// DESIGN.md.
 package storage

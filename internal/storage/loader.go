@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
 // Loader fills a new, empty data directory with keys written at
@@ -19,6 +22,7 @@ import (
 //
 // A Loader is not safe for concurrent use.
 type Loader struct {
+	dir  string
 	db   *badger.DB
 	wb   *badger.WriteBatch
 	ts   uint64 // timestamp of the layer being written, 0 before the first
@@ -52,7 +56,7 @@ func NewLoader(dir string, logger *slog.Logger) (*Loader, error) {
 	if err != nil {
 		return nil, wrapOpenError(dir, err)
 	}
-	return &Loader{db: db}, nil
+	return &Loader{dir: dir, db: db}, nil
 }
 
 // BeginLayer flushes the writes of the current layer and starts a new one
@@ -118,13 +122,17 @@ func (l *Loader) PreviousKeys() *KeyIterator {
 	return &KeyIterator{txn: txn, it: it}
 }
 
-// Close flushes the current layer and closes the directory (Badger writes
-// its memtables out on close). The directory is complete only when Close
-// returns nil.
+// Close flushes the current layer, closes the directory (Badger writes
+// its memtables out on close) and starts its empty commit log. The
+// directory is complete only when Close returns nil.
 func (l *Loader) Close() error {
 	err := l.flush()
 	if cerr := l.db.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("load: close: %w", cerr)
+	}
+	if err == nil {
+		// The directory's commit log starts empty at the loaded state.
+		err = raftlog.Create(nil, filepath.Join(l.dir, LogDir))
 	}
 	return err
 }

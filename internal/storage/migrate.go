@@ -56,6 +56,16 @@ var Migrations = []Migration{
 		// has a higher version, which must not go back.
 		Apply: func(_ context.Context, txn *Txn) error { return raiseFormat(txn, 2) },
 	},
+	{
+		// Format 4: commits go through the commit log (LogDir), and
+		// Badger may lag behind it after a crash. A format-3 build would
+		// open Badger without replaying the log, missing or tearing
+		// commits: it must refuse the directory. Nothing is rewritten: a
+		// directory without a log is a complete state, and the log starts
+		// there (empty, checkpoint 0).
+		ID:     "0004-commit-log",
+		Format: 4,
+	},
 }
 
 // Migrate applies the migrations of list that the directory's log does

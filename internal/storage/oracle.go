@@ -161,3 +161,11 @@ func (o *oracle) lastTsSnapshot() uint64 {
 	defer o.mu.Unlock()
 	return o.lastTs
 }
+
+// visibleTs returns the timestamp new snapshots read at: every commit at
+// or below it has finished.
+func (o *oracle) visibleTs() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.doneUntil
+}

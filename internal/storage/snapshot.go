@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -8,10 +9,13 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
 // ErrLocked is returned by Open and OpenReadOnly when another process (a
@@ -74,20 +78,109 @@ func OpenReadOnly(dir string, logger *slog.Logger) (*Store, error) {
 		counters:  counters,
 		db:        db,
 		oracle:    newOracle(db.MaxVersion()),
-		committer: &badgerCommitter{db: db},
+		committer: readOnlyCommitter{},
 		seed:      maphash.MakeSeed(),
 		logger:    logger,
 		stop:      make(chan struct{}),
 		readOnly:  true,
+		dir:       dir,
 	}
 	v, err := s.FormatVersionOnDisk()
 	if err == nil && v > FormatVersion {
 		err = fmt.Errorf("%w: format version %d, this build reads up to %d", ErrNewerFormat, v, FormatVersion)
 	}
+	if err == nil {
+		err = s.verifyLog()
+	}
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
 	}
 	return s, nil
+}
+
+// LogReport describes the commit log of a read-only store, as verified by
+// OpenReadOnly.
+type LogReport struct {
+	// Checkpoint is the log index up to which Badger durably holds every
+	// entry.
+	Checkpoint uint64
+	// Segments and Bytes are the log's files and their size.
+	Segments int
+	Bytes    int64
+	// Tail is the number of entries after the checkpoint; each was found
+	// applied in Badger.
+	Tail int
+	// LastIndex is the log's last index.
+	LastIndex uint64
+}
+
+// LogReport returns what OpenReadOnly found in the commit log.
+func (s *Store) LogReport() LogReport { return s.logReport }
+
+// verifyLog reads the commit log without changing it (every record's
+// checksum, the continuity of entries and terms after the checkpoint)
+// and checks the entries after the checkpoint against Badger: each write
+// must be there at its commit timestamp. A log that Badger does not fully
+// hold (a crash before the replay) makes the directory unclean: only a
+// read-write Open can replay it.
+func (s *Store) verifyLog() error {
+	info, err := raftlog.Inspect(nil, filepath.Join(s.dir, LogDir))
+	if err != nil {
+		return err
+	}
+	s.logReport = LogReport{Checkpoint: info.Checkpoint.Index, Segments: info.Segments, Bytes: info.Bytes, Tail: len(info.Entries), LastIndex: info.LastIndex}
+	if info.TornBytes > 0 {
+		return fmt.Errorf("%w: the commit log ends in an unfinished write; start guocedb on it once and stop it (that replays the log), then retry", ErrNotCleanlyClosed)
+	}
+	for _, e := range info.Entries {
+		ok, err := s.entryApplied(e)
+		if err != nil {
+			return fmt.Errorf("commit log entry %d: %w", e.Index, err)
+		}
+		if !ok {
+			return fmt.Errorf("%w: commit log entry %d is not applied; start guocedb on it once and stop it (that replays the log), then retry", ErrNotCleanlyClosed, e.Index)
+		}
+	}
+	return nil
+}
+
+// entryApplied reports whether every write of a log entry is in Badger at
+// the entry's commit timestamp.
+func (s *Store) entryApplied(e raftlog.Entry) (bool, error) {
+	var ts uint64
+	var muts []Mutation
+	if _, err := decodeEntry(e.Data, func(t uint64, m Mutation) error {
+		ts = t
+		muts = append(muts, m)
+		return nil
+	}); err != nil {
+		return false, err
+	}
+	txn := s.db.NewTransactionAt(ts, false)
+	defer txn.Discard()
+	for _, m := range muts {
+		item, err := txn.Get(m.Key)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			if m.Delete {
+				continue
+			}
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if m.Delete || item.Version() != ts {
+			return false, nil
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return false, err
+		}
+		if !bytes.Equal(v, m.Value) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // FormatVersionOnDisk returns the format version recorded in the directory,
@@ -112,10 +205,11 @@ func (s *Store) FormatVersionOnDisk() (uint64, error) {
 // Commits go on meanwhile; the snapshot does not see them. Safe for use by
 // one goroutine at a time.
 type Snapshot struct {
-	store *Store
-	ts    uint64
-	txn   *badger.Txn
-	once  sync.Once
+	store    *Store
+	ts       uint64
+	logIndex uint64
+	txn      *badger.Txn
+	once     sync.Once
 }
 
 // Snapshot pins the latest fully committed state: every commit at or below
@@ -126,8 +220,19 @@ type Snapshot struct {
 // clock is first made durable above it (see persistClock): after any
 // restart, every new commit gets a higher timestamp.
 func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
+	var logIndex uint64
+	if s.log != nil {
+		// Every entry up to the applied index got its commit timestamp
+		// before lastTs is read; once lastTs is visible, the snapshot
+		// holds all of them.
+		logIndex = s.log.Applied()
+		s.oracle.waitVisible(s.oracle.lastTsSnapshot())
+	} else {
+		// Read-only: OpenReadOnly found every entry applied.
+		logIndex = s.logReport.LastIndex
+	}
 	ts := s.oracle.begin()
-	sn := &Snapshot{store: s, ts: ts, txn: s.db.NewTransactionAt(ts, false)}
+	sn := &Snapshot{store: s, ts: ts, logIndex: logIndex, txn: s.db.NewTransactionAt(ts, false)}
 	if !s.readOnly {
 		if err := s.persistClock(ctx); err != nil {
 			sn.Close()
@@ -136,6 +241,12 @@ func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 	}
 	return sn, nil
 }
+
+// LogIndex returns the commit log position the snapshot corresponds to:
+// it holds every log entry up to this index (and possibly some after it,
+// which are idempotent to apply again). A node catching up from this
+// snapshot replays the log from the next index.
+func (sn *Snapshot) LogIndex() uint64 { return sn.logIndex }
 
 // clockKey's version is a durable floor for the store's clock. The clock
 // restarts at Badger's highest stored version, which can be lower than a

@@ -8,11 +8,16 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/google/btree"
+
+	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
 // FormatVersion is the on-disk format this build writes. A directory with
@@ -21,7 +26,13 @@ import (
 // 2: row count deltas (storage migration 0002-row-count-deltas).
 // 3: tables without a primary key keyed by a hidden row id, with a lookup
 // index by row hash (backend migration 0003-keyless-row-ids).
-const FormatVersion = 3
+// 4: every commit goes through the commit log in LogDir, which holds
+// commits not yet in Badger (storage migration 0004-commit-log): an
+// older build would ignore them.
+const FormatVersion = 4
+
+// LogDir is the commit log's directory inside the data directory.
+const LogDir = "raftlog"
 
 // formatKey holds the directory's format version (8 bytes, big-endian).
 var formatKey = []byte("\x00meta/format")
@@ -33,9 +44,16 @@ var ErrNewerFormat = errors.New("data directory was written by a newer guocedb")
 // Options configures a Store. The zero value is not useful; start from
 // DefaultOptions.
 type Options struct {
-	// SyncWrites makes every commit durable before it returns (fsync).
-	// Concurrent commits share fsyncs.
+	// SyncWrites makes every commit durable in the commit log before it
+	// returns (fsync). Concurrent commits share fsyncs. Off (tests only),
+	// a crash of the machine can lose commits; a crash of the process
+	// cannot.
 	SyncWrites bool
+	// CheckpointInterval is how often the commit log is checkpointed
+	// (Badger synced, the log truncated below what it holds): it bounds
+	// the replay after a crash. 0 means the default (5s); negative, only
+	// at open and at a clean close.
+	CheckpointInterval time.Duration
 	// MemTableSize bounds one memtable; the largest atomic transaction is
 	// about 15% of it.
 	MemTableSize int64
@@ -46,6 +64,11 @@ type Options struct {
 	BlockCacheSize int64
 	// IndexCacheSize bounds Badger's table index cache in bytes.
 	IndexCacheSize int64
+
+	// logFS replaces the commit log's file layer (crash tests).
+	logFS raftlog.FS
+	// badgerTweak adjusts Badger's options (crash tests: small files).
+	badgerTweak func(badger.Options) badger.Options
 }
 
 // DefaultOptions returns durable settings sized for a small server.
@@ -62,10 +85,24 @@ func DefaultOptions() Options {
 // Store is an open data directory. It is safe for concurrent use.
 type Store struct {
 	db        *badger.DB
+	dir       string
 	oracle    *oracle
 	committer Committer
-	seed      maphash.Seed
-	logger    *slog.Logger
+	// log is the commit log; nil on a read-only store.
+	log *raftlog.Log
+	// recovery is what opening the log replayed.
+	recovery raftlog.Recovery
+	// logReport is what OpenReadOnly verified of the log.
+	logReport LogReport
+	// noSync: Options.SyncWrites is off (tests); checkpoints skip fsyncs.
+	noSync bool
+	// cpMu serialises checkpoints; discardLimit is the highest timestamp
+	// Badger may discard versions below (see checkpoint).
+	cpMu         sync.Mutex
+	discardLimit atomic.Uint64
+	cpInterval   time.Duration
+	seed         maphash.Seed
+	logger       *slog.Logger
 
 	migrateMu sync.Mutex
 	// counters is shared with Badger's logger (compactions), hence a
@@ -79,9 +116,11 @@ type Store struct {
 	closeMu sync.Once
 }
 
-// Open opens (creating if needed) the Badger directory dir. It refuses a
-// directory whose format version is newer than FormatVersion, and a path
-// that is not a usable directory, with an error naming the path.
+// Open opens (creating if needed) the data directory dir: Badger's files
+// and the commit log (LogDir). It refuses a directory whose format version
+// is newer than FormatVersion, and a path that is not a usable directory,
+// with an error naming the path. Every commit in the log that Badger may
+// not hold yet is applied again before Open returns.
 func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -91,7 +130,9 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	}
 	counters := &storeCounters{}
 	bo := badger.DefaultOptions(dir).
-		WithSyncWrites(opts.SyncWrites).
+		// The commit log is the write-ahead log: Badger is made durable at
+		// checkpoints only (see checkpoint), never per commit.
+		WithSyncWrites(false).
 		WithDetectConflicts(false). // the oracle detects conflicts itself
 		WithMemTableSize(opts.MemTableSize).
 		WithNumMemtables(opts.NumMemtables).
@@ -99,52 +140,131 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		WithIndexCacheSize(opts.IndexCacheSize).
 		WithNumVersionsToKeep(1).
 		WithLogger(badgerLogger{l: logger.With("component", "badger"), counters: counters})
+	if opts.badgerTweak != nil {
+		bo = opts.badgerTweak(bo)
+	}
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		return nil, wrapOpenError(dir, err)
 	}
+	cpInterval := opts.CheckpointInterval
+	if cpInterval == 0 {
+		cpInterval = defaultCheckpointInterval
+	}
 	s := &Store{
-		db:        db,
-		oracle:    newOracle(db.MaxVersion()),
-		committer: &badgerCommitter{db: db},
-		seed:      maphash.MakeSeed(),
-		logger:    logger,
-		counters:  counters,
-		stop:      make(chan struct{}),
+		db:         db,
+		dir:        dir,
+		oracle:     newOracle(db.MaxVersion()),
+		committer:  readOnlyCommitter{},
+		seed:       maphash.MakeSeed(),
+		logger:     logger,
+		counters:   counters,
+		stop:       make(chan struct{}),
+		cpInterval: cpInterval,
+		noSync:     !opts.SyncWrites,
+	}
+	// Before the log: a newer build's log may hold entries this build
+	// cannot read.
+	if err := s.refuseNewerFormat(); err != nil {
+		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
+	}
+	logDir := filepath.Join(dir, LogDir)
+	if err := s.requireLog(logDir, opts.logFS); err != nil {
+		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
+	}
+	// Replay: every entry after the checkpoint is applied again (Open
+	// of the log returns only then), before anything reads the store.
+	lg, rec, err := raftlog.Open(raftlog.Options{
+		Dir:    logDir,
+		FS:     opts.logFS,
+		Apply:  s.applyEntries,
+		Logger: logger.With("component", "raftlog"),
+		NoSync: !opts.SyncWrites,
+	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
+	}
+	s.log, s.recovery = lg, *rec
+	s.committer = &logCommitter{log: lg}
+	// The replay may have written versions above those Badger held.
+	s.oracle = newOracle(db.MaxVersion())
+	fail := func(err error) (*Store, error) {
+		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), lg.Close(), db.Close())
+	}
+	// A checkpoint right after the replay: the next crash replays only
+	// what is committed from now on, and the discard limit starts here.
+	if err := s.checkpoint(); err != nil {
+		return fail(err)
 	}
 	if err := s.checkFormat(); err != nil {
-		return nil, errors.Join(err, db.Close())
+		return fail(err)
 	}
 	if _, err := s.Migrate(context.Background(), Migrations); err != nil {
-		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
+		return fail(err)
 	}
 	// Above anything a read-only open (an offline backup) may have
 	// recorded as its snapshot timestamp; see clockKey.
 	if err := s.persistClock(context.Background()); err != nil {
-		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
+		return fail(err)
 	}
 	s.wg.Add(1)
 	go s.maintain()
 	return s, nil
 }
 
-func (s *Store) checkFormat() error {
-	txn := s.Begin()
-	v, ok, err := txn.Get(formatKey)
-	txn.Discard()
+// defaultCheckpointInterval bounds the replay after a crash to a few
+// seconds of commits.
+const defaultCheckpointInterval = 5 * time.Second
+
+// Recovery returns what Open found in the commit log and replayed.
+func (s *Store) Recovery() raftlog.Recovery { return s.recovery }
+
+// ErrLogMissing is returned by Open for a directory of format 4 or later
+// without its commit log: commits may exist only there, so starting a
+// new log would lose them silently.
+var ErrLogMissing = errors.New("the commit log is missing")
+
+// requireLog fails when a directory that has a commit log (format 4 and
+// later; Open creates the log before it records the format) has lost it.
+// A directory without a log and of an older format (3, before the log) or
+// without a format (new) is complete in Badger: its log starts empty.
+func (s *Store) requireLog(logDir string, fsys raftlog.FS) error {
+	v, err := s.FormatVersionOnDisk()
+	if err != nil || v < 4 {
+		return err
+	}
+	ok, err := raftlog.Exists(fsys, logDir)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s holds no segment; restore from a backup (a restore starts a new log)", ErrLogMissing, logDir)
+	}
+	return nil
+}
+
+// refuseNewerFormat fails for a directory written by a newer build.
+func (s *Store) refuseNewerFormat() error {
+	v, err := s.FormatVersionOnDisk()
 	if err != nil {
 		return fmt.Errorf("read format version: %w", err)
 	}
-	if !ok {
-		return s.DirectCommit(context.Background(), &WriteSet{Mutations: []Mutation{{Key: formatKey, Value: binary.BigEndian.AppendUint64(nil, FormatVersion)}}})
-	}
-	if len(v) != 8 {
-		return fmt.Errorf("format version record is corrupt (%d bytes)", len(v))
-	}
-	if got := binary.BigEndian.Uint64(v); got > FormatVersion {
-		return fmt.Errorf("%w: format version %d, this build reads up to %d", ErrNewerFormat, got, FormatVersion)
+	if v > FormatVersion {
+		return fmt.Errorf("%w: format version %d, this build reads up to %d", ErrNewerFormat, v, FormatVersion)
 	}
 	return nil
+}
+
+// checkFormat records the format version of a new directory.
+func (s *Store) checkFormat() error {
+	v, err := s.FormatVersionOnDisk()
+	if err != nil {
+		return err
+	}
+	if v == 0 {
+		return s.DirectCommit(context.Background(), &WriteSet{Mutations: []Mutation{{Key: formatKey, Value: binary.BigEndian.AppendUint64(nil, FormatVersion)}}})
+	}
+	return s.refuseNewerFormat()
 }
 
 // Begin starts a transaction reading the latest committed snapshot.
@@ -191,25 +311,105 @@ func (s *Store) DirectCommit(ctx context.Context, ws *WriteSet) error {
 	return s.commit(ctx, s.oracle.lastTsSnapshot(), ws, keys)
 }
 
-// maintain lets Badger drop versions no snapshot can see and reclaims value
-// log space.
+// maintain checkpoints the commit log, lets Badger drop versions no
+// snapshot can see, and reclaims value log space.
 func (s *Store) maintain() {
 	defer s.wg.Done()
-	tick := time.NewTicker(2 * time.Second)
+	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	gc := 0
+	lastCp := time.Now()
+	n := 0
 	for {
 		select {
 		case <-s.stop:
 			return
 		case <-tick.C:
-			s.db.SetDiscardTs(s.oracle.minActive())
-			if gc++; gc%30 == 0 {
+			if s.cpInterval > 0 && time.Since(lastCp) >= s.cpInterval {
+				lastCp = time.Now()
+				if err := s.checkpoint(); err != nil {
+					s.logger.Error("commit log checkpoint", "err", err)
+				}
+			}
+			// Never past the checkpoint's limit: an entry replayed after
+			// a crash writes versions above it, and a newer version of the
+			// same key (a later delete) must still be there to win.
+			s.db.SetDiscardTs(min(s.oracle.minActive(), s.discardLimit.Load()))
+			if n++; n%60 == 0 {
 				for s.db.RunValueLogGC(0.5) == nil {
 				}
 			}
 		}
 	}
+}
+
+// checkpoint makes Badger durable up to the log's applied index and
+// records that index in the log, which then deletes the segments below it.
+//
+// Ordering: (1) the oracle's visible timestamp D is read before (2) the
+// applied index I. Every commit at or below D was applied before D was
+// published, so its entry is at or below I; an entry above I is
+// therefore above D. (3) Badger is synced: every write of an entry up to
+// I, which Badger received before this call, is on disk. (4) Only then is
+// I recorded. After a crash, replay starts above I and writes versions
+// above D only, so D bounds what Badger may discard (maintain).
+func (s *Store) checkpoint() error {
+	s.cpMu.Lock()
+	defer s.cpMu.Unlock()
+	d := s.oracle.visibleTs()
+	i := s.log.Applied()
+	if i > s.log.CheckpointIndex() {
+		if err := s.syncBadger(); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		if err := s.log.Checkpoint(i); err != nil {
+			return err
+		}
+	}
+	if d > s.discardLimit.Load() {
+		s.discardLimit.Store(d)
+	}
+	return nil
+}
+
+// syncBadger makes every write Badger has accepted durable. Badger's
+// Sync covers the active memtable's log and value log file; without
+// SyncWrites it never syncs a memtable log it rotated away from (it is
+// durable only once flushed to a table) nor an older value log file. So
+// every memtable log (*.mem) and value log (*.vlog) is fsynced as well:
+// cheap for files without dirty pages. A file that disappears meanwhile
+// was flushed or collected, and its data is in a synced table.
+func (s *Store) syncBadger() error {
+	if s.noSync {
+		return nil
+	}
+	if err := s.db.Sync(); err != nil {
+		return fmt.Errorf("sync badger: %w", err)
+	}
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".mem") && !strings.HasSuffix(name, ".vlog") {
+			continue
+		}
+		f, err := os.Open(filepath.Join(s.dir, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("sync %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // OpenTransactions returns how many transactions (snapshots) are open.
@@ -226,13 +426,22 @@ func (s *Store) OpenTransactions() int {
 // Size returns the LSM and value log sizes in bytes.
 func (s *Store) Size() (lsm, vlog int64) { return s.db.Size() }
 
-// Close stops background work and closes Badger, flushing memtables.
+// Close stops background work, takes a last checkpoint (so a clean
+// restart replays nothing) and closes the log and Badger.
 func (s *Store) Close() error {
 	var err error
 	s.closeMu.Do(func() {
 		close(s.stop)
 		s.wg.Wait()
-		err = s.db.Close()
+		if s.log != nil {
+			// The log first: no apply may run while Badger syncs for
+			// the last checkpoint.
+			err = s.log.Close()
+			if err == nil {
+				err = s.checkpoint()
+			}
+		}
+		err = errors.Join(err, s.db.Close())
 	})
 	return err
 }

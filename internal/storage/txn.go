@@ -38,8 +38,6 @@ type Txn struct {
 	writes *btree.BTreeG[entry]
 	iters  map[*Iterator]struct{} // open iterators, closed on finish
 	done   bool
-	// alone writes the commit as its own Badger transaction (WriteSet.Alone).
-	alone bool
 }
 
 // ReadTs returns the snapshot timestamp the transaction reads at.
@@ -156,17 +154,6 @@ func (t *Txn) RollbackTo(sp Savepoint) {
 	t.writes = sp.writes.Clone()
 }
 
-// CommitAlone is Commit for a write set that must never be half applied
-// after a crash even when it was not acknowledged (WriteSet.Alone): a
-// background rewrite whose writes only balance each other as a whole, such
-// as a row count fold (a new base and the deletes of the deltas it took).
-func (t *Txn) CommitAlone(ctx context.Context) error {
-	t.mu.Lock()
-	t.alone = true
-	t.mu.Unlock()
-	return t.Commit(ctx)
-}
-
 // Commit checks for conflicts, assigns a commit timestamp and hands the
 // write set to the store's Committer. It returns ErrConflict when a
 // concurrent transaction committed a write to the same key first. The Txn is
@@ -181,7 +168,7 @@ func (t *Txn) Commit(ctx context.Context) error {
 	if t.writes.Len() == 0 {
 		return nil
 	}
-	ws := &WriteSet{Mutations: make([]Mutation, 0, t.writes.Len()), Alone: t.alone}
+	ws := &WriteSet{Mutations: make([]Mutation, 0, t.writes.Len())}
 	keys := make(map[uint64]struct{}, t.writes.Len())
 	t.writes.Ascend(func(e entry) bool {
 		ws.Mutations = append(ws.Mutations, Mutation{Key: e.key, Value: e.value, Delete: e.delete})

@@ -153,7 +153,7 @@ func TestMigrationsApplyOnceInOrder(t *testing.T) {
 	require.Equal(t, []string{"a", "b"}, ran)
 	ids, err := s.AppliedMigrations()
 	require.NoError(t, err)
-	require.Equal(t, []string{"0001-initial-format", "0002-row-count-deltas", "a", "b"}, ids)
+	require.Equal(t, []string{"0001-initial-format", "0002-row-count-deltas", "0004-commit-log", "a", "b"}, ids)
 }
 
 func TestFailedMigrationLeavesNoRecord(t *testing.T) {

@@ -1,0 +1,476 @@
+package raftlog
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+)
+
+// HeaderLen is the number of bytes at the front of every proposal's data
+// that the log overwrites with its proposal id: callers leave them free,
+// so that a large write set is not copied to make room.
+const HeaderLen = 8
+
+// nodeID is this node's raft id. A single node is a group of one voter;
+// a cluster will give each node its own id.
+const nodeID = 1
+
+// MaxProposal bounds one proposal's data: a record the reader would
+// refuse (maxRecordLen) must never be written, or recovery would take it
+// for a torn write and drop it.
+const MaxProposal = maxRecordLen - 64
+
+// ErrTooLarge is returned by Propose for data above MaxProposal.
+var ErrTooLarge = errors.New("commit log: proposal too large")
+
+// ErrClosed is returned by Propose after Close.
+var ErrClosed = errors.New("commit log is closed")
+
+// ErrFailed wraps the error that stopped the log (a failed write, fsync
+// or apply). A commit that fails with it may or may not be in the log: its
+// outcome is unknown until the next start replays the log.
+var ErrFailed = errors.New("commit log failed; the outcome of the commit is unknown")
+
+// Options configures a Log.
+type Options struct {
+	// Dir holds the log's files.
+	Dir string
+	// FS is the file layer; nil means the operating system's.
+	FS FS
+	// SegmentSize is the size at which a new segment file is started; 0
+	// means 64 MiB.
+	SegmentSize int64
+	// Apply applies committed entries to the application's state, in log
+	// order, from one goroutine. It is given only entries that are durable
+	// in the local log, and may be given an entry again after a restart
+	// (everything after the checkpoint is replayed): it must be
+	// idempotent. An error stops the log (ErrFailed).
+	Apply func([]Entry) error
+	// Logger receives the log's and raft's messages; nil discards them.
+	Logger *slog.Logger
+	// TickInterval is raft's logical clock; 0 means 100ms.
+	TickInterval time.Duration
+	// NoSync skips the fsyncs: entries count as durable once written to
+	// the operating system. For tests that do not crash the machine.
+	NoSync bool
+}
+
+// Recovery describes what Open found and replayed.
+type Recovery struct {
+	// Checkpoint is where replay started.
+	Checkpoint Checkpoint
+	// Replayed is the number of proposals after the checkpoint that were
+	// applied again (raft's own empty entries not counted).
+	Replayed int
+	// TornBytes were cut from the end of the log: a write a crash
+	// interrupted before its fsync, never acknowledged.
+	TornBytes int64
+	// Duration is the time Open took, replay included.
+	Duration time.Duration
+}
+
+// Log is a raft group of one voter whose log is the write-ahead log of
+// the application state: Propose returns once the entry is durable,
+// committed and applied. Safe for concurrent use.
+type Log struct {
+	opts    Options
+	logger  *slog.Logger
+	w       *wal
+	storage *raft.MemoryStorage
+	rn      *raft.RawNode // owned by the run goroutine after Open
+
+	mu      sync.Mutex
+	props   []*proposal          // waiting to be handed to raft
+	waiters map[uint64]*proposal // proposed, waiting to be applied
+	nextID  uint64
+	failErr error
+	closed  bool
+
+	applied atomic.Uint64 // highest index whose Apply returned
+	wake    chan struct{}
+	applyCh chan []*pb.Entry
+	stop    chan struct{}
+	runDone chan struct{}
+	appDone chan struct{}
+}
+
+type proposal struct {
+	id   uint64
+	data []byte
+	done chan error
+}
+
+// Open opens (creating if needed) the log in opts.Dir, makes this node
+// the leader of its one-voter group, and replays every entry after the
+// checkpoint through Apply before it returns.
+func Open(opts Options) (*Log, *Recovery, error) {
+	start := time.Now()
+	if opts.FS == nil {
+		opts.FS = OSFS{}
+	}
+	if opts.SegmentSize <= 0 {
+		opts.SegmentSize = 64 << 20
+	}
+	if opts.TickInterval <= 0 {
+		opts.TickInterval = 100 * time.Millisecond
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Apply == nil {
+		return nil, nil, errors.New("commit log: no Apply function")
+	}
+	w, rec, err := openWAL(opts.FS, opts.Dir, opts.SegmentSize, false, opts.NoSync)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := &Log{
+		opts:    opts,
+		logger:  opts.Logger,
+		w:       w,
+		storage: raft.NewMemoryStorage(),
+		waiters: make(map[uint64]*proposal),
+		wake:    make(chan struct{}, 1),
+		applyCh: make(chan []*pb.Entry, 16),
+		stop:    make(chan struct{}),
+		runDone: make(chan struct{}),
+		appDone: make(chan struct{}),
+	}
+	if rec.tornBytes > 0 {
+		l.logger.Warn("commit log: cut an unfinished write off the end", "bytes", rec.tornBytes)
+	}
+	cp := rec.checkpoint
+	// The checkpoint is raft's snapshot: the application state holds
+	// everything up to it. It also carries the group's configuration: one
+	// voter, this node.
+	snap := &pb.Snapshot{Metadata: &pb.SnapshotMetadata{
+		Index:     new(cp.Index),
+		Term:      new(cp.Term),
+		ConfState: &pb.ConfState{Voters: []uint64{nodeID}},
+	}}
+	err = l.storage.ApplySnapshot(snap)
+	if err == nil {
+		err = l.storage.Append(toPB(rec.entries))
+	}
+	if err == nil {
+		err = l.storage.SetHardState(&pb.HardState{Term: new(rec.hardState.Term), Vote: new(rec.hardState.Vote), Commit: new(rec.hardState.Commit)})
+	}
+	if err == nil {
+		l.rn, err = raft.NewRawNode(&raft.Config{
+			ID:                       nodeID,
+			ElectionTick:             10,
+			HeartbeatTick:            1,
+			Storage:                  l.storage,
+			Applied:                  cp.Index,
+			MaxSizePerMsg:            1 << 20,
+			MaxCommittedSizePerReady: 64 << 20,
+			MaxInflightMsgs:          256,
+			PreVote:                  true,
+			Logger:                   raftLogger{l: l.logger.With("component", "raft")},
+		})
+	}
+	if err == nil {
+		// A group of one elects itself at once; the new leader's empty
+		// entry commits every entry before it, so the whole log replays.
+		err = l.rn.Campaign()
+	}
+	if err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("commit log %s: %w", opts.Dir, err), w.close())
+	}
+	l.applied.Store(cp.Index)
+	target := cp.Index + uint64(len(rec.entries)) + 1 // the leader's empty entry
+	if len(rec.entries) > 0 {
+		l.logger.Info("replaying commit log", "from", cp.Index+1, "entries", len(rec.entries))
+	}
+	go l.run()
+	go l.applyLoop()
+	for l.applied.Load() < target {
+		if err := l.err(); err != nil {
+			return nil, nil, errors.Join(err, l.Close())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	r := &Recovery{Checkpoint: cp, TornBytes: rec.tornBytes, Duration: time.Since(start)}
+	for _, e := range rec.entries {
+		if pb.EntryType(e.Type) == pb.EntryNormal && len(e.Data) > HeaderLen {
+			r.Replayed++
+		}
+	}
+	if len(rec.entries) > 0 {
+		l.logger.Info("commit log replayed", "entries", r.Replayed, "duration", r.Duration)
+	}
+	return l, r, nil
+}
+
+func toPB(ents []walEntry) []*pb.Entry {
+	out := make([]*pb.Entry, len(ents))
+	for i, e := range ents {
+		out[i] = &pb.Entry{Index: new(e.Index), Term: new(e.Term), Type: pb.EntryType(e.Type).Enum(), Data: e.Data}
+	}
+	return out
+}
+
+func fromPB(ents []*pb.Entry) []walEntry {
+	out := make([]walEntry, len(ents))
+	for i, e := range ents {
+		out[i] = walEntry{Index: e.GetIndex(), Term: e.GetTerm(), Type: byte(e.GetType()), Data: e.GetData()}
+	}
+	return out
+}
+
+// Propose appends data as one entry and returns once it is durable in the
+// log and applied. data[:HeaderLen] is overwritten by the log; the rest
+// must not change afterwards. All concurrent proposals that reach the log
+// while it is writing share its next write and fsync.
+func (l *Log) Propose(data []byte) error {
+	if len(data) <= HeaderLen {
+		return errors.New("commit log: empty proposal")
+	}
+	if len(data) > MaxProposal {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(data), MaxProposal)
+	}
+	l.mu.Lock()
+	if l.failErr != nil {
+		err := l.failErr
+		l.mu.Unlock()
+		return err
+	}
+	if l.closed {
+		l.mu.Unlock()
+		return ErrClosed
+	}
+	l.nextID++
+	p := &proposal{id: l.nextID, data: data, done: make(chan error, 1)}
+	binary.BigEndian.PutUint64(data, p.id)
+	l.waiters[p.id] = p
+	l.props = append(l.props, p)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	return <-p.done
+}
+
+// Applied returns the highest index that Apply has returned for.
+func (l *Log) Applied() uint64 { return l.applied.Load() }
+
+// Checkpoint records that the application state durably holds every
+// entry up to index (at most Applied), and deletes the log segments below
+// it. The caller must have made its state durable (fsync) first.
+func (l *Log) Checkpoint(index uint64) error {
+	if index > l.Applied() {
+		return fmt.Errorf("checkpoint %d above the applied index %d", index, l.Applied())
+	}
+	term, err := l.storage.Term(index)
+	if errors.Is(err, raft.ErrCompacted) {
+		return nil // an older checkpoint already covers it
+	}
+	if err != nil {
+		return fmt.Errorf("checkpoint %d: %w", index, err)
+	}
+	if err := l.w.setCheckpoint(Checkpoint{Index: index, Term: term}); err != nil {
+		return fmt.Errorf("checkpoint %d: %w", index, err)
+	}
+	if err := l.storage.Compact(index); err != nil && !errors.Is(err, raft.ErrCompacted) {
+		return fmt.Errorf("checkpoint %d: %w", index, err)
+	}
+	return nil
+}
+
+// CheckpointIndex returns the index of the last checkpoint.
+func (l *Log) CheckpointIndex() uint64 {
+	l.w.mu.Lock()
+	defer l.w.mu.Unlock()
+	return l.w.cp.Index
+}
+
+// Close stops the log after the entries already handed to Apply are
+// applied; proposals still waiting fail with ErrClosed. It does not take
+// a checkpoint: the caller does, once its state is durable.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	close(l.stop)
+	<-l.runDone
+	close(l.applyCh)
+	<-l.appDone
+	l.failAll(ErrClosed)
+	return l.w.close()
+}
+
+func (l *Log) err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failErr
+}
+
+// fail stops the log for good: every waiting proposal gets ErrFailed.
+func (l *Log) fail(err error) {
+	l.mu.Lock()
+	if l.failErr == nil {
+		l.failErr = fmt.Errorf("%w: %v", ErrFailed, err)
+		l.logger.Error("commit log failed", "err", err)
+	}
+	err = l.failErr
+	l.mu.Unlock()
+	l.failAll(err)
+}
+
+func (l *Log) failAll(err error) {
+	l.mu.Lock()
+	ws := l.waiters
+	l.waiters = make(map[uint64]*proposal)
+	l.props = nil
+	l.mu.Unlock()
+	for _, p := range ws {
+		p.done <- err
+	}
+}
+
+func (l *Log) finish(id uint64, err error) {
+	l.mu.Lock()
+	p := l.waiters[id]
+	delete(l.waiters, id)
+	l.mu.Unlock()
+	if p != nil {
+		p.done <- err
+	}
+}
+
+// run owns the RawNode: it hands proposals to raft, persists what raft
+// asks to persist, and passes committed entries to the apply goroutine.
+func (l *Log) run() {
+	defer close(l.runDone)
+	tick := time.NewTicker(l.opts.TickInterval)
+	defer tick.Stop()
+	for {
+		if err := l.handleReady(); err != nil {
+			l.fail(err)
+			return
+		}
+		select {
+		case <-l.stop:
+			return
+		case <-tick.C:
+			l.rn.Tick()
+		case <-l.wake:
+		}
+		l.mu.Lock()
+		props := l.props
+		l.props = nil
+		l.mu.Unlock()
+		for _, p := range props {
+			if err := l.rn.Propose(p.data); err != nil {
+				l.finish(p.id, fmt.Errorf("commit log: propose: %w", err))
+			}
+		}
+	}
+}
+
+// handleReady processes raft's Ready structs in the order raft requires:
+// entries and hard state are written (and fsynced when raft says so)
+// before anything is sent or applied.
+//
+// Group commit: every proposal taken since the last Ready lands in one
+// Ready, so one write and one fsync cover them all, while the next group
+// gathers behind it.
+func (l *Log) handleReady() error {
+	for l.rn.HasReady() {
+		rd := l.rn.Ready()
+		var hs *hardState
+		if !raft.IsEmptyHardState(rd.HardState) {
+			hs = &hardState{Term: rd.HardState.GetTerm(), Vote: rd.HardState.GetVote(), Commit: rd.HardState.GetCommit()}
+		}
+		if err := l.w.save(hs, fromPB(rd.Entries), rd.MustSync); err != nil {
+			return err
+		}
+		if err := l.storage.Append(rd.Entries); err != nil {
+			return fmt.Errorf("commit log: %w", err)
+		}
+		if rd.HardState != nil {
+			if err := l.storage.SetHardState(rd.HardState); err != nil {
+				return fmt.Errorf("commit log: %w", err)
+			}
+		}
+		// rd.Messages go to the other voters; a group of one has none.
+		// A transport will send them here, after the write above.
+		if n := len(rd.CommittedEntries); n > 0 {
+			// Never apply what is not durable in the local log (etcd issue
+			// 14370). Raft commits an entry of a one-voter group only once
+			// its append is acknowledged by Advance, so this holds; checked
+			// because the cluster's commit rule will differ.
+			if last, durable := rd.CommittedEntries[n-1].GetIndex(), l.w.durableIndex(); last > durable {
+				return fmt.Errorf("commit log: entry %d committed before it is durable (durable up to %d)", last, durable)
+			}
+			select {
+			case l.applyCh <- rd.CommittedEntries:
+			case <-l.stop:
+				return nil
+			}
+		}
+		l.rn.Advance(rd)
+	}
+	return nil
+}
+
+// applyLoop applies committed entries in log order and wakes their
+// proposers.
+func (l *Log) applyLoop() {
+	defer close(l.appDone)
+	for ents := range l.applyCh {
+		batch := make([]Entry, 0, len(ents))
+		var ids []uint64
+		for _, e := range ents {
+			d := e.GetData()
+			if e.GetType() != pb.EntryNormal || len(d) <= HeaderLen {
+				continue
+			}
+			ids = append(ids, binary.BigEndian.Uint64(d))
+			batch = append(batch, Entry{Index: e.GetIndex(), Term: e.GetTerm(), Data: d[HeaderLen:]})
+		}
+		err := l.err()
+		if err == nil && len(batch) > 0 {
+			if aerr := l.opts.Apply(batch); aerr != nil {
+				l.fail(fmt.Errorf("apply entries %d-%d: %w", batch[0].Index, batch[len(batch)-1].Index, aerr))
+				err = l.err()
+			}
+		}
+		if err == nil {
+			l.applied.Store(ents[len(ents)-1].GetIndex())
+		}
+		for _, id := range ids {
+			l.finish(id, err)
+		}
+	}
+}
+
+// raftLogger routes raft's logging into slog. Raft is chatty at info
+// (elections, which a group of one holds at every start), so that goes
+// to debug.
+type raftLogger struct{ l *slog.Logger }
+
+func (r raftLogger) Debug(v ...any)              { r.l.Debug(fmt.Sprint(v...)) }
+func (r raftLogger) Debugf(f string, v ...any)   { r.l.Debug(fmt.Sprintf(f, v...)) }
+func (r raftLogger) Info(v ...any)               { r.l.Debug(fmt.Sprint(v...)) }
+func (r raftLogger) Infof(f string, v ...any)    { r.l.Debug(fmt.Sprintf(f, v...)) }
+func (r raftLogger) Warning(v ...any)            { r.l.Warn(fmt.Sprint(v...)) }
+func (r raftLogger) Warningf(f string, v ...any) { r.l.Warn(fmt.Sprintf(f, v...)) }
+func (r raftLogger) Error(v ...any)              { r.l.Error(fmt.Sprint(v...)) }
+func (r raftLogger) Errorf(f string, v ...any)   { r.l.Error(fmt.Sprintf(f, v...)) }
+func (r raftLogger) Fatal(v ...any)              { r.Panic(v...) }
+func (r raftLogger) Fatalf(f string, v ...any)   { r.Panicf(f, v...) }
+func (r raftLogger) Panic(v ...any)              { s := fmt.Sprint(v...); r.l.Error(s); panic(s) }
+func (r raftLogger) Panicf(f string, v ...any)   { s := fmt.Sprintf(f, v...); r.l.Error(s); panic(s) }

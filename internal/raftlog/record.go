@@ -1,0 +1,149 @@
+package raftlog
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+)
+
+// A log file is a sequence of records:
+//
+//	[4 bytes body length][4 bytes CRC-32C of body][body]
+//	body = [1 byte record type][payload]
+//
+// integers big-endian. A record is whole or the file ends inside it (a
+// write cut by a crash); a CRC mismatch is treated the same way at the
+// end of the newest segment and as corruption anywhere else.
+const (
+	recSegment    byte = 1 // payload: magic, version, segment sequence number
+	recEntry      byte = 2 // payload: index, term, entry type, data
+	recHardState  byte = 3 // payload: term, vote, commit
+	recCheckpoint byte = 4 // payload: index, term (the checkpoint file)
+)
+
+// headerLen is the framing in front of each body.
+const headerLen = 8
+
+// maxRecordLen bounds a body so that a corrupt length cannot make the
+// reader allocate without limit: larger than any write set guocedb makes
+// (bulk work commits in batches of a few MB).
+const maxRecordLen = 1 << 30
+
+// formatVersion is the version of this file format, in every segment's
+// first record; a newer one is refused.
+const formatVersion = 1
+
+// segmentMagic starts every segment's first record.
+var segmentMagic = []byte("guocedb-raftlog")
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// errTorn is a record cut short or failing its checksum.
+var errTorn = errors.New("torn or corrupt record")
+
+// appendRecord appends one framed record to buf.
+func appendRecord(buf []byte, typ byte, payload []byte) []byte {
+	body := 1 + len(payload)
+	start := len(buf)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(body))
+	buf = binary.BigEndian.AppendUint32(buf, 0)
+	buf = append(buf, typ)
+	buf = append(buf, payload...)
+	binary.BigEndian.PutUint32(buf[start+4:], crc32.Checksum(buf[start+headerLen:], crcTable))
+	return buf
+}
+
+// readRecord decodes the record at the start of b and returns its type,
+// payload (aliasing b) and framed length; errTorn when b does not start
+// with a whole, intact record.
+func readRecord(b []byte) (typ byte, payload []byte, n int, err error) {
+	if len(b) < headerLen+1 {
+		return 0, nil, 0, errTorn
+	}
+	body := binary.BigEndian.Uint32(b)
+	if body == 0 || body > maxRecordLen || uint64(len(b)-headerLen) < uint64(body) {
+		return 0, nil, 0, errTorn
+	}
+	n = headerLen + int(body)
+	if crc32.Checksum(b[headerLen:n], crcTable) != binary.BigEndian.Uint32(b[4:]) {
+		return 0, nil, 0, errTorn
+	}
+	return b[headerLen], b[headerLen+1 : n], n, nil
+}
+
+// Entry is one log entry as the application sees it.
+type Entry struct {
+	Index, Term uint64
+	// Data is the proposed payload; nil for the entries raft appends
+	// itself (a new leader's empty entry).
+	Data []byte
+}
+
+func encodeEntry(buf []byte, index, term uint64, typ byte, data []byte) []byte {
+	p := make([]byte, 0, 17+len(data))
+	p = binary.BigEndian.AppendUint64(p, index)
+	p = binary.BigEndian.AppendUint64(p, term)
+	p = append(p, typ)
+	p = append(p, data...)
+	return appendRecord(buf, recEntry, p)
+}
+
+func decodeEntry(p []byte) (index, term uint64, typ byte, data []byte, err error) {
+	if len(p) < 17 {
+		return 0, 0, 0, nil, fmt.Errorf("entry record of %d bytes", len(p))
+	}
+	return binary.BigEndian.Uint64(p), binary.BigEndian.Uint64(p[8:]), p[16], p[17:], nil
+}
+
+// hardState is raft's persistent state besides the entries.
+type hardState struct{ Term, Vote, Commit uint64 }
+
+func encodeHardState(buf []byte, hs hardState) []byte {
+	p := make([]byte, 0, 24)
+	p = binary.BigEndian.AppendUint64(p, hs.Term)
+	p = binary.BigEndian.AppendUint64(p, hs.Vote)
+	p = binary.BigEndian.AppendUint64(p, hs.Commit)
+	return appendRecord(buf, recHardState, p)
+}
+
+func decodeHardState(p []byte) (hardState, error) {
+	if len(p) != 24 {
+		return hardState{}, fmt.Errorf("hard state record of %d bytes", len(p))
+	}
+	return hardState{binary.BigEndian.Uint64(p), binary.BigEndian.Uint64(p[8:]), binary.BigEndian.Uint64(p[16:])}, nil
+}
+
+// Checkpoint is the durable point up to which the application's state
+// holds every entry: entries at or below Index are never replayed and may
+// be deleted.
+type Checkpoint struct{ Index, Term uint64 }
+
+func encodeCheckpoint(cp Checkpoint) []byte {
+	p := binary.BigEndian.AppendUint64(nil, cp.Index)
+	p = binary.BigEndian.AppendUint64(p, cp.Term)
+	return appendRecord(nil, recCheckpoint, p)
+}
+
+func decodeCheckpoint(b []byte) (Checkpoint, error) {
+	typ, p, n, err := readRecord(b)
+	if err != nil || typ != recCheckpoint || len(p) != 16 || n != len(b) {
+		return Checkpoint{}, errors.New("checkpoint file is corrupt")
+	}
+	return Checkpoint{binary.BigEndian.Uint64(p), binary.BigEndian.Uint64(p[8:])}, nil
+}
+
+func encodeSegmentHeader(seq uint64) []byte {
+	p := append([]byte(nil), segmentMagic...)
+	p = binary.BigEndian.AppendUint32(p, formatVersion)
+	p = binary.BigEndian.AppendUint64(p, seq)
+	return appendRecord(nil, recSegment, p)
+}
+
+func decodeSegmentHeader(p []byte) (version uint32, seq uint64, err error) {
+	if len(p) != len(segmentMagic)+12 || string(p[:len(segmentMagic)]) != string(segmentMagic) {
+		return 0, 0, errors.New("not a guocedb log segment")
+	}
+	p = p[len(segmentMagic):]
+	return binary.BigEndian.Uint32(p), binary.BigEndian.Uint64(p[4:]), nil
+}
