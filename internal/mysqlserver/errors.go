@@ -42,6 +42,8 @@ var errorCodes = []errorCode{
 	{kindPattern(sql.ErrInsertIntoMismatchValueCount), mysql.ERWrongValueCountOnRow, mysql.SSWrongValueCountOnRow},
 	{kindPattern(sql.ErrInsertIntoNonNullableDefaultNullColumn), mysql.ERNoDefaultForField, mysql.SSUnknownSQLState},
 	{kindPattern(sql.ErrCheckConstraintViolated), 3819, mysql.SSUnknownSQLState},
+	// A table named without a database, and no current database.
+	{kindPattern(sql.ErrNoDatabaseSelected), mysql.ERNoDb, mysql.SSNoDB},
 	{kindPattern(sql.ErrSavepointDoesNotExist), mysql.ERSPDoesNotExist, mysql.SSClientError},
 	{kindPattern(sql.ErrPrivilegeCheckFailed), 1142, mysql.SSClientError},
 	{kindPattern(sql.ErrTableAccessDeniedForUser), 1142, mysql.SSClientError},

@@ -8,6 +8,7 @@ import (
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/guocedb/guocedb/internal/metrics"
 )
@@ -39,6 +40,9 @@ type handler struct {
 
 	// obs counts connections and statements (metrics.go).
 	obs *observer
+	// preparedStmt returns the AST go-mysql-server cached for a prepared
+	// statement of a session (statement_database.go).
+	preparedStmt func(sessionID uint32, query string) (ast.Statement, bool)
 }
 
 func newHandler(h mysql.Handler) *handler {
@@ -158,6 +162,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return errShuttingDown
 	}
 	defer h.running.Done()
+	defer resetStatementDatabase(c)
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, "") }()
 	h.ready(c)
@@ -183,6 +188,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return "", errShuttingDown
 	}
 	defer h.running.Done()
+	defer resetStatementDatabase(c)
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, rest) }()
 	h.ready(c)
@@ -214,6 +220,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		return nil, errShuttingDown
 	}
 	defer h.running.Done()
+	defer resetStatementDatabase(c)
 	h.obs.m.CountCommand(metrics.CommandStmtPrepare)
 	h.ready(c)
 	if prepare.ParamsCount > maxPreparedParams {
@@ -250,7 +257,9 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
+	defer resetStatementDatabase(c)
 	err = h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
+		h.noteExecuteDatabase(c, prepare)
 		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
 		}, send)

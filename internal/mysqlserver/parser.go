@@ -34,11 +34,13 @@ func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.St
 
 func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
 	stmt, s, rest, err := p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(query), delimiter, multi, options)
+	noteStatementDatabase(ctx, stmt)
 	return withBooleanMatch(query, withTraditionalExplain(stmt)), s, rest, err
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
 	stmt, n, err := p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(query), options)
+	noteStatementDatabase(ctx, stmt)
 	return withBooleanMatch(query, withTraditionalExplain(stmt)), n, err
 }
 

@@ -259,6 +259,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			return false
 		}
 		h.floatScale = provider.FloatScale
+		h.preparedStmt = engine.PreparedDataCache.GetCachedStmt
 		return h, nil
 	}
 	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, trackingSessionBuilder(encodingSessionBuilder(NewSessionBuilder(provider))), nil, wrap)
