@@ -12,6 +12,10 @@
 // go-mysql-server's own suites expect its placeholder), the process
 // list's client host:port (processlist.go), results encoded into the
 // client's character set with `?` for what it lacks (results_charset.go),
+// client character sets go-mysql-server cannot convert, decoded and
+// encoded at the wire (wire_charsets.go, convert_using.go), the database
+// of qualified names for a session without a current one
+// (statement_database.go),
 // the recording statement runner that collects a CALL's result sets
 // (callresults.go), the wire handler, and below vitess the connection
 // layers that do what vitess' handler API cannot: compression

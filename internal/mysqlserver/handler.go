@@ -163,10 +163,11 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	}
 	defer h.running.Done()
 	defer resetStatementDatabase(c)
-	probe := h.obs.start(c, query)
-	defer func() { probe.finish(err, "") }()
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
+	query, _ = decodeClientText(c, query)
+	probe := h.obs.start(c, query)
+	defer func() { probe.finish(err, "") }()
 	cb := probe.rows(padOKInfo(callback))
 	if err := h.unknownThread(query); err != nil {
 		return err
@@ -189,17 +190,21 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	defer h.running.Done()
 	defer resetStatementDatabase(c)
-	probe := h.obs.start(c, query)
-	defer func() { probe.finish(err, rest) }()
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
+	query, wire := decodeClientText(c, query)
+	// vitess hands the rest back as the next query: in the client's bytes
+	// (deferred first, so that it runs after the probe saw the text).
+	defer func() { rest = wire.encodeRest(rest) }()
+	probe := h.obs.start(c, query)
+	defer func() { probe.finish(err, rest) }()
 	cb := probe.rows(padOKInfo(callback))
 	if err := h.unknownThread(query); err != nil {
 		return "", err
 	}
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)
-		noteRest(c, rest)
+		noteRest(c, wire.encodeRest(rest))
 		return rest, mapError(err, query)
 	}
 	// go-mysql-server runs the first statement of query and returns the
@@ -211,7 +216,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			return err
 		}, send)
 	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
-	noteRest(c, rest)
+	noteRest(c, wire.encodeRest(rest))
 	return rest, mapError(err, query)
 }
 
@@ -226,6 +231,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	if prepare.ParamsCount > maxPreparedParams {
 		return nil, errTooManyPlaceholders
 	}
+	query, _ = decodeClientText(c, query)
 	if opts, err := h.ParserOptionsForConnection(c); err == nil {
 		countExplainParams(ctx, query, opts, prepare)
 	}
@@ -243,6 +249,8 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}
 	defer h.running.Done()
 	h.obs.m.CountCommand(metrics.CommandStmtExecute)
+	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
+	prepare = decodeClientParams(c, prepare)
 	probe := h.obs.start(c, prepare.PrepareStmt)
 	defer func() { probe.finish(err, "") }()
 	fixed := probe.rows(encodeResults(c, func(res *sqltypes.Result, _ bool) error {
@@ -252,7 +260,6 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		}
 		return callback(res)
 	}))
-	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
 	zeroDateParams(prepare)
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)

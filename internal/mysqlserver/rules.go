@@ -28,6 +28,7 @@ func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
 		AddPostValidationRule(ruleSetOpRows, clearMax1Row).
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
 		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
+		AddPostValidationRule(ruleConvertUsing, convertUsingWithoutEncoder).
 		Build()
 	a.ExecBuilder = NewExecBuilder()
 	return a

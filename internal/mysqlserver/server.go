@@ -73,6 +73,7 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	// recording one keeps a CALL's result sets (callresults.go).
 	engine.Analyzer.Runner = recordingRunner{engine}
 	dedupStatusVariables()
+	charsetVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
 	// understands MySQL 8's locking clauses and DO in procedure bodies.
 	engine.Parser = lockingParser{procDoParser{engine.Parser}}
@@ -142,14 +143,15 @@ func NewSessionBuilder(p *backend.Provider) server.SessionBuilder {
 // useHandshakeCollation makes the collation a client names in its
 // handshake the connection's character set and collation, as MySQL does
 // (go-mysql-server keeps its defaults). One the engine does not know is
-// left at the default rather than failing the login.
+// left at the default rather than failing the login, as is one whose
+// character set guocedb cannot convert (wire_charsets.go).
 func useHandshakeCollation(s *sql.BaseSession, id uint8) {
 	if id == 0 {
 		return
 	}
 	coll := sql.CollationID(id)
 	name := coll.Name()
-	if name == "" {
+	if name == "" || !clientCharsetUsable(coll.CharacterSet()) {
 		return
 	}
 	ctx := sql.NewEmptyContext()
