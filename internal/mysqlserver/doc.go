@@ -15,7 +15,10 @@
 // client character sets go-mysql-server cannot convert, decoded and
 // encoded at the wire (wire_charsets.go, convert_using.go), the database
 // of qualified names for a session without a current one
-// (statement_database.go),
+// (statement_database.go), SHOW ERRORS and the diagnostics area
+// (diagnostics.go), server status flags (statusflags.go), COM_REFRESH
+// (com_refresh.go), MySQL date functions go-mysql-server lacks
+// (date_functions.go),
 // the recording statement runner that collects a CALL's result sets
 // (callresults.go), the wire handler, and below vitess the connection
 // layers that do what vitess' handler API cannot: compression

@@ -104,6 +104,7 @@ func (h *handler) closeConns() {
 
 func (h *handler) NewConnection(c *mysql.Conn) {
 	h.obs.m.ConnectionOpened()
+	initialStatusFlags(c)
 	h.mu.Lock()
 	h.conns[c] = false
 	h.mu.Unlock()
@@ -162,13 +163,13 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	defer resetStatementDatabase(c)
+	defer endCommand(c)
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
 	query, _ = decodeClientText(c, query)
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, "") }()
-	cb := probe.rows(padOKInfo(callback))
+	cb := probe.rows(padOKInfo(withStatusFlags(c, callback)))
 	if err := h.unknownThread(query); err != nil {
 		return err
 	}
@@ -176,12 +177,17 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		h.untracked(c)
 		return mapError(err, query)
 	}
+	if _, ok, err := h.diagnosticsQuery(ctx, c, query, false, cb); ok {
+		return err
+	}
 	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
 		}, send)
 	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return query })
-	return mapError(err, query)
+	err = mapError(err, query)
+	noteError(c, err)
+	return err
 }
 
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (rest string, err error) {
@@ -189,7 +195,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return "", errShuttingDown
 	}
 	defer h.running.Done()
-	defer resetStatementDatabase(c)
+	defer endCommand(c)
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
 	query, wire := decodeClientText(c, query)
@@ -198,7 +204,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	defer func() { rest = wire.encodeRest(rest) }()
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, rest) }()
-	cb := probe.rows(padOKInfo(callback))
+	cb := probe.rows(padOKInfo(withStatusFlags(c, callback)))
 	if err := h.unknownThread(query); err != nil {
 		return "", err
 	}
@@ -206,6 +212,10 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		h.untracked(c)
 		noteRest(c, wire.encodeRest(rest))
 		return rest, mapError(err, query)
+	}
+	if rest, ok, err := h.diagnosticsQuery(ctx, c, query, true, cb); ok {
+		noteRest(c, wire.encodeRest(rest))
+		return rest, err
 	}
 	// go-mysql-server runs the first statement of query and returns the
 	// rest: a retry or replay runs that first statement again.
@@ -217,7 +227,9 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		}, send)
 	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
 	noteRest(c, wire.encodeRest(rest))
-	return rest, mapError(err, query)
+	err = mapError(err, query)
+	noteError(c, err)
+	return rest, err
 }
 
 func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) ([]*querypb.Field, error) {
@@ -225,7 +237,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		return nil, errShuttingDown
 	}
 	defer h.running.Done()
-	defer resetStatementDatabase(c)
+	defer endCommand(c)
 	h.obs.m.CountCommand(metrics.CommandStmtPrepare)
 	h.ready(c)
 	if prepare.ParamsCount > maxPreparedParams {
@@ -258,20 +270,23 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 			h.fixFields(prepare.PrepareStmt, res.Fields)
 			zeroDatesForBinary(res)
 		}
+		sqlModeStatusFlags(c)
 		return callback(res)
 	}))
 	zeroDateParams(prepare)
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
-	defer resetStatementDatabase(c)
+	defer endCommand(c)
 	err = h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
 		h.noteExecuteDatabase(c, prepare)
 		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
 		}, send)
 	}, fixed, func() string { return prepare.PrepareStmt })
-	return mapError(err, prepare.PrepareStmt)
+	err = mapError(err, prepare.PrepareStmt)
+	noteError(c, err)
+	return err
 }
 
 func (h *handler) ComResetConnection(c *mysql.Conn) error {

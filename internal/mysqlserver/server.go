@@ -80,6 +80,7 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	engine.Analyzer.Parser = engine.Parser
 	// The parser turns MATCH ... IN BOOLEAN MODE into this function.
 	engine.Analyzer.Catalog.RegisterFunction(sql.NewEmptyContext(), matchBooleanFunction)
+	registerDateFunctions(engine.Analyzer.Catalog)
 	padDecimalDefaults()
 	// go-mysql-server keeps system variables in a process-wide registry;
 	// version_comment tells monitoring tools which server they talk to.
