@@ -35,9 +35,14 @@ func rewriteRefresh(pkt []byte) []byte {
 	if len(pkt) > 5 {
 		options = pkt[5]
 	}
-	query := refreshStatement(options)
-	n := 1 + len(query)
+	return commandPacket(comQuery, refreshStatement(options))
+}
+
+// commandPacket is the first packet of a command (sequence id 0) with a
+// short text argument.
+func commandPacket(cmd byte, text string) []byte {
+	n := 1 + len(text)
 	out := make([]byte, 0, 4+n)
-	out = append(out, byte(n), byte(n>>8), byte(n>>16), 0, comQuery)
-	return append(out, query...)
+	out = append(out, byte(n), byte(n>>8), byte(n>>16), 0, cmd)
+	return append(out, text...)
 }

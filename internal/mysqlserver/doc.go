@@ -17,7 +17,7 @@
 // of qualified names for a session without a current one
 // (statement_database.go), SHOW ERRORS and the diagnostics area
 // (diagnostics.go), server status flags (statusflags.go), COM_REFRESH
-// (com_refresh.go), MySQL date functions go-mysql-server lacks
+// and COM_CHANGE_USER (com_refresh.go, com_change_user.go), MySQL date functions go-mysql-server lacks
 // (date_functions.go),
 // the recording statement runner that collects a CALL's result sets
 // (callresults.go), the wire handler, and below vitess the connection

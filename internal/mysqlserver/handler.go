@@ -2,6 +2,7 @@ package mysqlserver
 
 import (
 	"context"
+	"net"
 	"strings"
 	"sync"
 
@@ -43,6 +44,10 @@ type handler struct {
 	// preparedStmt returns the AST go-mysql-server cached for a prepared
 	// statement of a session (statement_database.go).
 	preparedStmt func(sessionID uint32, query string) (ast.Statement, bool)
+	// users checks the password of a COM_CHANGE_USER (com_change_user.go).
+	users interface {
+		ValidateHash(salt []byte, user string, authResponse []byte, addr net.Addr) (mysql.Getter, error)
+	}
 }
 
 func newHandler(h mysql.Handler) *handler {
@@ -173,6 +178,9 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if err := h.unknownThread(query); err != nil {
 		return err
 	}
+	if ok, err := h.changeUser(c, query, cb); ok {
+		return mapError(err, query)
+	}
 	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
 		h.untracked(c)
 		return mapError(err, query)
@@ -207,6 +215,9 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	cb := probe.rows(padOKInfo(withStatusFlags(c, callback)))
 	if err := h.unknownThread(query); err != nil {
 		return "", err
+	}
+	if ok, err := h.changeUser(c, query, cb); ok {
+		return "", mapError(err, query)
 	}
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)

@@ -49,6 +49,11 @@ type packetConn struct {
 	w        packetCounter
 	// cursor is set while the command is a COM_STMT_EXECUTE with a cursor.
 	cursor bool
+	// scramble is the handshake's, and changeUser the payload of a
+	// COM_CHANGE_USER not yet run (com_change_user.go).
+	scramble, changeUser []byte
+	// greeting collects the server's handshake until scramble is read.
+	greeting []byte
 }
 
 // packetListener wraps accepted connections in packetConn.
@@ -82,6 +87,10 @@ func (c *packetConn) Read(p []byte) (int, error) {
 	}
 	c.mu.Lock()
 	if c.handshakeSeen {
+		if len(pkt) > 5 && pkt[3] == 0 && pkt[4] == comChangeUser {
+			c.changeUser = append([]byte(nil), pkt[5:]...)
+			pkt = commandPacket(comQuery, changeUserMarker)
+		}
 		pkt = rewriteClientCommand(pkt)
 	} else {
 		c.handshakeSeen = true
@@ -103,6 +112,13 @@ func (c *packetConn) Read(p []byte) (int, error) {
 func (c *packetConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	if c.passThrough || !c.handshakeSeen {
+		if c.scramble == nil && !c.passThrough && len(c.greeting)+len(p) <= 1024 {
+			// vitess may write the greeting's header and body apart.
+			c.greeting = append(c.greeting, p...)
+			if c.scramble = scrambleOf(c.greeting); c.scramble != nil {
+				c.greeting = nil
+			}
+		}
 		c.mu.Unlock()
 		return c.Conn.Write(p)
 	}

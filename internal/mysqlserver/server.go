@@ -263,6 +263,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		}
 		h.floatScale = provider.FloatScale
 		h.preparedStmt = engine.PreparedDataCache.GetCachedStmt
+		h.users = engine.Analyzer.Catalog.MySQLDb
 		return h, nil
 	}
 	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, trackingSessionBuilder(encodingSessionBuilder(NewSessionBuilder(provider))), nil, wrap)
