@@ -25,7 +25,7 @@ var _ sql.Parser = lockingParser{}
 
 func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
 	stmt, err := p.Parser.ParseSimple(rewriteLockingClauses(query))
-	return withBooleanMatch(query, withTraditionalExplain(stmt)), err
+	return withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt))), err
 }
 
 func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.Statement, string, string, error) {
@@ -35,13 +35,13 @@ func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.St
 func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
 	stmt, s, rest, err := p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(query), delimiter, multi, options)
 	noteStatementDatabase(ctx, stmt)
-	return withBooleanMatch(query, withTraditionalExplain(stmt)), s, rest, err
+	return withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt))), s, rest, err
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
 	stmt, n, err := p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(query), options)
 	noteStatementDatabase(ctx, stmt)
-	return withBooleanMatch(query, withTraditionalExplain(stmt)), n, err
+	return withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt))), n, err
 }
 
 // withTraditionalExplain turns `EXPLAIN FORMAT=TRADITIONAL` into plain
