@@ -17,9 +17,9 @@
 // of qualified names for a session without a current one
 // (statement_database.go), SHOW ERRORS and the diagnostics area
 // (diagnostics.go), server status flags (statusflags.go), COM_REFRESH
-// and COM_CHANGE_USER (com_refresh.go, com_change_user.go), MySQL date functions go-mysql-server lacks
-// (date_functions.go),
-// the recording statement runner that collects a CALL's result sets
+// and COM_CHANGE_USER (com_refresh.go, com_change_user.go), MySQL date
+// functions go-mysql-server lacks (date_functions.go), EXISTS in UPDATE
+// and DELETE (exists_subquery.go), the recording statement runner that collects a CALL's result sets
 // (callresults.go), the wire handler, and below vitess the connection
 // layers that do what vitess' handler API cannot: compression
 // (compress.go) and extra result sets and prepared DO (packetconn.go,
