@@ -33,12 +33,22 @@ func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.St
 }
 
 func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
+	nbe := noBackslashEscapes(ctx)
+	if nbe {
+		query = literalBackslashes(query)
+	}
 	stmt, s, rest, err := p.Parser.ParseWithOptions(ctx, rewriteLockingClauses(query), delimiter, multi, options)
+	if nbe {
+		rest = unliteralBackslashes(rest)
+	}
 	noteStatementDatabase(ctx, stmt)
 	return withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt))), s, rest, err
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
+	if noBackslashEscapes(ctx) {
+		query = literalBackslashes(query)
+	}
 	stmt, n, err := p.Parser.ParseOneWithOptions(ctx, rewriteLockingClauses(query), options)
 	noteStatementDatabase(ctx, stmt)
 	return withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt))), n, err

@@ -22,6 +22,7 @@ const (
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.
 func newAnalyzer(provider sql.DatabaseProvider) *analyzer.Analyzer {
+	installStrictWrites()
 	a := analyzer.NewBuilder(provider).
 		AddPreAnalyzeRule(ruleDropUniqueByName, dropUniqueConstraint).
 		AddPreAnalyzeRule(ruleCreateLikeIndexes, copyLikeIndexKinds).

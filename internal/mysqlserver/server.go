@@ -83,8 +83,10 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	registerDateFunctions(engine.Analyzer.Catalog)
 	padDecimalDefaults()
 	// go-mysql-server keeps system variables in a process-wide registry;
-	// version_comment tells monitoring tools which server they talk to.
-	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version}); err != nil {
+	// version_comment tells monitoring tools which server they talk to,
+	// sql_mode starts as MySQL 8.0's (strict_mode.go). Persisted values
+	// (SET PERSIST) are assigned after these and win.
+	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version, "sql_mode": mysql8SQLMode}); err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("set version_comment: %w", err), provider.Close())
 	}
 	if err := loadUsers(engine, provider, rootPassword); err != nil {
