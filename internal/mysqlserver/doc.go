@@ -29,4 +29,8 @@
 // server's counters (metrics.go: metrics.SQL and the slow query log), and
 // SHOW STATUS answers from those counters (statusvars.go); the hooks in
 // handler.go stay one line each.
+//
+// CORRECTIONS.md is the registry of every correction of go-mysql-server
+// and vitess here: the upstream behaviour it replaces, its layer and its
+// test, so that each can be deleted when upstream fixes it.
 package mysqlserver

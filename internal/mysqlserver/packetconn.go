@@ -54,6 +54,10 @@ type packetConn struct {
 	scramble, changeUser []byte
 	// greeting collects the server's handshake until scramble is read.
 	greeting []byte
+	// lastPrepare is the text of the COM_STMT_PREPARE being answered, and
+	// held the header of its answer's first packet (prepare_errors.go).
+	lastPrepare string
+	held        []byte
 }
 
 // packetListener wraps accepted connections in packetConn.
@@ -98,6 +102,10 @@ func (c *packetConn) Read(p []byte) (int, error) {
 			c.passThrough = true
 		}
 	}
+	c.lastPrepare = ""
+	if len(pkt) > 5 && pkt[3] == 0 && pkt[4] == comStmtPrepare {
+		c.lastPrepare = string(pkt[5:])
+	}
 	c.next = pkt[3] + 1
 	// A COM_STMT_EXECUTE that opens a cursor is answered by vitess from
 	// another goroutine, row batch by row batch: no extra result sets.
@@ -122,8 +130,28 @@ func (c *packetConn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return c.Conn.Write(p)
 	}
+	written := len(p)
+	replaced := false
+	if c.lastPrepare != "" && c.w.atBoundary() {
+		// The answer to a COM_STMT_PREPARE (prepare_errors.go). Unbuffered,
+		// vitess writes a packet's header and body apart: the header waits
+		// for its body.
+		if c.held == nil && len(p) == 4 {
+			c.held = bytes.Clone(p)
+			c.mu.Unlock()
+			return written, nil
+		}
+		if c.held != nil {
+			p, c.held = append(c.held, p...), nil
+		}
+		var fixed []byte
+		if fixed, replaced = prepareSyntaxError(p, c.lastPrepare); replaced {
+			p = fixed
+		}
+		c.lastPrepare = ""
+	}
 	out := p
-	if c.renumber {
+	if c.renumber && !replaced {
 		out = bytes.Clone(p)
 	}
 	c.w.walk(out, func(seq *byte) {
@@ -136,7 +164,7 @@ func (c *packetConn) Write(p []byte) (int, error) {
 	if _, err := c.Conn.Write(out); err != nil {
 		return 0, err
 	}
-	return len(p), nil
+	return written, nil
 }
 
 // comStmtExecute is the command byte of COM_STMT_EXECUTE.
