@@ -334,7 +334,7 @@ static void routines_and_dates(MYSQL *m) {
 
 static void coercions(MYSQL *m) {
 	if (!query(m, "time into datetime", "INSERT INTO capi_dt (id, dtm) VALUES (1, '10:11:12')"))
-		print_value(m, "time into datetime", "SELECT TIME(dtm) FROM capi_dt WHERE id = 1");
+		printf("time into datetime: accepted\n");
 	query(m, "non-strict", "SET SESSION sql_mode = ''");
 	if (!query(m, "bad date non-strict", "INSERT INTO capi_dt (id, d) VALUES (2, '2009-2-29')"))
 		print_value(m, "bad date non-strict", "SELECT d FROM capi_dt WHERE id = 2");
