@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -95,27 +94,7 @@ func TestSeedFormatScrape(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "seed.toml")
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- runServe(ctx, path, "127.0.0.1:0", nil, func(a string) { addrc <- a }) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(15 * time.Second):
-			t.Errorf("serve did not stop")
-		}
-	})
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-done:
-		t.Fatalf("serve ended early: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	addr := startServe(t, path, nil)
 	get := func(user, pw string) (int, string) {
 		req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
 		require.NoError(t, err)
