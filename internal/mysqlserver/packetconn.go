@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"time"
 )
 
 // packetConn sits between vitess and the client's byte stream (the socket,
@@ -54,6 +55,8 @@ type packetConn struct {
 	scramble, changeUser []byte
 	// greeting collects the server's handshake until scramble is read.
 	greeting []byte
+	// writeTimeout, when set, is the deadline of every write.
+	writeTimeout time.Duration
 	// lastPrepare is the text of the COM_STMT_PREPARE being answered, and
 	// held the header of its answer's first packet (prepare_errors.go).
 	lastPrepare string
@@ -61,14 +64,22 @@ type packetConn struct {
 }
 
 // packetListener wraps accepted connections in packetConn.
-type packetListener struct{ net.Listener }
+type packetListener struct {
+	net.Listener
+	// writeTimeout bounds every write to a client (net_write_timeout).
+	// It is set here, not through vitess' ConnWriteTimeout: vitess would
+	// wrap the connection, and the handler finds packetConn by type.
+	writeTimeout time.Duration
+}
 
 func (l packetListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return newPacketConn(c), nil
+	pc := newPacketConn(c)
+	pc.writeTimeout = l.writeTimeout
+	return pc, nil
 }
 
 func newPacketConn(c net.Conn) *packetConn {
@@ -128,6 +139,7 @@ func (c *packetConn) Write(p []byte) (int, error) {
 			}
 		}
 		c.mu.Unlock()
+		c.writeDeadline()
 		return c.Conn.Write(p)
 	}
 	written := len(p)
@@ -161,10 +173,20 @@ func (c *packetConn) Write(p []byte) (int, error) {
 		c.next++
 	})
 	c.mu.Unlock()
+	c.writeDeadline()
 	if _, err := c.Conn.Write(out); err != nil {
 		return 0, err
 	}
 	return written, nil
+}
+
+// writeDeadline gives the next write writeTimeout to complete: a client
+// that stops reading loses its connection, so its session and any
+// shutdown waiting on its command go on.
+func (c *packetConn) writeDeadline() {
+	if c.writeTimeout > 0 {
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+	}
 }
 
 // comStmtExecute is the command byte of COM_STMT_EXECUTE.

@@ -1,6 +1,7 @@
 package mysqlserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -47,7 +48,15 @@ type Config struct {
 	// SlowLog receives the statements that ran for at least its threshold;
 	// nil disables it. The caller closes it after Shutdown.
 	SlowLog *slowlog.Log
+	// NetWriteTimeout bounds one write to a client (MySQL's
+	// net_write_timeout): a client that stops reading a result loses its
+	// connection, and so its session, instead of holding them forever.
+	// 0 is MySQL's default, 60 seconds.
+	NetWriteTimeout time.Duration
 }
+
+// defaultNetWriteTimeout is MySQL's default net_write_timeout.
+const defaultNetWriteTimeout = 60 * time.Second
 
 // Server is the SQL engine over a Store plus its MySQL wire listener.
 type Server struct {
@@ -243,7 +252,10 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		// Compression is offered on listeners without TLS only: with TLS it
 		// would have to run inside the TLS layer, which vitess owns.
 		// packetConn above compression: it sees plain packets.
-		Listener:                packetListener{compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil}},
+		Listener: packetListener{
+			Listener:     compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil},
+			writeTimeout: cmp.Or(cfg.NetWriteTimeout, defaultNetWriteTimeout),
+		},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
 		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport),
@@ -303,15 +315,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-idle:
 	case <-ctx.Done():
 		n := running(s.engine)
-		s.logger.Warn("shutdown timeout: killing running statements", "running", n)
+		s.logger.Warn("shutdown timeout: killing running statements and closing connections", "running", n)
 		for _, p := range s.engine.ProcessList.Processes() {
 			s.engine.ProcessList.Kill(p.Connection)
 		}
+		// A command can also be blocked writing to a client that stopped
+		// reading (suspended, or gone while another process holds its
+		// socket): no kill reaches that, closing the connection does.
+		s.h.closeConns()
 		select {
 		case <-idle:
 		case <-time.After(killGrace):
-			s.h.closeConns()
-			return errors.Join(err, fmt.Errorf("shutdown: %d statements did not stop", running(s.engine)))
+			return errors.Join(err, fmt.Errorf("shutdown: commands still running %s after their connections were closed (%d statements)", killGrace, running(s.engine)))
 		}
 	}
 	s.h.closeConns()
