@@ -119,6 +119,18 @@ func TestClients(t *testing.T) {
 			features:  withLines(map[string][]string{"procedures": {"call: 1 2"}}),
 		},
 		{
+			// mysqlclient runs on libmariadb: the C library's protocol paths.
+			name: "python-mysqldb", tool: "/usr/bin/python3", args: []string{"scripts/mysqldb_client.py"},
+			needs: "/usr/lib/python3/dist-packages/MySQLdb/__init__.py", needsHint: "apt-get install python3-mysqldb",
+			dependsOn: []string{gapBitCharset},
+			copies:    []string{"types_text"},
+			features: withLines(map[string][]string{
+				"procedures": {"call: 1 2"},
+				"streaming":  {"streamed: 1 2 3 4"},
+				"warnings":   {"warnings: 1"},
+			}),
+		},
+		{
 			name: "node-mysql2", tool: "node", args: []string{"node/mysql2_client.js"},
 			needs: "node/node_modules/mysql2/package.json", needsHint: "npm ci --prefix compat/node",
 			dependsOn: []string{gapBitCharset},

@@ -26,6 +26,9 @@ func checkConfig(args []string, stdout, stderr io.Writer) int {
 		_, _ = fmt.Fprintf(stderr, "configuration invalid:\n%v\n", err)
 		return 1
 	}
+	for _, w := range cfg.Warnings {
+		_, _ = fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 	if err := cfg.WriteSummary(stdout); err != nil {
 		_, _ = fmt.Fprintf(stderr, "write summary: %v\n", err)
 		return 1

@@ -137,27 +137,7 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	t.Cleanup(func() { signal.Stop(hup) })
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- runServe(ctx, path, "127.0.0.1:0", hup, func(a string) { addrc <- a }) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(15 * time.Second):
-			t.Errorf("serve did not stop")
-		}
-	})
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-done:
-		t.Fatalf("serve ended early: %v", err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	addr := startServe(t, path, hup)
 	url := "http://" + addr + "/metrics"
 	fams, _ := testutil.Scrape(t, url, 5)
 	require.Equal(t, 1, fams.Count("guocedb_exporter_datasource_up", nil))
@@ -206,4 +186,32 @@ customMetricsFile = "`+custom+`"
 	require.Contains(t, errs, `datasource "a": key "customMetricsFile": metric "c"`)
 	require.Contains(t, errs, `datasource "b": key "customMetricsFile": metric "c"`)
 	require.Contains(t, errs, `label "env"`)
+}
+
+// startServe runs the exporter on path (listening on a free loopback
+// port, reloading on hup) until the test ends, and returns its address.
+func startServe(t *testing.T, path string, hup <-chan os.Signal) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, path, "127.0.0.1:0", hup, func(a string) { addrc <- a }) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(15 * time.Second):
+			t.Errorf("serve did not stop")
+		}
+	})
+	select {
+	case addr := <-addrc:
+		return addr
+	case err := <-done:
+		t.Fatalf("serve ended early: %v", err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return ""
 }

@@ -78,10 +78,17 @@ func runServe(ctx context.Context, path, listen string, hup <-chan os.Signal, re
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.ListenAddress, err)
 	}
+	for _, w := range cfg.Warnings {
+		logger.Warn("configuration key ignored", "detail", w)
+	}
 	logger.Info("guocedb-exporter started", "version", version, "address", l.Addr().String(),
 		"datasources", len(cfg.EnabledSources()))
 	if ready != nil {
 		ready(l.Addr().String())
 	}
-	return web.Serve(ctx, l, web.Handler(a, logger), cfg.WebConfigFile, logger)
+	h := web.Handler(a, logger)
+	if cfg.BasicAuthUser != "" {
+		h = web.BasicAuth(h, cfg.BasicAuthUser, cfg.BasicAuthPassword)
+	}
+	return web.Serve(ctx, l, h, cfg.WebConfigFile, logger)
 }

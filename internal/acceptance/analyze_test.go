@@ -12,8 +12,6 @@ import (
 func TestAnalyzeTable(t *testing.T) {
 	addr, root := start(t)
 	mustExec(t, root, "CREATE DATABASE st")
-	// go-mysql-server v0.20.0 needs a current database for ANALYZE TABLE
-	// db.t (docs/compatibility.md), so this client uses st.
 	db := openAs(t, "root", "", addr, "st")
 	mustExec(t, db, "CREATE TABLE st.e (id INT PRIMARY KEY, v INT, KEY by_v (v))")
 	ok := []string{"e", "analyze", "status", "OK"}

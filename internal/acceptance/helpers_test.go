@@ -225,11 +225,3 @@ func start(t testing.TB, opts ...testutil.ServerOption) (string, *sql.DB) {
 	addr, _ := testutil.StartServer(t, opts...)
 	return addr, openAs(t, "root", "", addr, "")
 }
-
-// Known gaps shared by several cases (see knownGap).
-const (
-	gapStrictMode = "go-mysql-server v0.20.0 clamps out-of-range values in UPDATE and stores NULL for 1/0 " +
-		"in INSERT instead of failing in strict mode"
-	gapNoCurrentDB = "go-mysql-server v0.20.0 reports 'no database selected' for RENAME TABLE db.a TO db.b and " +
-		"for views queried as db.view when the session has no current database"
-)

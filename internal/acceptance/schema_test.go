@@ -73,7 +73,6 @@ func TestSchemaDDL(t *testing.T) {
 		},
 		{
 			name: "rename table keeps rows and indexes",
-			gap:  gapNoCurrentDB,
 			setup: []string{
 				"CREATE TABLE acc.r1 (id INT PRIMARY KEY, v VARCHAR(10), KEY kv (v))",
 				"INSERT INTO acc.r1 VALUES (1,'x'),(2,'y')",
@@ -84,13 +83,11 @@ func TestSchemaDDL(t *testing.T) {
 		},
 		{
 			name:    "old name is gone after rename",
-			gap:     gapNoCurrentDB,
 			query:   "SELECT * FROM acc.r1",
 			wantErr: 1146,
 		},
 		{
 			name:  "alter table rename",
-			gap:   gapNoCurrentDB,
 			setup: []string{"ALTER TABLE acc.r2 RENAME TO acc.r3"},
 			query: "SELECT id, v FROM acc.r3 ORDER BY id",
 			want:  [][]string{{"1", "x"}, {"2", "y"}},

@@ -32,6 +32,7 @@ func TestSQLStates(t *testing.T) {
 		{"DELETE FROM ss.p WHERE id = 1", 1451, "23000"},
 		{"SELECT * FROM ss.missing", 1146, "42S02"},
 		{"USE missing_db", 1049, "42000"},
+		{"SELECT * FROM p", 1046, "3D000"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			err := execErr(db, tc.query)

@@ -52,7 +52,10 @@ func TestZeroDateBinaryRows(t *testing.T) {
 	t.Cleanup(func() { _ = parsed.Close() })
 	mustExec(t, db, "CREATE DATABASE z")
 	mustExec(t, db, "CREATE TABLE z.t (id INT PRIMARY KEY, d DATE, dt DATETIME(6))")
-	mustExec(t, db, "INSERT INTO z.t VALUES (1, '0000-00-00', '0000-00-00 00:00:00'), (2, '2024-02-29', '2024-02-29 01:02:03.5')")
+	// Zero dates need a sql_mode without NO_ZERO_DATE (MySQL 8's default has it).
+	c := conn(t, db)
+	mustExec(t, c, "SET SESSION sql_mode = ''")
+	mustExec(t, c, "INSERT INTO z.t VALUES (1, '0000-00-00', '0000-00-00 00:00:00'), (2, '2024-02-29', '2024-02-29 01:02:03.5')")
 	for _, arg := range []any{"0000-00-00", time.Time{}} {
 		var d, dt time.Time
 		require.NoError(t, parsed.QueryRow("SELECT CAST(? AS DATE), CAST(? AS DATETIME)", arg, arg).Scan(&d, &dt))

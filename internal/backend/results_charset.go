@@ -37,3 +37,43 @@ func NeedsWireEncoding(cs sql.CharacterSetID) bool {
 	}
 	return true
 }
+
+// ClientCharset is the session's character_set_client: the character set
+// of the statement text and string parameters the client sends.
+func (s *Session) ClientCharset() sql.CharacterSetID {
+	v, err := s.BaseSession.GetSessionVariable(nil, "character_set_client")
+	name, _ := v.(string)
+	if err != nil || name == "" {
+		return sql.CharacterSet_utf8mb4
+	}
+	cs, err := sql.ParseCharacterSet(name)
+	if err != nil {
+		return sql.CharacterSet_utf8mb4
+	}
+	return cs
+}
+
+// GetCollation implements sql.Session. For a wire session whose
+// collation_connection belongs to a character set go-mysql-server has no
+// encoder for (gbk, big5, cp1251, ...), the engine gets utf8mb4's: the
+// wire layer has already converted the statement into UTF-8
+// (mysqlserver/wire_charsets.go), and go-mysql-server panics when it
+// types a string literal in a set it cannot encode.
+// @@collation_connection keeps the client's name.
+func (s *Session) GetCollation() sql.CollationID {
+	c := s.BaseSession.GetCollation()
+	if s.wireEncodes && c.CharacterSet().Encoder() == nil {
+		return sql.Collation_Default
+	}
+	return c
+}
+
+// GetCharacterSet implements sql.Session: character_set_connection, as
+// GetCollation maps it.
+func (s *Session) GetCharacterSet() sql.CharacterSetID {
+	cs := s.BaseSession.GetCharacterSet()
+	if s.wireEncodes && cs.Encoder() == nil {
+		return sql.Collation_Default.CharacterSet()
+	}
+	return cs
+}

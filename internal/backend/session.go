@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -107,6 +108,9 @@ type Session struct {
 
 	// wireEncodes: see SetWireEncodesResults (results_charset.go).
 	wireEncodes bool
+
+	// stmtDB: see SetStatementDatabase (statement_database.go).
+	stmtDB atomic.Pointer[string]
 }
 
 var (
@@ -294,8 +298,9 @@ func (s *Session) CommandBegin() error {
 	return nil
 }
 
-// CommandEnd implements sql.LifecycleAwareSession.
-func (s *Session) CommandEnd() {}
+// CommandEnd implements sql.LifecycleAwareSession: the statement's
+// database (SetStatementDatabase) ends with the command.
+func (s *Session) CommandEnd() { s.stmtDB.Store(nil) }
 
 // SessionEnd implements sql.LifecycleAwareSession: a closed connection
 // rolls back its open transaction.

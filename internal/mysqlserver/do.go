@@ -31,11 +31,16 @@ const (
 // comStmtPrepare is the command byte of COM_STMT_PREPARE.
 const comStmtPrepare = 0x16
 
-// rewriteClientCommand turns a COM_STMT_PREPARE of a DO statement (a whole
-// packet, header included) into one of its marked SELECT, and one that
-// would panic vitess's parser into text it parses (guardPreparedText). Only the first
-// packet of a command (sequence id 0) is a command.
+// rewriteClientCommand turns commands vitess cannot run into ones it can
+// (a whole packet, header included): a COM_STMT_PREPARE of a DO statement
+// into one of its marked SELECT, one that would panic vitess's parser into
+// text it parses (guardPreparedText), a COM_REFRESH into its FLUSH
+// statement (com_refresh.go). Only the first packet of a command
+// (sequence id 0) is a command.
 func rewriteClientCommand(pkt []byte) []byte {
+	if len(pkt) >= 5 && len(pkt) <= 6 && pkt[3] == 0 && pkt[4] == comRefresh {
+		return rewriteRefresh(pkt)
+	}
 	if len(pkt) < 8 || pkt[3] != 0 || pkt[4] != comStmtPrepare {
 		return pkt
 	}

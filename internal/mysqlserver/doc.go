@@ -12,7 +12,14 @@
 // go-mysql-server's own suites expect its placeholder), the process
 // list's client host:port (processlist.go), results encoded into the
 // client's character set with `?` for what it lacks (results_charset.go),
-// the recording statement runner that collects a CALL's result sets
+// client character sets go-mysql-server cannot convert, decoded and
+// encoded at the wire (wire_charsets.go, convert_using.go), the database
+// of qualified names for a session without a current one
+// (statement_database.go), SHOW ERRORS and the diagnostics area
+// (diagnostics.go), server status flags (statusflags.go), COM_REFRESH
+// and COM_CHANGE_USER (com_refresh.go, com_change_user.go), MySQL date
+// functions go-mysql-server lacks (date_functions.go), EXISTS in UPDATE
+// and DELETE (exists_subquery.go), the recording statement runner that collects a CALL's result sets
 // (callresults.go), the wire handler, and below vitess the connection
 // layers that do what vitess' handler API cannot: compression
 // (compress.go) and extra result sets and prepared DO (packetconn.go,
@@ -22,4 +29,8 @@
 // server's counters (metrics.go: metrics.SQL and the slow query log), and
 // SHOW STATUS answers from those counters (statusvars.go); the hooks in
 // handler.go stay one line each.
+//
+// CORRECTIONS.md is the registry of every correction of go-mysql-server
+// and vitess here: the upstream behaviour it replaces, its layer and its
+// test, so that each can be deleted when upstream fixes it.
 package mysqlserver

@@ -42,6 +42,13 @@ var errorCodes = []errorCode{
 	{kindPattern(sql.ErrInsertIntoMismatchValueCount), mysql.ERWrongValueCountOnRow, mysql.SSWrongValueCountOnRow},
 	{kindPattern(sql.ErrInsertIntoNonNullableDefaultNullColumn), mysql.ERNoDefaultForField, mysql.SSUnknownSQLState},
 	{kindPattern(sql.ErrCheckConstraintViolated), 3819, mysql.SSUnknownSQLState},
+	// A column, table or CONVERT in a set go-mysql-server cannot store.
+	{kindPattern(sql.ErrCharSetNotYetImplementedTemp), mysql.ERNotSupportedYet, mysql.SSClientError},
+	{kindPattern(sql.ErrCollationNotYetImplementedTemp), mysql.ERNotSupportedYet, mysql.SSClientError},
+	// SET NAMES and friends with a set guocedb cannot convert (wire_charsets.go).
+	{kindPattern(sql.ErrCharSetUnknown), mysql.ERUnknownCharacterSet, mysql.SSClientError},
+	// A table named without a database, and no current database.
+	{kindPattern(sql.ErrNoDatabaseSelected), mysql.ERNoDb, mysql.SSNoDB},
 	{kindPattern(sql.ErrSavepointDoesNotExist), mysql.ERSPDoesNotExist, mysql.SSClientError},
 	{kindPattern(sql.ErrPrivilegeCheckFailed), 1142, mysql.SSClientError},
 	{kindPattern(sql.ErrTableAccessDeniedForUser), 1142, mysql.SSClientError},
@@ -100,6 +107,10 @@ func mapError(err error, query string) error {
 			msg := se.Message
 			if c.code == mysql.ERQueryInterrupted {
 				msg = "Query execution was interrupted" // MySQL's text, not "context canceled"
+			}
+			if i := strings.Index(msg, ", please create an issue"); i >= 0 {
+				// go-mysql-server's own request for a bug report.
+				msg = msg[:i] + " for stored values in guocedb: use utf8mb4 columns (clients of any supported character set are converted at the wire)"
 			}
 			return mysql.NewSQLError(c.code, c.state, "%s", msg)
 		}

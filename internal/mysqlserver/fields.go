@@ -26,6 +26,11 @@ func (h *handler) fixFields(query string, fields []*querypb.Field) {
 		if f.Table != "" {
 			f.Table = spelledAs(query, f.Table)
 		}
+		if f.Table == "" && f.OrgTable == "" {
+			// An expression: MySQL names no original column (C clients
+			// read org_name to tell columns from expressions).
+			f.OrgName = ""
+		}
 		switch f.Type {
 		case querypb.Type_FLOAT32, querypb.Type_FLOAT64:
 			// A column of a table declared FLOAT(M,D) has D decimals,

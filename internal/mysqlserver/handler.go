@@ -2,12 +2,14 @@ package mysqlserver
 
 import (
 	"context"
+	"net"
 	"strings"
 	"sync"
 
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/guocedb/guocedb/internal/metrics"
 )
@@ -39,6 +41,13 @@ type handler struct {
 
 	// obs counts connections and statements (metrics.go).
 	obs *observer
+	// preparedStmt returns the AST go-mysql-server cached for a prepared
+	// statement of a session (statement_database.go).
+	preparedStmt func(sessionID uint32, query string) (ast.Statement, bool)
+	// users checks the password of a COM_CHANGE_USER (com_change_user.go).
+	users interface {
+		ValidateHash(salt []byte, user string, authResponse []byte, addr net.Addr) (mysql.Getter, error)
+	}
 }
 
 func newHandler(h mysql.Handler) *handler {
@@ -100,6 +109,7 @@ func (h *handler) closeConns() {
 
 func (h *handler) NewConnection(c *mysql.Conn) {
 	h.obs.m.ConnectionOpened()
+	initialStatusFlags(c)
 	h.mu.Lock()
 	h.conns[c] = false
 	h.mu.Unlock()
@@ -159,25 +169,35 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return errShuttingDown
 	}
 	defer h.running.Done()
-	probe := h.obs.start(c, query)
-	defer func() { probe.finish(err, "") }()
 	defer h.recoverCommand(c, &err)
+	defer endCommand(c)
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
-	cb := probe.rows(padOKInfo(callback))
+	query, _ = decodeClientText(c, query)
+	probe := h.obs.start(c, query)
+	defer func() { probe.finish(err, "") }()
+	cb := probe.rows(padOKInfo(withStatusFlags(c, callback)))
 	if err := h.unknownThread(query); err != nil {
 		return err
+	}
+	if ok, err := h.changeUser(c, query, cb); ok {
+		return mapError(err, query)
 	}
 	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
 		h.untracked(c)
 		return mapError(err, query)
+	}
+	if _, ok, err := h.diagnosticsQuery(ctx, c, query, false, cb); ok {
+		return err
 	}
 	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
 		}, send)
 	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return query })
-	return mapError(err, query)
+	err = mapError(err, query)
+	noteError(c, err)
+	return err
 }
 
 func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string, callback mysql.ResultSpoolFn) (rest string, err error) {
@@ -185,19 +205,31 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return "", errShuttingDown
 	}
 	defer h.running.Done()
-	probe := h.obs.start(c, query)
-	defer func() { probe.finish(err, rest) }()
 	defer h.recoverCommand(c, &err)
+	defer endCommand(c)
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
-	cb := probe.rows(padOKInfo(callback))
+	query, wire := decodeClientText(c, query)
+	// vitess hands the rest back as the next query: in the client's bytes
+	// (deferred first, so that it runs after the probe saw the text).
+	defer func() { rest = wire.encodeRest(rest) }()
+	probe := h.obs.start(c, query)
+	defer func() { probe.finish(err, rest) }()
+	cb := probe.rows(padOKInfo(withStatusFlags(c, callback)))
 	if err := h.unknownThread(query); err != nil {
 		return "", err
 	}
+	if ok, err := h.changeUser(c, query, cb); ok {
+		return "", mapError(err, query)
+	}
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)
-		noteRest(c, rest)
+		noteRest(c, wire.encodeRest(rest))
 		return rest, mapError(err, query)
+	}
+	if rest, ok, err := h.diagnosticsQuery(ctx, c, query, true, cb); ok {
+		noteRest(c, wire.encodeRest(rest))
+		return rest, err
 	}
 	// go-mysql-server runs the first statement of query and returns the
 	// rest: a retry or replay runs that first statement again.
@@ -208,8 +240,10 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			return err
 		}, send)
 	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
-	noteRest(c, rest)
-	return rest, mapError(err, query)
+	noteRest(c, wire.encodeRest(rest))
+	err = mapError(err, query)
+	noteError(c, err)
+	return rest, err
 }
 
 func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, prepare *mysql.PrepareData) (_ []*querypb.Field, err error) {
@@ -218,6 +252,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	}
 	defer h.running.Done()
 	defer h.recoverCommand(c, &err)
+	defer endCommand(c)
 	// vitess registered the statement before calling us, whatever the
 	// outcome: a later COM_STMT_RESET of it is safe (malformed_packets.go).
 	notePrepared(c, prepare.StatementID)
@@ -226,6 +261,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	if prepare.ParamsCount > maxPreparedParams {
 		return nil, errTooManyPlaceholders
 	}
+	query, _ = decodeClientText(c, query)
 	if opts, err := h.ParserOptionsForConnection(c); err == nil {
 		countExplainParams(ctx, query, opts, prepare)
 	}
@@ -243,6 +279,8 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}
 	defer h.running.Done()
 	h.obs.m.CountCommand(metrics.CommandStmtExecute)
+	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
+	prepare = decodeClientParams(c, prepare)
 	probe := h.obs.start(c, prepare.PrepareStmt)
 	defer func() { probe.finish(err, "") }()
 	defer h.recoverCommand(c, &err)
@@ -251,19 +289,23 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 			h.fixFields(prepare.PrepareStmt, res.Fields)
 			zeroDatesForBinary(res)
 		}
+		sqlModeStatusFlags(c)
 		return callback(res)
 	}))
-	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
 	zeroDateParams(prepare)
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
+	defer endCommand(c)
 	err = h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
+		h.noteExecuteDatabase(c, prepare)
 		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
 		}, send)
 	}, fixed, func() string { return prepare.PrepareStmt })
-	return mapError(err, prepare.PrepareStmt)
+	err = mapError(err, prepare.PrepareStmt)
+	noteError(c, err)
+	return err
 }
 
 func (h *handler) ComResetConnection(c *mysql.Conn) error {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"time"
 )
 
 // packetConn sits between vitess and the client's byte stream (the socket,
@@ -49,17 +50,38 @@ type packetConn struct {
 	w        packetCounter
 	// stmts are the statement ids vitess knows (malformed_packets.go).
 	stmts stmtIDs
+	// cursor is set while the command is a COM_STMT_EXECUTE with a cursor.
+	cursor bool
+	// scramble is the handshake's, and changeUser the payload of a
+	// COM_CHANGE_USER not yet run (com_change_user.go).
+	scramble, changeUser []byte
+	// greeting collects the server's handshake until scramble is read.
+	greeting []byte
+	// writeTimeout, when set, is the deadline of every write.
+	writeTimeout time.Duration
+	// lastPrepare is the text of the COM_STMT_PREPARE being answered, and
+	// held the header of its answer's first packet (prepare_errors.go).
+	lastPrepare string
+	held        []byte
 }
 
 // packetListener wraps accepted connections in packetConn.
-type packetListener struct{ net.Listener }
+type packetListener struct {
+	net.Listener
+	// writeTimeout bounds every write to a client (net_write_timeout).
+	// It is set here, not through vitess' ConnWriteTimeout: vitess would
+	// wrap the connection, and the handler finds packetConn by type.
+	writeTimeout time.Duration
+}
 
 func (l packetListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
-	return newPacketConn(c), nil
+	pc := newPacketConn(c)
+	pc.writeTimeout = l.writeTimeout
+	return pc, nil
 }
 
 func newPacketConn(c net.Conn) *packetConn {
@@ -101,12 +123,20 @@ func (c *packetConn) Read(p []byte) (int, error) {
 	}
 	c.mu.Lock()
 	if c.handshakeSeen {
+		if len(pkt) > 5 && pkt[3] == 0 && pkt[4] == comChangeUser {
+			c.changeUser = append([]byte(nil), pkt[5:]...)
+			pkt = commandPacket(comQuery, changeUserMarker)
+		}
 		pkt = withoutCursor(rewriteClientCommand(pkt))
 	} else {
 		c.handshakeSeen = true
 		if len(pkt) >= 8 && binary.LittleEndian.Uint32(pkt[4:8])&capClientSSL != 0 {
 			c.passThrough = true
 		}
+	}
+	c.lastPrepare = ""
+	if len(pkt) > 5 && pkt[3] == 0 && pkt[4] == comStmtPrepare {
+		c.lastPrepare = string(pkt[5:])
 	}
 	c.next = pkt[3] + 1
 	c.renumber = false
@@ -119,11 +149,39 @@ func (c *packetConn) Read(p []byte) (int, error) {
 func (c *packetConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	if c.passThrough || !c.handshakeSeen {
+		if c.scramble == nil && !c.passThrough && len(c.greeting)+len(p) <= 1024 {
+			// vitess may write the greeting's header and body apart.
+			c.greeting = append(c.greeting, p...)
+			if c.scramble = scrambleOf(c.greeting); c.scramble != nil {
+				c.greeting = nil
+			}
+		}
 		c.mu.Unlock()
+		c.writeDeadline()
 		return c.Conn.Write(p)
 	}
+	written := len(p)
+	replaced := false
+	if c.lastPrepare != "" && c.w.atBoundary() {
+		// The answer to a COM_STMT_PREPARE (prepare_errors.go). Unbuffered,
+		// vitess writes a packet's header and body apart: the header waits
+		// for its body.
+		if c.held == nil && len(p) == 4 {
+			c.held = bytes.Clone(p)
+			c.mu.Unlock()
+			return written, nil
+		}
+		if c.held != nil {
+			p, c.held = append(c.held, p...), nil
+		}
+		var fixed []byte
+		if fixed, replaced = prepareSyntaxError(p, c.lastPrepare); replaced {
+			p = fixed
+		}
+		c.lastPrepare = ""
+	}
 	out := p
-	if c.renumber {
+	if c.renumber && !replaced {
 		out = bytes.Clone(p)
 	}
 	c.w.walk(out, func(seq *byte) {
@@ -133,10 +191,20 @@ func (c *packetConn) Write(p []byte) (int, error) {
 		c.next++
 	})
 	c.mu.Unlock()
+	c.writeDeadline()
 	if _, err := c.Conn.Write(out); err != nil {
 		return 0, err
 	}
-	return len(p), nil
+	return written, nil
+}
+
+// writeDeadline gives the next write writeTimeout to complete: a client
+// that stops reading loses its connection, so its session and any
+// shutdown waiting on its command go on.
+func (c *packetConn) writeDeadline() {
+	if c.writeTimeout > 0 {
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+	}
 }
 
 // comStmtExecute is the command byte of COM_STMT_EXECUTE.

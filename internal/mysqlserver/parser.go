@@ -31,7 +31,7 @@ func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
 		stmt, err = p.Parser.ParseSimple(rewriteStatement(q))
 		return err
 	})
-	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(stmt))), err
+	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), err
 }
 
 func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.Statement, string, string, error) {
@@ -39,6 +39,10 @@ func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.St
 }
 
 func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {
+	nbe := noBackslashEscapes(ctx)
+	if nbe {
+		query = literalBackslashes(query)
+	}
 	var (
 		stmt    ast.Statement
 		s, rest string
@@ -47,10 +51,17 @@ func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delim
 		stmt, s, rest, err = p.Parser.ParseWithOptions(ctx, rewriteStatement(q), delimiter, multi, options)
 		return err
 	})
-	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(stmt))), s, rest, err
+	if nbe {
+		rest = unliteralBackslashes(rest)
+	}
+	noteStatementDatabase(ctx, stmt)
+	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), s, rest, err
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
+	if noBackslashEscapes(ctx) {
+		query = literalBackslashes(query)
+	}
 	var (
 		stmt ast.Statement
 		n    int
@@ -59,7 +70,8 @@ func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, op
 		stmt, n, err = p.Parser.ParseOneWithOptions(ctx, rewriteStatement(q), options)
 		return err
 	})
-	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(stmt))), n, err
+	noteStatementDatabase(ctx, stmt)
+	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), n, err
 }
 
 // parseGuarded runs parse on query and keeps a panic inside vitess's

@@ -125,6 +125,7 @@ func (h *handler) replay(ctx context.Context, c *mysql.Conn, log *txnLog, confli
 			if s.prepare != nil {
 				p := *s.prepare
 				p.BindVars = maps.Clone(s.prepare.BindVars)
+				h.noteExecuteDatabase(c, &p)
 				err = h.Handler.ComStmtExecute(ctx, c, &p, capture)
 			} else {
 				err = h.Handler.ComQuery(ctx, c, s.text, func(r *sqltypes.Result, _ bool) error { return capture(r) })

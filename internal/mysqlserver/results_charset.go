@@ -30,7 +30,8 @@ func encodingSessionBuilder(inner server.SessionBuilder) server.SessionBuilder {
 // encodeResults wraps a result callback of connection c: when the client's
 // character_set_results is not utf8mb4 (nor binary), the text values,
 // which go-mysql-server produced in utf8mb4, are encoded into it, `?` for
-// what it cannot represent, and the columns name that character set. A
+// what it cannot represent, and the columns name that character set
+// (wire_charsets.go converts the sets go-mysql-server has no encoder for). A
 // utf8mb4 client's results pass untouched (one session read per
 // statement), and so do those of a client whose character set
 // go-mysql-server cannot encode into.
@@ -43,17 +44,23 @@ func encodeResults(c *mysql.Conn, cb mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 	if !backend.NeedsWireEncoding(cs) {
 		return cb
 	}
-	enc := cs.Encoder()
-	if enc == nil {
-		// go-mysql-server names character sets it has no encoder for
-		// (gbk, cp1251, big5, ...): their results stay utf8mb4, and the
-		// columns say so, rather than dereferencing a nil encoder.
+	enc, ok := wireCharsetOf(cs)
+	if !ok {
+		// Refused when set (charsetVariables); nothing to convert with.
 		return cb
 	}
 	var text []bool // per column: a text value to encode
 	return func(res *sqltypes.Result, more bool) error {
 		if res != nil && len(res.Fields) > 0 {
 			text = make([]bool, len(res.Fields))
+			for _, f := range res.Fields {
+				// Names are text in character_set_results too.
+				for _, name := range []*string{&f.Name, &f.OrgName, &f.Table, &f.OrgTable, &f.Database} {
+					if !isASCII(*name) {
+						*name = string(enc.encode([]byte(*name)))
+					}
+				}
+			}
 			for i, f := range res.Fields {
 				if f.Charset == uint32(sql.CharacterSet_utf8mb4) {
 					f.Charset = uint32(cs) // as go-mysql-server numbers it
@@ -65,7 +72,7 @@ func encodeResults(c *mysql.Conn, cb mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 			for _, row := range res.Rows {
 				for i, v := range row {
 					if i < len(text) && text[i] && !v.IsNull() {
-						row[i] = sqltypes.MakeTrusted(v.Type(), enc.EncodeReplaceUnknown(v.Raw()))
+						row[i] = sqltypes.MakeTrusted(v.Type(), enc.encode(v.Raw()))
 					}
 				}
 			}
@@ -81,4 +88,13 @@ func isTextType(t querypb.Type) bool {
 		return true
 	}
 	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

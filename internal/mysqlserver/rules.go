@@ -22,12 +22,14 @@ const (
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.
 func newAnalyzer(provider sql.DatabaseProvider, files *filePolicy) *analyzer.Analyzer {
+	installStrictWrites()
 	a := analyzer.NewBuilder(provider).
 		AddPreAnalyzeRule(ruleDropUniqueByName, dropUniqueConstraint).
 		AddPreAnalyzeRule(ruleCreateLikeIndexes, copyLikeIndexKinds).
 		AddPostValidationRule(ruleSetOpRows, clearMax1Row).
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
 		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
+		AddPostValidationRule(ruleConvertUsing, convertUsingWithoutEncoder).
 		Build()
 	a.ExecBuilder = newExecBuilder(files)
 	return a

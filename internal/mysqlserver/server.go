@@ -1,6 +1,7 @@
 package mysqlserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -65,7 +66,15 @@ type Config struct {
 	// (performance_schema.events_statements_summary_by_digest); nil gives
 	// the server its own.
 	Digests *digest.Summary
+	// NetWriteTimeout bounds one write to a client (MySQL's
+	// net_write_timeout): a client that stops reading a result loses its
+	// connection, and so its session, instead of holding them forever.
+	// 0 is MySQL's default, 60 seconds.
+	NetWriteTimeout time.Duration
 }
+
+// defaultNetWriteTimeout is MySQL's default net_write_timeout.
+const defaultNetWriteTimeout = 60 * time.Second
 
 // Server is the SQL engine over a Store plus its MySQL wire listener.
 type Server struct {
@@ -102,16 +111,20 @@ func newEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	// recording one keeps a CALL's result sets (callresults.go).
 	engine.Analyzer.Runner = recordingRunner{engine}
 	dedupStatusVariables()
+	charsetVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
 	// understands MySQL 8's locking clauses and DO in procedure bodies.
 	engine.Parser = lockingParser{procDoParser{engine.Parser}}
 	engine.Analyzer.Parser = engine.Parser
 	// The parser turns MATCH ... IN BOOLEAN MODE into this function.
 	engine.Analyzer.Catalog.RegisterFunction(sql.NewEmptyContext(), matchBooleanFunction)
+	registerDateFunctions(engine.Analyzer.Catalog)
 	padDecimalDefaults()
 	// go-mysql-server keeps system variables in a process-wide registry;
-	// version_comment tells monitoring tools which server they talk to.
-	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version}); err != nil {
+	// version_comment tells monitoring tools which server they talk to,
+	// sql_mode starts as MySQL 8.0's (strict_mode.go). Persisted values
+	// (SET PERSIST) are assigned after these and win.
+	if err := sql.SystemVariables.AssignValues(map[string]any{"version_comment": "guocedb " + version, "sql_mode": mysql8SQLMode}); err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("set version_comment: %w", err), provider.Close())
 	}
 	if err := loadUsers(engine, provider, rootPassword); err != nil {
@@ -171,14 +184,15 @@ func NewSessionBuilder(p *backend.Provider) server.SessionBuilder {
 // useHandshakeCollation makes the collation a client names in its
 // handshake the connection's character set and collation, as MySQL does
 // (go-mysql-server keeps its defaults). One the engine does not know is
-// left at the default rather than failing the login.
+// left at the default rather than failing the login, as is one whose
+// character set guocedb cannot convert (wire_charsets.go).
 func useHandshakeCollation(s *sql.BaseSession, id uint8) {
 	if id == 0 {
 		return
 	}
 	coll := sql.CollationID(id)
 	name := coll.Name()
-	if name == "" {
+	if name == "" || !clientCharsetUsable(coll.CharacterSet()) {
 		return
 	}
 	ctx := sql.NewEmptyContext()
@@ -295,7 +309,10 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		// Compression is offered on listeners without TLS only: with TLS it
 		// would have to run inside the TLS layer, which vitess owns.
 		// packetConn above compression: it sees plain packets.
-		Listener:                packetListener{compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil}},
+		Listener: packetListener{
+			Listener:     compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil},
+			writeTimeout: cmp.Or(cfg.NetWriteTimeout, defaultNetWriteTimeout),
+		},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
 		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, guard),
@@ -316,6 +333,8 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			return false
 		}
 		h.floatScale = provider.FloatScale
+		h.preparedStmt = engine.PreparedDataCache.GetCachedStmt
+		h.users = engine.Analyzer.Catalog.MySQLDb
 		return h, nil
 	}
 	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, trackingSessionBuilder(encodingSessionBuilder(NewSessionBuilder(provider))), nil, wrap)
@@ -356,15 +375,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-idle:
 	case <-ctx.Done():
 		n := running(s.engine)
-		s.logger.Warn("shutdown timeout: killing running statements", "running", n)
+		s.logger.Warn("shutdown timeout: killing running statements and closing connections", "running", n)
 		for _, p := range s.engine.ProcessList.Processes() {
 			s.engine.ProcessList.Kill(p.Connection)
 		}
+		// A command can also be blocked writing to a client that stopped
+		// reading (suspended, or gone while another process holds its
+		// socket): no kill reaches that, closing the connection does.
+		s.h.closeConns()
 		select {
 		case <-idle:
 		case <-time.After(killGrace):
-			s.h.closeConns()
-			return errors.Join(err, fmt.Errorf("shutdown: %d statements did not stop", running(s.engine)))
+			return errors.Join(err, fmt.Errorf("shutdown: commands still running %s after their connections were closed (%d statements)", killGrace, running(s.engine)))
 		}
 	}
 	s.h.closeConns()

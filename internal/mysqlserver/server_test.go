@@ -149,3 +149,47 @@ func TestFailedStatementsReleaseSnapshots(t *testing.T) {
 	require.NoError(t, db.QueryRow("SELECT 1").Scan(&one))
 	require.LessOrEqual(t, store.OpenTransactions(), 1, "snapshots of failed statements leaked")
 }
+
+// A client that stops reading a large result loses its connection after
+// NetWriteTimeout, and its session leaves the process list.
+func TestClientThatStopsReadingIsDropped(t *testing.T) {
+	store, err := storage.Open(t.TempDir(), storage.DefaultOptions(), nil)
+	require.NoError(t, err)
+	srv, err := New(Config{Addr: "127.0.0.1:0", Version: "test", NetWriteTimeout: time.Second}, store, nil)
+	require.NoError(t, err)
+	go func() { _ = srv.Serve() }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, srv.Shutdown(ctx))
+		require.NoError(t, store.Close())
+	})
+	dsn := "root:@tcp(" + srv.Addr().String() + ")/"
+	admin, err := gosql.Open("mysql", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = admin.Close() })
+	for _, q := range []string{"CREATE DATABASE big", "CREATE TABLE big.t (id INT PRIMARY KEY)",
+		"INSERT INTO big.t VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10),(11),(12),(13),(14),(15),(16),(17),(18),(19),(20)"} {
+		_, err := admin.Exec(q)
+		require.NoError(t, err, q)
+	}
+	reader, err := gosql.Open("mysql", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = reader.Close() })
+	// About 40 MB, of which the client reads nothing.
+	rows, err := reader.Query("SELECT id, REPEAT('x', 2000000) FROM big.t")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rows.Close() })
+	sessions := func() int {
+		n := 0
+		r, err := admin.Query("SHOW PROCESSLIST")
+		require.NoError(t, err)
+		defer func() { _ = r.Close() }()
+		for r.Next() {
+			n++
+		}
+		return n
+	}
+	require.Eventually(t, func() bool { return sessions() == 1 }, 20*time.Second, 100*time.Millisecond,
+		"the stalled client's session stays")
+}

@@ -20,6 +20,10 @@ import (
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
+// serveReturnGrace bounds the wait for a listener's serve loop to return
+// once its shutdown is done (the listener is closed by then).
+const serveReturnGrace = 5 * time.Second
+
 // httpShutdownTimeout bounds draining HTTP probes; they are short.
 const httpShutdownTimeout = 5 * time.Second
 
@@ -235,10 +239,13 @@ func newListenerService(name string, s *Server, open func() (listening, error)) 
 		defer cancel()
 		err := l.shutdown(ctx)
 		if done != nil {
+			// shutdown may have used all of ctx (it closes connections
+			// at its deadline): serve, whose listener is closed by then,
+			// gets a grace of its own.
 			select {
 			case serveErr := <-done:
 				err = errors.Join(err, serveErr)
-			case <-ctx.Done():
+			case <-time.After(serveReturnGrace):
 				err = errors.Join(err, errors.New("serve did not return after shutdown"))
 			}
 		}

@@ -52,6 +52,9 @@ type File struct {
 	// Global defaults for every per-source setting.
 	SourceSettings
 
+	// The Dameng exporter's global keys (legacy.go).
+	LegacyGlobal
+
 	// Old single-database layout.
 	DBHost *string `toml:"dbHost"`
 	DBUser *string `toml:"dbUser"`
@@ -90,6 +93,8 @@ type SourceSettings struct {
 	Labels            *string `toml:"labels"`
 	Flavor            *string `toml:"flavor"`
 	Enabled           *bool   `toml:"enabled"`
+
+	LegacySourceSettings
 }
 
 // DatasourceFile is one [[datasource]] table as written.
@@ -129,6 +134,12 @@ type Config struct {
 	Sources []Source
 	// Legacy is true when the file used the old single-database layout.
 	Legacy bool
+	// BasicAuthUser and BasicAuthPassword, when set, guard every endpoint
+	// (the Dameng exporter's enableBasicAuth keys; webConfigFile is the
+	// exporter's own way).
+	BasicAuthUser, BasicAuthPassword string
+	// Warnings are legacy keys accepted without effect, each once.
+	Warnings []string
 	// Path is the file the configuration came from.
 	Path string
 }
@@ -195,10 +206,35 @@ func Parse(data []byte, baseDir, path string) (*Config, error) {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("config %s: %w", path, errors.Join(errs...))
+		return nil, fmt.Errorf("config %s: %w", path, distinct(errs))
 	}
 	cfg.Path = path
 	return cfg, nil
+}
+
+// distinct joins errs with every message once: an unknown key in several
+// [[datasource]] tables, or a problem found both while resolving and while
+// validating, is one line.
+func distinct(errs []error) error {
+	var out []error
+	seen := map[string]bool{}
+	var walk func(err error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		if err != nil && !seen[err.Error()] {
+			seen[err.Error()] = true
+			out = append(out, err)
+		}
+	}
+	for _, e := range errs {
+		walk(e)
+	}
+	return errors.Join(out...)
 }
 
 // unknownKeyError names the datasource when the unknown key sits inside a

@@ -116,18 +116,19 @@ func resolve(f *File, baseDir string) (*Config, error) {
 	if cfg.LogFile != "" {
 		cfg.LogFile = absPath(baseDir, cfg.LogFile)
 	}
+	var errs []error
 	setStr(&cfg.CollectStrategy, f.CollectStrategy)
 	pick(&cfg.MaxConcurrentGroups, f.MaxConcurrentGroups)
-	pickDur(&cfg.GroupTimeout, f.GroupTimeout)
+	pickDur(&errs, &cfg.GroupTimeout, f.GroupTimeout, "groupTimeout")
 	pick(&cfg.ScrapeTimeoutFraction, f.ScrapeTimeoutFraction)
-	pickDur(&cfg.ScrapeTimeoutMax, f.ScrapeTimeoutMax)
-	pickDur(&cfg.ScrapeTimeoutDefault, f.ScrapeTimeoutDefault)
+	pickDur(&errs, &cfg.ScrapeTimeoutMax, f.ScrapeTimeoutMax, "scrapeTimeoutMax")
+	pickDur(&errs, &cfg.ScrapeTimeoutDefault, f.ScrapeTimeoutDefault, "scrapeTimeoutDefault")
+	errs = append(errs, resolveLegacyGlobal(&cfg, f, baseDir)...)
 
 	// The global defaults are resolved once against the built-ins; every
 	// source then starts from that copy, never from another source.
 	global := builtinSource()
-	var errs []error
-	if err := apply(&global, &f.SourceSettings, baseDir); err != nil {
+	for _, err := range apply(&global, &f.SourceSettings, baseDir, cfg.warn("")) {
 		errs = append(errs, fmt.Errorf("global: %w", err))
 	}
 
@@ -150,7 +151,7 @@ func resolve(f *File, baseDir string) (*Config, error) {
 		s.User = d.DBUser
 		s.DBName = d.DBName
 		s.Description = d.Description
-		if err := apply(&s, &d.SourceSettings, baseDir); err != nil {
+		for _, err := range apply(&s, &d.SourceSettings, baseDir, cfg.warn(d.Name)) {
 			errs = append(errs, fmt.Errorf("datasource %q: %w", d.Name, err))
 		}
 		pw, kind, err := ResolvePassword(d.DBPwd, baseDir)
@@ -165,17 +166,22 @@ func resolve(f *File, baseDir string) (*Config, error) {
 	return &cfg, errors.Join(errs...)
 }
 
-// apply overlays the settings that are set in ss onto s.
-func apply(s *Source, ss *SourceSettings, baseDir string) error {
-	pickDur(&s.QueryTimeout, ss.QueryTimeout)
+// apply overlays the settings that are set in ss onto s; warn reports a
+// legacy key without meaning here.
+func apply(s *Source, ss *SourceSettings, baseDir string, warn func(string, ...any)) []error {
+	var errs []error
+	// The Dameng exporter's keys first: the exporter's own keys, when both
+	// are given, win.
+	applyLegacy(&errs, s, &ss.LegacySourceSettings, warn)
+	pickDur(&errs, &s.QueryTimeout, ss.QueryTimeout, "queryTimeout")
 	pick(&s.MaxOpenConns, ss.MaxOpenConns)
 	pick(&s.MaxIdleConns, ss.MaxIdleConns)
-	pickDur(&s.ConnMaxLifetime, ss.ConnMaxLifetime)
-	pickDur(&s.HealthCheckInterval, ss.HealthCheckInterval)
-	pickDur(&s.VariablesCacheTime, ss.VariablesCacheTime)
-	pickDur(&s.TableSizesCacheTime, ss.TableSizesCacheTime)
+	pickDur(&errs, &s.ConnMaxLifetime, ss.ConnMaxLifetime, "connMaxLifetime")
+	pickDur(&errs, &s.HealthCheckInterval, ss.HealthCheckInterval, "healthCheckInterval")
+	pickDur(&errs, &s.VariablesCacheTime, ss.VariablesCacheTime, "variablesCacheTime")
+	pickDur(&errs, &s.TableSizesCacheTime, ss.TableSizesCacheTime, "tableSizesCacheTime")
 	pick(&s.CheckSlowSQL, ss.CheckSlowSQL)
-	pickDur(&s.SlowSQLTime, ss.SlowSQLTime)
+	pickDur(&errs, &s.SlowSQLTime, ss.SlowSQLTime, "slowSqlTime")
 	pick(&s.SlowSQLMaxRows, ss.SlowSQLMaxRows)
 	pick(&s.RegisterGlobalStatus, ss.RegisterGlobalStatus)
 	pick(&s.RegisterGlobalVariables, ss.RegisterGlobalVariables)
@@ -197,7 +203,7 @@ func apply(s *Source, ss *SourceSettings, baseDir string) error {
 	if ss.Labels != nil {
 		labels, err := ParseLabels(*ss.Labels)
 		if err != nil {
-			return fmt.Errorf("key \"labels\": %w", err)
+			return append(errs, fmt.Errorf("key \"labels\": %w", err))
 		}
 		if s.Labels == nil {
 			s.Labels = map[string]string{}
@@ -206,7 +212,7 @@ func apply(s *Source, ss *SourceSettings, baseDir string) error {
 			s.Labels[k] = v
 		}
 	}
-	return nil
+	return errs
 }
 
 // ParseLabels parses "k=v,k2=v2". Whitespace around keys and values is
@@ -251,10 +257,18 @@ func pick[T any](dst *T, src *T) {
 	}
 }
 
-func pickDur(dst *time.Duration, src *Duration) {
-	if src != nil {
-		*dst = src.D()
+// pickDur sets *dst from src (when set) in key's unit (see legacyUnits),
+// adding a problem to errs.
+func pickDur(errs *[]error, dst *time.Duration, src *Duration, key string) {
+	if src == nil {
+		return
 	}
+	d, err := src.value(key, legacyUnits[key])
+	if err != nil {
+		*errs = append(*errs, err)
+		return
+	}
+	*dst = d
 }
 
 func setStr(dst *string, v string) {

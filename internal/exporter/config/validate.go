@@ -159,14 +159,20 @@ func (c *Config) WriteSummary(w io.Writer) error {
 	if c.WebConfigFile != "" {
 		fmt.Fprintf(&b, "web config: %s\n", c.WebConfigFile)
 	}
+	if c.BasicAuthUser != "" {
+		fmt.Fprintf(&b, "basic auth: user %s (enableBasicAuth)\n", c.BasicAuthUser)
+	}
 	fmt.Fprintf(&b, "datasources: %d (%d enabled)\n", len(c.Sources), len(c.EnabledSources()))
 	for _, s := range c.Sources {
 		state := "enabled"
 		if !s.Enabled {
 			state = "disabled"
 		}
-		fmt.Fprintf(&b, "  - %s [%s] %s@%s password=%s priority=%d queryTimeout=%s pool=%d/%d flavor=%s\n",
-			s.Name, state, s.User, s.Host, s.PasswordKind, s.Priority, s.QueryTimeout, s.MaxOpenConns, s.MaxIdleConns, s.Flavor)
+		fmt.Fprintf(&b, "  - %s [%s] %s@%s password=%s priority=%d queryTimeout=%s pool=%d/%d connMaxLifetime=%s flavor=%s\n",
+			s.Name, state, s.User, s.Host, s.PasswordKind, s.Priority, s.QueryTimeout, s.MaxOpenConns, s.MaxIdleConns, s.ConnMaxLifetime, s.Flavor)
+		if s.CheckSlowSQL {
+			fmt.Fprintf(&b, "    slow SQL: over %s, at most %d rows\n", s.SlowSQLTime, s.SlowSQLMaxRows)
+		}
 		if s.Description != "" {
 			fmt.Fprintf(&b, "    description: %s\n", s.Description)
 		}

@@ -1,0 +1,108 @@
+package compat
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/guocedb/guocedb/internal/testutil"
+)
+
+// capiCheck is one line the C program (capi/capi_client.c) must print, as
+// it prints against MySQL 8.0. gap, when set, names why guocedb does not
+// print it yet: the check is skipped with that reason (the same list is
+// in docs/compatibility.md) and runs again once the gap is closed.
+type capiCheck struct {
+	name, line, gap string
+}
+
+var capiChecks = []capiCheck{
+	{name: "cursor", line: "cursor: 5 rows 1=one 2=two 3=three 4=four 5=five"},
+	{name: "cursor executed twice", line: "cursor again: 5 rows"},
+	{name: "send long data", line: "long data: 100000"},
+	{name: "stmt reset", line: "stmt reset: kept"},
+	{name: "out parameters of a prepared CALL", line: "out params: 40", gap: gapOutParams},
+	{name: "expression metadata", line: "field expr: name=expr org_name='' table='' org_table='' db=''"},
+	{name: "column metadata", line: "field col: name=name org_name=name table=it org_table=capi_items db=compat length=80", gap: gapOrgTable},
+	{name: "list fields", line: "list fields: id name"},
+	{name: "warning count", line: "warning count: 1"},
+	{name: "show warnings", line: "show warnings: Warning 1365"},
+	{name: "show count warnings", line: "show count warnings: 1"},
+	{name: "show errors", line: "show errors: Error 1146"},
+	{name: "show count errors", line: "show count errors: 1"},
+	{name: "autocommit at connect", line: "autocommit at connect: 1"},
+	{name: "in transaction", line: "in transaction: 1"},
+	{name: "after commit", line: "after commit: 0"},
+	{name: "no backslash escapes", line: "no backslash escapes: 1"},
+	{name: "escaping follows the flag", line: "escaped: a''b\\c"},
+	{name: "backslash escapes again", line: "backslash escapes again: 0"},
+	{name: "insert id of a multi-row insert", line: "insert id multi: 1 affected 3"},
+	{name: "insert id of an explicit id", line: "insert id explicit: 100"},
+	{name: "insert id after an explicit id", line: "insert id next: 101"},
+	{name: "insert id of an update", line: "insert id none: 0"},
+	{name: "stored function", line: "stored function: 42", gap: gapStoredFunctions},
+	{name: "get diagnostics", line: "get diagnostics: 1146", gap: gapGetDiagnostics},
+	{name: "maketime", line: "maketime: 12:15:30"},
+	{name: "sec_to_time", line: "sec_to_time: 01:01:01"},
+	{name: "period_add", line: "period_add: 202403"},
+	{name: "to_days", line: "to_days: 739251"},
+	{name: "last_day", line: "last_day: 2024-02-29"},
+	{name: "str_to_date", line: "str_to_date: 2024-12-31"},
+	{name: "timestampdiff", line: "timestampdiff: 2"},
+	{name: "time string into datetime", line: "time into datetime: accepted", gap: gapTimeIntoDatetime},
+	{name: "invalid date without strict mode", line: "bad date non-strict: 0000-00-00", gap: gapNonStrictDates},
+	{name: "invalid date in strict mode", line: "bad date strict: ERROR 1292"},
+	{name: "year string", line: "year string: 2024"},
+	{name: "COM_REFRESH", line: "refresh: ok"},
+	{name: "COM_RESET_CONNECTION", line: "reset connection: cleared"},
+	{name: "COM_CHANGE_USER", line: "change user: compat@% compat"},
+	{name: "COM_CHANGE_USER with a wrong password", line: "change user bad password: 1045"},
+}
+
+// Why some C API checks do not pass yet (see capiCheck.gap).
+const (
+	gapOutParams        = "a prepared CALL does not send its OUT parameters as a SERVER_PS_OUT_PARAMS result set"
+	gapOrgTable         = "go-mysql-server reports a table alias as org_table"
+	gapStoredFunctions  = "go-mysql-server v0.20.0 does not parse CREATE FUNCTION"
+	gapGetDiagnostics   = "go-mysql-server v0.20.0 parses GET DIAGNOSTICS only inside procedures"
+	gapTimeIntoDatetime = "go-mysql-server v0.20.0 refuses a TIME string for a DATETIME column (1292)"
+	gapNonStrictDates   = "go-mysql-server v0.20.0 refuses '2009-2-29' with 1292 also without strict mode"
+)
+
+// TestCAPI builds a small C program against the MariaDB C library
+// (libmariadb-dev) and runs it against a fresh server: the protocol paths
+// of libmariadb/libmysqlclient (cursors, long data, COM_REFRESH, status
+// flags, ...), which every C-based driver uses.
+func TestCAPI(t *testing.T) {
+	cc := testutil.RequireTool(t, "cc")
+	config := testutil.RequireTool(t, "mariadb_config")
+	bin := filepath.Join(t.TempDir(), "capi_client")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	flags, err := exec.CommandContext(ctx, config, "--cflags", "--libs").Output()
+	require.NoError(t, err, "mariadb_config")
+	args := append([]string{"-Wall", "-Werror", "-o", bin, filepath.Join("capi", "capi_client.c")}, strings.Fields(string(flags))...)
+	out, err := exec.CommandContext(ctx, cc, args...).CombinedOutput()
+	require.NoError(t, err, "cc: %s", out)
+
+	s := startServerTLS(t, false, false)
+	code, got := runScript(t, s, scriptTimeout, bin)
+	t.Logf("capi_client output:\n%s", got)
+	t.Run("exit status", func(t *testing.T) {
+		require.Equal(t, 0, code)
+		require.Contains(t, got, "done\n", "the program stopped early")
+	})
+	for _, c := range capiChecks {
+		t.Run(c.name, func(t *testing.T) {
+			if c.gap != "" {
+				t.Skip("known gap: " + c.gap)
+			}
+			require.Contains(t, got, c.line+"\n")
+		})
+	}
+}
