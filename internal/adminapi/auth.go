@@ -106,7 +106,7 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.logger.Warn("admin API: missing privilege", "user", user, "remote", r.RemoteAddr, "procedure", r.URL.Path)
 		record(http.StatusForbidden)
 		a.fail(w, r, connect.NewError(connect.CodePermissionDenied,
-			errors.New("access denied for user '"+user+"': "+r.URL.Path+" needs one of "+joinPrivs(all))))
+			errors.New("access denied for user '"+user+"': "+r.URL.Path+" needs one of "+JoinPrivileges(all))))
 		return
 	}
 	record(0)
@@ -145,7 +145,9 @@ func clientHost(remoteAddr string) string {
 	return host
 }
 
-func joinPrivs(privs []string) string {
+// JoinPrivileges lists privilege names for a refusal message: "A", "A or
+// B", "A, B or C". The web console words its refusals the same way.
+func JoinPrivileges(privs []string) string {
 	s := ""
 	for i, p := range privs {
 		switch {

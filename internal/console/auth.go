@@ -213,26 +213,11 @@ func (c *Console) authed(anyOf []string, next authedFunc) http.Handler {
 			privs = append([]string{privSuper}, anyOf...)
 		}
 		if !c.opts.Accounts.HasAnyPrivilege(cs.user, cs.host, privs...) {
-			writeError(w, http.StatusForbidden, "access denied for user '"+cs.user+"': this needs one of "+joinPrivs(privs))
+			writeError(w, http.StatusForbidden, "access denied for user '"+cs.user+"': this needs one of "+adminapi.JoinPrivileges(privs))
 			return
 		}
 		next(w, r, cs)
 	})
-}
-
-func joinPrivs(privs []string) string {
-	s := ""
-	for i, p := range privs {
-		switch {
-		case i == 0:
-		case i == len(privs)-1:
-			s += " or "
-		default:
-			s += ", "
-		}
-		s += p
-	}
-	return s
 }
 
 func (c *Console) session(w http.ResponseWriter, _ *http.Request, cs consoleSession) {
