@@ -51,7 +51,7 @@ func BenchmarkPointLookup(b *testing.B) {
 					Ranges:        sql.MySQLRangeCollection{{sql.ClosedRangeColumnExpr(k, k, c.typ)}},
 					IsPointLookup: true,
 				}
-				it, err := ia.IndexedAccess(ctx, lookup).(sql.IndexedTable).LookupPartitions(ctx, lookup)
+				it, err := ia.IndexedAccess(ctx, lookup).LookupPartitions(ctx, lookup)
 				if err != nil {
 					b.Fatal(err)
 				}

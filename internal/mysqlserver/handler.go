@@ -163,15 +163,15 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
 	cb := probe.rows(padOKInfo(callback))
-	if err := h.unknownThread(query); err != nil {
+	if err := h.unknownThread(probe.cmd, query); err != nil {
 		return err
 	}
 	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
 		h.untracked(c)
 		return mapError(err, query)
 	}
-	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
+		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
 		}, send)
 	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return query })
@@ -188,7 +188,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	h.ready(c)
 	beginCommand(c, query, len(query)+1)
 	cb := probe.rows(padOKInfo(callback))
-	if err := h.unknownThread(query); err != nil {
+	if err := h.unknownThread(probe.cmd, query); err != nil {
 		return "", err
 	}
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
@@ -198,8 +198,8 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	// go-mysql-server runs the first statement of query and returns the
 	// rest: a retry or replay runs that first statement again.
-	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
+		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			var err error
 			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
 			return err
@@ -250,8 +250,8 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
-	err = h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
-		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+	err = h.runStatement(ctx, c, prepare.PrepareStmt, probe.cmd, prepare, func(send mysql.ResultSpoolFn) error {
+		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, probe.cmd, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
 		}, send)
 	}, fixed, func() string { return prepare.PrepareStmt })
