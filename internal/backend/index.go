@@ -196,6 +196,11 @@ type keySpan struct {
 	// they are checked on the stored primary key (the entry's value).
 	ext    []colBound
 	extPos []int
+	// point marks a span that holds at most one key, start itself: an
+	// equality on every column of the primary key, or on every column of
+	// a UNIQUE index with no NULL and no prefix column (pointKey). It is
+	// read with one Get instead of an iterator (scanIter.nextPoint).
+	point bool
 }
 
 // colBound bounds one column's encoded value: lo <= v < hi (hi nil:
@@ -260,12 +265,40 @@ func (i *Index) span(prefix []byte, r sql.MySQLRange) (keySpan, bool, error) {
 	}
 	if fixed {
 		end = prefixEnd(start)
+		s.point = i.pointKey(s, len(r))
 	}
 	s.start, s.end = start, end
 	if end != nil && bytes.Compare(start, end) >= 0 {
 		return keySpan{}, false, nil
 	}
 	return s, true, nil
+}
+
+// pointKey reports whether a span whose columns are all points names one
+// stored key exactly. Only the primary key and UNIQUE indexes qualify, with
+// every column bound (not a leading subset, not the extended primary key
+// suffix). A unique entry with a NULL has the primary key appended
+// (tableState.indexKey), so an equality on NULL (<=>) is a scan; a prefix
+// column's key is a truncated value, left to the scan as well.
+func (i *Index) pointKey(s keySpan, cols int) bool {
+	if cols != len(i.types) || len(s.ext) > 0 || len(s.cols) != len(i.types) {
+		return false
+	}
+	if i.id == primaryIndexID {
+		return true
+	}
+	if !i.unique || i.spatial || i.vector || i.ft != nil {
+		return false
+	}
+	for c, b := range s.cols {
+		if i.prefix[c] > 0 {
+			return false
+		}
+		if null, err := i.encode(c, nil); err != nil || bytes.Equal(b.lo, null) {
+			return false
+		}
+	}
+	return true
 }
 
 // isPoint reports whether a bound admits exactly one encoded value, which

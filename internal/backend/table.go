@@ -299,6 +299,13 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 				return nil, io.EOF
 			}
 			sp := s.spans[0]
+			if sp.point {
+				row, ok, err := s.nextPoint(ctx)
+				if err != nil || ok {
+					return row, err
+				}
+				continue
+			}
 			it, err := s.txn.NewIteratorAt(s.view, storage.IterOptions{Start: sp.start, End: sp.end, Reverse: s.reverse})
 			if err != nil {
 				return nil, err
@@ -344,28 +351,55 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 				continue
 			}
 		}
-		if s.secondary {
-			rv, ok, err := s.txn.GetAt(s.view, s.st.rowKey(val))
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				return nil, fmt.Errorf("table %s: index entry without row (index is inconsistent)", s.st.def.Name)
-			}
-			val = rv
-		}
-		row, err := codec.DecodeRow(val, s.st.schema)
-		if err != nil {
-			return nil, fmt.Errorf("table %s: %w", s.st.def.Name, err)
-		}
-		if s.proj != nil {
-			row = s.proj.apply(row)
-		}
-		if s.rows != nil {
-			s.rows.read.Add(1)
-		}
-		return row, nil
+		return s.row(val)
 	}
+}
+
+// nextPoint reads the point span first in line with one Get (a Badger
+// iterator costs more to create than the whole read) and drops it. ok is
+// false when the key is absent.
+func (s *scanIter) nextPoint(ctx *sql.Context) (row sql.Row, ok bool, err error) {
+	sp := s.spans[0]
+	s.spans = s.spans[1:]
+	if !s.ownsTxn && s.store != nil && s.txn.Done() {
+		// A cursor fetched after its transaction ended (scanIter.store).
+		if err := s.rebind(ctx); err != nil {
+			return nil, false, err
+		}
+	}
+	val, found, err := s.txn.GetAt(s.view, sp.start)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	s.last = sp.start
+	row, err = s.row(val)
+	return row, err == nil, err
+}
+
+// row decodes a primary key entry's value, or follows a secondary entry's
+// value (the primary key) to the row.
+func (s *scanIter) row(val []byte) (sql.Row, error) {
+	if s.secondary {
+		rv, ok, err := s.txn.GetAt(s.view, s.st.rowKey(val))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("table %s: index entry without row (index is inconsistent)", s.st.def.Name)
+		}
+		val = rv
+	}
+	row, err := codec.DecodeRow(val, s.st.schema)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", s.st.def.Name, err)
+	}
+	if s.proj != nil {
+		row = s.proj.apply(row)
+	}
+	if s.rows != nil {
+		s.rows.read.Add(1)
+	}
+	return row, nil
 }
 
 // resume continues a scan whose transaction finished (see scanIter.store)
@@ -373,11 +407,9 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 func (s *scanIter) resume(ctx *sql.Context) error {
 	s.it.Close()
 	s.it = nil
-	tx, err := transaction(ctx, s.store)
-	if err != nil {
+	if err := s.rebind(ctx); err != nil {
 		return err
 	}
-	s.txn, s.view = tx.txn, tx.view()
 	if s.last != nil && len(s.spans) > 0 {
 		sp := &s.spans[0]
 		if s.reverse {
@@ -386,6 +418,16 @@ func (s *scanIter) resume(ctx *sql.Context) error {
 			sp.start = append(append([]byte(nil), s.last...), 0)
 		}
 	}
+	return nil
+}
+
+// rebind moves the scan to the statement's current transaction.
+func (s *scanIter) rebind(ctx *sql.Context) error {
+	tx, err := transaction(ctx, s.store)
+	if err != nil {
+		return err
+	}
+	s.txn, s.view = tx.txn, tx.view()
 	return nil
 }
 

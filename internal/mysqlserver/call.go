@@ -6,6 +6,8 @@ import (
 
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
+
+	"github.com/guocedb/guocedb/internal/metrics"
 )
 
 // execFn runs one statement in go-mysql-server with ctx, results to send.
@@ -26,10 +28,10 @@ type execFn func(ctx context.Context, send mysql.ResultSpoolFn) error
 // (statements of a multi-statement query follow) is kept. (vitess does not
 // keep CLIENT_MULTI_RESULTS among a connection's capabilities, so it is
 // not checked; MySQL 8 clients always announce it.) binaryRows is set for
-// COM_STMT_EXECUTE.
-func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt string, binaryRows bool, exec execFn, send mysql.ResultSpoolFn) error {
+// COM_STMT_EXECUTE; cmd is the statement's command (stmtclass.go).
+func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt string, cmd metrics.Command, binaryRows bool, exec execFn, send mysql.ResultSpoolFn) error {
 	pc := resultWriterOf(c.Conn)
-	if !isCall(stmt) || pc == nil {
+	if !mayBeCall(cmd, stmt) || pc == nil {
 		return exec(ctx, send)
 	}
 	col := newCallResults()

@@ -177,7 +177,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, "") }()
 	cb := probe.rows(padOKInfo(withStatusFlags(c, callback)))
-	if err := h.unknownThread(query); err != nil {
+	if err := h.unknownThread(probe.cmd, query); err != nil {
 		return err
 	}
 	if ok, err := h.changeUser(c, query, cb); ok {
@@ -190,8 +190,8 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if _, ok, err := h.diagnosticsQuery(ctx, c, query, false, cb); ok {
 		return err
 	}
-	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
+		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
 		}, send)
 	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return query })
@@ -216,7 +216,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, rest) }()
 	cb := probe.rows(padOKInfo(withStatusFlags(c, callback)))
-	if err := h.unknownThread(query); err != nil {
+	if err := h.unknownThread(probe.cmd, query); err != nil {
 		return "", err
 	}
 	if ok, err := h.changeUser(c, query, cb); ok {
@@ -233,8 +233,8 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	// go-mysql-server runs the first statement of query and returns the
 	// rest: a retry or replay runs that first statement again.
-	err = h.runStatement(ctx, c, query, nil, func(send mysql.ResultSpoolFn) error {
-		return h.withCallResultSets(ctx, c, query, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
+		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			var err error
 			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
 			return err
@@ -297,9 +297,9 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
 	defer endCommand(c)
-	err = h.runStatement(ctx, c, prepare.PrepareStmt, prepare, func(send mysql.ResultSpoolFn) error {
+	err = h.runStatement(ctx, c, prepare.PrepareStmt, probe.cmd, prepare, func(send mysql.ResultSpoolFn) error {
 		h.noteExecuteDatabase(c, prepare)
-		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
+		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, probe.cmd, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
 		}, send)
 	}, fixed, func() string { return prepare.PrepareStmt })

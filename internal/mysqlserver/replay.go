@@ -10,6 +10,8 @@ import (
 
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
+
+	"github.com/guocedb/guocedb/internal/metrics"
 )
 
 // maxReplayStatements bounds the statements a transaction may hold and
@@ -51,10 +53,10 @@ type okPacket struct {
 // go-mysql-server, send delivers results to the client. It adds the
 // autocommit retry (conflictGate) and the transaction replay. executed
 // returns the text of the statement that ran (a multi-statement query runs
-// its first statement).
-func (h *handler) runStatement(ctx context.Context, c *mysql.Conn, text string, prepare *mysql.PrepareData,
+// its first statement). cmd is the statement's command (stmtclass.go).
+func (h *handler) runStatement(ctx context.Context, c *mysql.Conn, text string, cmd metrics.Command, prepare *mysql.PrepareData,
 	exec func(mysql.ResultSpoolFn) error, send mysql.ResultSpoolFn, executed func() string) error {
-	kind := classify(text)
+	kind := replayKind(cmd, text)
 	var res okPacket
 	var rows bool
 	err := h.gate.run(ctx, c, kind, func(sent *bool) error {
