@@ -289,14 +289,17 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 			h.fixFields(prepare.PrepareStmt, res.Fields)
 			zeroDatesForBinary(res)
 		}
-		sqlModeStatusFlags(c)
 		return callback(res)
 	}))
 	zeroDateParams(prepare)
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
-	defer endCommand(c)
+	// No status flags here (endCommand): an execute with a cursor runs in
+	// a goroutine of vitess' own while the connection's goroutine writes
+	// the flags, so touching them would race. A SET sql_mode run as a
+	// prepared statement shows in the status flags of the next command.
+	defer resetStatementDatabase(c)
 	err = h.runStatement(ctx, c, prepare.PrepareStmt, probe.cmd, prepare, func(send mysql.ResultSpoolFn) error {
 		h.noteExecuteDatabase(c, prepare)
 		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, probe.cmd, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
