@@ -50,8 +50,6 @@ type packetConn struct {
 	w        packetCounter
 	// stmts are the statement ids vitess knows (malformed_packets.go).
 	stmts stmtIDs
-	// cursor is set while the command is a COM_STMT_EXECUTE with a cursor.
-	cursor bool
 	// scramble is the handshake's, and changeUser the payload of a
 	// COM_CHANGE_USER not yet run (com_change_user.go).
 	scramble, changeUser []byte
@@ -206,9 +204,6 @@ func (c *packetConn) writeDeadline() {
 		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
 	}
 }
-
-// comStmtExecute is the command byte of COM_STMT_EXECUTE.
-const comStmtExecute = 0x17
 
 // errPacketsUnordered is returned by sendPackets when the packets vitess
 // wrote so far do not end on a packet boundary (vitess' buffer was not
