@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/guocedb/guocedb/internal/raftlog"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -33,12 +34,25 @@ var (
 	descIndexMisses   = desc("badger_index_cache_misses_total", "Lookups not found in Badger's table index cache.")
 	descTransactions  = desc("transactions_total", "Transactions with writes by outcome: committed, rolled_back, conflicted (commit refused with error 1213).", "outcome")
 	descOpenSnapshots = desc("storage_open_transactions", "Storage transactions (snapshots) open now.")
+
+	descLogWrites     = desc("commitlog_writes_total", "Writes to the commit log: one per group of commits (and raft state changes).")
+	descLogEntries    = desc("commitlog_entries_total", "Entries written to the commit log.")
+	descLogBytes      = desc("commitlog_written_bytes_total", "Bytes written to the commit log.")
+	descLogSync       = desc("commitlog_fsync_duration_seconds", "Duration of the commit log's fsyncs, one per group of commits.")
+	descLogApply      = desc("commitlog_apply_duration_seconds", "Duration of applying a batch of committed log entries to Badger.")
+	descLogCommit     = desc("commitlog_commit_duration_seconds", "Time from proposing a write set to the log until it is durable and applied.")
+	descLogLast       = desc("commitlog_last_index", "Index of the last entry written to the commit log.")
+	descLogApplied    = desc("commitlog_applied_index", "Index of the last commit log entry applied to Badger.")
+	descLogCheckpoint = desc("commitlog_checkpoint_index", "Index of the last durable checkpoint: a crash replays the entries after it.")
+	descLogFailed     = desc("commitlog_failed", "1 once the commit log stopped after a failed write, fsync or apply (commits then fail until a restart).")
 )
 
 // Describe implements prometheus.Collector.
 func (c storageCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLSMBytes, descVLogBytes, descLevelBytes, descLevelTables, descCompactions,
-		descBlockHits, descBlockMisses, descIndexHits, descIndexMisses, descTransactions, descOpenSnapshots} {
+		descBlockHits, descBlockMisses, descIndexHits, descIndexMisses, descTransactions, descOpenSnapshots,
+		descLogWrites, descLogEntries, descLogBytes, descLogSync, descLogApply, descLogCommit, descLogLast,
+		descLogApplied, descLogCheckpoint, descLogFailed} {
 		ch <- d
 	}
 }
@@ -71,4 +85,27 @@ func (c storageCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descTransactions, st.TxnRolledBack, "rolled_back")
 	counter(descTransactions, st.TxnConflicted, "conflicted")
 	gauge(descOpenSnapshots, float64(st.OpenTransactions))
+	if lg := st.Log; lg != nil {
+		counter(descLogWrites, lg.Writes)
+		counter(descLogEntries, lg.Entries)
+		counter(descLogBytes, lg.Bytes)
+		histogram := func(d *prometheus.Desc, h raftlog.Histogram) {
+			buckets := make(map[float64]uint64, len(h.Buckets))
+			for i, n := range h.Buckets {
+				buckets[raftlog.DurationBuckets[i]] = n
+			}
+			ch <- prometheus.MustNewConstHistogram(d, h.Count, h.Sum, buckets)
+		}
+		histogram(descLogSync, lg.Sync)
+		histogram(descLogApply, lg.Apply)
+		histogram(descLogCommit, lg.Commit)
+		gauge(descLogLast, float64(lg.LastIndex))
+		gauge(descLogApplied, float64(lg.AppliedIndex))
+		gauge(descLogCheckpoint, float64(lg.CheckpointIndex))
+		failed := 0.0
+		if lg.Failed {
+			failed = 1
+		}
+		gauge(descLogFailed, failed)
+	}
 }

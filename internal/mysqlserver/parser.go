@@ -330,11 +330,19 @@ func isWordByte(c byte) bool {
 	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
-// containsFold reports whether s contains the ASCII word sub, ignoring
-// case, without allocating.
+// containsFold reports whether s contains sub, lower-case ASCII,
+// ignoring case, without allocating. It runs on every statement's text
+// (several times), so it compares only where the first byte matches.
 func containsFold(s, sub string) bool {
+	if sub == "" {
+		return true
+	}
+	lo, up := sub[0], sub[0]
+	if lo >= 'a' && lo <= 'z' {
+		up = lo - 'a' + 'A'
+	}
 	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
+		if c := s[i]; (c == lo || c == up) && strings.EqualFold(s[i:i+len(sub)], sub) {
 			return true
 		}
 	}

@@ -68,3 +68,21 @@ func TestGuardPreparedText(t *testing.T) {
 	require.Equal(t, "SELECT'a'", guardPreparedText("SELECT'a'"), "vitess parses it: unchanged")
 	require.Equal(t, "SELECT ''", guardPreparedText("SELECT''"))
 }
+
+func TestContainsFold(t *testing.T) {
+	for _, c := range []struct {
+		s, sub string
+		want   bool
+	}{
+		{"SELECT 1 FOR SHARE", "share", true},
+		{"select 1 for Share", "share", true},
+		{"select 'sha", "share", false},
+		{"SHARE", "share", true},
+		{"", "share", false},
+		{"x", "", true},
+		{"INSERT INTO t VALUES (1)", "update", false},
+		{"release_lock('a')", "release_", true},
+	} {
+		require.Equal(t, c.want, containsFold(c.s, c.sub), "%q in %q", c.sub, c.s)
+	}
+}

@@ -247,6 +247,7 @@ func (l *Log) Propose(data []byte) error {
 		return ErrClosed
 	}
 	l.nextID++
+	start := time.Now()
 	p := &proposal{id: l.nextID, data: data, done: make(chan error, 1)}
 	binary.BigEndian.PutUint64(data, p.id)
 	l.waiters[p.id] = p
@@ -256,7 +257,9 @@ func (l *Log) Propose(data []byte) error {
 	case l.wake <- struct{}{}:
 	default:
 	}
-	return <-p.done
+	err := <-p.done
+	l.w.counters.commit.observe(time.Since(start))
+	return err
 }
 
 // Applied returns the highest index that Apply has returned for.
@@ -391,7 +394,13 @@ func (l *Log) handleReady() error {
 	for l.rn.HasReady() {
 		rd := l.rn.Ready()
 		var hs *hardState
-		if !raft.IsEmptyHardState(rd.HardState) {
+		// A hard state that changed only its commit index (MustSync is
+		// false and no entries come with it) is not written: raft does not
+		// need the commit index to be durable (a restarted node learns it
+		// again from its leader, and a group of one commits its whole log
+		// with its first entry as leader), and skipping it saves a write
+		// between every two group fsyncs.
+		if !raft.IsEmptyHardState(rd.HardState) && (rd.MustSync || len(rd.Entries) > 0) {
 			hs = &hardState{Term: rd.HardState.GetTerm(), Vote: rd.HardState.GetVote(), Commit: rd.HardState.GetCommit()}
 		}
 		if err := l.w.save(hs, fromPB(rd.Entries), rd.MustSync); err != nil {
@@ -443,7 +452,10 @@ func (l *Log) applyLoop() {
 		}
 		err := l.err()
 		if err == nil && len(batch) > 0 {
-			if aerr := l.opts.Apply(batch); aerr != nil {
+			start := time.Now()
+			aerr := l.opts.Apply(batch)
+			l.w.counters.apply.observe(time.Since(start))
+			if aerr != nil {
 				l.fail(fmt.Errorf("apply entries %d-%d: %w", batch[0].Index, batch[len(batch)-1].Index, aerr))
 				err = l.err()
 			}

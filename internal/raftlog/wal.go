@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ErrCorrupt is returned when the log cannot be read back as written: a
@@ -64,6 +65,7 @@ type wal struct {
 	dir         string
 	segmentSize int64
 	noSync      bool // see Options.NoSync
+	counters    *logCounters
 
 	cpMu      sync.Mutex // serialises setCheckpoint
 	mu        sync.Mutex
@@ -85,7 +87,7 @@ func openWAL(fsys FS, dir string, segmentSize int64, readOnly, noSync bool) (*wa
 			return nil, nil, fmt.Errorf("commit log %s: %w", dir, err)
 		}
 	}
-	w := &wal{fs: fsys, dir: dir, segmentSize: segmentSize, noSync: noSync}
+	w := &wal{fs: fsys, dir: dir, segmentSize: segmentSize, noSync: noSync, counters: &logCounters{}}
 	rec, err := w.recover(readOnly)
 	if err != nil {
 		return nil, nil, fmt.Errorf("commit log %s: %w", dir, err)
@@ -288,6 +290,9 @@ func (w *wal) save(hs *hardState, ents []walEntry, sync bool) error {
 		return fmt.Errorf("commit log write: %w", err)
 	}
 	w.curSize += int64(len(buf))
+	w.counters.writes.Add(1)
+	w.counters.entries.Add(uint64(len(ents)))
+	w.counters.bytes.Add(uint64(len(buf)))
 	if n := len(ents); n > 0 {
 		w.lastIndex = ents[n-1].Index
 		seg := &w.segs[len(w.segs)-1]
@@ -297,9 +302,11 @@ func (w *wal) save(hs *hardState, ents []walEntry, sync bool) error {
 		w.hs = *hs
 	}
 	if sync && !w.noSync {
+		start := time.Now()
 		if err := w.cur.Sync(); err != nil {
 			return fmt.Errorf("commit log fsync: %w", err)
 		}
+		w.counters.sync.observe(time.Since(start))
 	}
 	if sync || w.noSync {
 		w.durable = w.lastIndex

@@ -225,6 +225,18 @@ func TestMetricsAndStatusOverTheWire(t *testing.T) {
 	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_transactions_total", "outcome", "conflicted"), float64(1))
 	require.Equal(t, float64(0), metricValue(t, mfs, "guocedb_slow_statements_total"))
 	metricValue(t, mfs, "guocedb_badger_lsm_size_bytes")
+	// The commit log: every committed write set is one entry, applied
+	// before its commit returns, and no crash replays past the checkpoint.
+	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_commitlog_entries_total"), float64(4))
+	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_commitlog_commit_duration_seconds"), float64(4))
+	require.Positive(t, metricValue(t, mfs, "guocedb_commitlog_apply_duration_seconds"))
+	require.Positive(t, metricValue(t, mfs, "guocedb_commitlog_writes_total"))
+	applied := metricValue(t, mfs, "guocedb_commitlog_applied_index")
+	require.Positive(t, applied)
+	require.LessOrEqual(t, applied, metricValue(t, mfs, "guocedb_commitlog_last_index"))
+	require.LessOrEqual(t, metricValue(t, mfs, "guocedb_commitlog_checkpoint_index"), applied)
+	require.Equal(t, float64(0), metricValue(t, mfs, "guocedb_commitlog_failed"))
+	metricValue(t, mfs, "guocedb_commitlog_fsync_duration_seconds")
 	metricValue(t, mfs, "guocedb_badger_vlog_size_bytes")
 	metricValue(t, mfs, "guocedb_badger_level_tables", "level", "0")
 	metricValue(t, mfs, "guocedb_badger_compactions_total", "level", "0")

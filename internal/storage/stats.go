@@ -3,6 +3,8 @@ package storage
 import (
 	"errors"
 	"sync/atomic"
+
+	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
 // maxStatLevels bounds the LSM levels whose compactions are counted; Badger
@@ -29,6 +31,9 @@ type Stats struct {
 	TxnCommitted, TxnConflicted, TxnRolledBack uint64
 	// OpenTransactions is the number of open snapshots.
 	OpenTransactions int
+	// Log is the commit log's view; nil for a store opened read-only
+	// (no log).
+	Log *raftlog.Stats
 }
 
 // LevelStats is one LSM level.
@@ -86,6 +91,10 @@ func (s *Store) Stats() Stats {
 		TxnConflicted:    s.counters.conflicted.Load(),
 		TxnRolledBack:    s.counters.rolledBack.Load(),
 		OpenTransactions: s.OpenTransactions(),
+	}
+	if s.log != nil {
+		ls := s.log.Stats()
+		st.Log = &ls
 	}
 	st.LSMBytes, st.VLogBytes = s.db.Size()
 	for _, l := range s.db.Levels() {
