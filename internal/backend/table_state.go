@@ -52,9 +52,11 @@ type tableCounters struct {
 	counting  atomic.Bool // a background count is running or done
 
 	// deltas counts committed transactions with a count delta since the
-	// last fold; folding is set while one runs (rowcount.go).
-	deltas  atomic.Int64
-	folding atomic.Bool
+	// last fold; folding is set while one runs or waits, lastFold is when
+	// the last one ended (unix nanoseconds; rowcount.go).
+	deltas   atomic.Int64
+	folding  atomic.Bool
+	lastFold atomic.Int64
 
 	mu       sync.Mutex    // serialises reservations
 	reserved atomic.Uint64 // autoInc values below this are durable
