@@ -97,7 +97,13 @@ func TestShutdownFencesStorage(t *testing.T) {
 		_, err := db.ExecContext(ctx, "SELECT SLEEP(0.5)")
 		slow <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// Shut down only once the statement runs (a fixed wait was too short
+	// on a loaded machine).
+	require.Eventually(t, func() bool {
+		var n int
+		err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP%'").Scan(&n)
+		return err == nil && n == 1
+	}, 10*time.Second, 5*time.Millisecond)
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	require.NoError(t, srv.Shutdown(sctx))
