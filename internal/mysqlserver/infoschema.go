@@ -84,3 +84,32 @@ func (it *decimalDefaultIter) Next(ctx *sql.Context) (sql.Row, error) {
 	row[c.dflt] = d.StringFixed(int32(scale))
 	return row, nil
 }
+
+// isolatedInfoSchema hands every statement its own copy of an
+// information_schema table that keeps state. go-mysql-server's
+// information_schema database holds one instance of each table for the
+// whole process and its plan builder writes into it on every query
+// (AssignCatalog; AssignProcedures for routines and parameters): a data
+// race between concurrent information_schema queries, which the race
+// detector reports (monitoring tools and exporters run them in parallel).
+type isolatedInfoSchema struct{ sql.Database }
+
+// GetTableInsensitive implements sql.Database.
+func (db isolatedInfoSchema) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table, bool, error) {
+	t, ok, err := db.Database.GetTableInsensitive(ctx, name)
+	if !ok || err != nil {
+		return t, ok, err
+	}
+	switch tt := t.(type) {
+	case *information_schema.ColumnsTable:
+		return t, true, nil // a new one per lookup already
+	case *information_schema.InformationSchemaTable:
+		c := *tt
+		return &c, true, nil
+	case sql.CatalogTable:
+		// statistics, routines and parameters: types the package does
+		// not export, so a fresh database's instance stands in.
+		return information_schema.NewInformationSchemaDatabase().GetTableInsensitive(ctx, name)
+	}
+	return t, true, nil
+}

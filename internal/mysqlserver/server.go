@@ -107,6 +107,7 @@ func newEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 		&sqle.Config{VersionPostfix: "guocedb-" + version})
 	files.db = engine.Analyzer.Catalog.MySQLDb
 	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}
+	engine.Analyzer.Catalog.InfoSchema = isolatedInfoSchema{engine.Analyzer.Catalog.InfoSchema}
 	// Procedures run their statements through the analyzer's runner: the
 	// recording one keeps a CALL's result sets (callresults.go).
 	engine.Analyzer.Runner = recordingRunner{engine}
