@@ -5,6 +5,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/guocedb/guocedb/internal/backend"
 	"github.com/guocedb/guocedb/internal/redact"
 )
 
@@ -52,6 +53,30 @@ func (l *remoteHostList) ConnectionReady(sess sql.Session) {
 // (redact.Query): go-mysql-server keeps the statement as received.
 func (l *remoteHostList) BeginQuery(ctx *sql.Context, query string) (*sql.Context, error) {
 	return l.ProcessList.BeginQuery(ctx, redact.Query(query))
+}
+
+// Processes implements sql.ProcessList. go-mysql-server reports every
+// statement's per-table scan progress in the State column (a multi-line
+// tree; for SELECT SLEEP(1) a tree of the dual table's empty name), where
+// MySQL shows a short state. Only the progress of table rebuilds (ALTER
+// TABLE, CREATE INDEX: backend.ProgressPartition) is kept; a running
+// statement otherwise shows go-mysql-server's plain "running".
+func (l *remoteHostList) Processes() []sql.Process {
+	procs := l.ProcessList.Processes()
+	for i := range procs {
+		p := &procs[i]
+		if len(p.Progress) == 0 {
+			continue
+		}
+		kept := make(map[string]sql.TableProgress, len(p.Progress))
+		for name, tp := range p.Progress {
+			if _, rebuild := tp.PartitionsProgress[backend.ProgressPartition]; rebuild && name != "" {
+				kept[name] = tp
+			}
+		}
+		p.Progress = kept
+	}
+	return procs
 }
 
 // RemoveConnection implements sql.ProcessList.

@@ -4,8 +4,10 @@ import (
 	"context"
 	gosql "database/sql"
 	"net"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
@@ -76,4 +78,52 @@ func TestProcessListHost(t *testing.T) {
 	var who string
 	require.NoError(t, conn.QueryRowContext(ctx, "SELECT CURRENT_USER()").Scan(&who))
 	require.Equal(t, "root@localhost", who)
+}
+
+// TestProcessListState: a running statement's State is one short word, as
+// in MySQL, not go-mysql-server's multi-line scan progress (for SELECT
+// SLEEP, a tree of the dual table's empty name).
+func TestProcessListState(t *testing.T) {
+	db, stop := startServer(t, t.TempDir())
+	defer stop()
+	_, err := db.Exec("CREATE DATABASE d")
+	require.NoError(t, err)
+	_, err = db.Exec("CREATE TABLE d.t (id INT PRIMARY KEY)")
+	require.NoError(t, err)
+	done := make(chan error, 2)
+	go func() { _, err := db.Exec("SELECT SLEEP(3)"); done <- err }()
+	go func() { _, err := db.Exec("SELECT id, SLEEP(3) FROM d.t UNION ALL SELECT 1, SLEEP(3)"); done <- err }()
+	states := func(q string) map[string]string {
+		out := map[string]string{}
+		rows, err := db.Query(q)
+		require.NoError(t, err)
+		defer rows.Close()
+		for rows.Next() {
+			var state, info gosql.NullString
+			require.NoError(t, rows.Scan(&state, &info))
+			out[info.String] = state.String
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	const byInfo = "SELECT STATE, INFO FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT %SLEEP(3)%' AND INFO NOT LIKE '%PROCESSLIST%'"
+	require.Eventually(t, func() bool { return len(states(byInfo)) == 2 }, 10*time.Second, 5*time.Millisecond)
+	for info, state := range states(byInfo) {
+		require.Equal(t, "running", state, info)
+	}
+	rows, err := db.Query("SHOW FULL PROCESSLIST")
+	require.NoError(t, err)
+	seen := 0
+	for rows.Next() {
+		var cols [8]gosql.NullString
+		require.NoError(t, rows.Scan(&cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &cols[7]))
+		if strings.Contains(cols[7].String, "SLEEP(3)") && !strings.Contains(cols[7].String, "PROCESSLIST") {
+			seen++
+			require.Equal(t, "running", cols[6].String, cols[7].String)
+		}
+	}
+	require.NoError(t, rows.Err())
+	require.Positive(t, seen, "a SLEEP still running")
+	require.NoError(t, <-done)
+	require.NoError(t, <-done)
 }
