@@ -117,6 +117,9 @@ type loginGuard struct {
 	// onLogin, when set, learns every login's outcome (0 or the MySQL
 	// error code) for the audit log.
 	onLogin func(c *mysql.Conn, user, host string, code int)
+	// onAuthenticated, when set, is called after a successful login,
+	// before vitess answers it, on the connection's goroutine.
+	onAuthenticated func(c *mysql.Conn, user string, data mysql.Getter)
 
 	mu       sync.Mutex
 	accounts map[accountKey]*accountState
@@ -408,6 +411,9 @@ func (m guardAuthMethod) HandleAuthPluginData(c *mysql.Conn, user string, server
 	}
 	if g.onLogin != nil {
 		g.onLogin(c, user, host, code)
+	}
+	if err == nil && g.onAuthenticated != nil {
+		g.onAuthenticated(c, user, getter)
 	}
 	return getter, err
 }

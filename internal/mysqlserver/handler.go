@@ -140,9 +140,10 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 }
 
 // ready puts the connection's session into the process list under its
-// user before its first command. go-mysql-server does that only when a
-// database is selected (at login or with USE); until then SHOW
-// PROCESSLIST would show an "unauthenticated user" with no command.
+// user, at login (loginGuard.onAuthenticated) and again, as a no-op, before
+// each command. go-mysql-server does that only when a database is selected
+// (at login or with USE); until then SHOW PROCESSLIST would show an
+// "unauthenticated user" connecting.
 func (h *handler) ready(c *mysql.Conn) {
 	h.mu.Lock()
 	done := h.conns[c]

@@ -127,3 +127,47 @@ func TestProcessListState(t *testing.T) {
 	require.NoError(t, <-done)
 	require.NoError(t, <-done)
 }
+
+// TestProcessListIdleConnection: a connection that logged in and has sent
+// nothing since (a pool's idle connection) is listed under its user,
+// sleeping, as in MySQL, not as an "unauthenticated user" connecting.
+func TestProcessListIdleConnection(t *testing.T) {
+	_, addr, stop := startServerAddr(t, t.TempDir())
+	defer stop()
+	// A raw login: the client library below sends nothing after it.
+	// (NewConfig's MaxAllowedPacket keeps it from asking for
+	// @@max_allowed_packet).
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Net, cfg.Addr = "root", "tcp", addr
+	idle, err := mysql.NewConnector(cfg)
+	require.NoError(t, err)
+	conn, err := idle.Connect(context.Background())
+	require.NoError(t, err)
+	defer conn.Close()
+
+	db, err := gosql.Open("mysql", "root:@tcp("+addr+")/")
+	require.NoError(t, err)
+	defer db.Close()
+	var me int64
+	c, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.QueryRowContext(context.Background(), "SELECT CONNECTION_ID()").Scan(&me))
+	rows, err := c.QueryContext(context.Background(), "SELECT ID, USER, COMMAND FROM information_schema.PROCESSLIST")
+	require.NoError(t, err)
+	defer rows.Close()
+	others := 0
+	for rows.Next() {
+		var id int64
+		var user, command string
+		require.NoError(t, rows.Scan(&id, &user, &command))
+		if id == me {
+			continue
+		}
+		others++
+		require.Equal(t, "root", user, "connection %d", id)
+		require.Equal(t, "Sleep", command, "connection %d", id)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, 1, others, "the idle connection")
+}

@@ -325,6 +325,14 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
 		h.obs = obs
+		// The session starts at login, so that a connection that has
+		// sent nothing yet (a pool's idle one) is in the process list
+		// under its user, sleeping, as in MySQL. vitess sets the same
+		// User and UserData on the same goroutine right after.
+		guard.onAuthenticated = func(c *mysql.Conn, user string, data mysql.Getter) {
+			c.User, c.UserData = user, data
+			h.ready(c)
+		}
 		h.connectionExists = func(id uint32) bool {
 			for _, p := range engine.ProcessList.Processes() {
 				if p.Connection == id {
