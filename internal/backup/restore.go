@@ -15,6 +15,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -34,6 +35,11 @@ type RestoreOptions struct {
 	Progress func(done, total int64)
 	// Logger receives Badger's messages; nil discards them.
 	Logger *slog.Logger
+	// Key is the master key: it decrypts encrypted backups, and the
+	// restored directory is encrypted with it. nil: plaintext backups
+	// only, and a plaintext directory. A plaintext backup restored with a
+	// key gives an encrypted directory: the way to turn encryption on.
+	Key *encryption.Key
 }
 
 // Restore builds a new data directory at dataDir from files: one full
@@ -87,7 +93,7 @@ func Restore(ctx context.Context, dataDir string, files []string, opts RestoreOp
 			_ = os.RemoveAll(tmp)
 		}
 	}()
-	l, err := storage.NewLoader(tmp, opts.Logger)
+	l, err := storage.NewLoader(tmp, opts.Key, opts.Logger)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -109,7 +115,7 @@ func Restore(ctx context.Context, dataDir string, files []string, opts RestoreOp
 	}
 	// Open the result the way check and offline backup do: a restore that
 	// a server could not open is not finished.
-	st, err := storage.OpenReadOnly(tmp, opts.Logger)
+	st, err := storage.OpenReadOnlyKey(tmp, opts.Key, opts.Logger)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("restore: the restored directory does not open: %w", err)
 	}
