@@ -75,7 +75,12 @@ func Restore(ctx context.Context, dataDir string, files []string, opts RestoreOp
 	}
 	ms := make([]Manifest, len(files))
 	for i, f := range files {
-		if ms[i], err = verify(ctx, f, onRead); err != nil {
+		if m, err := ReadManifestFile(f); err != nil {
+			return Manifest{}, err
+		} else if err := checkKey(m, opts.Key); err != nil {
+			return Manifest{}, fmt.Errorf("%s: %w", f, err)
+		}
+		if ms[i], err = verify(ctx, f, opts.Key, onRead); err != nil {
 			return Manifest{}, fmt.Errorf("%s: %w", f, err)
 		}
 	}
@@ -105,7 +110,7 @@ func Restore(ctx context.Context, dataDir string, files []string, opts RestoreOp
 			// told apart from it.
 			continue
 		}
-		if err := apply(ctx, l, f, ms[i], onRead); err != nil {
+		if err := apply(ctx, l, f, ms[i], opts.Key, onRead); err != nil {
 			l.Abort()
 			return Manifest{}, fmt.Errorf("restore %s: %w", f, err)
 		}
@@ -182,7 +187,7 @@ func syncDir(dir string) {
 // snapshot timestamp. An incremental is merged against the keys restored
 // so far: keys it lists by name stay, keys it carries are replaced, and
 // keys it does not list were deleted after the base.
-func apply(ctx context.Context, l *storage.Loader, path string, want Manifest, onRead func(int64)) error {
+func apply(ctx context.Context, l *storage.Loader, path string, want Manifest, key *encryption.Key, onRead func(int64)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -200,7 +205,11 @@ func apply(ctx context.Context, l *storage.Loader, path string, want Manifest, o
 	if bodyLen <= 0 {
 		return fmt.Errorf("%w: no room for records", ErrCorrupt)
 	}
-	body := io.LimitReader(hr, bodyLen)
+	raw := io.LimitReader(hr, bodyLen)
+	body, err := decryptSection(raw, m, key)
+	if err != nil {
+		return err
+	}
 	// One goroutine (decoding is synchronous then); the window bound keeps
 	// a hostile frame header from reserving gigabytes.
 	dec, err := zstd.NewReader(body, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(64<<20))
@@ -273,8 +282,15 @@ func apply(ctx context.Context, l *storage.Loader, path string, want Manifest, o
 			return err
 		}
 	}
-	if n, _ := io.Copy(io.Discard, body); n != 0 {
+	n, err := io.Copy(io.Discard, body)
+	if err != nil {
+		return sectionError(err)
+	}
+	if n != 0 {
 		return fmt.Errorf("%w: %d bytes after the records", ErrCorrupt, n)
+	}
+	if n, _ := io.Copy(io.Discard, raw); n != 0 {
+		return fmt.Errorf("%w: %d bytes after the encrypted records", ErrCorrupt, n)
 	}
 	counters := make([]byte, trailerLen-sha256.Size)
 	if err := readFull(hr, counters); err != nil {

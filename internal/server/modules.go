@@ -14,6 +14,7 @@ import (
 
 	"github.com/guocedb/guocedb/internal/audit"
 	"github.com/guocedb/guocedb/internal/config"
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/httpapi"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
 	"github.com/guocedb/guocedb/internal/slowlog"
@@ -34,7 +35,15 @@ func (s *Server) storageService() (services.Service, error) {
 	start := func(context.Context) error {
 		s.storageOpening.Store(true)
 		defer s.storageOpening.Store(false)
-		st, err := storage.Open(s.cfg.DataDir, storage.DefaultOptions(), s.logger.With("component", "storage"))
+		opts := storage.DefaultOptions()
+		if s.cfg.EncryptionKeyFile != "" {
+			key, err := encryption.LoadKeyFile(s.cfg.EncryptionKeyFile)
+			if err != nil {
+				return s.record(fmt.Errorf("storage: %w", err))
+			}
+			opts.EncryptionKey = key
+		}
+		st, err := storage.Open(s.cfg.DataDir, opts, s.logger.With("component", "storage"))
 		if err != nil {
 			return s.record(fmt.Errorf("storage: %w", err))
 		}
