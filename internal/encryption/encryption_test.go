@@ -135,3 +135,21 @@ func TestSealer(t *testing.T) {
 	_, err = c.Open(nil, s1, []byte("ad"))
 	require.ErrorIs(t, err, encryption.ErrAuth)
 }
+
+func TestSealedFields(t *testing.T) {
+	k, _ := encryption.ParseKey(strings.Repeat("11", 32))
+	w, err := encryption.NewSealer(k, encryption.LogFieldUse)
+	require.NoError(t, err)
+	q := w.SealString("query", "INSERT INTO t VALUES ('s\"ecret\\n')")
+	require.True(t, strings.HasPrefix(q, encryption.FieldPrefix))
+	require.Empty(t, w.SealString("db", ""))
+	line := []byte(`{"seq":1,"db":"` + w.SealString("db", "shop") + `","query":"` + q + `","hmac":"00"}`)
+	r, err := encryption.NewSealer(k, encryption.LogFieldUse)
+	require.NoError(t, err)
+	got, err := r.OpenLine(line)
+	require.NoError(t, err)
+	require.Equal(t, `{"seq":1,"db":"shop","query":"INSERT INTO t VALUES ('s\"ecret\\n')","hmac":"00"}`, string(got))
+	// A sealed value moved to another field does not open.
+	_, err = r.OpenLine([]byte(`{"db":"` + q + `"}`))
+	require.ErrorIs(t, err, encryption.ErrAuth)
+}

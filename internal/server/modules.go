@@ -91,14 +91,27 @@ func (s *Server) mysqlService() (services.Service, error) {
 				return listening{}, fmt.Errorf("secure-file-priv: %w", err)
 			}
 		}
-		slow, err := slowlog.Open(slowlog.Options{Threshold: s.cfg.SlowQueryTime, Path: s.cfg.SlowLogPath()})
+		// With encryption at rest, the statement text and database the
+		// two logs write are sealed too (README "Encryption at rest").
+		var fields *encryption.Sealer
+		if key := st.EncryptionKey(); key != nil {
+			if fields, err = encryption.NewSealer(key, encryption.LogFieldUse); err != nil {
+				return listening{}, err
+			}
+		}
+		slowOpts := slowlog.Options{Threshold: s.cfg.SlowQueryTime, Path: s.cfg.SlowLogPath()}
+		auditOpts := audit.Options{
+			Path: s.cfg.AuditLog, KeyFile: s.cfg.AuditKeyPath(), MaxSize: s.cfg.AuditLogMaxSize,
+			Events: s.cfg.AuditEvents, Users: s.cfg.AuditUsers, OnSeq: s.sqlMetrics.SetAuditSeq,
+		}
+		if fields != nil {
+			slowOpts.Sealer, auditOpts.Sealer = fields, fields
+		}
+		slow, err := slowlog.Open(slowOpts)
 		if err != nil {
 			return listening{}, err
 		}
-		auditLog, err := audit.Open(audit.Options{
-			Path: s.cfg.AuditLog, KeyFile: s.cfg.AuditKeyPath(), MaxSize: s.cfg.AuditLogMaxSize,
-			Events: s.cfg.AuditEvents, Users: s.cfg.AuditUsers, OnSeq: s.sqlMetrics.SetAuditSeq,
-		})
+		auditLog, err := audit.Open(auditOpts)
 		if err != nil {
 			return listening{}, errors.Join(err, slow.Close())
 		}
