@@ -2,8 +2,8 @@ package encryption
 
 import (
 	"encoding/base64"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 )
