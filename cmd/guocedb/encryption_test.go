@@ -74,6 +74,7 @@ func TestEncryptionAtRest(t *testing.T) {
 	require.NoError(t, db.Close())
 	p.Stop()
 	noCanary("after the restart", dataDir, auditLog)
+	require.NotContains(t, p.Output(), canary, "the error log at info level holds no statement text")
 
 	// A missing, wrong or unsafe key: exit 1, a clear message, no byte changed.
 	before := dirtest.ReadDirState(t, dataDir)
