@@ -24,7 +24,9 @@ const canary = "guocedbcanary5f2e9"
 // exits 1 without changing a byte; check, backup and restore work with
 // the key and refuse without it.
 func TestEncryptionAtRest(t *testing.T) {
-	bin := testutil.BuildBinary(t)
+	// Under umask 000: the key registry, the marker and the sealed files
+	// are 0600 (directories 0700) as every other file.
+	bin := withUmask000(t, testutil.BuildBinary(t))
 	base := t.TempDir()
 	dataDir := filepath.Join(base, "data")
 	auditLog := filepath.Join(base, "audit", "audit.log")
@@ -72,6 +74,13 @@ func TestEncryptionAtRest(t *testing.T) {
 	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM s.t_"+canary).Scan(&n))
 	require.Equal(t, 2, n, "the acknowledged insert survived kill -9")
 	require.NoError(t, db.Close())
+	// An online backup of the encrypted server is encrypted too; with the
+	// key the CLI authenticates every chunk of what arrived.
+	online := filepath.Join(base, "online.bak")
+	code, out = testutil.Run(t, bin, nil, "backup", "--server", p.AdminAddr, "--out", online, "--encryption-key-file", keyFile)
+	require.Zero(t, code, out)
+	require.Contains(t, out, "AES-256-GCM")
+	noCanary("online backup", online)
 	p.Stop()
 	noCanary("after the restart", dataDir, auditLog)
 	require.NotContains(t, p.Output(), canary, "the error log at info level holds no statement text")
@@ -83,6 +92,8 @@ func TestEncryptionAtRest(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(loose, key, 0o644))
 	require.NoError(t, os.Chmod(loose, 0o644))
+	shortKey := filepath.Join(base, "short.key")
+	require.NoError(t, os.WriteFile(shortKey, key[:40], 0o600))
 	serve := func(extra ...string) []string {
 		return append([]string{"serve", "--data-dir", dataDir, "--mysql-addr", testutil.FreeAddr(t),
 			"--http-addr", testutil.FreeAddr(t), "--admin-addr", testutil.FreeAddr(t)}, extra...)
@@ -96,6 +107,8 @@ func TestEncryptionAtRest(t *testing.T) {
 		"wrong key":       {nil, serve("--encryption-key-file", wrongKey), "wrong encryption key"},
 		"wrong key (env)": {[]string{"GUOCEDB_ENCRYPTION_KEY_FILE=" + wrongKey}, serve(), "wrong encryption key"},
 		"loose key file":  {nil, serve("--encryption-key-file", loose), "readable by group or others"},
+		"check-config":    {nil, []string{"check-config", "--data-dir", dataDir, "--encryption-key-file", loose}, "encryption-key-file: "},
+		"short key":       {nil, serve("--encryption-key-file", shortKey), "64 hex characters"},
 		"check, no key":   {nil, []string{"check", "--data-dir", dataDir}, "is encrypted"},
 		"check, wrong":    {nil, []string{"check", "--data-dir", dataDir, "--encryption-key-file", wrongKey}, "wrong encryption key"},
 		"backup, no key":  {nil, []string{"backup", "--data-dir", dataDir, "--out", filepath.Join(base, "nokey.bak")}, "is encrypted"},
@@ -131,12 +144,36 @@ func TestEncryptionAtRest(t *testing.T) {
 	code, out = testutil.Run(t, bin, nil, "restore", "--in", bak, "--data-dir", restored, "--encryption-key-file", keyFile)
 	require.Zero(t, code, out)
 	noCanary("restored directory", restored)
+	require.FileExists(t, filepath.Join(restored, "ENCRYPTION"))
+	require.FileExists(t, filepath.Join(dataDir, "KEYREGISTRY"))
+	requirePrivate(t, dataDir)
+	requirePrivate(t, restored)
+	requirePrivate(t, bak)
 	p = testutil.StartProcess(t, bin, restored, "--encryption-key-file", keyFile)
 	db = testutil.Connect(t, p.MySQLAddr)
 	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM s.t_"+canary+" WHERE b = ?", []byte(blob)).Scan(&n))
 	require.Equal(t, 2, n)
 	require.NoError(t, db.Close())
 	p.Stop()
+
+	// Master key rotation: afterwards the old key no longer opens it.
+	newKey := dirtest.WriteKeyFile(t, 0x8d)
+	code, out = testutil.Run(t, bin, nil, "rotate-key", "--data-dir", dataDir, "--old-key-file", wrongKey, "--new-key-file", newKey)
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "wrong encryption key")
+	code, out = testutil.Run(t, bin, nil, "rotate-key", "--data-dir", dataDir, "--old-key-file", keyFile, "--new-key-file", newKey)
+	require.Zero(t, code, out)
+	code, out = testutil.Run(t, bin, nil, serve("--encryption-key-file", keyFile)...)
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "wrong encryption key")
+	p = testutil.StartProcess(t, bin, dataDir, "--encryption-key-file", newKey)
+	db = testutil.Connect(t, p.MySQLAddr)
+	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM s.t_"+canary+" WHERE b = ?", []byte(blob)).Scan(&n))
+	require.Equal(t, 2, n, "the rows are there under the new key")
+	require.NoError(t, db.Close())
+	p.Stop()
+	noCanary("after the rotation", dataDir)
+	requirePrivate(t, dataDir)
 }
 
 // TestEncryptionRefusedOnPlaintextDirectory: a key for a directory that

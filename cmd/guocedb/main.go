@@ -72,6 +72,8 @@ func run(args []string, e env) int {
 		return runAudit(e)
 	case "decrypt-log":
 		return runDecryptLog(e)
+	case "rotate-key":
+		return runRotateKey(e)
 	case "help":
 		usage(e.stdout)
 		return exitOK
@@ -100,6 +102,8 @@ func usage(w io.Writer) {
                                 run statements (-e or stdin) over the MySQL protocol
   guocedb audit verify [--data-dir DIR | --key-file FILE] FILE...
                                 check an audit log's HMAC chain; exit 1 naming the first bad seq
+  guocedb rotate-key --data-dir DIR --old-key-file FILE --new-key-file FILE
+                                re-key a stopped server's encrypted data directory
   guocedb decrypt-log --encryption-key-file FILE LOGFILE...
                                 print an encrypted server's slow or audit log with query and db decrypted
 

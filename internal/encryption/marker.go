@@ -19,6 +19,9 @@ var (
 	ErrKeyRequired = errors.New("the data directory is encrypted: give its key with --encryption-key-file (or GUOCEDB_ENCRYPTION_KEY_FILE)")
 	// ErrWrongKey: the key given is not the directory's.
 	ErrWrongKey = errors.New("wrong encryption key: the data directory was encrypted with another key")
+	// ErrRotationInterrupted: a key rotation did not finish; the
+	// directory opens again once it is run to its end.
+	ErrRotationInterrupted = errors.New("a master key rotation of the data directory did not finish: run guocedb rotate-key again with the same --old-key-file and --new-key-file")
 	// ErrNotEncrypted: a key was given for a directory that holds
 	// plaintext data; encryption cannot be switched on in place.
 	ErrNotEncrypted = errors.New("the data directory is not encrypted and cannot be encrypted in place: take a backup (guocedb backup --data-dir DIR --out FILE, server stopped), then restore it with the key (guocedb restore --in FILE --data-dir NEWDIR --encryption-key-file KEYFILE) and start the server on NEWDIR with the key")
@@ -31,6 +34,10 @@ type marker struct {
 	Cipher   string `json:"cipher"`
 	KeyID    string `json:"key_id"`
 	KeyCheck string `json:"key_check"`
+	// NextKeyID and NextKeyCheck name the new key while a rotation runs
+	// (BeginRotation); no server opens the directory then.
+	NextKeyID    string `json:"next_key_id,omitempty"`
+	NextKeyCheck string `json:"next_key_check,omitempty"`
 }
 
 // State is what CheckDir found.
@@ -62,12 +69,43 @@ func CheckDir(dir string, key *Key, hasData bool) (State, error) {
 		return Plain, ErrNotEncrypted
 	case m == nil:
 		return NewEncrypted, nil
+	case m.NextKeyCheck != "":
+		return Encrypted, ErrRotationInterrupted
 	case key == nil:
 		return Encrypted, ErrKeyRequired
-	case subtle.ConstantTimeCompare([]byte(m.KeyCheck), []byte(key.checkValue())) != 1:
+	case !m.matches(key):
 		return Encrypted, fmt.Errorf("%w (directory key id %s, given key id %s)", ErrWrongKey, m.KeyID, key.ID())
 	}
 	return Encrypted, nil
+}
+
+func (m *marker) matches(key *Key) bool {
+	return subtle.ConstantTimeCompare([]byte(m.KeyCheck), []byte(key.checkValue())) == 1
+}
+
+// BeginRotation checks that dir is encrypted with oldKey and records that
+// it is being re-keyed to newKey: from then on no open succeeds until
+// FinishRotation (ErrRotationInterrupted). It reports resumed = true when
+// a rotation from oldKey to newKey was already begun (and interrupted):
+// the caller runs its remaining steps again.
+func BeginRotation(dir string, oldKey, newKey *Key) (resumed bool, err error) {
+	m, err := readMarker(dir)
+	switch {
+	case err != nil:
+		return false, err
+	case m == nil:
+		return false, errors.New("the data directory is not encrypted (no " + MarkerName + " marker): there is no key to rotate")
+	case !m.matches(oldKey):
+		return false, fmt.Errorf("--old-key-file: %w (directory key id %s, given key id %s)", ErrWrongKey, m.KeyID, oldKey.ID())
+	case m.NextKeyCheck != "" && m.NextKeyCheck != newKey.checkValue():
+		return false, fmt.Errorf("an interrupted rotation to key id %s must be finished first: run guocedb rotate-key with that key as --new-key-file", m.NextKeyID)
+	case m.NextKeyCheck != "":
+		return true, nil
+	case oldKey.checkValue() == newKey.checkValue():
+		return false, errors.New("the new key is the old key")
+	}
+	return false, writeMarker(dir, marker{Version: 1, Cipher: "AES-256", KeyID: oldKey.ID(), KeyCheck: oldKey.checkValue(),
+		NextKeyID: newKey.ID(), NextKeyCheck: newKey.checkValue()})
 }
 
 func readMarker(dir string) (*marker, error) {
@@ -93,7 +131,11 @@ func readMarker(dir string) (*marker, error) {
 // mode 0600. It runs before any encrypted file is written, so a
 // directory with encrypted data always has its marker.
 func WriteMarker(dir string, key *Key) error {
-	b, err := json.MarshalIndent(marker{Version: 1, Cipher: "AES-256", KeyID: key.ID(), KeyCheck: key.checkValue()}, "", "  ")
+	return writeMarker(dir, marker{Version: 1, Cipher: "AES-256", KeyID: key.ID(), KeyCheck: key.checkValue()})
+}
+
+func writeMarker(dir string, m marker) error {
+	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
