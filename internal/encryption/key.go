@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -43,7 +44,14 @@ func LoadKeyFile(path string) (*Key, error) {
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("%s: %w; its mode is %04o", path, ErrKeyFileMode, fi.Mode().Perm())
 	}
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("encryption key file: %w", err)
+	}
+	defer f.Close()
+	// A key file is 64 characters; a bound keeps a wrong path (a large
+	// file) from being read whole.
+	b, err := io.ReadAll(io.LimitReader(f, 4096))
 	if err != nil {
 		return nil, fmt.Errorf("encryption key file: %w", err)
 	}
