@@ -119,6 +119,23 @@ func TestSealedAuthFailure(t *testing.T) {
 		_, _, err := raftlog.Open(raftlog.Options{Dir: dir, Apply: (&recorder{}).apply, Sealer: sealer(t, key)})
 		require.ErrorIs(t, err, raftlog.ErrCorrupt)
 	})
+	t.Run("newest segment, records after it: corruption", func(t *testing.T) {
+		dir, _ := build(t)
+		require.NoError(t, raftlog.AppendCommitted(nil, dir, sealer(t, key), [][]byte{proposal("one")}))
+		names, err := filepath.Glob(filepath.Join(dir, "*.seg"))
+		require.NoError(t, err)
+		sort.Strings(names)
+		require.True(t, flipLastRecord(t, names[len(names)-1]))
+		// A record behind the spoiled one (a copy of it), in the same
+		// segment: the spoiled record is no longer the tail.
+		b, err := os.ReadFile(names[len(names)-1])
+		require.NoError(t, err)
+		last := lastRecord(t, b)
+		require.NoError(t, os.WriteFile(names[len(names)-1], append(b, last...), 0o600))
+		_, err = raftlog.Inspect(nil, dir, sealer(t, key))
+		require.ErrorIs(t, err, raftlog.ErrCorrupt)
+		require.ErrorContains(t, err, "does not authenticate")
+	})
 	t.Run("end of the newest segment: torn", func(t *testing.T) {
 		dir, _ := build(t)
 		// Append one more batch to a fresh newest segment, then spoil it.
@@ -158,6 +175,17 @@ func flipLastRecord(t *testing.T, name string) bool {
 	binary.BigEndian.PutUint32(b[last+4:], crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli)))
 	require.NoError(t, os.WriteFile(name, b, 0o600))
 	return end == len(b)
+}
+
+// lastRecord returns the framed bytes of the last record of a segment.
+func lastRecord(t *testing.T, b []byte) []byte {
+	t.Helper()
+	off, last := 0, 0
+	for off < len(b) {
+		last = off
+		off += 8 + int(binary.BigEndian.Uint32(b[off:]))
+	}
+	return append([]byte(nil), b[last:]...)
 }
 
 func readDir(t *testing.T, dir string) map[string][]byte {

@@ -212,6 +212,12 @@ func (w *wal) readSegment(seg *segment, data []byte, rec *recovered, last *uint6
 			default:
 				idx, term, etyp, d, err = decodeEntry(p)
 			}
+			if errors.Is(err, errTorn) && off+n < len(data) {
+				// The framing and CRC are intact and more records follow:
+				// no crash leaves that, so a seal that does not open is
+				// a changed record (or the wrong key), never a torn tail.
+				return off, fmt.Errorf("%w: record at byte %d does not authenticate: %v", ErrCorrupt, off, err)
+			}
 			if errors.Is(err, errTorn) || errors.Is(err, ErrEncrypted) {
 				return off, err
 			}
