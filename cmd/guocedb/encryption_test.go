@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/testutil"
 	"github.com/guocedb/guocedb/internal/testutil/dirtest"
 )
@@ -40,8 +43,18 @@ func TestEncryptionAtRest(t *testing.T) {
 	}
 
 	p := testutil.StartProcess(t, bin, dataDir, serveArgs...)
+	resp, err := http.Get("http://" + p.HTTPAddr + "/status")
+	require.NoError(t, err)
+	var status struct {
+		KeyID string `json:"encryption_key_id"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&status))
+	require.NoError(t, resp.Body.Close())
+	k, err := encryption.LoadKeyFile(keyFile)
+	require.NoError(t, err)
+	require.Equal(t, k.ID(), status.KeyID, "/status names the key")
 	db := testutil.Connect(t, p.MySQLAddr)
-	_, err := db.Exec("CREATE DATABASE s")
+	_, err = db.Exec("CREATE DATABASE s")
 	require.NoError(t, err)
 	_, err = db.Exec("CREATE TABLE s.t_" + canary + " (id INT PRIMARY KEY, v TEXT, b LONGBLOB)")
 	require.NoError(t, err)
