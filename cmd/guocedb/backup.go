@@ -13,12 +13,14 @@ import (
 
 	"github.com/guocedb/guocedb/internal/adminclient"
 	"github.com/guocedb/guocedb/internal/backup"
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
 // backupFlags are the flags of `guocedb backup` besides the admin API's.
 type backupFlags struct {
 	dataDir, out, since string
+	keyFile             *string
 }
 
 // runBackup writes a backup file of a stopped data directory (--data-dir)
@@ -32,6 +34,7 @@ func runBackup(e env) int {
 	fs.StringVar(&f.dataDir, "data-dir", "", "data directory of a stopped server to back up (read-only); without it, back up the running server at --server")
 	fs.StringVar(&f.out, "out", "", `backup file to create ("-" writes to stdout); an existing file is not overwritten`)
 	fs.StringVar(&f.since, "incremental-since", "", "previous backup FILE: write only what changed since it")
+	f.keyFile = registerKeyFile(fs, e, "`FILE` with the encryption key of an encrypted data directory (--data-dir), or to authenticate an online backup of an encrypted server")
 	fs.Usage = func() {
 		fmt.Fprint(e.stderr, "Usage: guocedb backup [--data-dir DIR | --server ADDR] --out FILE|- [--incremental-since FILE]\n\n")
 		fs.PrintDefaults()
@@ -61,6 +64,11 @@ func runBackup(e env) int {
 		}
 		opts = backup.SinceOptions(base, opts)
 	}
+	key, err := loadKey(*f.keyFile)
+	if err != nil {
+		printError(e.stderr, "backup: --encryption-key-file", err)
+		return exitError
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -77,10 +85,9 @@ func runBackup(e env) int {
 			return backupOnline(ctx, e, af, w, adminclient.BackupBase{Since: opts.Since, ID: opts.BaseID}, bar)
 		}
 		var err error
-		m, err = backupOffline(ctx, f.dataDir, w, opts)
+		m, err = backupOffline(ctx, f.dataDir, key, w, opts)
 		return err
 	}
-	var err error
 	if f.out == "-" {
 		hc := &headCapture{w: e.stdout}
 		if err = write(hc); err == nil && online {
@@ -88,7 +95,8 @@ func runBackup(e env) int {
 		}
 	} else if err = backup.CreateFile(f.out, write); err == nil && online {
 		// Read back what arrived: the checksum proves the transfer.
-		m, err = backup.Verify(ctx, f.out)
+		// With the key, every encrypted chunk is authenticated too.
+		m, err = backup.VerifyKey(ctx, f.out, key)
 	}
 	bar.finish()
 	if err == nil && f.since != "" {
@@ -130,8 +138,9 @@ func checkBase(m, base backup.Manifest) error {
 
 // backupOffline backs up a stopped server's data directory, opened
 // read-only: a running server holding it is refused by the directory lock.
-func backupOffline(ctx context.Context, dataDir string, w io.Writer, opts backup.Options) (backup.Manifest, error) {
-	store, err := backup.OpenDir(dataDir, nil)
+// An encrypted directory opens with its key, and its backup is encrypted.
+func backupOffline(ctx context.Context, dataDir string, key *encryption.Key, w io.Writer, opts backup.Options) (backup.Manifest, error) {
+	store, err := backup.OpenDir(dataDir, key, nil)
 	if errors.Is(err, storage.ErrLocked) {
 		return backup.Manifest{}, fmt.Errorf("%w; to back up a running server, use --server", err)
 	}
@@ -152,6 +161,9 @@ func printManifest(w io.Writer, m backup.Manifest) {
 	fmt.Fprintf(w, "  created:          %s\n", m.CreatedAt.Format(time.RFC3339))
 	fmt.Fprintf(w, "  source version:   %s (storage format %d, backup format %d)\n", m.SourceVersion, m.StorageFormatVersion, m.FormatVersion)
 	fmt.Fprintf(w, "  keys:             %d (%d with values)\n", m.Keys, m.ChangedKeys)
+	if m.Encryption != nil {
+		fmt.Fprintf(w, "  encryption:       %s, key id %s\n", m.Encryption.Cipher, m.Encryption.KeyID)
+	}
 	if m.FileBytes > 0 {
 		fmt.Fprintf(w, "  bytes:            %d (keys %d, values %d)\n", m.FileBytes, m.KeyBytes, m.ValueBytes)
 		fmt.Fprintf(w, "  sha256:           %s\n", m.SHA256)

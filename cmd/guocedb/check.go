@@ -19,8 +19,9 @@ func runCheck(e env) int {
 	fs := flag.NewFlagSet("guocedb check", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	dataDir := fs.String("data-dir", "", "data directory of a stopped server (opened read-only)")
+	keyFile := registerKeyFile(fs, e, "`FILE` with the encryption key of an encrypted data directory")
 	fs.Usage = func() {
-		fmt.Fprint(e.stderr, "Usage: guocedb check --data-dir DIR\n\n")
+		fmt.Fprint(e.stderr, "Usage: guocedb check --data-dir DIR [--encryption-key-file FILE]\n\n")
 		fs.PrintDefaults()
 	}
 	if code, ok := parseFlags(e, fs, "check"); !ok {
@@ -33,7 +34,12 @@ func runCheck(e env) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, err := storage.OpenReadOnly(*dataDir, nil)
+	key, err := loadKey(*keyFile)
+	if err != nil {
+		printError(e.stderr, "check: --encryption-key-file", err)
+		return exitError
+	}
+	store, err := storage.OpenReadOnlyKey(*dataDir, key, nil)
 	if err != nil {
 		printError(e.stderr, "check", err)
 		return exitError

@@ -50,7 +50,7 @@ func TestReplayBeforeReady(t *testing.T) {
 		sets[i] = &storage.WriteSet{Mutations: []storage.Mutation{{Key: k, Value: rowVal}}}
 	}
 	first := highestVersion(t, dataDir) + 1
-	require.NoError(t, storage.AppendUnapplied(dataDir, first, sets))
+	require.NoError(t, storage.AppendUnapplied(dataDir, nil, first, sets))
 
 	mysqlAddr, httpAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
 	var out syncedOutput

@@ -70,6 +70,10 @@ func run(args []string, e env) int {
 		return runSQL(e)
 	case "audit":
 		return runAudit(e)
+	case "decrypt-log":
+		return runDecryptLog(e)
+	case "rotate-key":
+		return runRotateKey(e)
 	case "help":
 		usage(e.stdout)
 		return exitOK
@@ -86,9 +90,10 @@ func usage(w io.Writer) {
   guocedb check-config [flags]  load and validate the configuration, print it
   guocedb backup [--data-dir DIR | --server ADDR] --out FILE|- [--incremental-since FILE]
                                 write a consistent backup file
-  guocedb restore --in FILE [--in FILE ...] --data-dir DIR
+  guocedb restore --in FILE [--in FILE ...] --data-dir DIR [--encryption-key-file FILE]
                                 build a new data directory from backup files
-  guocedb check --data-dir DIR  verify that catalog, rows and indexes agree
+  guocedb check --data-dir DIR [--encryption-key-file FILE]
+                                verify that catalog, rows and indexes agree
   guocedb version               print version and commit
   guocedb status [flags]        server status, from the admin API
   guocedb sessions [flags]      list client sessions, from the admin API
@@ -97,6 +102,10 @@ func usage(w io.Writer) {
                                 run statements (-e or stdin) over the MySQL protocol
   guocedb audit verify [--data-dir DIR | --key-file FILE] FILE...
                                 check an audit log's HMAC chain; exit 1 naming the first bad seq
+  guocedb rotate-key --data-dir DIR --old-key-file FILE --new-key-file FILE
+                                re-key a stopped server's encrypted data directory
+  guocedb decrypt-log --encryption-key-file FILE LOGFILE...
+                                print an encrypted server's slow or audit log with query and db decrypted
 
 Run "guocedb serve -h" for the flags. Every flag can also be set in the
 --config TOML file (same key) or as GUOCEDB_<KEY> in the environment;

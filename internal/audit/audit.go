@@ -73,6 +73,17 @@ type Options struct {
 	OnSeq func(uint64)
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Sealer, when set (encryption at rest), encrypts each record's query
+	// and db (encryption.Sealer.SealString) before the HMAC is computed:
+	// the chain still verifies without the master key, and the
+	// statement text (user data: literals, names) is not in the clear.
+	Sealer FieldSealer
+}
+
+// FieldSealer encrypts one string field of a record; safe for concurrent
+// use (encryption.Sealer).
+type FieldSealer interface {
+	SealString(field, value string) string
 }
 
 // Log is an open audit log. A nil *Log records nothing. Safe for
@@ -257,6 +268,10 @@ func (l *Log) Record(r Record) {
 		return
 	}
 	r.Query = strings.ToValidUTF8(redact.Query(r.Query), "\uFFFD")
+	if l.opts.Sealer != nil {
+		r.Query = l.opts.Sealer.SealString("query", r.Query)
+		r.DB = l.opts.Sealer.SealString("db", r.DB)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {

@@ -8,4 +8,7 @@
 // (filters) and how to write it (chain, rotation); it must not look at
 // SQL: statements arrive classified and with their passwords masked by
 // internal/redact (Record masks again, as a last line of defence).
+// redact masks passwords only; on an encrypted server (Options.Sealer)
+// query and db are sealed before the HMAC, so the chain verifies without
+// the master key.
 package audit

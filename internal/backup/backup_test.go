@@ -166,7 +166,7 @@ func TestIncrementalWithNothingChanged(t *testing.T) {
 	require.NoError(t, s.Close())
 
 	// Offline, an untouched directory gives the same snapshot twice.
-	ro, err := backup.OpenDir(dir, nil)
+	ro, err := backup.OpenDir(dir, nil, nil)
 	require.NoError(t, err)
 	full, fm := backupFile(t, ro, files, "full", backup.Options{})
 	inc, im := backupFile(t, ro, files, "inc", backup.SinceOptions(fm, backup.Options{}))
@@ -263,11 +263,11 @@ func TestOfflineBackupOfARunningDirectoryIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir)
 	commit(t, s, "a=1")
-	_, err := backup.OpenDir(dir, nil)
+	_, err := backup.OpenDir(dir, nil, nil)
 	require.ErrorIs(t, err, storage.ErrLocked)
 	require.NoError(t, s.Close())
 
-	ro, err := backup.OpenDir(dir, nil)
+	ro, err := backup.OpenDir(dir, nil, nil)
 	require.NoError(t, err)
 	path, m := backupFile(t, ro, t.TempDir(), "offline", backup.Options{})
 	require.Equal(t, 1+storageKeys(t, ro), m.Keys)

@@ -8,14 +8,17 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
 // OpenDir opens a stopped server's data directory read-only for an
 // offline backup. It fails with storage.ErrLocked while a server runs on
 // it (use the online backup then) and never creates or changes anything.
-func OpenDir(dataDir string, logger *slog.Logger) (*storage.Store, error) {
-	return storage.OpenReadOnly(dataDir, logger)
+// key is the directory's encryption key (nil: not encrypted); the backup
+// of an encrypted directory is encrypted.
+func OpenDir(dataDir string, key *encryption.Key, logger *slog.Logger) (*storage.Store, error) {
+	return storage.OpenReadOnlyKey(dataDir, key, logger)
 }
 
 // CreateFile writes a backup file at path through write, atomically: into a

@@ -14,7 +14,8 @@ import (
 )
 
 // FormatVersion is the version of the backup file format this build
-// writes and the highest it reads (docs/backup-format.md).
+// writes for a plaintext backup; it reads up to formatEncrypted
+// (docs/backup-format.md).
 const FormatVersion = 1
 
 // magic opens every backup file. The high byte and the newline catch
@@ -95,6 +96,9 @@ type Manifest struct {
 	// of them in a full backup, those written after SinceTs in an
 	// incremental.
 	ChangedKeys int64 `json:"changed_keys"`
+	// Encryption is set when the record section is encrypted (a backup
+	// of an encrypted server; format version 2).
+	Encryption *Encryption `json:"encryption,omitempty"`
 
 	// KeyBytes and ValueBytes are the raw bytes of the keys and values
 	// carried; FileBytes is the file's size; SHA256 its checksum (hex).
@@ -180,8 +184,11 @@ func readHeader(r io.Reader) (Manifest, int64, error) {
 	if err := json.Unmarshal(body, &m); err != nil {
 		return m, 0, fmt.Errorf("%w: manifest: %w", ErrCorrupt, err)
 	}
-	if m.FormatVersion > FormatVersion {
-		return m, 0, fmt.Errorf("%w: format version %d, this build reads up to %d", ErrNewerFormat, m.FormatVersion, FormatVersion)
+	if m.FormatVersion > formatEncrypted {
+		return m, 0, fmt.Errorf("%w: format version %d, this build reads up to %d", ErrNewerFormat, m.FormatVersion, formatEncrypted)
+	}
+	if (m.FormatVersion == formatEncrypted) != (m.Encryption != nil) {
+		return m, 0, fmt.Errorf("%w: format version %d with encryption %v", ErrCorrupt, m.FormatVersion, m.Encryption != nil)
 	}
 	if m.FormatVersion < 1 || m.SnapshotTs == 0 || m.ID == "" {
 		return m, 0, fmt.Errorf("%w: manifest lacks format version, id or snapshot timestamp", ErrCorrupt)

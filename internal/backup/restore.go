@@ -15,6 +15,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -34,6 +35,11 @@ type RestoreOptions struct {
 	Progress func(done, total int64)
 	// Logger receives Badger's messages; nil discards them.
 	Logger *slog.Logger
+	// Key is the master key: it decrypts encrypted backups, and the
+	// restored directory is encrypted with it. nil: plaintext backups
+	// only, and a plaintext directory. A plaintext backup restored with a
+	// key gives an encrypted directory: the way to turn encryption on.
+	Key *encryption.Key
 }
 
 // Restore builds a new data directory at dataDir from files: one full
@@ -69,7 +75,12 @@ func Restore(ctx context.Context, dataDir string, files []string, opts RestoreOp
 	}
 	ms := make([]Manifest, len(files))
 	for i, f := range files {
-		if ms[i], err = verify(ctx, f, onRead); err != nil {
+		if m, err := ReadManifestFile(f); err != nil {
+			return Manifest{}, err
+		} else if err := checkKey(m, opts.Key); err != nil {
+			return Manifest{}, fmt.Errorf("%s: %w", f, err)
+		}
+		if ms[i], err = verify(ctx, f, opts.Key, onRead); err != nil {
 			return Manifest{}, fmt.Errorf("%s: %w", f, err)
 		}
 	}
@@ -87,7 +98,7 @@ func Restore(ctx context.Context, dataDir string, files []string, opts RestoreOp
 			_ = os.RemoveAll(tmp)
 		}
 	}()
-	l, err := storage.NewLoader(tmp, opts.Logger)
+	l, err := storage.NewLoader(tmp, opts.Key, opts.Logger)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -99,7 +110,7 @@ func Restore(ctx context.Context, dataDir string, files []string, opts RestoreOp
 			// told apart from it.
 			continue
 		}
-		if err := apply(ctx, l, f, ms[i], onRead); err != nil {
+		if err := apply(ctx, l, f, ms[i], opts.Key, onRead); err != nil {
 			l.Abort()
 			return Manifest{}, fmt.Errorf("restore %s: %w", f, err)
 		}
@@ -109,7 +120,7 @@ func Restore(ctx context.Context, dataDir string, files []string, opts RestoreOp
 	}
 	// Open the result the way check and offline backup do: a restore that
 	// a server could not open is not finished.
-	st, err := storage.OpenReadOnly(tmp, opts.Logger)
+	st, err := storage.OpenReadOnlyKey(tmp, opts.Key, opts.Logger)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("restore: the restored directory does not open: %w", err)
 	}
@@ -176,7 +187,7 @@ func syncDir(dir string) {
 // snapshot timestamp. An incremental is merged against the keys restored
 // so far: keys it lists by name stay, keys it carries are replaced, and
 // keys it does not list were deleted after the base.
-func apply(ctx context.Context, l *storage.Loader, path string, want Manifest, onRead func(int64)) error {
+func apply(ctx context.Context, l *storage.Loader, path string, want Manifest, key *encryption.Key, onRead func(int64)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -194,7 +205,11 @@ func apply(ctx context.Context, l *storage.Loader, path string, want Manifest, o
 	if bodyLen <= 0 {
 		return fmt.Errorf("%w: no room for records", ErrCorrupt)
 	}
-	body := io.LimitReader(hr, bodyLen)
+	raw := io.LimitReader(hr, bodyLen)
+	body, err := decryptSection(raw, m, key)
+	if err != nil {
+		return err
+	}
 	// One goroutine (decoding is synchronous then); the window bound keeps
 	// a hostile frame header from reserving gigabytes.
 	dec, err := zstd.NewReader(body, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(64<<20))
@@ -267,8 +282,15 @@ func apply(ctx context.Context, l *storage.Loader, path string, want Manifest, o
 			return err
 		}
 	}
-	if n, _ := io.Copy(io.Discard, body); n != 0 {
+	n, err := io.Copy(io.Discard, body)
+	if err != nil {
+		return sectionError(err)
+	}
+	if n != 0 {
 		return fmt.Errorf("%w: %d bytes after the records", ErrCorrupt, n)
+	}
+	if n, _ := io.Copy(io.Discard, raw); n != 0 {
+		return fmt.Errorf("%w: %d bytes after the encrypted records", ErrCorrupt, n)
 	}
 	counters := make([]byte, trailerLen-sha256.Size)
 	if err := readFull(hr, counters); err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -17,11 +18,22 @@ import (
 // the trailer's totals. It does not parse the records: a bit flipped
 // anywhere is reported as a checksum mismatch, not as whatever the flipped
 // byte happens to break.
+//
+// The records of an encrypted backup are authenticated only by VerifyKey:
+// Verify checks its checksum and header, which need no key.
 func Verify(ctx context.Context, path string) (Manifest, error) {
-	return verify(ctx, path, nil)
+	return verify(ctx, path, nil, nil)
 }
 
-func verify(ctx context.Context, path string, onRead func(int64)) (Manifest, error) {
+// VerifyKey is Verify that also decrypts the record section of an
+// encrypted backup with key, so that a wrong key (ErrWrongKey) or a
+// changed chunk fails here, before anything is restored. With a nil key
+// it is Verify.
+func VerifyKey(ctx context.Context, path string, key *encryption.Key) (Manifest, error) {
+	return verify(ctx, path, key, nil)
+}
+
+func verify(ctx context.Context, path string, key *encryption.Key, onRead func(int64)) (Manifest, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("backup file: %w", err)
@@ -82,15 +94,42 @@ func verify(ctx context.Context, path string, onRead func(int64)) (Manifest, err
 	if !bytes.Equal(h.Sum(nil), t.sum[:]) {
 		return Manifest{}, ErrChecksum
 	}
-	m, err := ReadManifest(io.NewSectionReader(f, 0, size))
+	m, headerLen, err := readHeader(io.NewSectionReader(f, 0, size))
 	if err != nil {
 		return Manifest{}, err
+	}
+	if m.Encryption != nil && key != nil {
+		if err := checkKey(m, key); err != nil {
+			return Manifest{}, err
+		}
+		// Every chunk is authenticated now, so that a restore fails
+		// before it writes anything.
+		sr, err := decryptSection(io.NewSectionReader(f, headerLen, size-headerLen-trailerLen), m, key)
+		if err != nil {
+			return Manifest{}, err
+		}
+		if _, err := io.Copy(io.Discard, &ctxReader{ctx: ctx, r: sr}); err != nil {
+			return Manifest{}, sectionError(err)
+		}
 	}
 	if int64(t.records) != m.Keys || int64(t.puts) != m.ChangedKeys {
 		return Manifest{}, fmt.Errorf("%w: the manifest announces %d keys, the trailer counts %d", ErrCorrupt, m.Keys, t.records)
 	}
 	m.fillTrailer(t)
 	return m, nil
+}
+
+// ctxReader stops a long read when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // CheckChain reports whether manifests, in order, are one full backup

@@ -15,6 +15,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -119,6 +120,17 @@ func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options)
 	cw := &countingWriter{w: w}
 	h := sha256.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(cw, h), 256<<10)
+	// The records are compressed, then encrypted (compressed ciphertext
+	// would not shrink).
+	var section io.Writer = bw
+	var sw *encryption.StreamWriter
+	if key := store.EncryptionKey(); key != nil {
+		enc, err := encryptSection(bw, key, &m)
+		if err != nil {
+			return Manifest{}, err
+		}
+		section, sw = enc, enc
+	}
 	header, err := json.Marshal(m)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("backup: manifest: %w", err)
@@ -128,7 +140,7 @@ func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options)
 	bw.Write(header)
 	// One encoder goroutine: an online backup shares the CPUs with the
 	// server it copies.
-	zw, err := zstd.NewWriter(bw, zstd.WithEncoderConcurrency(1))
+	zw, err := zstd.NewWriter(section, zstd.WithEncoderConcurrency(1))
 	if err != nil {
 		return Manifest{}, fmt.Errorf("backup: %w", err)
 	}
@@ -187,6 +199,11 @@ func Write(ctx context.Context, store *storage.Store, w io.Writer, opts Options)
 	}
 	if err := zw.Close(); err != nil {
 		return Manifest{}, fmt.Errorf("backup: write: %w", err)
+	}
+	if sw != nil {
+		if err := sw.Close(); err != nil {
+			return Manifest{}, fmt.Errorf("backup: write: %w", err)
+		}
 	}
 	t.fileBytes = uint64(cw.n) + uint64(bw.Buffered()) + trailerLen
 	bw.Write(t.appendCounters(nil))

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/guocedb/guocedb/internal/encryption"
 )
 
 // Default values, also shown by --help and in the README.
@@ -116,6 +118,10 @@ type Config struct {
 	// SlowLogFile is the file slow statements are appended to as JSON
 	// lines; empty means DATA-DIR/slow.log (see SlowLogPath).
 	SlowLogFile string
+	// EncryptionKeyFile holds the master key (64 hex characters, mode
+	// 0600 or stricter) that encrypts the data directory at rest; empty:
+	// not encrypted. An encrypted directory opens only with its key.
+	EncryptionKeyFile string
 }
 
 // AuditKeyPath is the audit log's HMAC key file: DATA-DIR/audit.key.
@@ -179,6 +185,11 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validateTLS()...)
 	if err := c.validateSecureFilePriv(); err != nil {
 		errs = append(errs, fmt.Errorf("secure-file-priv: %w", err))
+	}
+	if c.EncryptionKeyFile != "" {
+		if _, err := encryption.LoadKeyFile(c.EncryptionKeyFile); err != nil {
+			errs = append(errs, fmt.Errorf("encryption-key-file: %w", err))
+		}
 	}
 	for _, e := range c.AuditEvents {
 		if !contains(AuditEvents(), e) {

@@ -274,3 +274,61 @@ func TestSecureFilePrivFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "/srv/import", cfg.SecureFilePriv)
 }
+
+// TestEncryptionKeyFile: the key file comes from the flag, the file or
+// GUOCEDB_ENCRYPTION_KEY_FILE, and Validate refuses one that group or
+// others can read, or that is not 64 hex characters, naming the key.
+func TestEncryptionKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), mode))
+		require.NoError(t, os.Chmod(p, mode))
+		return p
+	}
+	good := write("good.key", strings.Repeat("0f", 32)+"\n", 0o600)
+	for _, tt := range []struct {
+		name, path string
+		wantErr    []string
+	}{
+		{"unset", "", nil},
+		{"good", good, nil},
+		{"group-readable", write("g.key", strings.Repeat("0f", 32), 0o640), []string{"encryption-key-file", "readable by group or others"}},
+		{"not hex", write("x.key", strings.Repeat("xy", 32), 0o600), []string{"encryption-key-file", "64 hex characters"}},
+		{"missing", filepath.Join(dir, "none"), []string{"encryption-key-file", "no such file"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			c.EncryptionKeyFile = tt.path
+			err := c.Validate()
+			if len(tt.wantErr) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, want := range tt.wantErr {
+				require.ErrorContains(t, err, want)
+			}
+		})
+	}
+
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	f := RegisterFlags(fs)
+	require.NoError(t, fs.Parse(nil))
+	cfg, err := f.Load(func(k string) (string, bool) {
+		if k == "GUOCEDB_ENCRYPTION_KEY_FILE" {
+			return good, true
+		}
+		return "", false
+	})
+	require.NoError(t, err)
+	require.Equal(t, good, cfg.EncryptionKeyFile)
+
+	conf := write("guocedb.toml", "encryption-key-file = \""+good+"\"\n", 0o600)
+	fs = flag.NewFlagSet("serve", flag.ContinueOnError)
+	f = RegisterFlags(fs)
+	require.NoError(t, fs.Parse([]string{"--config", conf}))
+	cfg, err = f.Load(func(string) (string, bool) { return "", false })
+	require.NoError(t, err)
+	require.Equal(t, good, cfg.EncryptionKeyFile)
+}

@@ -145,6 +145,10 @@ func settings() []setting {
 		{name: "secure-file-priv", usage: "the only `DIR` for LOAD DATA INFILE, SELECT ... INTO OUTFILE/DUMPFILE and LOAD_FILE() (accounts with FILE); empty disables them (@@secure_file_priv NULL)",
 			get: func(c Config) string { return c.SecureFilePriv },
 			set: func(c *Config, v string) error { c.SecureFilePriv = v; return nil }},
+		// Encryption at rest (README "Encryption at rest").
+		{name: "encryption-key-file", usage: "`FILE` with the master key (64 hex characters, mode 0600) that encrypts the data directory at rest; empty: not encrypted",
+			get: func(c Config) string { return c.EncryptionKeyFile },
+			set: func(c *Config, v string) error { c.EncryptionKeyFile = v; return nil }},
 	}
 }
 

@@ -23,6 +23,9 @@ type Status struct {
 	// DataDir is the data directory; FormatVersion its on-disk format.
 	DataDir       string `json:"data_dir"`
 	FormatVersion int    `json:"format_version"`
+	// EncryptionKeyID names the master key the data directory is
+	// encrypted with (encryption at rest); empty when it is not.
+	EncryptionKeyID string `json:"encryption_key_id"`
 	// DataSize is the size of the data directory's store.
 	DataSize DataSize `json:"data_size"`
 	// Databases and Tables count the stored databases and their tables.

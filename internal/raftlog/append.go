@@ -14,11 +14,12 @@ import (
 // fsync and before the apply leaves behind. The next Open commits and
 // replays them. It is for recovery tests and measurements (a long
 // unapplied tail), never for the write path, which proposes.
-func AppendCommitted(fsys FS, dir string, proposals [][]byte) error {
+// sealer is the log's (nil for a log in the clear).
+func AppendCommitted(fsys FS, dir string, sealer Sealer, proposals [][]byte) error {
 	if fsys == nil {
 		fsys = OSFS{}
 	}
-	w, rec, err := openWAL(fsys, dir, 64<<20, false, false)
+	w, rec, err := openWAL(fsys, dir, 64<<20, false, false, sealer)
 	if err != nil {
 		return err
 	}
@@ -63,12 +64,13 @@ type Info struct {
 // Inspect reads the log in dir without changing it: every record's
 // checksum, the continuity of the entries after the checkpoint and of
 // their terms. A missing or empty dir is an empty log. It fails with
-// ErrCorrupt or ErrNewerLog as Open would.
-func Inspect(fsys FS, dir string) (*Info, error) {
+// ErrCorrupt or ErrNewerLog as Open would. sealer is the log's (nil for
+// a log in the clear).
+func Inspect(fsys FS, dir string, sealer Sealer) (*Info, error) {
 	if fsys == nil {
 		fsys = OSFS{}
 	}
-	_, rec, err := openWAL(fsys, dir, 64<<20, true, false)
+	_, rec, err := openWAL(fsys, dir, 64<<20, true, false, sealer)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +97,8 @@ func Create(fsys FS, dir string) error {
 	if len(names) > 0 {
 		return fmt.Errorf("commit log %s: already exists", dir)
 	}
-	w, _, err := openWAL(fsys, dir, 64<<20, false, false)
+	// No entry yet: a header and a hard state, which are never sealed.
+	w, _, err := openWAL(fsys, dir, 64<<20, false, false, nil)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,10 @@ type Options struct {
 	// NoSync skips the fsyncs: entries count as durable once written to
 	// the operating system. For tests that do not crash the machine.
 	NoSync bool
+	// Sealer, when set, encrypts every entry's data (encryption at rest);
+	// a log written with one must be opened with one of the same master
+	// key, and one written without must be opened without.
+	Sealer Sealer
 }
 
 // Recovery describes what Open found and replayed.
@@ -127,7 +131,7 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	if opts.Apply == nil {
 		return nil, nil, errors.New("commit log: no Apply function")
 	}
-	w, rec, err := openWAL(opts.FS, opts.Dir, opts.SegmentSize, false, opts.NoSync)
+	w, rec, err := openWAL(opts.FS, opts.Dir, opts.SegmentSize, false, opts.NoSync, opts.Sealer)
 	if err != nil {
 		return nil, nil, err
 	}

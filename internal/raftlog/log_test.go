@@ -109,7 +109,7 @@ func TestCrashPoints(t *testing.T) {
 	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(uint64(seed), 9))
 		mode := modes[seed%len(modes)]
-		crashRun(t, seed, rng, mode, &st)
+		crashRun(t, seed, rng, mode, nil, &st)
 	}
 	t.Logf("%d crash points: %d acknowledged entries all recovered, %d replayed, %d torn tails cut, %d runs that never opened", seeds, st.acked, st.replayed, st.torn, st.neverOpened)
 	require.Positive(t, st.torn, "some crashes must cut a record")
@@ -118,12 +118,18 @@ func TestCrashPoints(t *testing.T) {
 
 type crashStats struct{ acked, replayed, torn, neverOpened int }
 
-func crashRun(t *testing.T, seed int, rng *rand.Rand, mode faultfs.Mode, st *crashStats) {
+// crashRun runs one crash point. newSealer, when set, makes the sealer of
+// each open (a new one for the reopen, as after a restart: another salt,
+// the same master key).
+func crashRun(t *testing.T, seed int, rng *rand.Rand, mode faultfs.Mode, newSealer func() raftlog.Sealer, st *crashStats) {
 	fsys := faultfs.New()
 	dir := "/log"
 	rec := &recorder{}
 	fsys.CrashAfter(rng.IntN(300))
 	opts := raftlog.Options{Dir: dir, FS: fsys, Apply: rec.apply, SegmentSize: 512 + int64(rng.IntN(2048))}
+	if newSealer != nil {
+		opts.Sealer = newSealer()
+	}
 	var (
 		mu    sync.Mutex
 		acked = map[string]bool{}
@@ -163,6 +169,9 @@ func crashRun(t *testing.T, seed int, rng *rand.Rand, mode faultfs.Mode, st *cra
 	crashed := fsys.Crash(rng, mode)
 	rec2 := &recorder{}
 	opts.FS, opts.Apply = crashed, rec2.apply
+	if newSealer != nil {
+		opts.Sealer = newSealer()
+	}
 	l, r, err := raftlog.Open(opts)
 	require.NoError(t, err, "seed %d: the log must open after a crash", seed)
 	defer func() { require.NoError(t, l.Close()) }()
@@ -235,7 +244,7 @@ func TestAppendCommittedReplays(t *testing.T) {
 	for i := range 3000 {
 		props = append(props, proposal(fmt.Sprint("tail-", i)))
 	}
-	require.NoError(t, raftlog.AppendCommitted(nil, dir, props))
+	require.NoError(t, raftlog.AppendCommitted(nil, dir, nil, props))
 	rec.ents = nil
 	l, r, err := raftlog.Open(raftlog.Options{Dir: dir, Apply: rec.apply})
 	require.NoError(t, err)

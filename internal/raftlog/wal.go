@@ -64,7 +64,8 @@ type wal struct {
 	fs          FS
 	dir         string
 	segmentSize int64
-	noSync      bool // see Options.NoSync
+	noSync      bool   // see Options.NoSync
+	sealer      Sealer // see Options.Sealer; nil: entries in the clear
 	counters    *logCounters
 
 	cpMu      sync.Mutex // serialises setCheckpoint
@@ -81,13 +82,13 @@ type wal struct {
 // openWAL reads the log in dir (empty or missing: a new log), cuts a torn
 // end off its newest segment, and, unless readOnly, starts a new segment
 // to append to.
-func openWAL(fsys FS, dir string, segmentSize int64, readOnly, noSync bool) (*wal, *recovered, error) {
+func openWAL(fsys FS, dir string, segmentSize int64, readOnly, noSync bool, sealer Sealer) (*wal, *recovered, error) {
 	if !readOnly {
 		if err := fsys.MkdirAll(dir); err != nil {
 			return nil, nil, fmt.Errorf("commit log %s: %w", dir, err)
 		}
 	}
-	w := &wal{fs: fsys, dir: dir, segmentSize: segmentSize, noSync: noSync, counters: &logCounters{}}
+	w := &wal{fs: fsys, dir: dir, segmentSize: segmentSize, noSync: noSync, sealer: sealer, counters: &logCounters{}}
 	rec, err := w.recover(readOnly)
 	if err != nil {
 		return nil, nil, fmt.Errorf("commit log %s: %w", dir, err)
@@ -201,8 +202,27 @@ func (w *wal) readSegment(seg *segment, data []byte, rec *recovered, last *uint6
 			continue
 		}
 		switch typ {
-		case recEntry:
-			idx, term, etyp, d, err := decodeEntry(p)
+		case recEntry, recSealedEntry:
+			var idx, term uint64
+			var etyp byte
+			var d []byte
+			switch {
+			case typ == recSealedEntry:
+				idx, term, etyp, d, err = openEntry(w.sealer, p)
+			case w.sealer != nil:
+				err = ErrEncrypted
+			default:
+				idx, term, etyp, d, err = decodeEntry(p)
+			}
+			if errors.Is(err, errTorn) && off+n < len(data) {
+				// The framing and CRC are intact and more records follow:
+				// no crash leaves that, so a seal that does not open is
+				// a changed record (or the wrong key), never a torn tail.
+				return off, fmt.Errorf("%w: record at byte %d does not authenticate: %v", ErrCorrupt, off, err)
+			}
+			if errors.Is(err, errTorn) || errors.Is(err, ErrEncrypted) {
+				return off, err
+			}
 			if err != nil {
 				return off, fmt.Errorf("%w: %v", ErrCorrupt, err)
 			}
@@ -270,7 +290,7 @@ func (w *wal) save(hs *hardState, ents []walEntry, sync bool) error {
 	}
 	var buf []byte
 	for _, e := range ents {
-		buf = encodeEntry(buf, e.Index, e.Term, e.Type, e.Data)
+		buf = encodeEntry(buf, w.sealer, e.Index, e.Term, e.Type, e.Data)
 	}
 	if hs != nil {
 		buf = encodeHardState(buf, *hs)

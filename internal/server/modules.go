@@ -14,6 +14,7 @@ import (
 
 	"github.com/guocedb/guocedb/internal/audit"
 	"github.com/guocedb/guocedb/internal/config"
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/httpapi"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
 	"github.com/guocedb/guocedb/internal/slowlog"
@@ -34,7 +35,15 @@ func (s *Server) storageService() (services.Service, error) {
 	start := func(context.Context) error {
 		s.storageOpening.Store(true)
 		defer s.storageOpening.Store(false)
-		st, err := storage.Open(s.cfg.DataDir, storage.DefaultOptions(), s.logger.With("component", "storage"))
+		opts := storage.DefaultOptions()
+		if s.cfg.EncryptionKeyFile != "" {
+			key, err := encryption.LoadKeyFile(s.cfg.EncryptionKeyFile)
+			if err != nil {
+				return s.record(fmt.Errorf("storage: %w", err))
+			}
+			opts.EncryptionKey = key
+		}
+		st, err := storage.Open(s.cfg.DataDir, opts, s.logger.With("component", "storage"))
 		if err != nil {
 			return s.record(fmt.Errorf("storage: %w", err))
 		}
@@ -82,14 +91,27 @@ func (s *Server) mysqlService() (services.Service, error) {
 				return listening{}, fmt.Errorf("secure-file-priv: %w", err)
 			}
 		}
-		slow, err := slowlog.Open(slowlog.Options{Threshold: s.cfg.SlowQueryTime, Path: s.cfg.SlowLogPath()})
+		// With encryption at rest, the statement text and database the
+		// two logs write are sealed too (README "Encryption at rest").
+		var fields *encryption.Sealer
+		if key := st.EncryptionKey(); key != nil {
+			if fields, err = encryption.NewSealer(key, encryption.LogFieldUse); err != nil {
+				return listening{}, err
+			}
+		}
+		slowOpts := slowlog.Options{Threshold: s.cfg.SlowQueryTime, Path: s.cfg.SlowLogPath()}
+		auditOpts := audit.Options{
+			Path: s.cfg.AuditLog, KeyFile: s.cfg.AuditKeyPath(), MaxSize: s.cfg.AuditLogMaxSize,
+			Events: s.cfg.AuditEvents, Users: s.cfg.AuditUsers, OnSeq: s.sqlMetrics.SetAuditSeq,
+		}
+		if fields != nil {
+			slowOpts.Sealer, auditOpts.Sealer = fields, fields
+		}
+		slow, err := slowlog.Open(slowOpts)
 		if err != nil {
 			return listening{}, err
 		}
-		auditLog, err := audit.Open(audit.Options{
-			Path: s.cfg.AuditLog, KeyFile: s.cfg.AuditKeyPath(), MaxSize: s.cfg.AuditLogMaxSize,
-			Events: s.cfg.AuditEvents, Users: s.cfg.AuditUsers, OnSeq: s.sqlMetrics.SetAuditSeq,
-		})
+		auditLog, err := audit.Open(auditOpts)
 		if err != nil {
 			return listening{}, errors.Join(err, slow.Close())
 		}

@@ -29,15 +29,20 @@ func (s *Server) Status(ctx context.Context) (httpapi.Status, error) {
 	if err != nil {
 		return httpapi.Status{}, fmt.Errorf("status: %w", err)
 	}
+	var keyID string
+	if k := st.EncryptionKey(); k != nil {
+		keyID = k.ID()
+	}
 	out := httpapi.Status{
-		Version:       s.version,
-		GoVersion:     runtime.Version(),
-		StartTime:     s.sqlMetrics.Start().UTC(),
-		UptimeSeconds: snap.Uptime.Round(time.Millisecond).Seconds(),
-		Ready:         s.Ready(ctx) == nil,
-		DataDir:       s.cfg.DataDir,
-		FormatVersion: storage.FormatVersion,
-		DataSize:      httpapi.DataSize{LSMBytes: lsm, VLogBytes: vlog, TotalBytes: size},
+		EncryptionKeyID: keyID,
+		Version:         s.version,
+		GoVersion:       runtime.Version(),
+		StartTime:       s.sqlMetrics.Start().UTC(),
+		UptimeSeconds:   snap.Uptime.Round(time.Millisecond).Seconds(),
+		Ready:           s.Ready(ctx) == nil,
+		DataDir:         s.cfg.DataDir,
+		FormatVersion:   storage.FormatVersion,
+		DataSize:        httpapi.DataSize{LSMBytes: lsm, VLogBytes: vlog, TotalBytes: size},
 		Connections: httpapi.Connections{
 			Open: snap.ConnectionsOpen, Total: snap.ConnectionsTotal,
 			Refused: snap.ConnectionsRefused, MaxUsed: snap.ConnectionsMaxUsed,

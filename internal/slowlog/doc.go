@@ -2,6 +2,7 @@
 // statement, appended to a file, with the statement's text masked
 // by internal/redact (the one masker of the slow log, the audit log and the
 // process list)
+// (sealed, with the db, on an encrypted server: Options.Sealer)
 // and a bounded in-memory ring of the most recent entries (Recent) for
 // status and admin endpoints.
 //

@@ -53,6 +53,17 @@ type Options struct {
 	Path string
 	// RingSize bounds the entries kept for Recent (DefaultRingSize when 0).
 	RingSize int
+	// Sealer, when set (encryption at rest), encrypts the query and db
+	// of every line written to the file (encryption.Sealer.SealString):
+	// statement text holds user data (literals, names). The in-memory
+	// ring that Recent reads keeps them in the clear.
+	Sealer FieldSealer
+}
+
+// FieldSealer encrypts one string field of a log line; safe for
+// concurrent use (encryption.Sealer).
+type FieldSealer interface {
+	SealString(field, value string) string
 }
 
 // Log is an open slow query log. It is safe for concurrent use. A nil
@@ -60,6 +71,7 @@ type Options struct {
 type Log struct {
 	threshold time.Duration
 	path      string
+	sealer    FieldSealer
 
 	// mu serialises writes to the file and the ring. Only slow statements
 	// take it, so it is off the path of ordinary statements.
@@ -77,7 +89,7 @@ func Open(opts Options) (*Log, error) {
 	if size <= 0 {
 		size = DefaultRingSize
 	}
-	l := &Log{threshold: opts.Threshold, path: opts.Path, ring: make([]Entry, size)}
+	l := &Log{threshold: opts.Threshold, path: opts.Path, ring: make([]Entry, size), sealer: opts.Sealer}
 	if opts.Threshold < 0 || opts.Path == "" {
 		return l, nil
 	}
@@ -125,7 +137,12 @@ func (l *Log) Record(e Entry) error {
 		return nil
 	}
 	e.Query = redact.Query(e.Query)
-	line, err := json.Marshal(e)
+	written := e
+	if l.sealer != nil {
+		written.Query = l.sealer.SealString("query", e.Query)
+		written.Database = l.sealer.SealString("db", e.Database)
+	}
+	line, err := json.Marshal(written)
 	if err != nil {
 		return fmt.Errorf("slow query log: %w", err)
 	}

@@ -14,4 +14,9 @@
 // durable. Badger is the applied state of the log; a cluster adds voters
 // under the same seam without any change above this package. See
 // DESIGN.md.
+//
+// With Options.EncryptionKey the directory is encrypted at rest
+// (encryption.go: Badger's own encryption and sealed commit log entries);
+// the key is checked against the directory's marker before any file is
+// touched. See docs/storage.md, "Encryption at rest".
 package storage

@@ -8,6 +8,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
@@ -30,8 +31,9 @@ type Loader struct {
 }
 
 // NewLoader creates a Badger directory in dir, which must exist and be
-// empty.
-func NewLoader(dir string, logger *slog.Logger) (*Loader, error) {
+// empty; encrypted with key unless it is nil (the marker is written
+// first, as Open does).
+func NewLoader(dir string, key *encryption.Key, logger *slog.Logger) (*Loader, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -41,6 +43,11 @@ func NewLoader(dir string, logger *slog.Logger) (*Loader, error) {
 	}
 	if len(ents) > 0 {
 		return nil, fmt.Errorf("load into %q: directory is not empty", dir)
+	}
+	if key != nil {
+		if err := encryption.WriteMarker(dir, key); err != nil {
+			return nil, fmt.Errorf("load into %q: %w", dir, err)
+		}
 	}
 	o := DefaultOptions()
 	bo := badger.DefaultOptions(dir).
@@ -52,6 +59,7 @@ func NewLoader(dir string, logger *slog.Logger) (*Loader, error) {
 		WithIndexCacheSize(o.IndexCacheSize).
 		WithNumVersionsToKeep(1).
 		WithLogger(badgerLogger{l: logger.With("component", "badger"), counters: &storeCounters{}})
+	bo = withEncryption(bo, key)
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		return nil, wrapOpenError(dir, err)

@@ -35,7 +35,7 @@ func TestReplayUnappliedTail(t *testing.T) {
 			{Key: []byte(fmt.Sprintf("b/%08d", i)), Value: val},
 		}}
 	}
-	require.NoError(t, AppendUnapplied(dir, first, sets))
+	require.NoError(t, AppendUnapplied(dir, nil, first, sets))
 
 	s, err = Open(dir, DefaultOptions(), nil)
 	require.NoError(t, err)
@@ -77,7 +77,7 @@ func TestReadOnlyOpenVerifiesLog(t *testing.T) {
 	require.Positive(t, rep.Checkpoint)
 	require.NoError(t, ro.Close())
 
-	require.NoError(t, AppendUnapplied(dir, first, []*WriteSet{{Mutations: []Mutation{{Key: []byte("k"), Value: []byte("v")}}}}))
+	require.NoError(t, AppendUnapplied(dir, nil, first, []*WriteSet{{Mutations: []Mutation{{Key: []byte("k"), Value: []byte("v")}}}}))
 	_, err = OpenReadOnly(dir, nil)
 	require.ErrorIs(t, err, ErrNotCleanlyClosed)
 	require.ErrorContains(t, err, "is not applied; start guocedb on it once")
@@ -95,8 +95,8 @@ func TestReadOnlyOpenVerifiesLog(t *testing.T) {
 	// segment of its own.)
 	val := make([]byte, 200)
 	next := first + 10
-	require.NoError(t, AppendUnapplied(dir, next, []*WriteSet{{Mutations: []Mutation{{Key: []byte("k1"), Value: val}}}}))
-	require.NoError(t, AppendUnapplied(dir, next+1, []*WriteSet{{Mutations: []Mutation{{Key: []byte("k2"), Value: val}}}}))
+	require.NoError(t, AppendUnapplied(dir, nil, next, []*WriteSet{{Mutations: []Mutation{{Key: []byte("k1"), Value: val}}}}))
+	require.NoError(t, AppendUnapplied(dir, nil, next+1, []*WriteSet{{Mutations: []Mutation{{Key: []byte("k2"), Value: val}}}}))
 	segs, err := filepath.Glob(filepath.Join(dir, LogDir, "*.seg"))
 	require.NoError(t, err)
 	require.Greater(t, len(segs), 1)
@@ -125,7 +125,7 @@ func TestMissingLogRefused(t *testing.T) {
 	require.ErrorIs(t, err, ErrLogMissing)
 
 	loaded := t.TempDir()
-	l, err := NewLoader(loaded, nil)
+	l, err := NewLoader(loaded, nil, nil)
 	require.NoError(t, err)
 	require.NoError(t, l.BeginLayer(5))
 	require.NoError(t, l.Set(formatKey, []byte{0, 0, 0, 0, 0, 0, 0, 4}))

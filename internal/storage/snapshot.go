@@ -15,6 +15,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
@@ -45,8 +46,15 @@ func wrapOpenError(dir string, err error) error {
 // offline backups and consistency checks, which must not change what they
 // inspect. It takes Badger's shared directory lock, so it fails with
 // ErrLocked while a server holds the directory, and a server cannot start
-// on it meanwhile. Writes through the returned Store fail.
+// on it meanwhile. Writes through the returned Store fail. An encrypted
+// directory needs OpenReadOnlyKey.
 func OpenReadOnly(dir string, logger *slog.Logger) (*Store, error) {
+	return OpenReadOnlyKey(dir, nil, logger)
+}
+
+// OpenReadOnlyKey is OpenReadOnly with the directory's encryption key
+// (nil: not encrypted).
+func OpenReadOnlyKey(dir string, key *encryption.Key, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -60,6 +68,10 @@ func OpenReadOnly(dir string, logger *slog.Logger) (*Store, error) {
 	if _, err := os.Stat(dir + string(os.PathSeparator) + "MANIFEST"); err != nil {
 		return nil, fmt.Errorf("data directory %q: not a guocedb data directory (no Badger MANIFEST)", dir)
 	}
+	sealer, err := prepareEncryption(dir, key, true)
+	if err != nil {
+		return nil, fmt.Errorf("data directory %q: %w", dir, err)
+	}
 	o := DefaultOptions()
 	counters := &storeCounters{}
 	bo := badger.DefaultOptions(dir).
@@ -70,6 +82,7 @@ func OpenReadOnly(dir string, logger *slog.Logger) (*Store, error) {
 		WithIndexCacheSize(o.IndexCacheSize).
 		WithNumVersionsToKeep(1).
 		WithLogger(badgerLogger{l: logger.With("component", "badger"), counters: counters})
+	bo = withEncryption(bo, key)
 	db, err := badger.OpenManaged(bo)
 	if err != nil {
 		return nil, wrapOpenError(dir, err)
@@ -84,6 +97,8 @@ func OpenReadOnly(dir string, logger *slog.Logger) (*Store, error) {
 		stop:      make(chan struct{}),
 		readOnly:  true,
 		dir:       dir,
+		key:       key,
+		sealer:    sealer,
 	}
 	v, err := s.FormatVersionOnDisk()
 	if err == nil && v > FormatVersion {
@@ -124,7 +139,7 @@ func (s *Store) LogReport() LogReport { return s.logReport }
 // hold (a crash before the replay) makes the directory unclean: only a
 // read-write Open can replay it.
 func (s *Store) verifyLog() error {
-	info, err := raftlog.Inspect(nil, filepath.Join(s.dir, LogDir))
+	info, err := raftlog.Inspect(nil, filepath.Join(s.dir, LogDir), s.sealer)
 	if err != nil {
 		return err
 	}

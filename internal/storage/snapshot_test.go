@@ -129,7 +129,7 @@ func TestOpenReadOnly(t *testing.T) {
 
 func TestLoaderLayers(t *testing.T) {
 	dir := t.TempDir()
-	l, err := NewLoader(dir, nil)
+	l, err := NewLoader(dir, nil, nil)
 	require.NoError(t, err)
 	require.NoError(t, l.BeginLayer(10))
 	for _, k := range []string{"a", "b", "c"} {
@@ -148,7 +148,7 @@ func TestLoaderLayers(t *testing.T) {
 	require.NoError(t, l.Set([]byte("c"), []byte("c20")))
 	require.NoError(t, l.Close())
 
-	_, err = NewLoader(dir, nil)
+	_, err = NewLoader(dir, nil, nil)
 	require.ErrorContains(t, err, "not empty")
 
 	s, err := Open(dir, DefaultOptions(), nil)

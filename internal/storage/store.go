@@ -17,6 +17,7 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/google/btree"
 
+	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
@@ -65,6 +66,11 @@ type Options struct {
 	// IndexCacheSize bounds Badger's table index cache in bytes.
 	IndexCacheSize int64
 
+	// EncryptionKey, when set, encrypts the directory at rest (Badger's
+	// files and the commit log's entries); see encryption.go. An
+	// encrypted directory opens only with its key.
+	EncryptionKey *encryption.Key
+
 	// logFS replaces the commit log's file layer (crash tests).
 	logFS raftlog.FS
 	// badgerTweak adjusts Badger's options (crash tests: small files).
@@ -110,6 +116,10 @@ type Store struct {
 	counters *storeCounters
 	// readOnly is set by OpenReadOnly: nothing may be committed.
 	readOnly bool
+	// key is the master key; nil when the directory is not encrypted.
+	key *encryption.Key
+	// sealer encrypts the commit log's entries; nil without key.
+	sealer raftlog.Sealer
 
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -128,6 +138,12 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory %q: %w", dir, err)
 	}
+	// Before Badger creates or touches a file: a wrong key must leave the
+	// directory as it was.
+	sealer, err := prepareEncryption(dir, opts.EncryptionKey, false)
+	if err != nil {
+		return nil, fmt.Errorf("data directory %q: %w", dir, err)
+	}
 	counters := &storeCounters{}
 	bo := badger.DefaultOptions(dir).
 		// The commit log is the write-ahead log: Badger is made durable at
@@ -140,6 +156,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		WithIndexCacheSize(opts.IndexCacheSize).
 		WithNumVersionsToKeep(1).
 		WithLogger(badgerLogger{l: logger.With("component", "badger"), counters: counters})
+	bo = withEncryption(bo, opts.EncryptionKey)
 	if opts.badgerTweak != nil {
 		bo = opts.badgerTweak(bo)
 	}
@@ -162,6 +179,8 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		stop:       make(chan struct{}),
 		cpInterval: cpInterval,
 		noSync:     !opts.SyncWrites,
+		key:        opts.EncryptionKey,
+		sealer:     sealer,
 	}
 	// Before the log: a newer build's log may hold entries this build
 	// cannot read.
@@ -180,6 +199,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		Apply:  s.applyEntries,
 		Logger: logger.With("component", "raftlog"),
 		NoSync: !opts.SyncWrites,
+		Sealer: sealer,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
