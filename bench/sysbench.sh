@@ -19,6 +19,9 @@ usage: bench/sysbench.sh [options]
                        oltp_write_only oltp_insert, env WORKLOADS)
   --ps-mode MODE       --db-ps-mode for guocedb: auto|disable (default auto, env PS_MODE)
   --only TARGET        run one side only: guocedb|mariadb (env ONLY)
+  --encrypted          also run guocedb with encryption at rest (a third server,
+                       guocedb_enc, with a fresh key) in the same run, and print
+                       its cost against plain guocedb (env ENCRYPTED=1)
   --keep               keep the temporary directory (logs, data)
 USAGE
 }
@@ -31,6 +34,7 @@ TABLE_SIZE=${TABLE_SIZE:-10000}
 WORKLOADS=${WORKLOADS:-"oltp_point_select oltp_read_only oltp_write_only oltp_insert"}
 PS_MODE=${PS_MODE:-auto}
 ONLY=${ONLY:-}
+ENCRYPTED=${ENCRYPTED:-0}
 KEEP=0
 
 while [ $# -gt 0 ]; do
@@ -43,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--workloads) WORKLOADS=$2; shift 2 ;;
 	--ps-mode) PS_MODE=$2; shift 2 ;;
 	--only) ONLY=$2; shift 2 ;;
+	--encrypted) ENCRYPTED=1; shift ;;
 	--keep) KEEP=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "sysbench.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -53,6 +58,10 @@ case "$PS_MODE" in auto | disable) ;; *) echo "sysbench.sh: --ps-mode must be au
 case "$ONLY" in "" | guocedb | mariadb) ;; *) echo "sysbench.sh: --only must be guocedb or mariadb" >&2; exit 2 ;; esac
 TARGETS="guocedb mariadb"
 [ -n "$ONLY" ] && TARGETS=$ONLY
+if [ "$ENCRYPTED" = 1 ]; then
+	[ "$ONLY" = mariadb ] && { echo "sysbench.sh: --encrypted needs guocedb" >&2; exit 2; }
+	TARGETS="$TARGETS guocedb_enc"
+fi
 
 need() { command -v "$1" >/dev/null || { echo "sysbench.sh: $1 not found (apt-get install $2)" >&2; exit 1; }; }
 need sysbench sysbench
@@ -101,15 +110,26 @@ wait_up() { # wait_up TARGET: up to 60 s for a SELECT 1
 	exit 1
 }
 
-start_guocedb() {
-	echo "building guocedb..."
-	(cd "$ROOT" && go build -o "$TMP/guocedb" ./cmd/guocedb)
-	PORT[guocedb]=$(free_port)
-	"$TMP/guocedb" serve --data-dir "$TMP/guocedb-data" \
-		--mysql-addr "127.0.0.1:${PORT[guocedb]}" --http-addr "127.0.0.1:$(free_port)" \
-		--admin-addr "127.0.0.1:$(free_port)" --log-level warn >"$TMP/guocedb.log" 2>&1 &
-	PID[guocedb]=$!
-	wait_up guocedb
+serve_guocedb() { # serve_guocedb TARGET [env...]: one guocedb server on its own data directory
+	local t=$1; shift
+	if [ ! -x "$TMP/guocedb" ]; then
+		echo "building guocedb..."
+		(cd "$ROOT" && go build -o "$TMP/guocedb" ./cmd/guocedb)
+	fi
+	PORT[$t]=$(free_port)
+	env "$@" "$TMP/guocedb" serve --data-dir "$TMP/$t-data" \
+		--mysql-addr "127.0.0.1:${PORT[$t]}" --http-addr "127.0.0.1:$(free_port)" \
+		--admin-addr "127.0.0.1:$(free_port)" --log-level warn >"$TMP/$t.log" 2>&1 &
+	PID[$t]=$!
+	wait_up "$t"
+}
+
+start_guocedb() { serve_guocedb guocedb; }
+
+# guocedb with encryption at rest: Badger, the commit log, the slow log.
+start_guocedb_enc() {
+	(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$TMP/encryption.key")
+	serve_guocedb guocedb_enc GUOCEDB_ENCRYPTION_KEY_FILE="$TMP/encryption.key"
 }
 
 start_mariadb() {
@@ -141,7 +161,7 @@ sample_rss() {
 sb() { # sb TARGET WORKLOAD COMMAND [extra...]
 	local t=$1 w=$2 cmd=$3; shift 3
 	local ps=auto
-	[ "$t" = guocedb ] && ps=$PS_MODE
+	[ "$t" != mariadb ] && ps=$PS_MODE
 	timeout $((DURATION + 300)) sysbench "$w" --db-driver=mysql \
 		--mysql-host=127.0.0.1 --mysql-port="${PORT[$t]}" --mysql-user=root --mysql-password= \
 		--mysql-db=sbtest --db-ps-mode="$ps" --tables="$TABLES" --table-size="$TABLE_SIZE" \
@@ -207,8 +227,25 @@ awk -v targets="$TARGETS" '
 			printf "%-18s %12.1f %12.1f %7s %10.2fms %10.2fms %7s%s\n", w, gq, mq, qr, gp, mp, pr, note
 		}
 	}' "$TMP/results"
+if [ "$ENCRYPTED" = 1 ]; then
+	echo
+	echo "encryption at rest: guocedb_enc (encrypted) against guocedb (plain), same run"
+	awk '
+		!($1 in seen) { seen[$1]=1; order[++k]=$1 }
+		$3 == "fail" { next }
+		{ q[$1" "$2] += $3; p[$1" "$2] += $4; n[$1" "$2]++ }
+		END {
+			printf "%-18s %12s %12s %9s %12s %12s\n", "workload", "plain QPS", "enc QPS", "enc/plain", "plain p95", "enc p95"
+			for (i = 1; i <= k; i++) {
+				w = order[i]
+				if (!n[w" guocedb"] || !n[w" guocedb_enc"]) continue
+				a = q[w" guocedb"]/n[w" guocedb"]; b = q[w" guocedb_enc"]/n[w" guocedb_enc"]
+				printf "%-18s %12.1f %12.1f %9.2f %10.2fms %10.2fms\n", w, a, b, (a > 0 ? b/a : 0), p[w" guocedb"]/n[w" guocedb"], p[w" guocedb_enc"]/n[w" guocedb_enc"]
+			}
+		}' "$TMP/results"
+fi
 for t in $TARGETS; do
-	printf "peak RSS %-8s %8.1f MiB\n" "$t" "$(echo "${PEAK[$t]}" | awk '{print $1/1024}')"
+	printf "peak RSS %-11s %8.1f MiB\n" "$t" "$(echo "${PEAK[$t]}" | awk '{print $1/1024}')"
 done
 if [ "$FAILED" = 1 ]; then
 	echo "some sysbench runs failed (their logs are printed above)" >&2
