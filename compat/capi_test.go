@@ -24,6 +24,8 @@ type capiCheck struct {
 var capiChecks = []capiCheck{
 	{name: "cursor", line: "cursor: 5 rows 1=one 2=two 3=three 4=four 5=five"},
 	{name: "cursor executed twice", line: "cursor again: 5 rows"},
+	{name: "CALL with a cursor", line: "call with cursor: 1 2 sets 3"},
+	{name: "cursors interleaved", line: "cursors interleaved: a1 count5 b5 a2 b4 a3 b3 a4 b2 a5 b1 a-"},
 	{name: "send long data", line: "long data: 100000"},
 	{name: "stmt reset", line: "stmt reset: kept"},
 	{name: "out parameters of a prepared CALL", line: "out params: 40", gap: gapOutParams},

@@ -22,8 +22,9 @@
 // and DELETE (exists_subquery.go), the recording statement runner that collects a CALL's result sets
 // (callresults.go), the wire handler, and below vitess the connection
 // layers that do what vitess' handler API cannot: compression
-// (compress.go) and extra result sets and prepared DO (packetconn.go,
-// packetconn_tls.go).
+// (compress.go), extra result sets and prepared DO (packetconn.go,
+// packetconn_tls.go), and a server-side cursor per prepared statement
+// (stmt_cursors.go).
 //
 // The handler also observes every connection and statement for the
 // server's counters (metrics.go: metrics.SQL and the slow query log), and

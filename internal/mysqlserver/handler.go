@@ -110,6 +110,7 @@ func (h *handler) closeConns() {
 func (h *handler) NewConnection(c *mysql.Conn) {
 	h.obs.m.ConnectionOpened()
 	initialStatusFlags(c)
+	followStatusFlags(c)
 	h.mu.Lock()
 	h.conns[c] = false
 	h.mu.Unlock()

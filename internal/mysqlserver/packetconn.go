@@ -22,6 +22,9 @@ import (
 //   - Statements vitess' parser rejects at COM_STMT_PREPARE before any
 //     handler sees them: a prepared DO is handed to vitess as a marked
 //     SELECT (see do.go).
+//   - Commands vitess would panic on: malformed packets
+//     (malformed_packets.go) and commands while vitess holds a
+//     server-side cursor (stmt_cursors.go).
 //
 // A connection that asks for TLS makes it a pass-through: vitess puts TLS
 // on top of it, so it only sees ciphertext. tlsPacketConn, above TLS, does
@@ -61,6 +64,15 @@ type packetConn struct {
 	// held the header of its answer's first packet (prepare_errors.go).
 	lastPrepare string
 	held        []byte
+	// cursors follows vitess' server-side cursor (stmt_cursors.go);
+	// capturing is set while vitess answers packetConn's own fetch, whose
+	// answer goes to captured instead of the client.
+	cursors   stmtCursors
+	capturing bool
+	captured  []byte
+	// status returns vitess' status flags of the connection; called from
+	// the goroutine that reads the connection (vitess' command loop).
+	status func() uint16
 }
 
 // packetListener wraps accepted connections in packetConn.
@@ -96,28 +108,9 @@ func (c *packetConn) Read(p []byte) (int, error) {
 	if through {
 		return c.r.Read(p)
 	}
-	pkt, err := readPacket(c.r)
+	pkt, err := c.nextPacket()
 	if err != nil {
 		return 0, err
-	}
-	for {
-		c.mu.Lock()
-		first := !c.handshakeSeen
-		c.mu.Unlock()
-		reply, closing := c.answerMalformed(pkt, first)
-		if reply == nil {
-			break
-		}
-		// Answered here (malformed_packets.go): vitess never sees it.
-		if _, err := c.Conn.Write(framePacket(reply, pkt[3]+1)); err != nil {
-			return 0, err
-		}
-		if closing {
-			return 0, errMalformedAnswered
-		}
-		if pkt, err = readPacket(c.r); err != nil {
-			return 0, err
-		}
 	}
 	c.mu.Lock()
 	if c.handshakeSeen {
@@ -144,8 +137,57 @@ func (c *packetConn) Read(p []byte) (int, error) {
 	return c.pending.Read(p)
 }
 
+// nextPacket returns the next packet to give vitess: the client's, or
+// packetConn's own before it (stmt_cursors.go). Client packets that
+// packetConn answers itself (malformed_packets.go, stmt_cursors.go) are
+// not returned.
+func (c *packetConn) nextPacket() ([]byte, error) {
+	c.settleCursor()
+	for {
+		pkt := c.cursors.deferred
+		c.cursors.deferred = nil
+		if pkt == nil {
+			var err error
+			if pkt, err = readPacket(c.r); err != nil {
+				return nil, err
+			}
+			c.mu.Lock()
+			first := !c.handshakeSeen
+			c.mu.Unlock()
+			reply, closing := c.answerMalformed(pkt, first)
+			if reply != nil {
+				// Answered here (malformed_packets.go): vitess never sees it.
+				if _, err := c.Conn.Write(framePacket(reply, pkt[3]+1)); err != nil {
+					return nil, err
+				}
+				if closing {
+					return nil, errMalformedAnswered
+				}
+				continue
+			}
+			if first {
+				return pkt, nil
+			}
+		}
+		out, reply := c.cursorCommand(pkt)
+		if reply == nil {
+			return out, nil
+		}
+		c.writeDeadline()
+		if _, err := c.Conn.Write(reply); err != nil {
+			return nil, err
+		}
+	}
+}
+
 func (c *packetConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
+	if c.capturing {
+		// vitess' answer to packetConn's own fetch (stmt_cursors.go).
+		c.captured = append(c.captured, p...)
+		c.mu.Unlock()
+		return len(p), nil
+	}
 	if c.passThrough || !c.handshakeSeen {
 		if c.scramble == nil && !c.passThrough && len(c.greeting)+len(p) <= 1024 {
 			// vitess may write the greeting's header and body apart.
@@ -257,6 +299,11 @@ type packetCounter struct {
 	hdr  [4]byte
 	nhdr int // header bytes seen of the current header
 	left int // payload bytes of the current packet still to come
+	// size and head are the payload length and first bytes of the last
+	// packet begun (nhead of them seen so far): endStatus reads them.
+	size  int
+	head  [5]byte
+	nhead int
 }
 
 // walk passes the sequence byte of every packet header in b to seq (in
@@ -265,6 +312,9 @@ func (w *packetCounter) walk(b []byte, seq func(*byte)) {
 	for len(b) > 0 {
 		if w.left > 0 {
 			n := min(w.left, len(b))
+			if w.nhead < len(w.head) {
+				w.nhead += copy(w.head[w.nhead:], b[:n])
+			}
 			w.left -= n
 			b = b[n:]
 			continue
@@ -278,9 +328,20 @@ func (w *packetCounter) walk(b []byte, seq func(*byte)) {
 		b = b[1:]
 		if w.nhdr == 4 {
 			w.left = int(w.hdr[0]) | int(w.hdr[1])<<8 | int(w.hdr[2])<<16
+			w.size, w.nhead = w.left, 0
 			w.nhdr = 0
 		}
 	}
 }
 
 func (w *packetCounter) atBoundary() bool { return w.nhdr == 0 && w.left == 0 }
+
+// endStatus returns the status flags of the last packet walked if it is
+// an EOF packet, or an OK packet with the EOF header (both have the flags
+// at offset 3 when vitess writes them after rows or column definitions).
+func (w *packetCounter) endStatus() (end bool, status uint16) {
+	if !w.atBoundary() || w.nhead < 5 || w.head[0] != 0xfe || w.size >= 9 {
+		return false, 0
+	}
+	return true, binary.LittleEndian.Uint16(w.head[3:5])
+}
