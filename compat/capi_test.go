@@ -77,9 +77,10 @@ const (
 )
 
 // TestCAPI builds a small C program against the MariaDB C library
-// (libmariadb-dev) and runs it against a fresh server: the protocol paths
-// of libmariadb/libmysqlclient (cursors, long data, COM_REFRESH, status
-// flags, ...), which every C-based driver uses.
+// (libmariadb-dev) and runs it against a fresh server, without TLS and
+// over TLS: the protocol paths of libmariadb/libmysqlclient (cursors,
+// long data, COM_REFRESH, COM_CHANGE_USER, status flags, ...), which
+// every C-based driver uses.
 func TestCAPI(t *testing.T) {
 	cc := testutil.RequireTool(t, "cc")
 	config := testutil.RequireTool(t, "mariadb_config")
@@ -92,19 +93,26 @@ func TestCAPI(t *testing.T) {
 	out, err := exec.CommandContext(ctx, cc, args...).CombinedOutput()
 	require.NoError(t, err, "cc: %s", out)
 
-	s := startServerTLS(t, false, false)
-	code, got := runScript(t, s, scriptTimeout, bin)
-	t.Logf("capi_client output:\n%s", got)
-	t.Run("exit status", func(t *testing.T) {
-		require.Equal(t, 0, code)
-		require.Contains(t, got, "done\n", "the program stopped early")
-	})
-	for _, c := range capiChecks {
-		t.Run(c.name, func(t *testing.T) {
-			if c.gap != "" {
-				t.Skip("known gap: " + c.gap)
+	for _, withTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "TLS"}[withTLS], func(t *testing.T) {
+			s := startServerTLS(t, false, withTLS)
+			code, got := runScript(t, s, scriptTimeout, bin)
+			t.Logf("capi_client output:\n%s", got)
+			t.Run("exit status", func(t *testing.T) {
+				require.Equal(t, 0, code)
+				require.Contains(t, got, "done\n", "the program stopped early")
+			})
+			t.Run("transport", func(t *testing.T) {
+				require.Contains(t, got, map[bool]string{false: "tls: off\n", true: "tls: on\n"}[withTLS])
+			})
+			for _, c := range capiChecks {
+				t.Run(c.name, func(t *testing.T) {
+					if c.gap != "" {
+						t.Skip("known gap: " + c.gap)
+					}
+					require.Contains(t, got, c.line+"\n")
+				})
 			}
-			require.Contains(t, got, c.line+"\n")
 		})
 	}
 }

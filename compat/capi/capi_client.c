@@ -8,7 +8,8 @@
  * them with what MySQL prints. A failing call prints "name: ERROR code
  * message" and the program goes on, so that one broken path does not hide
  * the others. The environment gives COMPAT_HOST, COMPAT_PORT, COMPAT_USER,
- * COMPAT_PASSWORD and COMPAT_DB.
+ * COMPAT_PASSWORD and COMPAT_DB, and COMPAT_TLS (1: connect over TLS,
+ * verifying the server's certificate against COMPAT_CA).
  */
 #include <mysql.h>
 #include <stdio.h>
@@ -33,6 +34,11 @@ static MYSQL *connect_db(const char *db) {
 	unsigned int timeout = 10;
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if (strcmp(env("COMPAT_TLS"), "1") == 0) {
+		my_bool verify = 1;
+		mysql_options(m, MYSQL_OPT_SSL_CA, env("COMPAT_CA"));
+		mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+	}
 	if (!mysql_real_connect(m, env("COMPAT_HOST"), env("COMPAT_USER"), env("COMPAT_PASSWORD"), db,
 	                        (unsigned)atoi(env("COMPAT_PORT")), NULL, CLIENT_MULTI_STATEMENTS)) {
 		fail("connect", m);
@@ -457,6 +463,7 @@ int main(void) {
 		return 1;
 	}
 	MYSQL *m = connect_db(env("COMPAT_DB"));
+	printf("tls: %s\n", mysql_get_ssl_cipher(m) ? "on" : "off");
 	status_flags(m);
 	const char *setup[] = {
 	    "DROP TABLE IF EXISTS capi_items, capi_long, capi_auto, capi_dt",

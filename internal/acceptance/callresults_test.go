@@ -223,10 +223,9 @@ func TestCallSelectIntoLoop(t *testing.T) {
 	require.Equal(t, "20", queryValue(t, c, "SELECT @v"))
 }
 
-// Over TLS the result sets are written above TLS (tlsPacketConn), which
-// takes over at the end of a login with a database, else at the first
-// command: the first command of a TLS login without a database still
-// gets the last result set only.
+// Over TLS every result set is sent too, from a connection's first
+// command on (guocedb puts TLS under its packet layer; see also
+// TestWireCorrectionsOverTLS).
 func TestCallResultSetsTLS(t *testing.T) {
 	certs := testutil.NewTestCerts(t)
 	tlsName := testutil.RegisterClientTLS(t, &tls.Config{RootCAs: certs.Pool, ServerName: "localhost", MinVersion: tls.VersionTLS12})
@@ -264,8 +263,7 @@ func TestCallResultSetsTLS(t *testing.T) {
 		require.NoError(t, c.PingContext(ctx))
 	}
 
-	// A login that selects a database has the TLS writer from its first
-	// command on.
+	// The first command of a login that selects a database.
 	withDB, err := sql.Open("mysql", testutil.DSN("root", "", addr, "p")+"&tls="+tlsName)
 	require.NoError(t, err)
 	defer withDB.Close()

@@ -1,6 +1,7 @@
 package acceptance
 
 import (
+	"database/sql"
 	"encoding/binary"
 	"net"
 	"testing"
@@ -20,14 +21,19 @@ import (
 // started"); the server's log is checked for caught panics by testutil.
 func TestExecuteWithCursor(t *testing.T) {
 	addr, db := start(t)
-	mustExec(t, db, "CREATE DATABASE cur")
-	mustExec(t, db, "CREATE TABLE cur.t (id INT PRIMARY KEY, s VARCHAR(10))")
-	mustExec(t, db, "INSERT INTO cur.t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	checkCursors(t, db, rawLogin(t, addr), "cur")
+}
 
-	nc := rawLogin(t, addr)
-	stmt := rawPrepare(t, nc, "SELECT id, s FROM cur.t WHERE id >= ? ORDER BY id")
-	other := rawPrepare(t, nc, "SELECT id, s FROM cur.t WHERE id <= ? ORDER BY id DESC")
-	insert := rawPrepare(t, nc, "INSERT INTO cur.t VALUES (?, 'x')")
+// checkCursors runs TestExecuteWithCursor's cases on nc, a raw
+// connection logged in as root, with a fresh database schema.
+func checkCursors(t *testing.T, db *sql.DB, nc net.Conn, schema string) {
+	mustExec(t, db, "CREATE DATABASE "+schema)
+	mustExec(t, db, "CREATE TABLE "+schema+".t (id INT PRIMARY KEY, s VARCHAR(10))")
+	mustExec(t, db, "INSERT INTO "+schema+".t VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+
+	stmt := rawPrepare(t, nc, "SELECT id, s FROM "+schema+".t WHERE id >= ? ORDER BY id")
+	other := rawPrepare(t, nc, "SELECT id, s FROM "+schema+".t WHERE id <= ? ORDER BY id DESC")
+	insert := rawPrepare(t, nc, "INSERT INTO "+schema+".t VALUES (?, 'x')")
 	open := func(id uint32, param int32) {
 		t.Helper()
 		writeCommand(t, nc, cursorExecute(id, param))

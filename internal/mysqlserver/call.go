@@ -20,11 +20,10 @@ type execFn func(ctx context.Context, send mysql.ResultSpoolFn) error
 // last SELECT's rows again) is dropped then.
 //
 // The result sets are written through the connection's resultWriter
-// (packetConn, tlsPacketConn), since vitess' handler API carries one
+// (packetConn, over TLS too), since vitess' handler API carries one
 // result set per statement; vitess writes the final OK or error after
-// them. Without one (see resultWriterOf: the first command of a TLS login
-// without a database, an execute with a cursor) exec's results go through
-// unchanged: the last result set only. go-mysql-server's "more" flag
+// them. Without one (a connection that is not a packetConn: none in the
+// server) exec's results go through unchanged: the last result set only. go-mysql-server's "more" flag
 // (statements of a multi-statement query follow) is kept. (vitess does not
 // keep CLIENT_MULTI_RESULTS among a connection's capabilities, so it is
 // not checked; MySQL 8 clients always announce it.) binaryRows is set for

@@ -136,7 +136,6 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 	if err == nil {
 		h.setReady(c)
 	}
-	adoptTLS(c)
 	return mapError(err, "")
 }
 
@@ -173,7 +172,6 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	defer h.recoverCommand(c, &err)
 	defer endCommand(c)
 	h.ready(c)
-	beginCommand(c, query, len(query)+1)
 	query, _ = decodeClientText(c, query)
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, "") }()
@@ -209,7 +207,6 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	defer h.recoverCommand(c, &err)
 	defer endCommand(c)
 	h.ready(c)
-	beginCommand(c, query, len(query)+1)
 	query, wire := decodeClientText(c, query)
 	// vitess hands the rest back as the next query: in the client's bytes
 	// (deferred first, so that it runs after the probe saw the text).
@@ -225,11 +222,9 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)
-		noteRest(c, wire.encodeRest(rest))
 		return rest, mapError(err, query)
 	}
 	if rest, ok, err := h.diagnosticsQuery(ctx, c, query, true, cb); ok {
-		noteRest(c, wire.encodeRest(rest))
 		return rest, err
 	}
 	// go-mysql-server runs the first statement of query and returns the
@@ -241,7 +236,6 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			return err
 		}, send)
 	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
-	noteRest(c, wire.encodeRest(rest))
 	err = mapError(err, query)
 	noteError(c, err)
 	return rest, err
@@ -280,7 +274,6 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}
 	defer h.running.Done()
 	h.obs.m.CountCommand(metrics.CommandStmtExecute)
-	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
 	prepare = decodeClientParams(c, prepare)
 	probe := h.obs.start(c, prepare.PrepareStmt)
 	defer func() { probe.finish(err, "") }()

@@ -3,6 +3,7 @@ package mysqlserver
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"net"
@@ -26,9 +27,9 @@ import (
 //     (malformed_packets.go) and commands while vitess holds a
 //     server-side cursor (stmt_cursors.go).
 //
-// A connection that asks for TLS makes it a pass-through: vitess puts TLS
-// on top of it, so it only sees ciphertext. tlsPacketConn, above TLS, does
-// the result sets there; a prepared DO stays a syntax error under TLS.
+// It also puts TLS on the connection when the client asks for it
+// (packetconn_tls.go), under itself, so that all of this works the same
+// over TLS.
 //
 // vitess reads and writes a connection from one goroutine per command;
 // mu guards the state shared between the read and the write side anyway.
@@ -37,8 +38,15 @@ type packetConn struct {
 	r *bufio.Reader
 
 	mu sync.Mutex
-	// passThrough is set once the client asked for TLS.
-	passThrough bool
+	// out is where packets go: the connection, or tlsConn once the
+	// client asked for TLS (packetconn_tls.go). tlsConfig is the
+	// listener's, nil without TLS; shift is set from the TLS handshake to
+	// the end of the login, while vitess and the client count packets one
+	// apart.
+	out       net.Conn
+	tlsConfig *tls.Config
+	tlsConn   *tls.Conn
+	shift     bool
 	// handshakeSeen is set after the client's first packet.
 	handshakeSeen bool
 	// pending holds client bytes read but not yet returned by Read.
@@ -56,8 +64,10 @@ type packetConn struct {
 	// scramble is the handshake's, and changeUser the payload of a
 	// COM_CHANGE_USER not yet run (com_change_user.go).
 	scramble, changeUser []byte
-	// greeting collects the server's handshake until scramble is read.
+	// greeting collects the server's handshake until it is written,
+	// greeted is set then.
 	greeting []byte
+	greeted  bool
 	// writeTimeout, when set, is the deadline of every write.
 	writeTimeout time.Duration
 	// lastPrepare is the text of the COM_STMT_PREPARE being answered, and
@@ -82,6 +92,9 @@ type packetListener struct {
 	// It is set here, not through vitess' ConnWriteTimeout: vitess would
 	// wrap the connection, and the handler finds packetConn by type.
 	writeTimeout time.Duration
+	// tls, when set, is offered to clients (packetconn_tls.go); vitess'
+	// listener is given none.
+	tls *tls.Config
 }
 
 func (l packetListener) Accept() (net.Conn, error) {
@@ -90,23 +103,17 @@ func (l packetListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	pc := newPacketConn(c)
-	pc.writeTimeout = l.writeTimeout
+	pc.writeTimeout, pc.tlsConfig = l.writeTimeout, l.tls
 	return pc, nil
 }
 
 func newPacketConn(c net.Conn) *packetConn {
-	return &packetConn{Conn: c, r: bufio.NewReaderSize(c, 16<<10)}
+	return &packetConn{Conn: c, out: c, r: bufio.NewReaderSize(c, 16<<10)}
 }
 
 func (c *packetConn) Read(p []byte) (int, error) {
 	if c.pending.Len() > 0 {
 		return c.pending.Read(p)
-	}
-	c.mu.Lock()
-	through := c.passThrough
-	c.mu.Unlock()
-	if through {
-		return c.r.Read(p)
 	}
 	pkt, err := c.nextPacket()
 	if err != nil {
@@ -121,16 +128,22 @@ func (c *packetConn) Read(p []byte) (int, error) {
 		pkt = rewriteClientCommand(pkt)
 	} else {
 		c.handshakeSeen = true
-		if len(pkt) >= 8 && binary.LittleEndian.Uint32(pkt[4:8])&capClientSSL != 0 {
-			c.passThrough = true
-		}
 	}
 	c.lastPrepare = ""
 	if len(pkt) > 5 && pkt[3] == 0 && pkt[4] == comStmtPrepare {
 		c.lastPrepare = string(pkt[5:])
 	}
 	c.next = pkt[3] + 1
-	c.renumber = false
+	if c.shift {
+		// The login after a TLS handshake (packetconn_tls.go): the
+		// client's first command ends it.
+		if pkt[3] == 0 {
+			c.shift = false
+		} else {
+			pkt[3]--
+		}
+	}
+	c.renumber = c.shift
 	c.w = packetCounter{}
 	c.mu.Unlock()
 	c.pending.Write(pkt)
@@ -157,11 +170,18 @@ func (c *packetConn) nextPacket() ([]byte, error) {
 			reply, closing := c.answerMalformed(pkt, first)
 			if reply != nil {
 				// Answered here (malformed_packets.go): vitess never sees it.
-				if _, err := c.Conn.Write(framePacket(reply, pkt[3]+1)); err != nil {
+				if err := c.writeOwn(framePacket(reply, pkt[3]+1)); err != nil {
 					return nil, err
 				}
 				if closing {
 					return nil, errMalformedAnswered
+				}
+				continue
+			}
+			if first && c.tlsConfig != nil && c.tlsConn == nil && isSSLRequest(pkt) {
+				// The SSL request is packetConn's (packetconn_tls.go).
+				if err := c.startTLS(); err != nil {
+					return nil, err
 				}
 				continue
 			}
@@ -173,11 +193,21 @@ func (c *packetConn) nextPacket() ([]byte, error) {
 		if reply == nil {
 			return out, nil
 		}
-		c.writeDeadline()
-		if _, err := c.Conn.Write(reply); err != nil {
+		if err := c.writeOwn(reply); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// writeOwn writes packets of packetConn's own answer to a client packet
+// vitess does not see.
+func (c *packetConn) writeOwn(b []byte) error {
+	c.mu.Lock()
+	w := c.out
+	c.mu.Unlock()
+	c.writeDeadline()
+	_, err := w.Write(b)
+	return err
 }
 
 func (c *packetConn) Write(p []byte) (int, error) {
@@ -188,17 +218,17 @@ func (c *packetConn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return len(p), nil
 	}
-	if c.passThrough || !c.handshakeSeen {
-		if c.scramble == nil && !c.passThrough && len(c.greeting)+len(p) <= 1024 {
-			// vitess may write the greeting's header and body apart.
-			c.greeting = append(c.greeting, p...)
-			if c.scramble = scrambleOf(c.greeting); c.scramble != nil {
-				c.greeting = nil
-			}
-		}
+	if !c.handshakeSeen {
+		out, w := c.greetingOut(p), c.out
 		c.mu.Unlock()
+		if out == nil {
+			return len(p), nil
+		}
 		c.writeDeadline()
-		return c.Conn.Write(p)
+		if _, err := w.Write(out); err != nil {
+			return 0, err
+		}
+		return len(p), nil
 	}
 	written := len(p)
 	replaced := false
@@ -230,9 +260,10 @@ func (c *packetConn) Write(p []byte) (int, error) {
 		}
 		c.next++
 	})
+	w := c.out
 	c.mu.Unlock()
 	c.writeDeadline()
-	if _, err := c.Conn.Write(out); err != nil {
+	if _, err := w.Write(out); err != nil {
 		return 0, err
 	}
 	return written, nil
@@ -264,7 +295,7 @@ func (c *packetConn) sendPackets(payloads [][]byte) error {
 	}
 	buf := framePackets(payloads, &c.next)
 	c.renumber = true
-	_, err := c.Conn.Write(buf)
+	_, err := c.out.Write(buf)
 	return err
 }
 

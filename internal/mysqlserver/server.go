@@ -307,14 +307,16 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		Protocol: "tcp",
 		Address:  cfg.Addr,
 		// Compression is offered on listeners without TLS only: with TLS it
-		// would have to run inside the TLS layer, which vitess owns.
-		// packetConn above compression: it sees plain packets.
+		// would have to run inside the TLS layer, which packetConn puts
+		// above compression. packetConn above compression and TLS: it sees
+		// plain packets. vitess gets no TLS configuration: packetConn does
+		// TLS (packetconn_tls.go).
 		Listener: packetListener{
 			Listener:     compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil},
 			writeTimeout: cmp.Or(cfg.NetWriteTimeout, defaultNetWriteTimeout),
+			tls:          cfg.TLS,
 		},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
-		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, guard),
 	}
 	// Before the wire server takes the list over: it adds and readies
