@@ -57,7 +57,7 @@ func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt st
 		return ferr
 	}
 	for _, set := range sets {
-		h.fixFields(stmt, set.Fields)
+		h.fixFields(stmt, set.Fields, nil) // parsed at CREATE PROCEDURE: aliases unknown
 		payloads, perr := resultPackets(set, c.Capabilities, c.StatusFlags, binaryRows)
 		if perr != nil {
 			return perr

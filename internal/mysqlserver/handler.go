@@ -33,6 +33,9 @@ type handler struct {
 	connectionExists func(id uint32) bool
 	// floatScale returns a FLOAT(M,D) column's D (see fields.go).
 	floatScale func(db, table, column string) (int, bool)
+	// aliases are the table aliases of each connection's statement
+	// (table_aliases.go).
+	aliases *aliasBook
 
 	gate conflictGate
 	// txns holds the replayable transactions of connections (replay.go),
@@ -118,6 +121,7 @@ func (h *handler) NewConnection(c *mysql.Conn) {
 }
 
 func (h *handler) ConnectionClosed(c *mysql.Conn) {
+	h.aliases.forget(c.ConnectionID)
 	h.mu.Lock()
 	delete(h.conns, c)
 	delete(h.txns, c)
@@ -193,7 +197,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
 		}, send)
-	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return query })
+	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return query })
 	err = mapError(err, query)
 	noteError(c, err)
 	return err
@@ -235,7 +239,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
 			return err
 		}, send)
-	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
+	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
 	err = mapError(err, query)
 	noteError(c, err)
 	return rest, err
@@ -264,7 +268,7 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	if isPreparedDo(query) {
 		fields = nil // DO has no result columns
 	}
-	h.fixFields(query, fields)
+	h.fixFields(query, fields, h.aliases.of(c.ConnectionID))
 	return fields, mapError(err, query)
 }
 
@@ -280,7 +284,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	defer h.recoverCommand(c, &err)
 	fixed := probe.rows(encodeResults(c, func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
-			h.fixFields(prepare.PrepareStmt, res.Fields)
+			h.fixFields(prepare.PrepareStmt, res.Fields, h.aliases.of(c.ConnectionID))
 			zeroDatesForBinary(res)
 		}
 		return callback(res)

@@ -114,7 +114,8 @@ func newEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	charsetVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
 	// understands MySQL 8's locking clauses and DO in procedure bodies.
-	engine.Parser = lockingParser{procDoParser{engine.Parser}}
+	aliases := &aliasBook{}
+	engine.Parser = lockingParser{Parser: procDoParser{engine.Parser}, aliases: aliases}
 	engine.Analyzer.Parser = engine.Parser
 	// The parser turns MATCH ... IN BOOLEAN MODE into this function.
 	engine.Analyzer.Catalog.RegisterFunction(sql.NewEmptyContext(), matchBooleanFunction)
@@ -335,6 +336,9 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			return false
 		}
 		h.floatScale = provider.FloatScale
+		if lp, ok := engine.Parser.(lockingParser); ok {
+			h.aliases = lp.aliases // the parser notes them, fixFields reads them
+		}
 		h.preparedStmt = engine.PreparedDataCache.GetCachedStmt
 		h.users = engine.Analyzer.Catalog.MySQLDb
 		return h, nil
