@@ -193,6 +193,11 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if _, ok, err := h.diagnosticsQuery(ctx, c, query, false, cb); ok {
 		return err
 	}
+	if _, ok, err := h.getDiagnosticsQuery(ctx, c, query, false, cb); ok {
+		err = mapError(err, query)
+		noteError(c, err)
+		return err
+	}
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
@@ -229,6 +234,11 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return rest, mapError(err, query)
 	}
 	if rest, ok, err := h.diagnosticsQuery(ctx, c, query, true, cb); ok {
+		return rest, err
+	}
+	if rest, ok, err := h.getDiagnosticsQuery(ctx, c, query, true, cb); ok {
+		err = mapError(err, query)
+		noteError(c, err)
 		return rest, err
 	}
 	// go-mysql-server runs the first statement of query and returns the
