@@ -329,3 +329,30 @@ func TestCallWithCursor(t *testing.T) {
 	require.True(t, isEOF(readPacket(t, nc)))
 	require.Equal(t, []byte{1, '7'}, readPacket(t, nc))
 }
+
+// TestPreparedCallOutParams: a prepared CALL with placeholders for OUT
+// and INOUT parameters sends, after the procedure's result sets, one
+// more with the parameters' values named after them (MySQL flags it
+// SERVER_PS_OUT_PARAMS; compat's TestCAPI checks the flag with
+// libmariadb); a text CALL writes them into user variables as before.
+func TestPreparedCallOutParams(t *testing.T) {
+	_, db := start(t)
+	mustExec(t, db, "CREATE DATABASE p")
+	mustExec(t, db, "CREATE PROCEDURE p.io(IN a INT, OUT b INT, INOUT c VARCHAR(20)) BEGIN SELECT a AS first; SET b = a * 2; SET c = CONCAT(c, '!'); END")
+	c := conn(t, db)
+	ctx := context.Background()
+	for range 2 { // the statement cached once, executed twice
+		rows, err := c.QueryContext(ctx, "CALL p.io(?, ?, ?)", 20, nil, "hi")
+		require.NoError(t, err)
+		cols, sets, err := resultSets(t, rows)
+		require.NoError(t, err)
+		require.Equal(t, [][][]string{{{"20"}}, {{"40", "hi!"}}}, sets)
+		require.Equal(t, [][]string{{"first"}, {"b", "c"}}, cols)
+	}
+	_, err := c.ExecContext(ctx, "SET @c = 'x'")
+	require.NoError(t, err)
+	_, err = c.ExecContext(ctx, "CALL p.io(1, @b, @c)")
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{"2", "x!"}}, queryRows(t, c, "SELECT @b, @c"))
+	requireAlive(t, db)
+}

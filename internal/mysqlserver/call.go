@@ -13,6 +13,9 @@ import (
 // execFn runs one statement in go-mysql-server with ctx, results to send.
 type execFn func(ctx context.Context, send mysql.ResultSpoolFn) error
 
+// outParamsFn returns the result set of a prepared CALL's OUT parameters.
+type outParamsFn func() (*sqltypes.Result, error)
+
 // withCallResultSets runs exec and, when stmt is a CALL, sends every
 // result set its procedure made the way MySQL does: each one ending with
 // SERVER_MORE_RESULTS_EXISTS, then the CALL's OK (or the error that
@@ -28,7 +31,11 @@ type execFn func(ctx context.Context, send mysql.ResultSpoolFn) error
 // keep CLIENT_MULTI_RESULTS among a connection's capabilities, so it is
 // not checked; MySQL 8 clients always announce it.) binaryRows is set for
 // COM_STMT_EXECUTE; cmd is the statement's command (stmtclass.go).
-func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt string, cmd metrics.Command, binaryRows bool, exec execFn, send mysql.ResultSpoolFn) error {
+//
+// outParams, when set, returns the OUT parameters' result set of a
+// prepared CALL (prepared_out_params.go), sent after the procedure's
+// result sets with SERVER_PS_OUT_PARAMS.
+func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt string, cmd metrics.Command, binaryRows bool, exec execFn, send mysql.ResultSpoolFn, outParams outParamsFn) error {
 	pc := resultWriterOf(c.Conn)
 	if !mayBeCall(cmd, stmt) || pc == nil {
 		return exec(ctx, send)
@@ -44,7 +51,14 @@ func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt st
 		return nil
 	})
 	sets := col.results()
-	if len(sets) == 0 {
+	var out *sqltypes.Result
+	if err == nil && outParams != nil {
+		var oerr error
+		if out, oerr = outParams(); oerr != nil {
+			return oerr
+		}
+	}
+	if len(sets) == 0 && out == nil {
 		// No result set: go-mysql-server's OK (or error) is the CALL's.
 		for _, s := range held {
 			if serr := send(s.res, s.more); serr != nil {
@@ -59,6 +73,15 @@ func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt st
 	for _, set := range sets {
 		h.fixFields(stmt, set.Fields, nil) // parsed at CREATE PROCEDURE: aliases unknown
 		payloads, perr := resultPackets(set, c.Capabilities, c.StatusFlags, binaryRows)
+		if perr != nil {
+			return perr
+		}
+		if werr := pc.sendPackets(payloads); werr != nil {
+			return werr
+		}
+	}
+	if out != nil {
+		payloads, perr := resultPackets(out, c.Capabilities, c.StatusFlags|serverPSOutParams, binaryRows)
 		if perr != nil {
 			return perr
 		}

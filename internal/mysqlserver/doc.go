@@ -20,7 +20,8 @@
 // (diagnostics.go), GET DIAGNOSTICS (get_diagnostics.go), server status flags (statusflags.go), COM_REFRESH
 // and COM_CHANGE_USER (com_refresh.go, com_change_user.go), MySQL date
 // functions go-mysql-server lacks (date_functions.go), EXISTS in UPDATE
-// and DELETE (exists_subquery.go), the recording statement runner that collects a CALL's result sets
+// and DELETE (exists_subquery.go), OUT parameters of prepared CALLs
+// (prepared_out_params.go), the recording statement runner that collects a CALL's result sets
 // (callresults.go), the wire handler, and below vitess the connection
 // layers that do what vitess' handler API cannot: compression
 // (compress.go), extra result sets and prepared DO (packetconn.go,

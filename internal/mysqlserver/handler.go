@@ -47,6 +47,10 @@ type handler struct {
 	// preparedStmt returns the AST go-mysql-server cached for a prepared
 	// statement of a session (statement_database.go).
 	preparedStmt func(sessionID uint32, query string) (ast.Statement, bool)
+	// cacheStmt replaces that AST, procParams reads a procedure's
+	// parameters (prepared_out_params.go).
+	cacheStmt  func(sessionID uint32, query string, stmt ast.Statement)
+	procParams procedureParams
 	// users checks the password of a COM_CHANGE_USER (com_change_user.go).
 	users interface {
 		ValidateHash(salt []byte, user string, authResponse []byte, addr net.Addr) (mysql.Getter, error)
@@ -201,7 +205,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
-		}, send)
+		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return query })
 	err = mapError(err, query)
 	noteError(c, err)
@@ -248,7 +252,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			var err error
 			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
 			return err
-		}, send)
+		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
 	err = mapError(err, query)
 	noteError(c, err)
@@ -277,6 +281,9 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
 	if isPreparedDo(query) {
 		fields = nil // DO has no result columns
+	}
+	if err == nil {
+		h.prepareOutParams(ctx, c, query)
 	}
 	h.fixFields(query, fields, h.aliases.of(c.ConnectionID))
 	return fields, mapError(err, query)
@@ -310,9 +317,19 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	defer resetStatementDatabase(c)
 	err = h.runStatement(ctx, c, prepare.PrepareStmt, probe.cmd, prepare, func(send mysql.ResultSpoolFn) error {
 		h.noteExecuteDatabase(c, prepare)
+		bound, outParams := prepare, outParamsFn(nil)
+		if sctx := sessionContext(ctx, c); mayBeCall(probe.cmd, prepare.PrepareStmt) {
+			if outs := h.outParamsOf(sctx, c, prepare.PrepareStmt); len(outs) > 0 {
+				var err error
+				if bound, err = bindOutParams(sctx, prepare, outs); err != nil {
+					return err
+				}
+				outParams = func() (*sqltypes.Result, error) { return outParamsResult(sctx, outs) }
+			}
+		}
 		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, probe.cmd, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
-			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
-		}, send)
+			return h.Handler.ComStmtExecute(ctx, c, bound, func(res *sqltypes.Result) error { return send(res, false) })
+		}, send, outParams)
 	}, fixed, func() string { return prepare.PrepareStmt })
 	err = mapError(err, prepare.PrepareStmt)
 	noteError(c, err)

@@ -340,6 +340,8 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			h.aliases = lp.aliases // the parser notes them, fixFields reads them
 		}
 		h.preparedStmt = engine.PreparedDataCache.GetCachedStmt
+		h.cacheStmt = engine.PreparedDataCache.CacheStmt
+		h.procParams = catalogProcedureParams(engine.Analyzer.Catalog)
 		h.users = engine.Analyzer.Catalog.MySQLDb
 		return h, nil
 	}
