@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"net"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,5 +248,52 @@ func TestMalformedPacketsAnswered(t *testing.T) {
 		_, rows := readResultSet(t, nc, false)
 		require.Equal(t, 1, rows)
 	})
+	requireAlive(t, db)
+}
+
+// TestCursorRowsMovedInBatches: a cursor left open while other commands
+// run keeps its rows however many batches it takes to move them out of
+// vitess, and one that holds more than 64 MB then is closed: its next
+// fetch is 1114 and the session goes on.
+func TestCursorRowsMovedInBatches(t *testing.T) {
+	addr, db := start(t)
+	mustExec(t, db, "CREATE DATABASE many")
+	mustExec(t, db, "CREATE TABLE many.t (id INT PRIMARY KEY)")
+	var values []string
+	for i := 1; i <= 2500; i++ {
+		values = append(values, "("+strconv.Itoa(i)+")")
+	}
+	mustExec(t, db, "INSERT INTO many.t VALUES "+strings.Join(values, ","))
+	nc := rawLogin(t, addr)
+
+	small := rawPrepare(t, nc, "SELECT id FROM many.t WHERE id >= ? ORDER BY id")
+	writeCommand(t, nc, cursorExecute(small, 1))
+	readResultSet(t, nc, true)
+	ids, _ := rawFetch(t, nc, small, 1)
+	require.Equal(t, []int32{1}, ids)
+	writeCommand(t, nc, append([]byte{0x03}, "SELECT 1"...))
+	readResultSet(t, nc, false)
+	ids, last := rawFetch(t, nc, small, 5000)
+	require.Len(t, ids, 2499)
+	require.Equal(t, int32(2), ids[0])
+	require.Equal(t, int32(2500), ids[2498])
+	require.True(t, last)
+
+	// About 100 MB left in the cursor when another command runs.
+	big := rawPrepare(t, nc, "SELECT id, REPEAT('x', 1000000) FROM many.t WHERE id <= ? ORDER BY id")
+	writeCommand(t, nc, cursorExecute(big, 100))
+	readResultSet(t, nc, true)
+	writeCommand(t, nc, append([]byte{0x03}, "SELECT 1"...))
+	_, rows := readResultSet(t, nc, false)
+	require.Equal(t, 1, rows)
+	requireFetchError(t, nc, big, 1114)
+	requireFetchError(t, nc, big, 1421)
+	writeCommand(t, nc, cursorExecute(big, 2))
+	readResultSet(t, nc, true)
+	writeCommand(t, nc, append([]byte{0x1c}, append(binary.LittleEndian.AppendUint32(nil, big), 9, 0, 0, 0)...))
+	for range 2 {
+		require.Equal(t, byte(0), readPacket(t, nc)[0], "a row")
+	}
+	require.Equal(t, byte(0xfe), readPacket(t, nc)[0], "EOF")
 	requireAlive(t, db)
 }

@@ -156,6 +156,9 @@ func (c *packetConn) Read(p []byte) (int, error) {
 // not returned.
 func (c *packetConn) nextPacket() ([]byte, error) {
 	c.settleCursor()
+	if c.cursors.draining {
+		return c.drainPacket(), nil
+	}
 	for {
 		pkt := c.cursors.deferred
 		c.cursors.deferred = nil
@@ -191,6 +194,11 @@ func (c *packetConn) nextPacket() ([]byte, error) {
 		}
 		out, reply := c.cursorCommand(pkt)
 		if reply == nil {
+			if c.cursors.closing {
+				// vitess discards its cursor first (stmt_cursors.go).
+				c.cursors.closing = false
+				out = append(commandPacket(comStmtClose, "\x00\x00\x00\x00"), out...)
+			}
 			return out, nil
 		}
 		if err := c.writeOwn(reply); err != nil {

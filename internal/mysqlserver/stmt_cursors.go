@@ -37,7 +37,10 @@ import (
 // of statement 0 (none has that id; vitess discards its cursor on every
 // close and answers none). The cursor's rows stay streamed from vitess as
 // long as nothing else is run: held rows cost memory only when the client
-// interleaves other commands with an open cursor.
+// interleaves other commands with an open cursor. They are moved in
+// batches of about drainBatchBytes, up to heldCursorMaxBytes per cursor: a cursor
+// with more is closed instead, and its next fetch is ER_RECORD_FILE_FULL
+// (1114, as MySQL when a cursor's temporary table is full).
 // Delete this when vitess keeps a cursor per statement.
 
 // Command bytes and status flags used here.
@@ -54,6 +57,14 @@ const (
 	serverStatusLastRowSent  = 0x0080
 	serverMoreResultsExists  = 0x0008
 	erStmtHasNoOpenCursor    = 1421
+	erRecordFileFull         = 1114
+	// drainRows is the first batch of rows packetConn fetches when it
+	// moves a cursor out of vitess; later batches are sized to about
+	// drainBatchBytes from the rows' average size. heldCursorMaxBytes
+	// bounds what it holds of one cursor.
+	drainRows          = 16
+	drainBatchBytes    = 4 << 20
+	heldCursorMaxBytes = 64 << 20
 )
 
 // pendingCursorAnswer is what the last command handed to vitess tells
@@ -68,8 +79,8 @@ const (
 	// answerFetch: a client's fetch from vitess' cursor; the cursor is
 	// closed if its answer ends with SERVER_STATUS_LAST_ROW_SENT.
 	answerFetch
-	// answerDrain: packetConn's own fetch of every remaining row, whose
-	// answer was captured (packetConn.captured).
+	// answerDrain: packetConn's own fetch of a batch of the remaining
+	// rows, whose answer was captured (packetConn.captured).
 	answerDrain
 )
 
@@ -87,15 +98,22 @@ type stmtCursors struct {
 	awaitID uint32
 	// held are the cursors packetConn took over from vitess, by statement.
 	held map[uint32]*heldCursor
-	// deferred is the client's command that waits for a drain.
-	deferred []byte
+	// deferred is the client's command that waits for a drain; draining
+	// is set while vitess' cursor still has rows to move, closing when
+	// vitess is to discard it (the held rows grew too large).
+	deferred          []byte
+	draining, closing bool
 }
 
 // heldCursor is the rest of a cursor taken from vitess: its rows (each
-// row the payloads of its packets) and the payload of vitess' final EOF.
+// row the payloads of its packets), their size, and the payload of
+// vitess' last EOF. full is set when the rows outgrew
+// heldCursorMaxBytes: the cursor was closed.
 type heldCursor struct {
 	rows [][][]byte
+	size int
 	end  []byte
+	full bool
 }
 
 // cursorCommand decides how the client's packet pkt (header included)
@@ -145,13 +163,7 @@ func (c *packetConn) cursorCommand(pkt []byte) (out, reply []byte) {
 	default:
 		// Anything else runs once vitess' cursor is moved out of it.
 		cs.deferred = pkt
-		cs.await, cs.awaitID = answerDrain, cs.vitessID
-		c.mu.Lock()
-		c.capturing, c.captured = true, nil
-		c.mu.Unlock()
-		drain := binary.LittleEndian.AppendUint32(nil, cs.vitessID)
-		drain = binary.LittleEndian.AppendUint32(drain, 0xffffffff)
-		return commandPacket(comStmtFetch, string(drain)), nil
+		return c.drainPacket(), nil
 	}
 	if hasID && (cmd == comStmtExecute || cmd == comStmtClose || cmd == comStmtReset) {
 		delete(cs.held, id)
@@ -183,19 +195,53 @@ func (c *packetConn) settleCursor() {
 			cs.vitessOpen = false
 		}
 	case answerDrain:
-		cs.vitessOpen = false
-		if h := heldFrom(captured); h != nil {
-			if cs.held == nil {
-				cs.held = make(map[uint32]*heldCursor)
-			}
-			cs.held[cs.awaitID] = h
+		cs.draining = false
+		h := cs.held[cs.awaitID]
+		if h == nil {
+			h = &heldCursor{}
+		}
+		if !h.add(captured) {
+			cs.vitessOpen = false // vitess had no cursor
+			break
+		}
+		if cs.held == nil {
+			cs.held = make(map[uint32]*heldCursor)
+		}
+		cs.held[cs.awaitID] = h
+		lastRow := len(h.end) >= 5 && binary.LittleEndian.Uint16(h.end[3:5])&serverStatusLastRowSent != 0
+		switch {
+		case h.size > heldCursorMaxBytes:
+			h.rows, h.size, h.full = nil, 0, true
+			cs.vitessOpen, cs.closing = false, !lastRow
+		case lastRow:
+			cs.vitessOpen = false // all moved: vitess closed it
+		default:
+			cs.draining = true
 		}
 	}
 }
 
-// heldFrom parses vitess' answer to a drain (framed packets: the rows,
-// then the EOF); nil when it is an error (vitess had no cursor).
-func heldFrom(captured []byte) *heldCursor {
+// drainPacket starts (or goes on with) moving the rows of vitess' cursor
+// into packetConn: a COM_STMT_FETCH of drainRows rows, whose answer is
+// captured.
+func (c *packetConn) drainPacket() []byte {
+	cs := &c.cursors
+	cs.await, cs.awaitID = answerDrain, cs.vitessID
+	c.mu.Lock()
+	c.capturing, c.captured = true, nil
+	c.mu.Unlock()
+	rows := uint32(drainRows)
+	if h := cs.held[cs.vitessID]; h != nil && len(h.rows) > 0 {
+		rows = uint32(max(1, min(10000, drainBatchBytes/max(1, h.size/len(h.rows)))))
+	}
+	drain := binary.LittleEndian.AppendUint32(nil, cs.vitessID)
+	drain = binary.LittleEndian.AppendUint32(drain, rows)
+	return commandPacket(comStmtFetch, string(drain))
+}
+
+// add appends vitess' answer to a drain (framed packets: the rows, then
+// the EOF) to h; false when it is an error (vitess had no cursor).
+func (h *heldCursor) add(captured []byte) bool {
 	var payloads [][]byte
 	for len(captured) >= 4 {
 		n := int(captured[0]) | int(captured[1])<<8 | int(captured[2])<<16
@@ -206,20 +252,21 @@ func heldFrom(captured []byte) *heldCursor {
 		captured = captured[4+n:]
 	}
 	if len(payloads) == 0 || len(payloads[0]) == 0 || payloads[0][0] == 0xff {
-		return nil
+		return false
 	}
 	last := len(payloads) - 1
-	h := &heldCursor{end: payloads[last]}
+	h.end = payloads[last]
 	var row [][]byte
 	for _, p := range payloads[:last] {
 		row = append(row, p)
+		h.size += len(p)
 		// A payload of maxPayload bytes continues in the next packet.
 		if len(p) < maxPayload {
 			h.rows = append(h.rows, row)
 			row = nil
 		}
 	}
-	return h
+	return true
 }
 
 // fetchHeld answers a COM_STMT_FETCH of n rows from the held cursor of
@@ -227,6 +274,12 @@ func heldFrom(captured []byte) *heldCursor {
 // SERVER_STATUS_LAST_ROW_SENT once the last row is sent (the cursor is
 // closed then), else SERVER_STATUS_CURSOR_EXISTS.
 func (c *packetConn) fetchHeld(id uint32, h *heldCursor, n uint32) []byte {
+	if h.full {
+		delete(c.cursors.held, id)
+		return framePacket(errorPayload(erRecordFileFull, "HY000", fmt.Sprintf(
+			"The cursor of statement %d is full: more than %d MB of rows were left when another command ran, and it was closed",
+			id, heldCursorMaxBytes>>20)), 1)
+	}
 	k := min(uint64(n), uint64(len(h.rows)))
 	var out []byte
 	seq := uint8(1)
