@@ -13,7 +13,7 @@ import (
 
 // packetConn sits between vitess and the client's byte stream (the socket,
 // or compressConn's plain side) and follows the MySQL packets crossing it.
-// It exists for the two things vitess' handler API cannot express:
+// It exists for what vitess' handler API cannot express:
 //
 //   - Several result sets for one statement (a CALL whose procedure runs
 //     several SELECTs). vitess gives a handler one result set per
@@ -56,7 +56,8 @@ type packetConn struct {
 	// packets (packet boundaries of vitess' writes are followed by w).
 	next uint8
 	// renumber is set when packets not written by vitess went out during
-	// the current command: vitess' own ids are then behind.
+	// the current command (vitess' own ids are then behind), and during
+	// a login after a TLS handshake (shift).
 	renumber bool
 	w        packetCounter
 	// stmts are the statement ids vitess knows (malformed_packets.go).
