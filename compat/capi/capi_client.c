@@ -8,7 +8,8 @@
  * them with what MySQL prints. A failing call prints "name: ERROR code
  * message" and the program goes on, so that one broken path does not hide
  * the others. The environment gives COMPAT_HOST, COMPAT_PORT, COMPAT_USER,
- * COMPAT_PASSWORD and COMPAT_DB.
+ * COMPAT_PASSWORD and COMPAT_DB, and COMPAT_TLS (1: connect over TLS,
+ * verifying the server's certificate against COMPAT_CA).
  */
 #include <mysql.h>
 #include <stdio.h>
@@ -33,6 +34,11 @@ static MYSQL *connect_db(const char *db) {
 	unsigned int timeout = 10;
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if (strcmp(env("COMPAT_TLS"), "1") == 0) {
+		my_bool verify = 1;
+		mysql_options(m, MYSQL_OPT_SSL_CA, env("COMPAT_CA"));
+		mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+	}
 	if (!mysql_real_connect(m, env("COMPAT_HOST"), env("COMPAT_USER"), env("COMPAT_PASSWORD"), db,
 	                        (unsigned)atoi(env("COMPAT_PORT")), NULL, CLIENT_MULTI_STATEMENTS)) {
 		fail("connect", m);
@@ -134,6 +140,110 @@ static void cursor_fetch(MYSQL *m) {
 			n++;
 		printf("cursor again: %d rows\n", n);
 	}
+	mysql_stmt_close(s);
+}
+
+/* open_cursor prepares q and executes it with a read-only cursor that
+ * fetches one row at a time, with its first column bound to *id; NULL
+ * after printing the error under check. */
+static MYSQL_STMT *open_cursor(MYSQL *m, const char *check, const char *q, int *id) {
+	MYSQL_STMT *s = mysql_stmt_init(m);
+	unsigned long type = CURSOR_TYPE_READ_ONLY, prefetch = 1;
+	MYSQL_BIND b;
+	memset(&b, 0, sizeof b);
+	b.buffer_type = MYSQL_TYPE_LONG;
+	b.buffer = id;
+	if (mysql_stmt_prepare(s, q, strlen(q)) || mysql_stmt_attr_set(s, STMT_ATTR_CURSOR_TYPE, &type) ||
+	    mysql_stmt_attr_set(s, STMT_ATTR_PREFETCH_ROWS, &prefetch) || mysql_stmt_execute(s) ||
+	    mysql_stmt_bind_result(s, &b)) {
+		stmt_fail(check, s);
+		mysql_stmt_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Two cursors open at once, fetched in turns, with a query and a
+ * prepare run between their fetches: MySQL keeps each cursor with its
+ * statement. */
+static void cursors_interleaved(MYSQL *m) {
+	int a = 0, b = 0;
+	char got[256] = "";
+	MYSQL_STMT *sa = open_cursor(m, "cursors interleaved", "SELECT id FROM capi_items ORDER BY id", &a);
+	if (!sa)
+		return;
+	MYSQL_STMT *sb = NULL;
+	if (mysql_stmt_fetch(sa)) {
+		stmt_fail("cursors interleaved", sa);
+		goto out;
+	}
+	snprintf(got, sizeof got, "a%d", a);
+	const char *v = value(m, "cursors interleaved", "SELECT COUNT(*) FROM capi_items");
+	if (!v)
+		goto out;
+	strncat(got, " count", sizeof got - strlen(got) - 1);
+	strncat(got, v, sizeof got - strlen(got) - 1);
+	sb = open_cursor(m, "cursors interleaved", "SELECT id FROM capi_items ORDER BY id DESC", &b);
+	if (!sb)
+		goto out;
+	int rc;
+	for (int turn = 0; turn < 10; turn++) {
+		MYSQL_STMT *s = turn % 2 ? sa : sb;
+		int *id = turn % 2 ? &a : &b;
+		char one[16];
+		if ((rc = mysql_stmt_fetch(s)) == MYSQL_NO_DATA) {
+			snprintf(one, sizeof one, " %c-", turn % 2 ? 'a' : 'b');
+		} else if (rc) {
+			stmt_fail("cursors interleaved", s);
+			goto out;
+		} else {
+			snprintf(one, sizeof one, " %c%d", turn % 2 ? 'a' : 'b', *id);
+		}
+		strncat(got, one, sizeof got - strlen(got) - 1);
+	}
+	printf("cursors interleaved: %s\n", got);
+out:
+	if (sb)
+		mysql_stmt_close(sb);
+	mysql_stmt_close(sa);
+}
+
+/* A prepared CALL executed with a cursor: servers open none for CALL and
+ * send every result set of the procedure with the execute. */
+static void call_with_cursor(MYSQL *m) {
+	MYSQL_STMT *s = mysql_stmt_init(m);
+	const char *q = "CALL capi_two()";
+	unsigned long type = CURSOR_TYPE_READ_ONLY;
+	char got[128] = "";
+	int sets = 0;
+	if (mysql_stmt_prepare(s, q, strlen(q)) || mysql_stmt_attr_set(s, STMT_ATTR_CURSOR_TYPE, &type) ||
+	    mysql_stmt_execute(s)) {
+		stmt_fail("call with cursor", s);
+		mysql_stmt_close(s);
+		return;
+	}
+	do {
+		if (mysql_stmt_field_count(s) > 0) {
+			int v = 0, rc;
+			MYSQL_BIND b;
+			memset(&b, 0, sizeof b);
+			b.buffer_type = MYSQL_TYPE_LONG;
+			b.buffer = &v;
+			mysql_stmt_bind_result(s, &b);
+			while ((rc = mysql_stmt_fetch(s)) == 0) {
+				char one[16];
+				snprintf(one, sizeof one, "%d ", v);
+				strncat(got, one, sizeof got - strlen(got) - 1);
+			}
+			if (rc != MYSQL_NO_DATA) {
+				stmt_fail("call with cursor", s);
+				mysql_stmt_close(s);
+				return;
+			}
+		}
+		sets++;
+	} while (mysql_stmt_next_result(s) == 0);
+	printf("call with cursor: %ssets %d\n", got, sets);
 	mysql_stmt_close(s);
 }
 
@@ -353,6 +463,7 @@ int main(void) {
 		return 1;
 	}
 	MYSQL *m = connect_db(env("COMPAT_DB"));
+	printf("tls: %s\n", mysql_get_ssl_cipher(m) ? "on" : "off");
 	status_flags(m);
 	const char *setup[] = {
 	    "DROP TABLE IF EXISTS capi_items, capi_long, capi_auto, capi_dt",
@@ -362,12 +473,15 @@ int main(void) {
 	    "CREATE TABLE capi_auto (id BIGINT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(10))",
 	    "CREATE TABLE capi_dt (id INT PRIMARY KEY, dtm DATETIME, d DATE, y YEAR)",
 	    "CREATE PROCEDURE capi_out(IN a INT, OUT b INT) BEGIN SET b = a * 2; END",
+	    "CREATE PROCEDURE capi_two() BEGIN SELECT 1; SELECT 2; END",
 	};
 	for (size_t i = 0; i < sizeof setup / sizeof *setup; i++)
 		if (query(m, "setup", setup[i]))
 			return 1;
 
 	cursor_fetch(m);
+	cursors_interleaved(m);
+	call_with_cursor(m);
 	long_data(m);
 	out_params(m);
 	field_metadata(m);

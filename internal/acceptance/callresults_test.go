@@ -223,10 +223,9 @@ func TestCallSelectIntoLoop(t *testing.T) {
 	require.Equal(t, "20", queryValue(t, c, "SELECT @v"))
 }
 
-// Over TLS the result sets are written above TLS (tlsPacketConn), which
-// takes over at the end of a login with a database, else at the first
-// command: the first command of a TLS login without a database still
-// gets the last result set only.
+// Over TLS every result set is sent too, from a connection's first
+// command on (guocedb puts TLS under its packet layer; see also
+// TestWireCorrectionsOverTLS).
 func TestCallResultSetsTLS(t *testing.T) {
 	certs := testutil.NewTestCerts(t)
 	tlsName := testutil.RegisterClientTLS(t, &tls.Config{RootCAs: certs.Pool, ServerName: "localhost", MinVersion: tls.VersionTLS12})
@@ -264,8 +263,7 @@ func TestCallResultSetsTLS(t *testing.T) {
 		require.NoError(t, c.PingContext(ctx))
 	}
 
-	// A login that selects a database has the TLS writer from its first
-	// command on.
+	// The first command of a login that selects a database.
 	withDB, err := sql.Open("mysql", testutil.DSN("root", "", addr, "p")+"&tls="+tlsName)
 	require.NoError(t, err)
 	defer withDB.Close()
@@ -280,9 +278,11 @@ func TestCallResultSetsTLS(t *testing.T) {
 }
 
 // A prepared CALL executed with a cursor (COM_STMT_EXECUTE's cursor flag)
-// gets every result set with the execute, as from MySQL, which opens no
-// cursor for CALL (guocedb opens none at all, see stmtcursor.go); the
-// connection stays in step. Raw packets: go-sql-driver opens no cursors.
+// gets every result set with the execute, as from MariaDB and MySQL,
+// which open no cursor for CALL (vitess opens none for a statement whose
+// last result has no columns, the CALL's OK); the connection stays in
+// step. Raw packets: go-sql-driver opens no cursors. compat's TestCAPI
+// runs the same with libmariadb.
 func TestCallWithCursor(t *testing.T) {
 	addr, db := start(t)
 	mustExec(t, db, "CREATE DATABASE p")
@@ -312,6 +312,10 @@ func TestCallWithCursor(t *testing.T) {
 		eof := readPacket(t, nc)
 		require.True(t, isEOF(eof), "%q", eof)
 		require.Zero(t, binary.LittleEndian.Uint16(eof[3:5])&0x40, "no cursor opened")
+		// libmariadb reads the rows at once when no cursor was opened,
+		// and only while the columns' EOF says more results follow
+		// (else "Commands out of sync"), as MariaDB sends it.
+		require.NotZero(t, binary.LittleEndian.Uint16(eof[3:5])&0x08, "SERVER_MORE_RESULTS_EXISTS after the columns")
 		require.Equal(t, []byte{0, 0, want}, readPacket(t, nc), "the row of SELECT %d (TINYINT)", want)
 		end := readPacket(t, nc)
 		require.True(t, isEOF(end), "%q", end)
@@ -324,4 +328,31 @@ func TestCallWithCursor(t *testing.T) {
 	readPacket(t, nc)
 	require.True(t, isEOF(readPacket(t, nc)))
 	require.Equal(t, []byte{1, '7'}, readPacket(t, nc))
+}
+
+// TestPreparedCallOutParams: a prepared CALL with placeholders for OUT
+// and INOUT parameters sends, after the procedure's result sets, one
+// more with the parameters' values named after them (MySQL flags it
+// SERVER_PS_OUT_PARAMS; compat's TestCAPI checks the flag with
+// libmariadb); a text CALL writes them into user variables as before.
+func TestPreparedCallOutParams(t *testing.T) {
+	_, db := start(t)
+	mustExec(t, db, "CREATE DATABASE p")
+	mustExec(t, db, "CREATE PROCEDURE p.io(IN a INT, OUT b INT, INOUT c VARCHAR(20)) BEGIN SELECT a AS first; SET b = a * 2; SET c = CONCAT(c, '!'); END")
+	c := conn(t, db)
+	ctx := context.Background()
+	for range 2 { // the statement cached once, executed twice
+		rows, err := c.QueryContext(ctx, "CALL p.io(?, ?, ?)", 20, nil, "hi")
+		require.NoError(t, err)
+		cols, sets, err := resultSets(t, rows)
+		require.NoError(t, err)
+		require.Equal(t, [][][]string{{{"20"}}, {{"40", "hi!"}}}, sets)
+		require.Equal(t, [][]string{{"first"}, {"b", "c"}}, cols)
+	}
+	_, err := c.ExecContext(ctx, "SET @c = 'x'")
+	require.NoError(t, err)
+	_, err = c.ExecContext(ctx, "CALL p.io(1, @b, @c)")
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{"2", "x!"}}, queryRows(t, c, "SELECT @b, @c"))
+	requireAlive(t, db)
 }

@@ -391,7 +391,12 @@ type guardAuthMethod struct {
 // ("no authentication methods"), before any password check, where MySQL
 // answers 1045; taken here, the inner method fails it with 1045 and the
 // login is counted and audited like any failure.
+//
+// It also marks a connection packetConn put TLS on as TLS (markTLS):
+// vitess asks every login's methods about the user before it looks at
+// the transport or the password.
 func (m guardAuthMethod) HandleUser(c *mysql.Conn, user string) bool {
+	markTLS(c)
 	return m.AuthMethod.HandleUser(c, user) || !m.g.userNameExists(user)
 }
 

@@ -13,6 +13,9 @@ import (
 // execFn runs one statement in go-mysql-server with ctx, results to send.
 type execFn func(ctx context.Context, send mysql.ResultSpoolFn) error
 
+// outParamsFn returns the result set of a prepared CALL's OUT parameters.
+type outParamsFn func() (*sqltypes.Result, error)
+
 // withCallResultSets runs exec and, when stmt is a CALL, sends every
 // result set its procedure made the way MySQL does: each one ending with
 // SERVER_MORE_RESULTS_EXISTS, then the CALL's OK (or the error that
@@ -20,16 +23,19 @@ type execFn func(ctx context.Context, send mysql.ResultSpoolFn) error
 // last SELECT's rows again) is dropped then.
 //
 // The result sets are written through the connection's resultWriter
-// (packetConn, tlsPacketConn), since vitess' handler API carries one
+// (packetConn, over TLS too), since vitess' handler API carries one
 // result set per statement; vitess writes the final OK or error after
-// them. Without one (see resultWriterOf: the first command of a TLS login
-// without a database, an execute with a cursor) exec's results go through
-// unchanged: the last result set only. go-mysql-server's "more" flag
+// them. Without one (a connection that is not a packetConn: none in the
+// server) exec's results go through unchanged: the last result set only. go-mysql-server's "more" flag
 // (statements of a multi-statement query follow) is kept. (vitess does not
 // keep CLIENT_MULTI_RESULTS among a connection's capabilities, so it is
 // not checked; MySQL 8 clients always announce it.) binaryRows is set for
 // COM_STMT_EXECUTE; cmd is the statement's command (stmtclass.go).
-func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt string, cmd metrics.Command, binaryRows bool, exec execFn, send mysql.ResultSpoolFn) error {
+//
+// outParams, when set, returns the OUT parameters' result set of a
+// prepared CALL (prepared_out_params.go), sent after the procedure's
+// result sets with SERVER_PS_OUT_PARAMS.
+func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt string, cmd metrics.Command, binaryRows bool, exec execFn, send mysql.ResultSpoolFn, outParams outParamsFn) error {
 	pc := resultWriterOf(c.Conn)
 	if !mayBeCall(cmd, stmt) || pc == nil {
 		return exec(ctx, send)
@@ -45,7 +51,14 @@ func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt st
 		return nil
 	})
 	sets := col.results()
-	if len(sets) == 0 {
+	var out *sqltypes.Result
+	if err == nil && outParams != nil {
+		var oerr error
+		if out, oerr = outParams(); oerr != nil {
+			return oerr
+		}
+	}
+	if len(sets) == 0 && out == nil {
 		// No result set: go-mysql-server's OK (or error) is the CALL's.
 		for _, s := range held {
 			if serr := send(s.res, s.more); serr != nil {
@@ -58,8 +71,17 @@ func (h *handler) withCallResultSets(ctx context.Context, c *mysql.Conn, stmt st
 		return ferr
 	}
 	for _, set := range sets {
-		h.fixFields(stmt, set.Fields)
+		h.fixFields(stmt, set.Fields, nil) // parsed at CREATE PROCEDURE: aliases unknown
 		payloads, perr := resultPackets(set, c.Capabilities, c.StatusFlags, binaryRows)
+		if perr != nil {
+			return perr
+		}
+		if werr := pc.sendPackets(payloads); werr != nil {
+			return werr
+		}
+	}
+	if out != nil {
+		payloads, perr := resultPackets(out, c.Capabilities, c.StatusFlags|serverPSOutParams, binaryRows)
 		if perr != nil {
 			return perr
 		}

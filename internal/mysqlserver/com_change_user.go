@@ -23,8 +23,7 @@ import (
 //
 // The marker alone changes nothing: the handler acts only when packetConn
 // has a change-user payload pending, so a client cannot pick the scramble.
-// Under TLS packetConn sees only ciphertext and COM_CHANGE_USER stays
-// 1047.
+// The same over TLS: packetConn sits above TLS (packetconn_tls.go).
 
 // comChangeUser is the command byte of COM_CHANGE_USER.
 const comChangeUser = 0x11

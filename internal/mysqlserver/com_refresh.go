@@ -4,8 +4,8 @@ package mysqlserver
 // command vitess does not implement: it answered 1047 "command handling
 // not implemented yet". Below vitess (packetConn) guocedb turns it into
 // the COM_QUERY of the FLUSH statement it stands for, which
-// go-mysql-server runs and vitess answers with OK. Under TLS packetConn
-// sees only ciphertext and COM_REFRESH stays 1047.
+// go-mysql-server runs and vitess answers with OK, over TLS as without
+// (packetConn sits above TLS).
 
 // comRefresh and comQuery are the command bytes.
 const (

@@ -16,8 +16,8 @@ import (
 // does. vitess parses COM_STMT_PREPARE itself before any handler sees it,
 // so a prepared DO is rewritten below vitess (packetConn) into the SELECT
 // marked with doMarker; the handler prepares it without result columns
-// and executes it as a DO. Under TLS packetConn sees only ciphertext and a
-// prepared DO stays a syntax error. Inside a procedure body the parser
+// and executes it as a DO, over TLS as without (packetConn sits above
+// TLS). Inside a procedure body the parser
 // rewrites DO the same way (parser.go, callresults.go).
 
 // doMarker starts the SELECT a DO statement becomes. The comment is kept

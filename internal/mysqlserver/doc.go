@@ -15,15 +15,18 @@
 // client character sets go-mysql-server cannot convert, decoded and
 // encoded at the wire (wire_charsets.go, convert_using.go), the database
 // of qualified names for a session without a current one
-// (statement_database.go), SHOW ERRORS and the diagnostics area
-// (diagnostics.go), server status flags (statusflags.go), COM_REFRESH
+// (statement_database.go), org_table of aliased tables
+// (table_aliases.go), SHOW ERRORS and the diagnostics area
+// (diagnostics.go), GET DIAGNOSTICS (get_diagnostics.go), server status flags (statusflags.go), COM_REFRESH
 // and COM_CHANGE_USER (com_refresh.go, com_change_user.go), MySQL date
 // functions go-mysql-server lacks (date_functions.go), EXISTS in UPDATE
-// and DELETE (exists_subquery.go), the recording statement runner that collects a CALL's result sets
+// and DELETE (exists_subquery.go), OUT parameters of prepared CALLs
+// (prepared_out_params.go), relaxed date strings (relaxed_dates.go), the recording statement runner that collects a CALL's result sets
 // (callresults.go), the wire handler, and below vitess the connection
 // layers that do what vitess' handler API cannot: compression
-// (compress.go) and extra result sets and prepared DO (packetconn.go,
-// packetconn_tls.go).
+// (compress.go), extra result sets and prepared DO (packetconn.go,
+// packetconn_tls.go), and a server-side cursor per prepared statement
+// (stmt_cursors.go).
 //
 // The handler also observes every connection and statement for the
 // server's counters (metrics.go: metrics.SQL and the slow query log), and

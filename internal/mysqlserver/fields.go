@@ -21,11 +21,13 @@ const (
 // fixFields adjusts the fields of query's result in place; it is
 // idempotent, so fields cached by go-mysql-server may pass through it
 // again.
-func (h *handler) fixFields(query string, fields []*querypb.Field) {
+// aliases are the statement's table aliases (table_aliases.go).
+func (h *handler) fixFields(query string, fields []*querypb.Field, aliases tableAliases) {
 	for _, f := range fields {
 		if f.Table != "" {
 			f.Table = spelledAs(query, f.Table)
 		}
+		aliases.fixOrgTable(f)
 		if f.Table == "" && f.OrgTable == "" {
 			// An expression: MySQL names no original column (C clients
 			// read org_name to tell columns from expressions).
@@ -58,10 +60,10 @@ func (h *handler) fixFields(query string, fields []*querypb.Field) {
 
 // fixingFields wraps a result callback so that the column definitions it
 // sends pass through fixFields.
-func (h *handler) fixingFields(query string, callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
+func (h *handler) fixingFields(c *mysql.Conn, query string, callback mysql.ResultSpoolFn) mysql.ResultSpoolFn {
 	return func(res *sqltypes.Result, more bool) error {
 		if res != nil {
-			h.fixFields(query, res.Fields)
+			h.fixFields(query, res.Fields, h.aliases.of(c.ConnectionID))
 		}
 		return callback(res, more)
 	}

@@ -108,15 +108,27 @@ func FuzzHandshake(f *testing.F) {
 	})
 }
 
-func FuzzCommand(f *testing.F) {
+func FuzzCommand(f *testing.F) { fuzzCommand(f, false) }
+
+// FuzzCommandWithCursor is FuzzCommand with a server-side cursor open
+// (COM_STMT_EXECUTE with the cursor flag, one row fetched) when the
+// fuzzed command arrives: vitess panicked on an execute or prepare then.
+func FuzzCommandWithCursor(f *testing.F) { fuzzCommand(f, true) }
+
+func fuzzCommand(f *testing.F, cursor bool) {
 	addr, db := fuzzServer(f)
 	for _, seed := range [][]byte{
 		append([]byte{0x03}, "SELECT * FROM fz.t"...),
 		append([]byte{0x03}, "SELECT 1; SELECT 2"...),
 		append([]byte{0x16}, "SELECT s FROM fz.t WHERE id = ?"...),
 		{0x17, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0x03, 0, 1, 0, 0, 0}, // execute with a cursor
+		{0x17, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0x03, 0, 1, 0, 0, 0}, // execute without
 		{0x1a, 9, 0, 0, 0},               // reset of an unknown statement
+		{0x1a, 1, 0, 0, 0},               // reset
+		{0x19, 1, 0, 0, 0},               // close
 		{0x1c, 1, 0, 0, 0, 1, 0, 0, 0},   // fetch
+		{0x1c, 1, 0, 0, 0},               // short fetch
+		{0x1f},                           // reset connection
 		{0x02, 'f', 'z'},                 // init db
 		{0x0e},                           // ping
 		{0x11, 'r', 'o', 'o', 't', 0, 0}, // change user
@@ -143,6 +155,12 @@ func FuzzCommand(f *testing.F) {
 		// A prepared statement for the execute, fetch and reset seeds.
 		_, _ = c.Write(packet(0, append([]byte{0x16}, "SELECT s FROM fz.t WHERE id > ?"...)))
 		drain(c)
+		if cursor {
+			_, _ = c.Write(packet(0, []byte{0x17, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0x03, 0, 0, 0, 0, 0}))
+			drain(c)
+			_, _ = c.Write(packet(0, []byte{0x1c, 1, 0, 0, 0, 1, 0, 0, 0}))
+			drain(c)
+		}
 		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 		_, _ = c.Write(packet(0, data))
 		drain(c)

@@ -33,6 +33,9 @@ type handler struct {
 	connectionExists func(id uint32) bool
 	// floatScale returns a FLOAT(M,D) column's D (see fields.go).
 	floatScale func(db, table, column string) (int, bool)
+	// aliases are the table aliases of each connection's statement
+	// (table_aliases.go).
+	aliases *aliasBook
 
 	gate conflictGate
 	// txns holds the replayable transactions of connections (replay.go),
@@ -44,6 +47,10 @@ type handler struct {
 	// preparedStmt returns the AST go-mysql-server cached for a prepared
 	// statement of a session (statement_database.go).
 	preparedStmt func(sessionID uint32, query string) (ast.Statement, bool)
+	// cacheStmt replaces that AST, procParams reads a procedure's
+	// parameters (prepared_out_params.go).
+	cacheStmt  func(sessionID uint32, query string, stmt ast.Statement)
+	procParams procedureParams
 	// users checks the password of a COM_CHANGE_USER (com_change_user.go).
 	users interface {
 		ValidateHash(salt []byte, user string, authResponse []byte, addr net.Addr) (mysql.Getter, error)
@@ -110,6 +117,7 @@ func (h *handler) closeConns() {
 func (h *handler) NewConnection(c *mysql.Conn) {
 	h.obs.m.ConnectionOpened()
 	initialStatusFlags(c)
+	followStatusFlags(c)
 	h.mu.Lock()
 	h.conns[c] = false
 	h.mu.Unlock()
@@ -117,6 +125,7 @@ func (h *handler) NewConnection(c *mysql.Conn) {
 }
 
 func (h *handler) ConnectionClosed(c *mysql.Conn) {
+	h.aliases.forget(c.ConnectionID)
 	h.mu.Lock()
 	delete(h.conns, c)
 	delete(h.txns, c)
@@ -135,7 +144,6 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 	if err == nil {
 		h.setReady(c)
 	}
-	adoptTLS(c)
 	return mapError(err, "")
 }
 
@@ -173,7 +181,6 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	defer h.recoverCommand(c, &err)
 	defer endCommand(c)
 	h.ready(c)
-	beginCommand(c, query, len(query)+1)
 	query, _ = decodeClientText(c, query)
 	probe := h.obs.start(c, query)
 	defer func() { probe.finish(err, "") }()
@@ -191,11 +198,16 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if _, ok, err := h.diagnosticsQuery(ctx, c, query, false, cb); ok {
 		return err
 	}
+	if _, ok, err := h.getDiagnosticsQuery(ctx, c, query, false, cb); ok {
+		err = mapError(err, query)
+		noteError(c, err)
+		return err
+	}
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
-		}, send)
-	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return query })
+		}, send, nil)
+	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return query })
 	err = mapError(err, query)
 	noteError(c, err)
 	return err
@@ -209,7 +221,6 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	defer h.recoverCommand(c, &err)
 	defer endCommand(c)
 	h.ready(c)
-	beginCommand(c, query, len(query)+1)
 	query, wire := decodeClientText(c, query)
 	// vitess hands the rest back as the next query: in the client's bytes
 	// (deferred first, so that it runs after the probe saw the text).
@@ -225,11 +236,14 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)
-		noteRest(c, wire.encodeRest(rest))
 		return rest, mapError(err, query)
 	}
 	if rest, ok, err := h.diagnosticsQuery(ctx, c, query, true, cb); ok {
-		noteRest(c, wire.encodeRest(rest))
+		return rest, err
+	}
+	if rest, ok, err := h.getDiagnosticsQuery(ctx, c, query, true, cb); ok {
+		err = mapError(err, query)
+		noteError(c, err)
 		return rest, err
 	}
 	// go-mysql-server runs the first statement of query and returns the
@@ -239,9 +253,8 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			var err error
 			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
 			return err
-		}, send)
-	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
-	noteRest(c, wire.encodeRest(rest))
+		}, send, nil)
+	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
 	err = mapError(err, query)
 	noteError(c, err)
 	return rest, err
@@ -270,7 +283,10 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 	if isPreparedDo(query) {
 		fields = nil // DO has no result columns
 	}
-	h.fixFields(query, fields)
+	if err == nil {
+		h.prepareOutParams(ctx, c, query)
+	}
+	h.fixFields(query, fields, h.aliases.of(c.ConnectionID))
 	return fields, mapError(err, query)
 }
 
@@ -280,14 +296,13 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}
 	defer h.running.Done()
 	h.obs.m.CountCommand(metrics.CommandStmtExecute)
-	beginCommand(c, prepare.PrepareStmt, executeSize(prepare))
 	prepare = decodeClientParams(c, prepare)
 	probe := h.obs.start(c, prepare.PrepareStmt)
 	defer func() { probe.finish(err, "") }()
 	defer h.recoverCommand(c, &err)
 	fixed := probe.rows(encodeResults(c, func(res *sqltypes.Result, _ bool) error {
 		if res != nil {
-			h.fixFields(prepare.PrepareStmt, res.Fields)
+			h.fixFields(prepare.PrepareStmt, res.Fields, h.aliases.of(c.ConnectionID))
 			zeroDatesForBinary(res)
 		}
 		return callback(res)
@@ -303,9 +318,19 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	defer resetStatementDatabase(c)
 	err = h.runStatement(ctx, c, prepare.PrepareStmt, probe.cmd, prepare, func(send mysql.ResultSpoolFn) error {
 		h.noteExecuteDatabase(c, prepare)
+		bound, outParams := prepare, outParamsFn(nil)
+		if sctx := sessionContext(ctx, c); mayBeCall(probe.cmd, prepare.PrepareStmt) {
+			if outs := h.outParamsOf(sctx, c, prepare.PrepareStmt); len(outs) > 0 {
+				var err error
+				if bound, err = bindOutParams(sctx, prepare, outs); err != nil {
+					return err
+				}
+				outParams = func() (*sqltypes.Result, error) { return outParamsResult(sctx, outs) }
+			}
+		}
 		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, probe.cmd, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
-			return h.Handler.ComStmtExecute(ctx, c, prepare, func(res *sqltypes.Result) error { return send(res, false) })
-		}, send)
+			return h.Handler.ComStmtExecute(ctx, c, bound, func(res *sqltypes.Result) error { return send(res, false) })
+		}, send, outParams)
 	}, fixed, func() string { return prepare.PrepareStmt })
 	err = mapError(err, prepare.PrepareStmt)
 	noteError(c, err)

@@ -28,9 +28,9 @@ import (
 // guocedb answers both in packetConn, before vitess reads the packet. It
 // learns the statement ids vitess knows from the handler (ComPrepare:
 // vitess registers the statement before calling it, whatever the
-// outcome) and from COM_STMT_CLOSE and COM_RESET_CONNECTION. Over TLS
-// packetConn sees only ciphertext: there the vitess panics remain (their
-// connection is dropped). Delete this when vitess checks lengths and ids.
+// outcome) and from COM_STMT_CLOSE and COM_RESET_CONNECTION, over TLS as
+// without (packetConn sits above TLS). Delete this when vitess checks
+// lengths and ids.
 
 // Command bytes and limits used here.
 const (

@@ -3,6 +3,7 @@ package mysqlserver
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"net"
@@ -12,7 +13,7 @@ import (
 
 // packetConn sits between vitess and the client's byte stream (the socket,
 // or compressConn's plain side) and follows the MySQL packets crossing it.
-// It exists for the two things vitess' handler API cannot express:
+// It exists for what vitess' handler API cannot express:
 //
 //   - Several result sets for one statement (a CALL whose procedure runs
 //     several SELECTs). vitess gives a handler one result set per
@@ -22,10 +23,13 @@ import (
 //   - Statements vitess' parser rejects at COM_STMT_PREPARE before any
 //     handler sees them: a prepared DO is handed to vitess as a marked
 //     SELECT (see do.go).
+//   - Commands vitess would panic on: malformed packets
+//     (malformed_packets.go) and commands while vitess holds a
+//     server-side cursor (stmt_cursors.go).
 //
-// A connection that asks for TLS makes it a pass-through: vitess puts TLS
-// on top of it, so it only sees ciphertext. tlsPacketConn, above TLS, does
-// the result sets there; a prepared DO stays a syntax error under TLS.
+// It also puts TLS on the connection when the client asks for it
+// (packetconn_tls.go), under itself, so that all of this works the same
+// over TLS.
 //
 // vitess reads and writes a connection from one goroutine per command;
 // mu guards the state shared between the read and the write side anyway.
@@ -34,8 +38,15 @@ type packetConn struct {
 	r *bufio.Reader
 
 	mu sync.Mutex
-	// passThrough is set once the client asked for TLS.
-	passThrough bool
+	// out is where packets go: the connection, or tlsConn once the
+	// client asked for TLS (packetconn_tls.go). tlsConfig is the
+	// listener's, nil without TLS; shift is set from the TLS handshake to
+	// the end of the login, while vitess and the client count packets one
+	// apart.
+	out       net.Conn
+	tlsConfig *tls.Config
+	tlsConn   *tls.Conn
+	shift     bool
 	// handshakeSeen is set after the client's first packet.
 	handshakeSeen bool
 	// pending holds client bytes read but not yet returned by Read.
@@ -45,7 +56,8 @@ type packetConn struct {
 	// packets (packet boundaries of vitess' writes are followed by w).
 	next uint8
 	// renumber is set when packets not written by vitess went out during
-	// the current command: vitess' own ids are then behind.
+	// the current command (vitess' own ids are then behind), and during
+	// a login after a TLS handshake (shift).
 	renumber bool
 	w        packetCounter
 	// stmts are the statement ids vitess knows (malformed_packets.go).
@@ -53,14 +65,25 @@ type packetConn struct {
 	// scramble is the handshake's, and changeUser the payload of a
 	// COM_CHANGE_USER not yet run (com_change_user.go).
 	scramble, changeUser []byte
-	// greeting collects the server's handshake until scramble is read.
+	// greeting collects the server's handshake until it is written,
+	// greeted is set then.
 	greeting []byte
+	greeted  bool
 	// writeTimeout, when set, is the deadline of every write.
 	writeTimeout time.Duration
 	// lastPrepare is the text of the COM_STMT_PREPARE being answered, and
 	// held the header of its answer's first packet (prepare_errors.go).
 	lastPrepare string
 	held        []byte
+	// cursors follows vitess' server-side cursor (stmt_cursors.go);
+	// capturing is set while vitess answers packetConn's own fetch, whose
+	// answer goes to captured instead of the client.
+	cursors   stmtCursors
+	capturing bool
+	captured  []byte
+	// status returns vitess' status flags of the connection; called from
+	// the goroutine that reads the connection (vitess' command loop).
+	status func() uint16
 }
 
 // packetListener wraps accepted connections in packetConn.
@@ -70,6 +93,9 @@ type packetListener struct {
 	// It is set here, not through vitess' ConnWriteTimeout: vitess would
 	// wrap the connection, and the handler finds packetConn by type.
 	writeTimeout time.Duration
+	// tls, when set, is offered to clients (packetconn_tls.go); vitess'
+	// listener is given none.
+	tls *tls.Config
 }
 
 func (l packetListener) Accept() (net.Conn, error) {
@@ -78,46 +104,21 @@ func (l packetListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	pc := newPacketConn(c)
-	pc.writeTimeout = l.writeTimeout
+	pc.writeTimeout, pc.tlsConfig = l.writeTimeout, l.tls
 	return pc, nil
 }
 
 func newPacketConn(c net.Conn) *packetConn {
-	return &packetConn{Conn: c, r: bufio.NewReaderSize(c, 16<<10)}
+	return &packetConn{Conn: c, out: c, r: bufio.NewReaderSize(c, 16<<10)}
 }
 
 func (c *packetConn) Read(p []byte) (int, error) {
 	if c.pending.Len() > 0 {
 		return c.pending.Read(p)
 	}
-	c.mu.Lock()
-	through := c.passThrough
-	c.mu.Unlock()
-	if through {
-		return c.r.Read(p)
-	}
-	pkt, err := readPacket(c.r)
+	pkt, err := c.nextPacket()
 	if err != nil {
 		return 0, err
-	}
-	for {
-		c.mu.Lock()
-		first := !c.handshakeSeen
-		c.mu.Unlock()
-		reply, closing := c.answerMalformed(pkt, first)
-		if reply == nil {
-			break
-		}
-		// Answered here (malformed_packets.go): vitess never sees it.
-		if _, err := c.Conn.Write(framePacket(reply, pkt[3]+1)); err != nil {
-			return 0, err
-		}
-		if closing {
-			return 0, errMalformedAnswered
-		}
-		if pkt, err = readPacket(c.r); err != nil {
-			return 0, err
-		}
 	}
 	c.mu.Lock()
 	if c.handshakeSeen {
@@ -128,35 +129,115 @@ func (c *packetConn) Read(p []byte) (int, error) {
 		pkt = rewriteClientCommand(pkt)
 	} else {
 		c.handshakeSeen = true
-		if len(pkt) >= 8 && binary.LittleEndian.Uint32(pkt[4:8])&capClientSSL != 0 {
-			c.passThrough = true
-		}
 	}
 	c.lastPrepare = ""
 	if len(pkt) > 5 && pkt[3] == 0 && pkt[4] == comStmtPrepare {
 		c.lastPrepare = string(pkt[5:])
 	}
 	c.next = pkt[3] + 1
-	c.renumber = false
+	if c.shift {
+		// The login after a TLS handshake (packetconn_tls.go): the
+		// client's first command ends it.
+		if pkt[3] == 0 {
+			c.shift = false
+		} else {
+			pkt[3]--
+		}
+	}
+	c.renumber = c.shift
 	c.w = packetCounter{}
 	c.mu.Unlock()
 	c.pending.Write(pkt)
 	return c.pending.Read(p)
 }
 
-func (c *packetConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	if c.passThrough || !c.handshakeSeen {
-		if c.scramble == nil && !c.passThrough && len(c.greeting)+len(p) <= 1024 {
-			// vitess may write the greeting's header and body apart.
-			c.greeting = append(c.greeting, p...)
-			if c.scramble = scrambleOf(c.greeting); c.scramble != nil {
-				c.greeting = nil
+// nextPacket returns the next packet to give vitess: the client's, or
+// packetConn's own before it (stmt_cursors.go). Client packets that
+// packetConn answers itself (malformed_packets.go, stmt_cursors.go) are
+// not returned.
+func (c *packetConn) nextPacket() ([]byte, error) {
+	c.settleCursor()
+	if c.cursors.draining {
+		return c.drainPacket(), nil
+	}
+	for {
+		pkt := c.cursors.deferred
+		c.cursors.deferred = nil
+		if pkt == nil {
+			var err error
+			if pkt, err = readPacket(c.r); err != nil {
+				return nil, err
+			}
+			c.mu.Lock()
+			first := !c.handshakeSeen
+			c.mu.Unlock()
+			reply, closing := c.answerMalformed(pkt, first)
+			if reply != nil {
+				// Answered here (malformed_packets.go): vitess never sees it.
+				if err := c.writeOwn(framePacket(reply, pkt[3]+1)); err != nil {
+					return nil, err
+				}
+				if closing {
+					return nil, errMalformedAnswered
+				}
+				continue
+			}
+			if first && c.tlsConfig != nil && c.tlsConn == nil && isSSLRequest(pkt) {
+				// The SSL request is packetConn's (packetconn_tls.go).
+				if err := c.startTLS(); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if first {
+				return pkt, nil
 			}
 		}
+		out, reply := c.cursorCommand(pkt)
+		if reply == nil {
+			if c.cursors.closing {
+				// vitess discards its cursor first (stmt_cursors.go).
+				c.cursors.closing = false
+				out = append(commandPacket(comStmtClose, "\x00\x00\x00\x00"), out...)
+			}
+			return out, nil
+		}
+		if err := c.writeOwn(reply); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// writeOwn writes packets of packetConn's own answer to a client packet
+// vitess does not see.
+func (c *packetConn) writeOwn(b []byte) error {
+	c.mu.Lock()
+	w := c.out
+	c.mu.Unlock()
+	c.writeDeadline()
+	_, err := w.Write(b)
+	return err
+}
+
+func (c *packetConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.capturing {
+		// vitess' answer to packetConn's own fetch (stmt_cursors.go).
+		c.captured = append(c.captured, p...)
 		c.mu.Unlock()
+		return len(p), nil
+	}
+	if !c.handshakeSeen {
+		out, w := c.greetingOut(p), c.out
+		c.mu.Unlock()
+		if out == nil {
+			return len(p), nil
+		}
 		c.writeDeadline()
-		return c.Conn.Write(p)
+		if _, err := w.Write(out); err != nil {
+			return 0, err
+		}
+		return len(p), nil
 	}
 	written := len(p)
 	replaced := false
@@ -188,9 +269,10 @@ func (c *packetConn) Write(p []byte) (int, error) {
 		}
 		c.next++
 	})
+	w := c.out
 	c.mu.Unlock()
 	c.writeDeadline()
-	if _, err := c.Conn.Write(out); err != nil {
+	if _, err := w.Write(out); err != nil {
 		return 0, err
 	}
 	return written, nil
@@ -222,7 +304,7 @@ func (c *packetConn) sendPackets(payloads [][]byte) error {
 	}
 	buf := framePackets(payloads, &c.next)
 	c.renumber = true
-	_, err := c.Conn.Write(buf)
+	_, err := c.out.Write(buf)
 	return err
 }
 
@@ -257,6 +339,11 @@ type packetCounter struct {
 	hdr  [4]byte
 	nhdr int // header bytes seen of the current header
 	left int // payload bytes of the current packet still to come
+	// size and head are the payload length and first bytes of the last
+	// packet begun (nhead of them seen so far): endStatus reads them.
+	size  int
+	head  [5]byte
+	nhead int
 }
 
 // walk passes the sequence byte of every packet header in b to seq (in
@@ -265,6 +352,9 @@ func (w *packetCounter) walk(b []byte, seq func(*byte)) {
 	for len(b) > 0 {
 		if w.left > 0 {
 			n := min(w.left, len(b))
+			if w.nhead < len(w.head) {
+				w.nhead += copy(w.head[w.nhead:], b[:n])
+			}
 			w.left -= n
 			b = b[n:]
 			continue
@@ -278,9 +368,20 @@ func (w *packetCounter) walk(b []byte, seq func(*byte)) {
 		b = b[1:]
 		if w.nhdr == 4 {
 			w.left = int(w.hdr[0]) | int(w.hdr[1])<<8 | int(w.hdr[2])<<16
+			w.size, w.nhead = w.left, 0
 			w.nhdr = 0
 		}
 	}
 }
 
 func (w *packetCounter) atBoundary() bool { return w.nhdr == 0 && w.left == 0 }
+
+// endStatus returns the status flags of the last packet walked if it is
+// an EOF packet, or an OK packet with the EOF header (both have the flags
+// at offset 3 when vitess writes them after rows or column definitions).
+func (w *packetCounter) endStatus() (end bool, status uint16) {
+	if !w.atBoundary() || w.nhead < 5 || w.head[0] != 0xfe || w.size >= 9 {
+		return false, 0
+	}
+	return true, binary.LittleEndian.Uint16(w.head[3:5])
+}

@@ -1,86 +1,129 @@
 package mysqlserver
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/tls"
+	"encoding/binary"
 	"net"
-	"sync"
+	"time"
 
 	"github.com/dolthub/vitess/go/mysql"
 )
 
-// tlsPacketConn is packetConn's counterpart for TLS connections, where
-// packetConn, below TLS, sees only ciphertext: it wraps vitess' TLS
-// connection, above TLS, and does the write side only (sendPackets and
-// the renumbering after it). vitess reads TLS connections through a
-// buffer of its own, so the start of a command cannot be seen here; the
-// handler announces it (beginCommand) before anything of the command is
-// written.
+// TLS is put on a connection by packetConn, not by vitess, so that
+// packetConn stays above TLS and sees the packets of every connection:
+// its corrections (extra result sets, prepared DO, malformed packets,
+// COM_REFRESH, COM_CHANGE_USER, prepare errors, cursors) apply over TLS
+// as without. vitess would wrap the connection it was given (packetConn)
+// in its own *tls.Conn and read through a buffer of its own, leaving
+// packetConn only ciphertext.
 //
-// It replaces the *tls.Conn in mysql.Conn.Conn once the login is done:
-// when the login selects a database (ComInitDB runs before vitess' first
-// command), else at the first command (see beginCommand). vitess took its
-// writer for that command before the handler ran, so the first command of
-// a login without a database still sends the last result set only.
-type tlsPacketConn struct {
-	*tls.Conn
+// So vitess' listener gets no TLS configuration; packetConn
+//   - offers CLIENT_SSL in vitess' greeting (greetingOut),
+//   - takes the client's SSL request, which vitess never sees, and runs
+//     the TLS handshake on the socket (startTLS),
+//   - hands vitess the handshake response that follows over TLS as if it
+//     were the client's first packet: the client numbers it 2, after the
+//     SSL request, vitess expects 1, so until the login ends the client's
+//     sequence ids are handed down one lower and vitess' one higher,
+//   - and tells vitess that the connection is TLS (markTLS, from the auth
+//     methods before any password check), for caching_sha2_password,
+//     require_secure_transport and everything else that asks
+//     mysql.Conn.TLSEnabled.
+//
+// vitess' GetTLSClientCerts type-asserts a *tls.Conn and finds none:
+// client certificates are not requested (guocedb has no REQUIRE X509).
 
-	mu sync.Mutex
-	// live is set from beginCommand until vitess starts the response to a
-	// command that did not announce itself (COM_PING, ...).
-	live bool
-	// next is the sequence id of the next server packet of the command.
-	next     uint8
-	renumber bool
-	// prev is vitess' own sequence id of the last packet written, seen
-	// set once there was one: vitess' ids start again at 1 for a new
-	// command, and pass 0 before 1 only when they wrap within one.
-	prev uint8
-	seen bool
-	w    packetCounter
-	// rest is the remainder of the multi-statement query whose statement
-	// ran last (noteRest).
-	rest string
-}
+// tlsHandshakeTimeout bounds the TLS handshake (MySQL's connect_timeout).
+const tlsHandshakeTimeout = 10 * time.Second
 
-// beginCommand prepares c's connection for the statement stmt of the
-// command vitess just read: a TLS connection gets its tlsPacketConn (used
-// from the next command on), an existing one starts counting the
-// command's packets. A statement that is the rest of a multi-statement
-// query (noteRest) continues its command. Only a command that came in one
-// packet is counted (its response starts at sequence id 1); others send
-// no extra result sets. size is at least the command's length.
-func beginCommand(c *mysql.Conn, stmt string, size int) {
-	switch conn := c.Conn.(type) {
-	case *tls.Conn:
-		adoptTLS(c)
-	case *tlsPacketConn:
-		conn.mu.Lock()
-		defer conn.mu.Unlock()
-		if conn.live && conn.rest != "" && stmt == conn.rest {
-			conn.rest = ""
-			return
-		}
-		single := size < maxPayload
-		conn.live, conn.next, conn.renumber, conn.seen, conn.w, conn.rest = single, 1, false, false, packetCounter{}, ""
+// greetingOut collects what vitess writes before the client's first
+// packet (its greeting, header and body possibly apart) until a whole
+// packet is there, then returns it to be written: with CLIENT_SSL set
+// when the listener offers TLS, and its scramble noted. Called with c.mu
+// held.
+func (c *packetConn) greetingOut(p []byte) []byte {
+	if c.greeted {
+		return p
 	}
-}
-
-// adoptTLS puts a tlsPacketConn over c's TLS connection. Only after the
-// login: vitess' authentication looks for the *tls.Conn itself.
-func adoptTLS(c *mysql.Conn) {
-	if tc, ok := c.Conn.(*tls.Conn); ok {
-		c.Conn = &tlsPacketConn{Conn: tc}
+	c.greeting = append(c.greeting, p...)
+	if len(c.greeting) < 4 {
+		return nil
 	}
+	n := int(c.greeting[0]) | int(c.greeting[1])<<8 | int(c.greeting[2])<<16
+	if len(c.greeting) < 4+n {
+		return nil
+	}
+	out := c.greeting
+	c.greeting, c.greeted = nil, true
+	c.scramble = scrambleOf(out)
+	if c.tlsConfig != nil {
+		offerTLS(out)
+	}
+	return out
 }
 
-// noteRest records the rest of a multi-statement query that vitess hands
-// back to the handler within the same command.
-func noteRest(c *mysql.Conn, rest string) {
-	if conn, ok := c.Conn.(*tlsPacketConn); ok {
-		conn.mu.Lock()
-		conn.rest = rest
-		conn.mu.Unlock()
+// offerTLS sets CLIENT_SSL among the capabilities of the greeting pkt
+// (HandshakeV10 with its header), in place.
+func offerTLS(pkt []byte) {
+	if len(pkt) < 5 || pkt[4] != 10 {
+		return // not a greeting (an error)
+	}
+	end := bytes.IndexByte(pkt[5:], 0) // server version
+	if end < 0 {
+		return
+	}
+	at := 5 + end + 1 + 4 + 8 + 1 // connection id, scramble part 1, filler
+	if len(pkt) < at+2 {
+		return
+	}
+	caps := binary.LittleEndian.Uint16(pkt[at:])
+	binary.LittleEndian.PutUint16(pkt[at:], caps|capClientSSL)
+}
+
+// isSSLRequest reports whether pkt, the client's first packet, asks for
+// TLS.
+func isSSLRequest(pkt []byte) bool {
+	return len(pkt) >= 8 && binary.LittleEndian.Uint32(pkt[4:8])&capClientSSL != 0
+}
+
+// startTLS runs the TLS handshake after the client's SSL request and
+// moves c's reads and writes onto TLS.
+func (c *packetConn) startTLS() error {
+	tc := tls.Server(bufferedConn{Conn: c.Conn, r: c.r}, c.tlsConfig)
+	if err := c.Conn.SetDeadline(time.Now().Add(tlsHandshakeTimeout)); err != nil {
+		return err
+	}
+	if err := tc.Handshake(); err != nil {
+		return err
+	}
+	if err := c.Conn.SetDeadline(time.Time{}); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.tlsConn, c.out, c.shift = tc, tc, true
+	c.mu.Unlock()
+	c.r = bufio.NewReaderSize(tc, 16<<10)
+	return nil
+}
+
+// bufferedConn reads through r, which may hold bytes already read from
+// Conn (the client sends its TLS hello right after the SSL request).
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (b bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+// markTLS tells vitess that c runs over TLS when packetConn put TLS on
+// it; vitess records that only for TLS it did itself. Called by the auth
+// methods, which vitess asks about the user before it checks the
+// transport or the password.
+func markTLS(c *mysql.Conn) {
+	if _, ok := tlsConnOf(c.Conn); ok {
+		c.Capabilities |= mysql.CapabilityClientSSL
 	}
 }
 
@@ -89,95 +132,25 @@ func tlsConnOf(conn net.Conn) (*tls.Conn, bool) {
 	switch c := conn.(type) {
 	case *tls.Conn:
 		return c, true
-	case *tlsPacketConn:
-		return c.Conn, true
+	case *packetConn:
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.tlsConn, c.tlsConn != nil
 	}
 	return nil, false
 }
 
-func (c *tlsPacketConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	if !c.live {
-		c.mu.Unlock()
-		return c.Conn.Write(p)
-	}
-	out := p
-	if c.renumber {
-		out = bytes.Clone(p)
-	}
-	c.w.walk(out, func(seq *byte) {
-		if !c.live {
-			return
-		}
-		if c.seen && *seq == 1 && c.prev != 0 {
-			// vitess answers a command nobody announced.
-			c.live, c.renumber = false, false
-			return
-		}
-		c.seen, c.prev = true, *seq
-		if c.renumber {
-			*seq = c.next
-		}
-		c.next++
-	})
-	c.mu.Unlock()
-	if _, err := c.Conn.Write(out); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
-// sendPackets is packetConn.sendPackets for a live command.
-func (c *tlsPacketConn) sendPackets(payloads [][]byte) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.live || !c.w.atBoundary() {
-		return errPacketsUnordered
-	}
-	buf := framePackets(payloads, &c.next)
-	c.renumber = true
-	_, err := c.Conn.Write(buf)
-	return err
-}
-
 // resultWriter writes whole packets of the current command after what
-// vitess wrote so far (packetConn, tlsPacketConn).
+// vitess wrote so far (packetConn).
 type resultWriter interface {
 	sendPackets(payloads [][]byte) error
 }
 
-// resultWriterOf returns the connection's resultWriter for the current
-// command, or nil when there is none (the first command after a TLS
-// login, a command longer than one packet, an execute with a cursor).
+// resultWriterOf returns the connection's resultWriter, or nil when there
+// is none.
 func resultWriterOf(conn net.Conn) resultWriter {
-	switch c := conn.(type) {
-	case *packetConn:
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.passThrough {
-			return nil
-		}
-		return c
-	case *tlsPacketConn:
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if !c.live {
-			return nil
-		}
+	if c, ok := conn.(*packetConn); ok {
 		return c
 	}
 	return nil
-}
-
-// executeSize is at least the length of the COM_STMT_EXECUTE that bound
-// prepare's parameters: 10 bytes of header, 2 of type and up to 9 of
-// length per parameter, and the values.
-func executeSize(prepare *mysql.PrepareData) int {
-	n := 10 + len(prepare.ParamsType)*11 + (len(prepare.ParamsType)+7)/8
-	for _, bv := range prepare.BindVars {
-		if bv != nil {
-			n += len(bv.Value)
-		}
-	}
-	return n
 }

@@ -21,7 +21,12 @@ import (
 //
 // Offsets and remainders the parser returns refer to the rewritten text;
 // go-mysql-server only passes the remainder back to the parser.
-type lockingParser struct{ sql.Parser }
+type lockingParser struct {
+	sql.Parser
+	// aliases receives each parsed statement's table aliases
+	// (table_aliases.go); nil drops them.
+	aliases *aliasBook
+}
 
 var _ sql.Parser = lockingParser{}
 
@@ -54,7 +59,7 @@ func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delim
 	if nbe {
 		rest = unliteralBackslashes(rest)
 	}
-	noteStatementDatabase(ctx, stmt)
+	noteStatementDatabase(ctx, stmt, p.aliases)
 	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), s, rest, err
 }
 
@@ -70,7 +75,7 @@ func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, op
 		stmt, n, err = p.Parser.ParseOneWithOptions(ctx, rewriteStatement(q), options)
 		return err
 	})
-	noteStatementDatabase(ctx, stmt)
+	noteStatementDatabase(ctx, stmt, p.aliases)
 	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), n, err
 }
 

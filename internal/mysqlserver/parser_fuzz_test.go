@@ -31,7 +31,7 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(q)
 	}
-	p := lockingParser{procDoParser{sql.NewMysqlParser()}}
+	p := lockingParser{Parser: procDoParser{sql.NewMysqlParser()}}
 	vitessParse := func(q string) error {
 		_, err := ast.ParseWithOptions(context.Background(), q, ast.ParserOptions{})
 		return err

@@ -14,8 +14,8 @@ import (
 // preparing a wrong statement gets MySQL's 1064 with the position instead:
 // packetConn remembers the last COM_STMT_PREPARE text, and when vitess
 // answers it with that error packet, replaces the packet by the 1064 of
-// parsing the text again (only on this error path). Under TLS packetConn
-// sees ciphertext and the 1105 stays.
+// parsing the text again (only on this error path), over TLS as without
+// (packetConn sits above TLS).
 
 // vitessUnknownError is how vitess' error packet for a non-MySQL error
 // starts.

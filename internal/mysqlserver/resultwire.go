@@ -91,7 +91,7 @@ func resultPackets(res *sqltypes.Result, caps uint32, status uint16, binaryRows 
 		out = append(out, columnDefinition(f))
 	}
 	if !deprecateEOF {
-		out = append(out, eofPacket(status))
+		out = append(out, eofPacket(status|mysql.ServerMoreResultsExists))
 	}
 	for _, row := range res.Rows {
 		var p []byte

@@ -115,7 +115,8 @@ func newEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	charsetVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
 	// understands MySQL 8's locking clauses and DO in procedure bodies.
-	engine.Parser = lockingParser{procDoParser{engine.Parser}}
+	aliases := &aliasBook{}
+	engine.Parser = lockingParser{Parser: procDoParser{engine.Parser}, aliases: aliases}
 	engine.Analyzer.Parser = engine.Parser
 	// The parser turns MATCH ... IN BOOLEAN MODE into this function.
 	engine.Analyzer.Catalog.RegisterFunction(sql.NewEmptyContext(), matchBooleanFunction)
@@ -308,14 +309,16 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		Protocol: "tcp",
 		Address:  cfg.Addr,
 		// Compression is offered on listeners without TLS only: with TLS it
-		// would have to run inside the TLS layer, which vitess owns.
-		// packetConn above compression: it sees plain packets.
+		// would have to run inside the TLS layer, which packetConn puts
+		// above compression. packetConn above compression and TLS: it sees
+		// plain packets. vitess gets no TLS configuration: packetConn does
+		// TLS (packetconn_tls.go).
 		Listener: packetListener{
 			Listener:     compressListener{Listener: countingListener{Listener: ln, m: m}, advertise: cfg.TLS == nil},
 			writeTimeout: cmp.Or(cfg.NetWriteTimeout, defaultNetWriteTimeout),
+			tls:          cfg.TLS,
 		},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
-		TLSConfig:               cfg.TLS,
 		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, guard),
 	}
 	// Before the wire server takes the list over: it adds and readies
@@ -342,7 +345,12 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			return false
 		}
 		h.floatScale = provider.FloatScale
+		if lp, ok := engine.Parser.(lockingParser); ok {
+			h.aliases = lp.aliases // the parser notes them, fixFields reads them
+		}
 		h.preparedStmt = engine.PreparedDataCache.GetCachedStmt
+		h.cacheStmt = engine.PreparedDataCache.CacheStmt
+		h.procParams = catalogProcedureParams(engine.Analyzer.Catalog)
 		h.users = engine.Analyzer.Catalog.MySQLDb
 		return h, nil
 	}

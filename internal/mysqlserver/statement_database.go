@@ -22,16 +22,19 @@ import (
 
 // noteStatementDatabase gives the session of ctx the database stmt
 // qualifies its names with, when the session has none.
-func noteStatementDatabase(ctx context.Context, stmt ast.Statement) {
+// The statement's table aliases go to aliases (table_aliases.go).
+func noteStatementDatabase(ctx context.Context, stmt ast.Statement, aliases *aliasBook) {
 	sctx, ok := ctx.(*sql.Context)
 	if !ok || stmt == nil {
 		return
 	}
+	db, as := statementNames(stmt)
+	aliases.noteParsed(ctx, as)
 	s, ok := sctx.Session.(*backend.Session)
 	if !ok {
 		return
 	}
-	s.SetStatementDatabase(statementDatabase(stmt))
+	s.SetStatementDatabase(db)
 }
 
 // statementDatabase returns the database of the first qualified object
@@ -42,20 +45,28 @@ func noteStatementDatabase(ctx context.Context, stmt ast.Statement) {
 // of CREATE/DROP TRIGGER, PROCEDURE and EVENT is enough on its own: their
 // bodies resolve names in the object's database.
 func statementDatabase(stmt ast.Statement) string {
+	db, _ := statementNames(stmt)
+	return db
+}
+
+// statementNames returns statementDatabase's answer and the statement's
+// table aliases, from one walk of stmt.
+func statementNames(stmt ast.Statement) (string, tableAliases) {
 	if d, ok := stmt.(*ast.DDL); ok {
 		switch {
 		case d.TriggerSpec != nil:
-			return d.TriggerSpec.TrigName.Qualifier.String()
+			return d.TriggerSpec.TrigName.Qualifier.String(), nil
 		case d.ProcedureSpec != nil:
-			return d.ProcedureSpec.ProcName.Qualifier.String()
+			return d.ProcedureSpec.ProcName.Qualifier.String(), nil
 		case d.EventSpec != nil:
-			return d.EventSpec.EventName.Qualifier.String()
+			return d.EventSpec.EventName.Qualifier.String(), nil
 		}
 	}
 	if c, ok := stmt.(*ast.Call); ok {
-		return c.ProcName.Qualifier.String()
+		return c.ProcName.Qualifier.String(), nil
 	}
 	db := ""
+	var aliases tableAliases
 	known := map[string]bool{"new": true, "old": true}
 	var bare []string
 	_ = ast.Walk(func(n ast.SQLNode) (bool, error) {
@@ -75,16 +86,17 @@ func statementDatabase(stmt ast.Statement) string {
 		case *ast.AliasedTableExpr:
 			if !n.As.IsEmpty() {
 				known[strings.ToLower(n.As.String())] = true
+				aliases.addAlias(n)
 			}
 		}
 		return true, nil
 	}, stmt)
 	for _, name := range bare {
 		if !known[name] {
-			return ""
+			return "", aliases
 		}
 	}
-	return db
+	return db, aliases
 }
 
 // noteExecuteDatabase gives c's session the database of the prepared
@@ -96,7 +108,9 @@ func (h *handler) noteExecuteDatabase(c *mysql.Conn, prepare *mysql.PrepareData)
 		return
 	}
 	if stmt, ok := h.preparedStmt(c.ConnectionID, prepare.PrepareStmt); ok {
-		s.SetStatementDatabase(statementDatabase(stmt))
+		db, aliases := statementNames(stmt)
+		s.SetStatementDatabase(db)
+		h.aliases.note(c.ConnectionID, aliases)
 	}
 }
 

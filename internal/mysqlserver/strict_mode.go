@@ -53,12 +53,15 @@ func installStrictWrites() {
 // writeMode is what the session's sql_mode says about written values.
 type writeMode struct {
 	strict, divZero bool
+	// zeroDates: the zero date may be stored (no NO_ZERO_DATE).
+	zeroDates bool
 }
 
 func writeModeOf(ctx *sql.Context, ignore bool) writeMode {
 	m := sql.LoadSqlMode(ctx)
 	strict := !ignore && (m.ModeEnabled("STRICT_TRANS_TABLES") || m.ModeEnabled("STRICT_ALL_TABLES") || m.ModeEnabled("TRADITIONAL"))
-	return writeMode{strict: strict, divZero: strict && (m.ModeEnabled("ERROR_FOR_DIVISION_BY_ZERO") || m.ModeEnabled("TRADITIONAL"))}
+	return writeMode{strict: strict, divZero: strict && (m.ModeEnabled("ERROR_FOR_DIVISION_BY_ZERO") || m.ModeEnabled("TRADITIONAL")),
+		zeroDates: !m.ModeEnabled("NO_ZERO_DATE") && !m.ModeEnabled("TRADITIONAL")}
 }
 
 // strictWrites wraps the values of INSERT ... VALUES and of UPDATE's SET.
@@ -162,6 +165,10 @@ func checkedValue(e sql.Expression, col *sql.Column, mode writeMode, rangeCheck 
 		if st, ok := col.Type.(sql.StringType); ok && st.MaxCharacterLength() > 0 {
 			return &checkedWrite{Expression: e, col: col, maxChars: st.MaxCharacterLength()}
 		}
+	case types.IsTime(col.Type):
+		// Relaxed date strings, and invalid dates without strict mode
+		// (relaxed_dates.go).
+		return &relaxedDate{Expression: e, col: col, zeroDate: !mode.strict && mode.zeroDates}
 	}
 	return e
 }
