@@ -15,6 +15,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 
+	"github.com/guocedb/guocedb/internal/lockmgr"
 	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
@@ -80,6 +81,7 @@ func OpenReadOnly(dir string, logger *slog.Logger) (*Store, error) {
 		oracle:    newOracle(db.MaxVersion()),
 		committer: readOnlyCommitter{},
 		seed:      maphash.MakeSeed(),
+		locks:     lockmgr.New(lockmgr.Options{}),
 		logger:    logger,
 		stop:      make(chan struct{}),
 		readOnly:  true,
