@@ -97,6 +97,7 @@ func (h *handler) noteExecuteDatabase(c *mysql.Conn, prepare *mysql.PrepareData)
 	}
 	if stmt, ok := h.preparedStmt(c.ConnectionID, prepare.PrepareStmt); ok {
 		s.SetStatementDatabase(statementDatabase(stmt))
+		s.SetStatementLock(lockOf(prepare.PrepareStmt, stmt))
 	}
 }
 

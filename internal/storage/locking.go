@@ -140,3 +140,11 @@ func (t *Txn) dropCurrentLocked() {
 	}
 	t.retired = nil
 }
+
+// Holds reports whether the transaction holds a lock on key.
+func (t *Txn) Holds(key []byte) bool {
+	t.mu.Lock()
+	has := t.hasLocks
+	t.mu.Unlock()
+	return has && t.store.locks.Holds(t.id, key) != 0
+}

@@ -110,7 +110,7 @@ type Store struct {
 	// assigns commit timestamps owns the locks (lockmgr's DESIGN.md).
 	locks  *lockmgr.Manager
 	txnIDs atomic.Uint64
-	logger       *slog.Logger
+	logger *slog.Logger
 
 	migrateMu sync.Mutex
 	// counters is shared with Badger's logger (compactions), hence a
@@ -288,9 +288,9 @@ func (s *Store) Begin() *Txn {
 		id:      lockmgr.TxnID(s.txnIDs.Add(1)),
 		readTs:  ts,
 		checkTs: ts,
-		snap:   s.db.NewTransactionAt(ts, false),
-		writes: btree.NewG(32, entryLess),
-		iters:  make(map[*Iterator]struct{}),
+		snap:    s.db.NewTransactionAt(ts, false),
+		writes:  btree.NewG(32, entryLess),
+		iters:   make(map[*Iterator]struct{}),
 	}
 }
 
