@@ -33,12 +33,19 @@ var (
 	descIndexMisses   = desc("badger_index_cache_misses_total", "Lookups not found in Badger's table index cache.")
 	descTransactions  = desc("transactions_total", "Transactions with writes by outcome: committed, rolled_back, conflicted (commit refused with error 1213).", "outcome")
 	descOpenSnapshots = desc("storage_open_transactions", "Storage transactions (snapshots) open now.")
+	descLockWaits     = desc("row_lock_waits_total", "Row lock requests that had to wait (Innodb_row_lock_waits).")
+	descLockWaitSecs  = desc("row_lock_wait_seconds_total", "Time spent waiting for row locks (Innodb_row_lock_time).")
+	descLockWaiting   = desc("row_lock_current_waits", "Row lock requests waiting now.")
+	descLockTimeouts  = desc("row_lock_wait_timeouts_total", "Row lock waits that ended with error 1205 (innodb_lock_wait_timeout).")
+	descDeadlocks     = desc("deadlocks_total", "Deadlocks detected; each victim's transaction got error 1213 and was rolled back.")
+	descLockEntries   = desc("row_locks", "Row locks held plus requests waiting now (the lock table's size).")
 )
 
 // Describe implements prometheus.Collector.
 func (c storageCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLSMBytes, descVLogBytes, descLevelBytes, descLevelTables, descCompactions,
-		descBlockHits, descBlockMisses, descIndexHits, descIndexMisses, descTransactions, descOpenSnapshots} {
+		descBlockHits, descBlockMisses, descIndexHits, descIndexMisses, descTransactions, descOpenSnapshots,
+		descLockWaits, descLockWaitSecs, descLockWaiting, descLockTimeouts, descDeadlocks, descLockEntries} {
 		ch <- d
 	}
 }
@@ -71,4 +78,10 @@ func (c storageCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descTransactions, st.TxnRolledBack, "rolled_back")
 	counter(descTransactions, st.TxnConflicted, "conflicted")
 	gauge(descOpenSnapshots, float64(st.OpenTransactions))
+	counter(descLockWaits, uint64(st.Locks.Waits))
+	ch <- prometheus.MustNewConstMetric(descLockWaitSecs, prometheus.CounterValue, st.Locks.WaitTime.Seconds())
+	gauge(descLockWaiting, float64(st.Locks.CurrentWaits))
+	counter(descLockTimeouts, uint64(st.Locks.Timeouts))
+	counter(descDeadlocks, uint64(st.Locks.Deadlocks))
+	gauge(descLockEntries, float64(st.LockEntries))
 }

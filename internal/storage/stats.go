@@ -3,6 +3,8 @@ package storage
 import (
 	"errors"
 	"sync/atomic"
+
+	"github.com/guocedb/guocedb/internal/lockmgr"
 )
 
 // maxStatLevels bounds the LSM levels whose compactions are counted; Badger
@@ -29,6 +31,10 @@ type Stats struct {
 	TxnCommitted, TxnConflicted, TxnRolledBack uint64
 	// OpenTransactions is the number of open snapshots.
 	OpenTransactions int
+	// Locks are the row lock table's counters; LockEntries its held locks
+	// plus waiters now.
+	Locks       lockmgr.Stats
+	LockEntries int
 }
 
 // LevelStats is one LSM level.
@@ -86,6 +92,8 @@ func (s *Store) Stats() Stats {
 		TxnConflicted:    s.counters.conflicted.Load(),
 		TxnRolledBack:    s.counters.rolledBack.Load(),
 		OpenTransactions: s.OpenTransactions(),
+		Locks:            s.locks.Stats(),
+		LockEntries:      s.locks.Entries(),
 	}
 	st.LSMBytes, st.VLogBytes = s.db.Size()
 	for _, l := range s.db.Levels() {
