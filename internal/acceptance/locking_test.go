@@ -5,12 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
+
+	"github.com/guocedb/guocedb/internal/testutil"
 )
 
 // Row locks (issue 10): every concurrent test here is bounded by
@@ -313,4 +317,61 @@ func TestLockingPlainSelectNeverWaits(t *testing.T) {
 	mustExec(t, b, "COMMIT")
 	require.Less(t, time.Since(began), time.Second)
 	mustExec(t, a, "COMMIT")
+}
+
+func TestLockingObservability(t *testing.T) {
+	var httpAddr string
+	_, db := start(t, testutil.WithHTTPAddr(&httpAddr))
+	mustExec(t, db, "CREATE DATABASE lk")
+	mustExec(t, db, "CREATE TABLE lk.t (id INT PRIMARY KEY, v INT)")
+	mustExec(t, db, "INSERT INTO lk.t VALUES (1, 0), (2, 0)")
+	a, b := conn(t, db), conn(t, db)
+	aID, bID := queryValue(t, a, "SELECT CONNECTION_ID()"), queryValue(t, b, "SELECT CONNECTION_ID()")
+
+	mustExec(t, a, "BEGIN")
+	mustExec(t, a, "UPDATE lk.t SET v = 1 WHERE id = 1")
+	mustExec(t, b, "BEGIN")
+	blocked := async(b, "UPDATE lk.t SET v = 2 WHERE id = 1")
+	requireWaiting(t, db, blocked, 1)
+
+	require.Equal(t, [][]string{
+		{aID, "lk", "t", "PRIMARY", "RECORD", "X,REC_NOT_GAP", "GRANTED", "1"},
+		{bID, "lk", "t", "PRIMARY", "RECORD", "X,REC_NOT_GAP", "WAITING", "1"},
+	}, queryRows(t, db, "SELECT THREAD_ID, OBJECT_SCHEMA, OBJECT_NAME, INDEX_NAME, LOCK_TYPE, LOCK_MODE, LOCK_STATUS, LOCK_DATA "+
+		"FROM performance_schema.data_locks ORDER BY LOCK_STATUS"))
+	require.Equal(t, [][]string{{bID, aID}}, queryRows(t, db,
+		"SELECT REQUESTING_THREAD_ID, BLOCKING_THREAD_ID FROM performance_schema.data_lock_waits"))
+	require.Equal(t, [][]string{{aID, "RUNNING"}, {bID, "LOCK WAIT"}}, queryRows(t, db,
+		"SELECT trx_mysql_thread_id, trx_state FROM information_schema.INNODB_TRX ORDER BY trx_mysql_thread_id"))
+
+	mustExec(t, a, "COMMIT")
+	require.NoError(t, await(t, blocked))
+	mustExec(t, b, "COMMIT")
+	require.Equal(t, "1", globalStatus(t, db, "Innodb_row_lock_waits"))
+	require.Empty(t, queryRows(t, db, "SELECT * FROM performance_schema.data_locks"))
+
+	// A deadlock shows in SHOW ENGINE INNODB STATUS and the metrics.
+	mustExec(t, a, "BEGIN")
+	mustExec(t, b, "BEGIN")
+	mustExec(t, a, "UPDATE lk.t SET v = 3 WHERE id = 1")
+	mustExec(t, b, "UPDATE lk.t SET v = 3 WHERE id = 2")
+	first := async(a, "UPDATE lk.t SET v = 3 WHERE id = 2")
+	requireWaiting(t, db, first, 1)
+	requireErrCode(t, await(t, async(b, "UPDATE lk.t SET v = 3 WHERE id = 1")), 1213)
+	require.NoError(t, await(t, first))
+	mustExec(t, a, "COMMIT")
+	rows := queryRows(t, db, "SHOW ENGINE INNODB STATUS")
+	require.Len(t, rows, 1)
+	require.Equal(t, "InnoDB", rows[0][0])
+	require.Contains(t, rows[0][2], "LATEST DETECTED DEADLOCK")
+	require.Contains(t, rows[0][2], "MySQL thread id "+bID)
+	require.Contains(t, rows[0][2], "index PRIMARY of table `lk`.`t`")
+
+	resp, err := http.Get("http://" + httpAddr + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(body), "guocedb_deadlocks_total 1\n")
+	require.Contains(t, string(body), "guocedb_row_lock_waits_total 2\n")
 }

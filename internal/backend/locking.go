@@ -3,6 +3,7 @@ package backend
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -144,7 +145,7 @@ var errSkipRow = errors.New("row is locked: skipped")
 // must go so that the others proceed); a timeout fails the statement
 // only, whose changes the engine discards.
 func (t *Transaction) lock(ctx *sql.Context, key []byte, mode lockmgr.Mode, wait LockWait) error {
-	w := lockmgr.Wait{NoWait: wait != WaitBlock}
+	w := lockmgr.Wait{NoWait: wait != WaitBlock, Info: LockOwner{ConnID: ctx.Session.ID()}}
 	if wait == WaitBlock {
 		w.Timeout = lockWaitTimeout(ctx)
 	}
@@ -167,6 +168,15 @@ func (t *Transaction) lock(ctx *sql.Context, key []byte, mode lockmgr.Mode, wait
 	}
 	return err
 }
+
+// LockOwner is what the lock table knows of a transaction's connection
+// (lockmgr.Wait.Info).
+type LockOwner struct {
+	// ConnID is the connection id (CONNECTION_ID(), the process list's).
+	ConnID uint32
+}
+
+func (o LockOwner) String() string { return fmt.Sprintf("MySQL thread id %d", o.ConnID) }
 
 // lockForWrite locks key exclusively for an editor. Temporary tables are
 // private to their session and need none.

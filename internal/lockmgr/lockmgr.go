@@ -46,6 +46,9 @@ type Wait struct {
 	Timeout time.Duration
 	// NoWait (NOWAIT, SKIP LOCKED) fails at once with ErrWouldBlock.
 	NoWait bool
+	// Info describes the requesting transaction (its connection) for
+	// observability; it is kept from the transaction's first request.
+	Info any
 }
 
 // Options configures a Manager.
@@ -104,10 +107,10 @@ func New(opts Options) *Manager {
 	return &Manager{locks: map[string]*lockState{}, owners: map[TxnID]*owner{}, maxLocks: opts.MaxLocks}
 }
 
-func (m *Manager) ownerLocked(id TxnID) *owner {
+func (m *Manager) ownerLocked(id TxnID, info any) *owner {
 	o := m.owners[id]
 	if o == nil {
-		o = &owner{id: id, held: map[string]Mode{}, started: time.Now()}
+		o = &owner{id: id, held: map[string]Mode{}, started: time.Now(), info: info}
 		m.owners[id] = o
 	}
 	return o
@@ -155,7 +158,7 @@ func (m *Manager) Lock(ctx context.Context, txn TxnID, key []byte, mode Mode, w 
 			l = &lockState{key: string(key), holders: map[TxnID]Mode{}}
 			m.locks[l.key] = l
 		}
-		m.grantLocked(l, m.ownerLocked(txn), mode)
+		m.grantLocked(l, m.ownerLocked(txn, w.Info), mode)
 		m.mu.Unlock()
 		return nil
 	}
@@ -167,7 +170,7 @@ func (m *Manager) Lock(ctx context.Context, txn TxnID, key []byte, mode Mode, w 
 		m.mu.Unlock()
 		return ErrTooManyLocks
 	}
-	o = m.ownerLocked(txn)
+	o = m.ownerLocked(txn, w.Info)
 	wt := &waiter{txn: txn, mode: mode, lock: l, since: time.Now(), ready: make(chan struct{})}
 	if upgrade {
 		l.waiters = append([]*waiter{wt}, l.waiters...)

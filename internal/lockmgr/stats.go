@@ -75,6 +75,8 @@ type TxnInfo struct {
 	Txn TxnID
 	// Info is what SetInfo attached.
 	Info any
+	// Started is when it first asked for a lock.
+	Started time.Time
 	// LocksHeld counts its locks; WaitingFor is the key it waits for (nil
 	// if running) since WaitStarted.
 	LocksHeld   int
@@ -124,7 +126,7 @@ func (m *Manager) Snapshot() Snapshot {
 		}
 	}
 	for _, o := range m.owners {
-		ti := TxnInfo{Txn: o.id, Info: o.info, LocksHeld: len(o.held)}
+		ti := TxnInfo{Txn: o.id, Info: o.info, Started: o.started, LocksHeld: len(o.held)}
 		if o.waiting != nil {
 			ti.WaitingFor = []byte(o.waiting.lock.key)
 			ti.WaitMode = o.waiting.mode

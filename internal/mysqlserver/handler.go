@@ -48,6 +48,9 @@ type handler struct {
 	users interface {
 		ValidateHash(salt []byte, user string, authResponse []byte, addr net.Addr) (mysql.Getter, error)
 	}
+	// locks renders the row lock table (SHOW ENGINE INNODB STATUS,
+	// locktables.go).
+	locks lockViews
 }
 
 func newHandler(h mysql.Handler) *handler {
@@ -190,6 +193,9 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if _, ok, err := h.diagnosticsQuery(ctx, c, query, false, cb); ok {
 		return err
 	}
+	if _, ok, err := h.engineStatusQuery(query, false, cb); ok {
+		return err
+	}
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
@@ -228,6 +234,10 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return rest, mapError(err, query)
 	}
 	if rest, ok, err := h.diagnosticsQuery(ctx, c, query, true, cb); ok {
+		noteRest(c, wire.encodeRest(rest))
+		return rest, err
+	}
+	if rest, ok, err := h.engineStatusQuery(query, true, cb); ok {
 		noteRest(c, wire.encodeRest(rest))
 		return rest, err
 	}
