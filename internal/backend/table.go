@@ -407,6 +407,12 @@ func (s *scanIter) lockedRow(ctx *sql.Context, key, val []byte) (row sql.Row, ok
 		}
 		return nil, false, err
 	}
+	if !s.secondary && s.it != nil && s.it.Fresh() {
+		// Read from a snapshot no older than the lock: no commit of the
+		// row can have come between (the common, uncontended case).
+		row, err = s.decode(val)
+		return row, err == nil, err
+	}
 	if s.secondary {
 		ev, found, err := s.txn.GetCurrent(s.view, key)
 		if err != nil || !found || !bytes.Equal(ev, val) {

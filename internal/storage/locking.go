@@ -148,3 +148,14 @@ func (t *Txn) Holds(key []byte) bool {
 	t.mu.Unlock()
 	return has && t.store.locks.Holds(t.id, key) != 0
 }
+
+// Fresh reports whether it reads a snapshot that already shows every
+// commit the transaction's locks require (a lock granted since the
+// iterator opened may need a newer one): the value it returned for a key
+// locked after reading it is then the current one, and a locking scan
+// need not read the key again.
+func (it *Iterator) Fresh() bool {
+	it.txn.mu.Lock()
+	defer it.txn.mu.Unlock()
+	return it.view != nil && it.view.ts >= it.txn.checkTs
+}
