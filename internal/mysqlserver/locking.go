@@ -2,6 +2,7 @@ package mysqlserver
 
 import (
 	"context"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
@@ -26,8 +27,13 @@ func statementLock(stmt ast.Statement, wait backend.LockWait) *backend.Statement
 		return &backend.StatementLock{Mode: lockmgr.Exclusive, Tables: tableNames(nil, s.TableExprs)}
 	case *ast.Delete:
 		var names []string
+		aliases := tableAliases(map[string]string{}, s.TableExprs)
 		for _, t := range s.Targets {
-			names = append(names, t.Name.String())
+			n := t.Name.String()
+			if real, ok := aliases[strings.ToLower(n)]; ok {
+				n = real
+			}
+			names = append(names, n)
 		}
 		if len(names) == 0 {
 			names = tableNames(nil, s.TableExprs)
@@ -67,6 +73,24 @@ func tableNames(out []string, exprs ast.TableExprs) []string {
 	if len(out) == 0 {
 		// Nothing named (a derived table): lock nothing rather than all.
 		out = []string{"\x00"}
+	}
+	return out
+}
+
+// tableAliases maps the lower-case aliases in exprs to their tables'
+// names (DELETE x FROM t AS x targets t).
+func tableAliases(out map[string]string, exprs ast.TableExprs) map[string]string {
+	for _, e := range exprs {
+		switch t := e.(type) {
+		case *ast.AliasedTableExpr:
+			if n, ok := t.Expr.(ast.TableName); ok && !t.As.IsEmpty() {
+				out[strings.ToLower(t.As.String())] = n.Name.String()
+			}
+		case *ast.JoinTableExpr:
+			tableAliases(out, ast.TableExprs{t.LeftExpr, t.RightExpr})
+		case *ast.ParenTableExpr:
+			tableAliases(out, t.Exprs)
+		}
 	}
 	return out
 }
