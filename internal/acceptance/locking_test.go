@@ -190,6 +190,7 @@ func TestLockingWaitTimeout(t *testing.T) {
 	began := time.Now()
 	err := await(t, async(b, "UPDATE lk.t SET v = v + 100 WHERE id IN (2, 3)"))
 	elapsed := time.Since(began)
+	t.Logf("1205 after %v", elapsed)
 	requireErrCode(t, err, 1205)
 	require.GreaterOrEqual(t, elapsed, 900*time.Millisecond)
 	require.Less(t, elapsed, 20*time.Second)
@@ -226,6 +227,7 @@ func TestLockingDeadlock(t *testing.T) {
 	requireWaiting(t, db, first, 1)
 	began := time.Now()
 	err := await(t, async(b, "UPDATE lk.t SET v = 2 WHERE id = 1"))
+	t.Logf("1213 after %v", time.Since(began))
 	requireErrCode(t, err, 1213)
 	require.Less(t, time.Since(began), time.Second, "the statement closing the cycle fails at once")
 	var me *mysql.MySQLError
