@@ -101,7 +101,13 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	}
 	rk := st.rowKey(pk)
 	if !st.keyless() {
-		old, ok, err := e.tx.txn.Get(rk)
+		// The key is locked even when no row has it, so that a second
+		// insert of the same key waits for this one and then fails
+		// with 1062 (or goes ahead after a rollback).
+		if err := e.lockForWrite(ctx, rk); err != nil {
+			return err
+		}
+		old, ok, err := e.tx.txn.GetCurrent(nil, rk)
 		if err != nil {
 			return err
 		}
@@ -120,7 +126,7 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 			return err
 		}
 		if unique {
-			if err := e.checkUnique(ix, k, row); err != nil {
+			if err := e.checkUnique(ctx, ix, k, row); err != nil {
 				return err
 			}
 		}
@@ -158,14 +164,19 @@ func (e *editor) Insert(ctx *sql.Context, row sql.Row) error {
 	return nil
 }
 
-func (e *editor) checkUnique(ix *indexState, key []byte, row sql.Row) error {
-	pk, ok, err := e.tx.txn.Get(key)
+// checkUnique locks a unique value and reports a duplicate if another row
+// has it now (a current read).
+func (e *editor) checkUnique(ctx *sql.Context, ix *indexState, key []byte, row sql.Row) error {
+	if err := e.lockForWrite(ctx, key); err != nil {
+		return err
+	}
+	pk, ok, err := e.tx.txn.GetCurrent(nil, key)
 	if err != nil || !ok {
 		return err
 	}
 	st := e.t.st
 	var existing sql.Row
-	if v, ok, err := e.tx.txn.Get(st.rowKey(pk)); err == nil && ok {
+	if v, ok, err := e.tx.txn.GetCurrent(nil, st.rowKey(pk)); err == nil && ok {
 		existing, _ = codec.DecodeRow(v, st.schema)
 	}
 	return sql.NewUniqueKeyErr(uniqueKeyString(row, ix.ordinals), false, existing)
@@ -184,15 +195,23 @@ func (e *editor) Delete(ctx *sql.Context, row sql.Row) error {
 		if pk, _, h, err = e.findKeyless(row, nil); err != nil || pk == nil {
 			return err
 		}
+		if err := e.lockRow(ctx, st.rowKey(pk), nil); err != nil {
+			return err
+		}
 		if err := e.tx.txn.Delete(st.lookupKey(h, pk)); err != nil {
 			return err
 		}
 	} else if pk, err = st.pkKey(row); err != nil {
 		return err
+	} else if err := e.lockRow(ctx, st.rowKey(pk), nil); err != nil {
+		return err
+	}
+	if err := e.lockUniqueEntries(ctx, row, pk); err != nil {
+		return err
 	}
 	// The exact count must not drop for a row that is not there.
 	if e.t.counted() {
-		if _, exists, err := e.tx.txn.Get(st.rowKey(pk)); err != nil {
+		if _, exists, err := e.tx.txn.GetCurrent(nil, st.rowKey(pk)); err != nil {
 			return err
 		} else if exists {
 			if err := e.addCount(-1); err != nil {
@@ -239,9 +258,15 @@ func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 	if err != nil {
 		return err
 	}
+	if err := e.lockRow(ctx, st.rowKey(oldPK), old); err != nil {
+		return err
+	}
 	pkChanged := !bytes.Equal(oldPK, newPK)
 	if pkChanged {
-		v, ok, err := e.tx.txn.Get(st.rowKey(newPK))
+		if err := e.lockForWrite(ctx, st.rowKey(newPK)); err != nil {
+			return err
+		}
+		v, ok, err := e.tx.txn.GetCurrent(nil, st.rowKey(newPK))
 		if err != nil {
 			return err
 		}
@@ -250,7 +275,7 @@ func (e *editor) Update(ctx *sql.Context, old, new sql.Row) error {
 			return sql.NewUniqueKeyErr(uniqueKeyString(new, st.def.PKOrdinals), true, existing)
 		}
 	}
-	changes, err := e.indexChanges(old, new, oldPK, newPK, pkChanged)
+	changes, err := e.indexChanges(ctx, old, new, oldPK, newPK, pkChanged)
 	if err != nil {
 		return err
 	}
@@ -279,11 +304,11 @@ type indexChange struct{ oldKey, newKey []byte }
 // moves, checking the uniqueness of their new keys: each entry whose key
 // changes and, when the primary key changes (the entries' value), every
 // entry.
-func (e *editor) indexChanges(old, new sql.Row, oldPK, newPK []byte, pkChanged bool) ([]indexChange, error) {
+func (e *editor) indexChanges(ctx *sql.Context, old, new sql.Row, oldPK, newPK []byte, pkChanged bool) ([]indexChange, error) {
 	st := e.t.st
 	changes := make([]indexChange, 0, len(st.indexes))
 	for _, ix := range st.indexes {
-		ok, _, err := st.indexKey(ix, old, oldPK)
+		ok, oldUnique, err := st.indexKey(ix, old, oldPK)
 		if err != nil {
 			return nil, err
 		}
@@ -295,8 +320,15 @@ func (e *editor) indexChanges(old, new sql.Row, oldPK, newPK []byte, pkChanged b
 		if same && !pkChanged {
 			continue
 		}
+		if oldUnique && !same {
+			// A concurrent insert of the value this update frees waits
+			// for it, as in InnoDB, instead of failing with 1062.
+			if err := e.lockForWrite(ctx, ok); err != nil {
+				return nil, err
+			}
+		}
 		if unique && !same {
-			if err := e.checkUnique(ix, nk, new); err != nil {
+			if err := e.checkUnique(ctx, ix, nk, new); err != nil {
 				return nil, err
 			}
 		}

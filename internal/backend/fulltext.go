@@ -256,7 +256,9 @@ func (t *Table) fulltextTable(ctx *sql.Context, name string) (fulltext.EditableT
 	if !ok {
 		return nil, fmt.Errorf("table %s: FULLTEXT pseudo-table %s is a %T", t.Name(), name, tbl)
 	}
-	return et, nil
+	aux := *et
+	aux.ftAux = true
+	return &aux, nil
 }
 
 // hiddenFulltextTables returns the lower-cased names of the pseudo-tables

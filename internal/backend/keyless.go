@@ -133,7 +133,7 @@ func (e *editor) findKeyless(row sql.Row, avoid map[string]struct{}) (id, enc []
 	}
 	h = rowHash(enc)
 	p := st.lookupHashPrefix(h)
-	it, err := e.tx.txn.NewIterator(storage.IterOptions{Start: p, End: prefixEnd(p), KeysOnly: true})
+	it, err := e.tx.txn.NewIterator(storage.IterOptions{Start: p, End: prefixEnd(p), KeysOnly: true, Current: true})
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -145,7 +145,7 @@ func (e *editor) findKeyless(row sql.Row, avoid map[string]struct{}) (id, enc []
 			continue
 		}
 		cand := append([]byte(nil), k[len(p):]...)
-		v, ok, err := e.tx.txn.Get(st.rowKey(cand))
+		v, ok, err := e.tx.txn.GetCurrent(nil, st.rowKey(cand))
 		if err != nil {
 			return nil, nil, 0, err
 		}
@@ -182,11 +182,14 @@ func (e *editor) updateKeyless(ctx *sql.Context, old, new sql.Row) error {
 	if id == nil {
 		return e.Insert(ctx, new)
 	}
+	if err := e.lockRow(ctx, st.rowKey(id), old); err != nil {
+		return err
+	}
 	if e.updated == nil {
 		e.updated = map[string]struct{}{}
 	}
 	e.updated[string(id)] = struct{}{}
-	changes, err := e.indexChanges(old, new, id, id, false)
+	changes, err := e.indexChanges(ctx, old, new, id, id, false)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ func NewProvider(ctx context.Context, store *storage.Store, logger *slog.Logger)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	registerLockVariables()
 	cat, err := OpenCatalog(ctx, store, logger)
 	if err != nil {
 		return nil, err

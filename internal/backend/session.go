@@ -111,6 +111,8 @@ type Session struct {
 
 	// stmtDB: see SetStatementDatabase (statement_database.go).
 	stmtDB atomic.Pointer[string]
+	// stmtLock: see SetStatementLock (locking.go).
+	stmtLock atomic.Pointer[StatementLock]
 }
 
 var (
@@ -300,7 +302,10 @@ func (s *Session) CommandBegin() error {
 
 // CommandEnd implements sql.LifecycleAwareSession: the statement's
 // database (SetStatementDatabase) ends with the command.
-func (s *Session) CommandEnd() { s.stmtDB.Store(nil) }
+func (s *Session) CommandEnd() {
+	s.stmtDB.Store(nil)
+	s.stmtLock.Store(nil)
+}
 
 // SessionEnd implements sql.LifecycleAwareSession: a closed connection
 // rolls back its open transaction.

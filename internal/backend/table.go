@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"github.com/guocedb/guocedb/internal/codec"
+	"github.com/guocedb/guocedb/internal/lockmgr"
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
@@ -24,6 +26,10 @@ type Table struct {
 	// this order. Projected tables are read-only copies; DDL and editors
 	// always work on the full schema (st).
 	proj *projection
+	// ftAux marks a FULLTEXT pseudo-table opened for the engine's FULLTEXT
+	// editor: its read-modify-write of word counts reads with locks
+	// (PartitionRows).
+	ftAux bool
 }
 
 // projection is a subset of a table's columns: names as the planner gave
@@ -203,6 +209,20 @@ func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 	it.proj = t.proj
 	it.store = t.store()
 	it.rows = sessionRows(ctx)
+	if s := sessionOf(ctx); s != nil && !owned && t.temp == nil {
+		if part.live && t.ftAux {
+			// The FULLTEXT editor reads a word's count, deletes it and
+			// inserts it plus one: without a lock two writers would
+			// both count from the same value.
+			txn.StartCurrentRead()
+			it.lock = &scanLock{tx: tx, mode: lockmgr.Exclusive, wait: WaitBlock}
+		} else if l := s.statementLock(); !part.live && l.covers(t.st.def.Name) {
+			// A locking read: rows committed after the snapshot are
+			// found too, and each is locked, then read again.
+			txn.StartCurrentRead()
+			it.lock = &scanLock{tx: tx, mode: l.Mode, wait: l.Wait}
+		}
+	}
 	return it, nil
 }
 
@@ -280,6 +300,16 @@ type scanIter struct {
 	// rows counts the rows returned into the session's counters (nil
 	// outside a guocedb session).
 	rows *rowCounts
+	// lock is set for a locking read (locking.go): rows are read with
+	// current reads and locked before they are returned.
+	lock *scanLock
+}
+
+// scanLock is how a locking scan locks its rows.
+type scanLock struct {
+	tx   *Transaction
+	mode lockmgr.Mode
+	wait LockWait
 }
 
 func newScanIter(txn *storage.Txn, view *storage.Savepoint, st *tableState, spans []keySpan, secondary, reverse bool) (*scanIter, error) {
@@ -306,7 +336,7 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 				}
 				continue
 			}
-			it, err := s.txn.NewIteratorAt(s.view, storage.IterOptions{Start: sp.start, End: sp.end, Reverse: s.reverse})
+			it, err := s.txn.NewIteratorAt(s.view, storage.IterOptions{Start: sp.start, End: sp.end, Reverse: s.reverse, Current: s.lock != nil})
 			if err != nil {
 				return nil, err
 			}
@@ -351,8 +381,50 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 				continue
 			}
 		}
+		if s.lock != nil {
+			row, ok, err := s.lockedRow(ctx, key, val)
+			if err != nil || ok {
+				return row, err
+			}
+			continue
+		}
 		return s.row(val)
 	}
+}
+
+// lockedRow locks the row of the entry key (a row key, or a secondary
+// index entry whose value is the primary key) and reads it again: ok is
+// false when it is gone, no longer has that index entry, or is skipped
+// (SKIP LOCKED).
+func (s *scanIter) lockedRow(ctx *sql.Context, key, val []byte) (row sql.Row, ok bool, err error) {
+	rk := key
+	if s.secondary {
+		rk = s.st.rowKey(val)
+	}
+	if err := s.lock.tx.lock(ctx, rk, s.lock.mode, s.lock.wait); err != nil {
+		if errors.Is(err, errSkipRow) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	if !s.secondary && s.it != nil && s.it.Fresh() {
+		// Read from a snapshot no older than the lock: no commit of the
+		// row can have come between (the common, uncontended case).
+		row, err = s.decode(val)
+		return row, err == nil, err
+	}
+	if s.secondary {
+		ev, found, err := s.txn.GetCurrent(s.view, key)
+		if err != nil || !found || !bytes.Equal(ev, val) {
+			return nil, false, err
+		}
+	}
+	v, found, err := s.txn.GetCurrent(s.view, rk)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	row, err = s.decode(v)
+	return row, err == nil, err
 }
 
 // nextPoint reads the point span first in line with one Get (a Badger
@@ -366,6 +438,26 @@ func (s *scanIter) nextPoint(ctx *sql.Context) (row sql.Row, ok bool, err error)
 		if err := s.rebind(ctx); err != nil {
 			return nil, false, err
 		}
+	}
+	if s.lock != nil {
+		// The key is locked even when absent: an insert of it waits
+		// (SELECT ... FOR UPDATE of a missing row, then INSERT).
+		if err := s.lock.tx.lock(ctx, sp.start, s.lock.mode, s.lock.wait); err != nil {
+			if errors.Is(err, errSkipRow) {
+				return nil, false, nil
+			}
+			return nil, false, err
+		}
+		val, found, err := s.txn.GetCurrent(s.view, sp.start)
+		if err != nil || !found {
+			return nil, false, err
+		}
+		s.last = sp.start
+		if !s.secondary {
+			row, err = s.decode(val)
+			return row, err == nil, err
+		}
+		return s.lockedRow(ctx, sp.start, val)
 	}
 	val, found, err := s.txn.GetAt(s.view, sp.start)
 	if err != nil || !found {
@@ -389,6 +481,11 @@ func (s *scanIter) row(val []byte) (sql.Row, error) {
 		}
 		val = rv
 	}
+	return s.decode(val)
+}
+
+// decode decodes a row's value, projects and counts it.
+func (s *scanIter) decode(val []byte) (sql.Row, error) {
 	row, err := codec.DecodeRow(val, s.st.schema)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", s.st.def.Name, err)

@@ -45,6 +45,13 @@ var (
 	descLogApplied    = desc("commitlog_applied_index", "Index of the last commit log entry applied to Badger.")
 	descLogCheckpoint = desc("commitlog_checkpoint_index", "Index of the last durable checkpoint: a crash replays the entries after it.")
 	descLogFailed     = desc("commitlog_failed", "1 once the commit log stopped after a failed write, fsync or apply (commits then fail until a restart).")
+
+	descLockWaits    = desc("row_lock_waits_total", "Row lock requests that had to wait (Innodb_row_lock_waits).")
+	descLockWaitSecs = desc("row_lock_wait_seconds_total", "Time spent waiting for row locks (Innodb_row_lock_time).")
+	descLockWaiting  = desc("row_lock_current_waits", "Row lock requests waiting now.")
+	descLockTimeouts = desc("row_lock_wait_timeouts_total", "Row lock waits that ended with error 1205 (innodb_lock_wait_timeout).")
+	descDeadlocks    = desc("deadlocks_total", "Deadlocks detected; each victim's transaction got error 1213 and was rolled back.")
+	descLockEntries  = desc("row_locks", "Row locks held plus requests waiting now (the lock table's size).")
 )
 
 // Describe implements prometheus.Collector.
@@ -52,7 +59,8 @@ func (c storageCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descLSMBytes, descVLogBytes, descLevelBytes, descLevelTables, descCompactions,
 		descBlockHits, descBlockMisses, descIndexHits, descIndexMisses, descTransactions, descOpenSnapshots,
 		descLogWrites, descLogEntries, descLogBytes, descLogSync, descLogApply, descLogCommit, descLogLast,
-		descLogApplied, descLogCheckpoint, descLogFailed} {
+		descLogApplied, descLogCheckpoint, descLogFailed,
+		descLockWaits, descLockWaitSecs, descLockWaiting, descLockTimeouts, descDeadlocks, descLockEntries} {
 		ch <- d
 	}
 }
@@ -85,6 +93,12 @@ func (c storageCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descTransactions, st.TxnRolledBack, "rolled_back")
 	counter(descTransactions, st.TxnConflicted, "conflicted")
 	gauge(descOpenSnapshots, float64(st.OpenTransactions))
+	counter(descLockWaits, uint64(st.Locks.Waits))
+	ch <- prometheus.MustNewConstMetric(descLockWaitSecs, prometheus.CounterValue, st.Locks.WaitTime.Seconds())
+	gauge(descLockWaiting, float64(st.Locks.CurrentWaits))
+	counter(descLockTimeouts, uint64(st.Locks.Timeouts))
+	counter(descDeadlocks, uint64(st.Locks.Deadlocks))
+	gauge(descLockEntries, float64(st.LockEntries))
 	if lg := st.Log; lg != nil {
 		counter(descLogWrites, lg.Writes)
 		counter(descLogEntries, lg.Entries)

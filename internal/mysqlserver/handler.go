@@ -55,6 +55,9 @@ type handler struct {
 	users interface {
 		ValidateHash(salt []byte, user string, authResponse []byte, addr net.Addr) (mysql.Getter, error)
 	}
+	// locks renders the row lock table (SHOW ENGINE INNODB STATUS,
+	// locktables.go).
+	locks lockViews
 }
 
 func newHandler(h mysql.Handler) *handler {
@@ -203,6 +206,9 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		noteError(c, err)
 		return err
 	}
+	if _, ok, err := h.engineStatusQuery(query, false, cb); ok {
+		return err
+	}
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
@@ -244,6 +250,9 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	if rest, ok, err := h.getDiagnosticsQuery(ctx, c, query, true, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
+		return rest, err
+	}
+	if rest, ok, err := h.engineStatusQuery(query, true, cb); ok {
 		return rest, err
 	}
 	// go-mysql-server runs the first statement of query and returns the

@@ -15,9 +15,9 @@ import (
 // `NOWAIT` (GORM's clause.Locking and MySQL 8 applications write them). It
 // knows only `FOR UPDATE [SKIP LOCKED]` and `LOCK IN SHARE MODE`.
 //
-// The rewrite keeps the meaning: go-mysql-server takes no row locks (a
-// conflicting commit fails with 1213 instead), so a read never waits, and
-// NOWAIT, SKIP LOCKED and the OF table list change nothing.
+// The rewrite loses NOWAIT and a share lock's SKIP LOCKED; the parse
+// passes them on to the row locks from the original text (locking.go).
+// The OF table list is ignored.
 //
 // Offsets and remainders the parser returns refer to the rewritten text;
 // go-mysql-server only passes the remainder back to the parser.
@@ -60,6 +60,7 @@ func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delim
 		rest = unliteralBackslashes(rest)
 	}
 	noteStatementDatabase(ctx, stmt, p.aliases)
+	noteStatementLock(ctx, query, stmt)
 	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), s, rest, err
 }
 
@@ -76,6 +77,7 @@ func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, op
 		return err
 	})
 	noteStatementDatabase(ctx, stmt, p.aliases)
+	noteStatementLock(ctx, query, stmt)
 	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), n, err
 }
 

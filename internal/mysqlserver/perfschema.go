@@ -34,7 +34,9 @@ var (
 )
 
 func newPerfSchemaProvider(p filePolicyProvider, digests *digest.Summary) perfSchemaProvider {
-	return perfSchemaProvider{filePolicyProvider: p, db: &perfSchemaDB{digests: newDigestTable(digests)}}
+	v := lockViews{p: p.Provider}
+	return perfSchemaProvider{filePolicyProvider: p, db: &perfSchemaDB{digests: newDigestTable(digests),
+		dataLocks: newDataLocksTable(v), dataLockWaits: newDataLockWaitsTable(v)}}
 }
 
 // Database implements sql.DatabaseProvider.
@@ -83,7 +85,8 @@ func (p perfSchemaProvider) DropDatabase(ctx *sql.Context, name string) error {
 // implements none of the interfaces that create, alter, drop or write
 // tables, so go-mysql-server refuses those.
 type perfSchemaDB struct {
-	digests *digestTable
+	digests                  *digestTable
+	dataLocks, dataLockWaits *lockTable // locktables.go
 }
 
 var (
@@ -100,15 +103,20 @@ func (*perfSchemaDB) Name() string { return perfSchemaName }
 
 // GetTableInsensitive implements sql.Database.
 func (d *perfSchemaDB) GetTableInsensitive(_ *sql.Context, name string) (sql.Table, bool, error) {
-	if strings.EqualFold(name, digestTableName) {
+	switch {
+	case strings.EqualFold(name, digestTableName):
 		return d.digests, true, nil
+	case strings.EqualFold(name, dataLocksName):
+		return d.dataLocks, true, nil
+	case strings.EqualFold(name, dataLockWaitsName):
+		return d.dataLockWaits, true, nil
 	}
 	return nil, false, nil
 }
 
 // GetTableNames implements sql.Database.
 func (*perfSchemaDB) GetTableNames(*sql.Context) ([]string, error) {
-	return []string{digestTableName}, nil
+	return []string{dataLockWaitsName, dataLocksName, digestTableName}, nil
 }
 
 // The view methods say "no views" (the privilege wrapper around every

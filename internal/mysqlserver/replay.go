@@ -103,13 +103,12 @@ func (h *handler) runStatement(ctx context.Context, c *mysql.Conn, text string, 
 }
 
 // replay runs log's transaction again after its COMMIT failed with
-// conflict, alone among autocommit DML (conflictGate), a bounded number of
-// times. It returns nil once a replay committed with the same results, and
+// conflict, a bounded number of times. With row locks a COMMIT fails with
+// 1213 only for a write no lock covers (see conflictGate); the replay's
+// statements lock their rows like any others. It returns nil once a replay committed with the same results, and
 // conflict when the results differ or the replays keep conflicting. send
 // gets the OK result of the COMMIT that succeeded.
 func (h *handler) replay(ctx context.Context, c *mysql.Conn, log *txnLog, conflict error, send mysql.ResultSpoolFn) error {
-	h.gate.mu.Lock()
-	defer h.gate.mu.Unlock()
 	discard := func(*sqltypes.Result, bool) error { return nil }
 	for attempt := 1; attempt <= conflictRetries; attempt++ {
 		if err := h.Handler.ComQuery(ctx, c, log.begin, discard); err != nil {

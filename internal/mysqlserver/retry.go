@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/dolthub/vitess/go/mysql"
@@ -14,53 +13,41 @@ import (
 // after a write-write conflict.
 const conflictRetries = 10
 
-// conflictGate lets autocommit DML statements and COMMITs run side by side
-// (shared), and a statement or transaction re-run after a write-write
-// conflict run alone among them (exclusive), so that the re-run cannot
-// lose the same race again: busy rows would otherwise starve it. Only DDL
-// commits outside the gate. The zero value is ready.
-type conflictGate struct{ mu sync.RWMutex }
+// conflictGate re-runs an autocommit INSERT, UPDATE, DELETE or REPLACE
+// that failed with 1213 before any result reached the client, a bounded
+// number of times. The zero value is ready.
+//
+// Why it is still here, now that rows are locked (issue 10): a 1213 is no
+// longer the loser of an optimistic race on a row, but it can still come
+// from (1) a deadlock whose victim is an autocommit statement, (2) a
+// write-write conflict at commit on a key no lock covers (catalog and DDL
+// commits), (3) an editor that finds a row changed after a statement that
+// does not lock (a trigger body, a stored procedure) read it. Each time the
+// statement's transaction is rolled back and wrote nothing, so running it
+// again is invisible to the client, while MySQL applications and ORMs do
+// not retry a single statement. InnoDB does not retry (1) either; this is
+// a convenience, not a guarantee.
+//
+// Why it no longer serialises re-runs (it held an exclusive lock around
+// them, shared by every other DML and COMMIT): a re-run now waits for row
+// locks, and an exclusive gate held while waiting for a row whose holder
+// needs the gate to COMMIT would stall both until the lock wait timeout.
+// Row locks serialise what the gate did.
+type conflictGate struct{}
 
-// run runs one statement of kind (classify) through run and, when it is an autocommit INSERT,
-// UPDATE, DELETE or REPLACE that failed with 1213 at commit before any
-// result reached the client, runs it again with the gate held exclusively
-// (a bounded number of times: explicit transactions still commit
-// meanwhile).
-//
-// Why: guocedb's transactions are optimistic, so two autocommit updates of
-// one row race and the later commit fails. MySQL serialises them on the
-// row lock and both succeed; applications and ORMs do not retry a single
-// statement. A failed commit wrote nothing (storage commits atomically), so
-// running the statement again is what MySQL's lock wait amounts to.
-//
-// Only the commit of a statement's own transaction can fail with 1213
-// (guocedb detects conflicts at commit), so a DML statement failing with it
-// ran in autocommit. As a second guard the status flags go-mysql-server
-// sets after every successful statement must not show an open
-// transaction: a statement of an explicit transaction is never re-run (its
-// client must retry the whole transaction).
-//
-// run gets a flag to set once it has handed a result to the client.
+// run runs one statement of kind (classify) through run, again after a
+// 1213 as conflictGate says. run gets a flag to set once it has handed a
+// result to the client. A statement of an explicit transaction is never
+// re-run (its client must retry the whole transaction): the status flags
+// go-mysql-server sets after every successful statement must not show an
+// open transaction.
 func (g *conflictGate) run(ctx context.Context, c *mysql.Conn, kind stmtKind, run func(sent *bool) error) error {
 	var sent bool
-	if kind == kindCommit {
-		g.mu.RLock()
-		defer g.mu.RUnlock()
-		return run(&sent)
-	}
 	if kind != kindDML || !inAutocommit(c) {
 		return run(&sent)
 	}
-	g.mu.RLock()
 	err := run(&sent)
-	g.mu.RUnlock()
-	if err == nil || sent || !isConflict(err) {
-		return err
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	for attempt := 1; attempt <= conflictRetries; attempt++ {
-		err = run(&sent)
 		if err == nil || sent || !isConflict(err) {
 			return err
 		}
@@ -70,6 +57,7 @@ func (g *conflictGate) run(ctx context.Context, c *mysql.Conn, kind stmtKind, ru
 			return err
 		case <-time.After(pause):
 		}
+		err = run(&sent)
 	}
 	return err
 }

@@ -288,6 +288,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	// performance_schema is added there (perfschema.go), over the one
 	// that hands out guocedb's LOAD_FILE (fileaccess.go).
 	engine.Analyzer.Catalog.DbProvider = newPerfSchemaProvider(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, digests)
+	installInnodbTrx(sql.NewEmptyContext(), engine.Analyzer.Catalog.InfoSchema, lockViews{p: provider})
 	obs := &observer{m: m, slow: cfg.SlowLog, digests: digests, logger: logger, audit: newAuditor(cfg.Audit)}
 	blob, err := provider.Catalog().LoadLoginState()
 	if err != nil {
@@ -351,6 +352,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		h.preparedStmt = engine.PreparedDataCache.GetCachedStmt
 		h.cacheStmt = engine.PreparedDataCache.CacheStmt
 		h.procParams = catalogProcedureParams(engine.Analyzer.Catalog)
+		h.locks = lockViews{p: provider}
 		h.users = engine.Analyzer.Catalog.MySQLDb
 		return h, nil
 	}

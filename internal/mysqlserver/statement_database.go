@@ -111,6 +111,7 @@ func (h *handler) noteExecuteDatabase(c *mysql.Conn, prepare *mysql.PrepareData)
 		db, aliases := statementNames(stmt)
 		s.SetStatementDatabase(db)
 		h.aliases.note(c.ConnectionID, aliases)
+		s.SetStatementLock(lockOf(prepare.PrepareStmt, stmt))
 	}
 }
 

@@ -54,6 +54,12 @@ func (o statusOverride) Build(ctx *sql.Context, n sql.Node, _ sql.Row) (sql.RowI
 			values[name] = v
 		}
 	}
+	if o.store != nil {
+		// Innodb_deadlocks is MariaDB's (MySQL counts deadlocks only in
+		// INNODB_METRICS); go-mysql-server does not list it, and
+		// mysqld_exporter exports it from SHOW GLOBAL STATUS.
+		values["Innodb_deadlocks"] = uint64(o.store.Locks().Stats().Deadlocks)
+	}
 	names := make([]string, 0, len(values))
 	for name := range values {
 		names = append(names, name)
@@ -81,6 +87,19 @@ func (o statusOverride) values(global bool) map[string]any {
 		"Max_used_connections":      uint64(max(s.ConnectionsMaxUsed, 0)),
 		"Connections":               s.ConnectionsTotal,
 		"Aborted_connects":          s.ConnectionsRefused,
+	}
+	if o.store != nil {
+		// Row locks are server-wide: both scopes.
+		ls := o.store.Locks().Stats()
+		v["Innodb_row_lock_current_waits"] = uint64(max(ls.CurrentWaits, 0))
+		v["Innodb_row_lock_waits"] = uint64(ls.Waits)
+		v["Innodb_row_lock_time"] = uint64(ls.WaitTime / time.Millisecond)
+		v["Innodb_row_lock_time_max"] = uint64(ls.MaxWait / time.Millisecond)
+		var avg uint64
+		if ls.Waits > 0 {
+			avg = uint64(ls.WaitTime/time.Millisecond) / uint64(ls.Waits)
+		}
+		v["Innodb_row_lock_time_avg"] = avg
 	}
 	if !global {
 		return v

@@ -151,8 +151,8 @@ func TestMetricsAndStatusOverTheWire(t *testing.T) {
 	_, err := db.Exec("SELECT * FROM shop.nope")
 	require.Equal(t, uint16(1146), mysqlErrCode(t, err))
 
-	// Two transactions write one row: the second commit conflicts in
-	// storage (guocedb then replays it, as MySQL would have waited).
+	// Two transactions write one row: the second waits for the first's
+	// row lock, then updates on top of its commit.
 	db.SetMaxOpenConns(3)
 	a, err := db.Conn(ctx)
 	require.NoError(t, err)
@@ -160,15 +160,25 @@ func TestMetricsAndStatusOverTheWire(t *testing.T) {
 	b, err := db.Conn(ctx)
 	require.NoError(t, err)
 	defer func() { _ = b.Close() }()
-	for _, q := range []string{"BEGIN", "UPDATE shop.items SET name = 'x' WHERE id = 1"} {
-		_, err = a.ExecContext(ctx, q)
-		require.NoError(t, err, q)
-		_, err = b.ExecContext(ctx, q)
-		require.NoError(t, err, q)
+	for _, c := range []*sql.Conn{a, b} {
+		_, err = c.ExecContext(ctx, "BEGIN")
+		require.NoError(t, err)
 	}
+	_, err = a.ExecContext(ctx, "UPDATE shop.items SET name = 'x' WHERE id = 1")
+	require.NoError(t, err)
+	waited := make(chan error, 1)
+	go func() {
+		_, err := b.ExecContext(ctx, "UPDATE shop.items SET name = 'x' WHERE id = 1")
+		waited <- err
+	}()
+	require.Eventually(t, func() bool {
+		return statusUint(t, globalStatus(t, db, "GLOBAL"), "Innodb_row_lock_current_waits") == 1
+	}, 10*time.Second, 5*time.Millisecond)
 	_, err = a.ExecContext(ctx, "COMMIT")
 	require.NoError(t, err)
-	_, _ = b.ExecContext(ctx, "COMMIT") // replayed or 1213: both counted as a conflict
+	require.NoError(t, <-waited)
+	_, err = b.ExecContext(ctx, "COMMIT")
+	require.NoError(t, err)
 	require.NoError(t, a.Close())
 	require.NoError(t, b.Close())
 
@@ -222,7 +232,7 @@ func TestMetricsAndStatusOverTheWire(t *testing.T) {
 	require.Positive(t, metricValue(t, mfs, "guocedb_sent_bytes_total"))
 	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_transactions_total", "outcome", "committed"), float64(4))
 	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_transactions_total", "outcome", "rolled_back"), float64(1))
-	require.GreaterOrEqual(t, metricValue(t, mfs, "guocedb_transactions_total", "outcome", "conflicted"), float64(1))
+	require.Equal(t, float64(1), metricValue(t, mfs, "guocedb_row_lock_waits_total"))
 	require.Equal(t, float64(0), metricValue(t, mfs, "guocedb_slow_statements_total"))
 	metricValue(t, mfs, "guocedb_badger_lsm_size_bytes")
 	// The commit log: every committed write set is one entry, applied

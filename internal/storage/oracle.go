@@ -14,7 +14,7 @@ var ErrConflict = errors.New("transaction conflict: a concurrent transaction wro
 // long as an active transaction might have started before it.
 type committedTxn struct {
 	ts   uint64
-	keys map[uint64]struct{}
+	keys map[uint64]uint64
 }
 
 // oracle hands out read and commit timestamps and detects write-write
@@ -65,8 +65,10 @@ func (o *oracle) end(readTs uint64) {
 
 // prepare checks keys against commits newer than readTs and, if there is no
 // conflict, assigns and returns a commit timestamp that must later be passed
-// to done.
-func (o *oracle) prepare(readTs uint64, keys map[uint64]struct{}) (uint64, error) {
+// to done. keys maps each key's hash to the timestamp its write was based
+// on (at least readTs): a write made after a current read under a row lock
+// conflicts only with commits after that read (Txn.Lock).
+func (o *oracle) prepare(readTs uint64, keys map[uint64]uint64) (uint64, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for i := len(o.committed) - 1; i >= 0; i-- {
@@ -74,7 +76,10 @@ func (o *oracle) prepare(readTs uint64, keys map[uint64]struct{}) (uint64, error
 		if c.ts <= readTs {
 			break
 		}
-		for k := range keys {
+		for k, based := range keys {
+			if c.ts <= based {
+				continue
+			}
 			if _, ok := c.keys[k]; ok {
 				return 0, ErrConflict
 			}

@@ -16,6 +16,7 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 
 	"github.com/guocedb/guocedb/internal/encryption"
+	"github.com/guocedb/guocedb/internal/lockmgr"
 	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
@@ -93,6 +94,7 @@ func OpenReadOnlyKey(dir string, key *encryption.Key, logger *slog.Logger) (*Sto
 		oracle:    newOracle(db.MaxVersion()),
 		committer: readOnlyCommitter{},
 		seed:      maphash.MakeSeed(),
+		locks:     lockmgr.New(lockmgr.Options{}),
 		logger:    logger,
 		stop:      make(chan struct{}),
 		readOnly:  true,

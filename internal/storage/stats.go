@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync/atomic"
 
+	"github.com/guocedb/guocedb/internal/lockmgr"
 	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
@@ -31,6 +32,10 @@ type Stats struct {
 	TxnCommitted, TxnConflicted, TxnRolledBack uint64
 	// OpenTransactions is the number of open snapshots.
 	OpenTransactions int
+	// Locks are the row lock table's counters; LockEntries its held locks
+	// plus waiters now.
+	Locks       lockmgr.Stats
+	LockEntries int
 	// Log is the commit log's view; nil for a store opened read-only
 	// (no log).
 	Log *raftlog.Stats
@@ -91,6 +96,8 @@ func (s *Store) Stats() Stats {
 		TxnConflicted:    s.counters.conflicted.Load(),
 		TxnRolledBack:    s.counters.rolledBack.Load(),
 		OpenTransactions: s.OpenTransactions(),
+		Locks:            s.locks.Stats(),
+		LockEntries:      s.locks.Entries(),
 	}
 	if s.log != nil {
 		ls := s.log.Stats()

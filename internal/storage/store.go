@@ -18,6 +18,7 @@ import (
 	"github.com/google/btree"
 
 	"github.com/guocedb/guocedb/internal/encryption"
+	"github.com/guocedb/guocedb/internal/lockmgr"
 	"github.com/guocedb/guocedb/internal/raftlog"
 )
 
@@ -65,6 +66,9 @@ type Options struct {
 	BlockCacheSize int64
 	// IndexCacheSize bounds Badger's table index cache in bytes.
 	IndexCacheSize int64
+	// MaxLocks bounds the row lock table (held locks plus waiters); 0
+	// means lockmgr.DefaultMaxLocks.
+	MaxLocks int
 
 	// EncryptionKey, when set, encrypts the directory at rest (Badger's
 	// files and the commit log's entries); see encryption.go. An
@@ -108,7 +112,11 @@ type Store struct {
 	discardLimit atomic.Uint64
 	cpInterval   time.Duration
 	seed         maphash.Seed
-	logger       *slog.Logger
+	// locks is the row lock table. It lives with the oracle: the node that
+	// assigns commit timestamps owns the locks (lockmgr's DESIGN.md).
+	locks  *lockmgr.Manager
+	txnIDs atomic.Uint64
+	logger *slog.Logger
 
 	migrateMu sync.Mutex
 	// counters is shared with Badger's logger (compactions), hence a
@@ -174,6 +182,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		oracle:     newOracle(db.MaxVersion()),
 		committer:  readOnlyCommitter{},
 		seed:       maphash.MakeSeed(),
+		locks:      lockmgr.New(lockmgr.Options{MaxLocks: opts.MaxLocks}),
 		logger:     logger,
 		counters:   counters,
 		stop:       make(chan struct{}),
@@ -287,21 +296,27 @@ func (s *Store) checkFormat() error {
 	return s.refuseNewerFormat()
 }
 
+// Locks returns the row lock table (observability; transactions lock
+// through Txn.Lock).
+func (s *Store) Locks() *lockmgr.Manager { return s.locks }
+
 // Begin starts a transaction reading the latest committed snapshot.
 func (s *Store) Begin() *Txn {
 	ts := s.oracle.begin()
 	return &Txn{
-		store:  s,
-		readTs: ts,
-		snap:   s.db.NewTransactionAt(ts, false),
-		writes: btree.NewG(32, entryLess),
-		iters:  make(map[*Iterator]struct{}),
+		store:   s,
+		id:      lockmgr.TxnID(s.txnIDs.Add(1)),
+		readTs:  ts,
+		checkTs: ts,
+		snap:    s.db.NewTransactionAt(ts, false),
+		writes:  btree.NewG(32, entryLess),
+		iters:   make(map[*Iterator]struct{}),
 	}
 }
 
 // commit runs the commit protocol: conflict check and timestamp, then the
 // Committer, then publication of the timestamp to new readers.
-func (s *Store) commit(ctx context.Context, readTs uint64, ws *WriteSet, keys map[uint64]struct{}) error {
+func (s *Store) commit(ctx context.Context, readTs uint64, ws *WriteSet, keys map[uint64]uint64) error {
 	ts, err := s.oracle.prepare(readTs, keys)
 	if err != nil {
 		return err
@@ -320,15 +335,16 @@ func (s *Store) commit(ctx context.Context, readTs uint64, ws *WriteSet, keys ma
 // commits implicitly in MySQL). It still records the keys for conflict
 // detection, so a transaction that wrote the same keys concurrently fails.
 func (s *Store) DirectCommit(ctx context.Context, ws *WriteSet) error {
-	keys := make(map[uint64]struct{}, len(ws.Mutations))
+	// No snapshot was read, so a conflict with a commit after readTs is
+	// harmless; use the newest timestamp to skip the check.
+	last := s.oracle.lastTsSnapshot()
+	keys := make(map[uint64]uint64, len(ws.Mutations))
 	for _, m := range ws.Mutations {
-		keys[maphash.Bytes(s.seed, m.Key)] = struct{}{}
+		keys[maphash.Bytes(s.seed, m.Key)] = last
 	}
 	readTs := s.oracle.begin()
 	defer s.oracle.end(readTs)
-	// No snapshot was read, so a conflict with a commit after readTs is
-	// harmless; use the newest timestamp to skip the check.
-	return s.commit(ctx, s.oracle.lastTsSnapshot(), ws, keys)
+	return s.commit(ctx, last, ws, keys)
 }
 
 // maintain checkpoints the commit log, lets Badger drop versions no

@@ -10,6 +10,8 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/google/btree"
+
+	"github.com/guocedb/guocedb/internal/lockmgr"
 )
 
 // ErrTxnDone is returned by operations on a committed or discarded Txn.
@@ -19,6 +21,10 @@ type entry struct {
 	key    []byte
 	value  []byte
 	delete bool
+	// based is the timestamp the write was based on: the transaction's
+	// read timestamp, or a later current read under a row lock (Txn.Lock).
+	// The commit's conflict check starts there.
+	based uint64
 }
 
 func entryLess(a, b entry) bool { return bytes.Compare(a.key, b.key) < 0 }
@@ -31,6 +37,7 @@ func entryLess(a, b entry) bool { return bytes.Compare(a.key, b.key) < 0 }
 // O(1) whatever the transaction's size.
 type Txn struct {
 	store  *Store
+	id     lockmgr.TxnID
 	readTs uint64
 
 	mu     sync.Mutex
@@ -38,6 +45,16 @@ type Txn struct {
 	writes *btree.BTreeG[entry]
 	iters  map[*Iterator]struct{} // open iterators, closed on finish
 	done   bool
+
+	// Current reads (locking.go): checkTs is what new writes are based on,
+	// raised to the visible timestamp whenever a row lock is granted;
+	// cur is the snapshot current reads use (at or above checkTs and
+	// minCurTs), retired older ones that iterators still use.
+	checkTs  uint64
+	minCurTs uint64
+	cur      *curView
+	retired  []*curView
+	hasLocks bool
 }
 
 // ReadTs returns the snapshot timestamp the transaction reads at.
@@ -58,6 +75,10 @@ func (t *Txn) GetAt(sp *Savepoint, key []byte) ([]byte, bool, error) {
 }
 
 func (t *Txn) get(sp *Savepoint, key []byte) ([]byte, bool, error) {
+	return t.getFrom(sp, key, false)
+}
+
+func (t *Txn) getFrom(sp *Savepoint, key []byte, current bool) ([]byte, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
@@ -73,7 +94,11 @@ func (t *Txn) get(sp *Savepoint, key []byte) ([]byte, bool, error) {
 		}
 		return e.value, true, nil
 	}
-	item, err := t.snap.Get(key)
+	snap := t.snap
+	if current {
+		snap = t.currentLocked().snap
+	}
+	item, err := snap.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, false, nil
 	}
@@ -120,6 +145,7 @@ func (t *Txn) put(e entry) error {
 	if t.done {
 		return ErrTxnDone
 	}
+	e.based = t.checkTs
 	t.writes.ReplaceOrInsert(e)
 	return nil
 }
@@ -164,15 +190,17 @@ func (t *Txn) Commit(ctx context.Context) error {
 	if t.done {
 		return ErrTxnDone
 	}
+	// Locks go after the commit is visible (deferred calls run last in
+	// first): the next holder's current read must see this commit.
 	defer t.finishLocked()
 	if t.writes.Len() == 0 {
 		return nil
 	}
 	ws := &WriteSet{Mutations: make([]Mutation, 0, t.writes.Len())}
-	keys := make(map[uint64]struct{}, t.writes.Len())
+	keys := make(map[uint64]uint64, t.writes.Len())
 	t.writes.Ascend(func(e entry) bool {
 		ws.Mutations = append(ws.Mutations, Mutation{Key: e.key, Value: e.value, Delete: e.delete})
-		keys[maphash.Bytes(t.store.seed, e.key)] = struct{}{}
+		keys[maphash.Bytes(t.store.seed, e.key)] = e.based
 		return true
 	})
 	err := t.store.commit(ctx, t.readTs, ws, keys)
@@ -207,6 +235,7 @@ func (t *Txn) Refresh() bool {
 	t.store.oracle.end(t.readTs)
 	t.readTs = ts
 	t.snap = t.store.db.NewTransactionAt(ts, false)
+	t.checkTs = max(t.checkTs, ts)
 	return true
 }
 
@@ -241,6 +270,10 @@ func (t *Txn) finishLocked() {
 	t.snap.Discard()
 	t.writes = nil
 	t.store.oracle.end(t.readTs)
+	t.dropCurrentLocked()
+	if t.hasLocks {
+		t.store.locks.ReleaseAll(t.id)
+	}
 }
 
 // Iterator walks keys in [start, end) in ascending byte order (or
@@ -255,6 +288,7 @@ type Iterator struct {
 	pending  []entry // buffered writes inside the range, in iteration order
 	pi       int
 	keysOnly bool
+	view     *curView // the current-read snapshot it reads, nil for the transaction's
 
 	key, value []byte
 	valid      bool
@@ -267,6 +301,10 @@ type IterOptions struct {
 	Reverse    bool
 	// KeysOnly skips loading values: for existence checks and counts.
 	KeysOnly bool
+	// Current reads the latest commits (a current read, as locking reads
+	// and DML do) instead of the transaction's snapshot; the
+	// transaction's own writes still come first.
+	Current bool
 }
 
 // NewIterator opens an iterator positioned on the first key of the range.
@@ -293,7 +331,14 @@ func (t *Txn) newIterator(sp *Savepoint, opts IterOptions) (*Iterator, error) {
 	bo.Reverse = opts.Reverse
 	bo.PrefetchValues = false
 	bo.Prefix = commonPrefix(opts.Start, opts.End)
-	it := &Iterator{txn: t, it: t.snap.NewIterator(bo), start: opts.Start, end: opts.End, reverse: opts.Reverse, keysOnly: opts.KeysOnly}
+	snap := t.snap
+	var view *curView
+	if opts.Current {
+		view = t.currentLocked()
+		view.iters++
+		snap = view.snap
+	}
+	it := &Iterator{txn: t, it: snap.NewIterator(bo), start: opts.Start, end: opts.End, reverse: opts.Reverse, keysOnly: opts.KeysOnly, view: view}
 	// The write buffer is copied into the iterator so that writes made while
 	// iterating (UPDATE of the scanned table) do not disturb the scan.
 	collect := func(e entry) bool { it.pending = append(it.pending, e); return true }
@@ -441,5 +486,9 @@ func (it *Iterator) closeLocked() {
 		it.it = nil
 		delete(it.txn.iters, it)
 		it.valid = false
+		if it.view != nil {
+			it.txn.viewClosedLocked(it.view)
+			it.view = nil
+		}
 	}
 }
