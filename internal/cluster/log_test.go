@@ -1,0 +1,134 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/guocedb/guocedb/internal/config"
+	"github.com/guocedb/guocedb/internal/raftlog"
+	"github.com/guocedb/guocedb/internal/testutil"
+)
+
+// member is one node of an in-process group: a real commit log in a
+// temporary directory and a real TCP transport on loopback.
+type member struct {
+	log *raftlog.Log
+	tr  *Transport
+	mu  sync.Mutex
+	got []string // applied proposals, in order
+}
+
+func (m *member) applied() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.got...)
+}
+
+func startGroup(t *testing.T, n int) []*member {
+	t.Helper()
+	var spec []string
+	for i := range n {
+		spec = append(spec, fmt.Sprintf("n%d=%s", i+1, testutil.FreeAddr(t)))
+	}
+	ms := make([]*member, n)
+	for i := range n {
+		cfg := config.Default()
+		cfg.NodeID, cfg.InitialCluster = fmt.Sprintf("n%d", i+1), strings.Join(spec, ",")
+		cfg.RaftAddr = strings.SplitN(spec[i], "=", 2)[1]
+		dir := t.TempDir()
+		st, err := Prepare(dir, cfg, false)
+		require.NoError(t, err)
+		tr, err := NewTransport(st, nil)
+		require.NoError(t, err)
+		m := &member{tr: tr}
+		lg, _, err := raftlog.Open(raftlog.Options{
+			Dir:          filepath.Join(dir, "raftlog"),
+			NoSync:       true,
+			TickInterval: 20 * time.Millisecond,
+			Apply: func(ents []raftlog.Entry) error {
+				m.mu.Lock()
+				defer m.mu.Unlock()
+				for _, e := range ents {
+					m.got = append(m.got, string(e.Data))
+				}
+				return nil
+			},
+			Cluster: &raftlog.ClusterOptions{ID: st.Self().RaftID, Voters: st.Voters(), Send: tr.Send},
+		})
+		require.NoError(t, err)
+		tr.SetReceiver(lg)
+		m.log = lg
+		ms[i] = m
+		t.Cleanup(func() {
+			require.NoError(t, lg.Close())
+			require.NoError(t, tr.Close())
+		})
+	}
+	return ms
+}
+
+func waitLeader(t *testing.T, ms []*member, skip int) int {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		for i, m := range ms {
+			if i != skip && m.log.Status().Writable {
+				return i
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("no leader elected within 20s")
+	return -1
+}
+
+func propose(l *raftlog.Log, s string) error {
+	return l.Propose(append(make([]byte, raftlog.HeaderLen), s...))
+}
+
+func TestGroupReplicatesAndRefusesOnFollowers(t *testing.T) {
+	ms := startGroup(t, 3)
+	li := waitLeader(t, ms, -1)
+	for i := range 20 {
+		require.NoError(t, propose(ms[li].log, fmt.Sprintf("w%d", i)))
+	}
+	for i, m := range ms {
+		if i == li {
+			continue
+		}
+		st := m.log.Status()
+		require.Equal(t, raftlog.RoleFollower, st.Role)
+		require.Equal(t, ms[li].log.Status().ID, st.Leader)
+		require.ErrorIs(t, propose(m.log, "refused"), raftlog.ErrNotLeader)
+	}
+	want := ms[li].applied()
+	require.Len(t, want, 20)
+	for _, m := range ms {
+		require.Eventually(t, func() bool { return strings.Join(m.applied(), ",") == strings.Join(want, ",") }, 10*time.Second, 10*time.Millisecond)
+	}
+	require.Len(t, ms[li].log.Status().Peers, 2)
+}
+
+func TestGroupElectsAnotherLeaderWhenTheLeaderStops(t *testing.T) {
+	ms := startGroup(t, 3)
+	li := waitLeader(t, ms, -1)
+	require.NoError(t, propose(ms[li].log, "before"))
+	// Cut the leader off: its transport stops, so it neither sends nor
+	// receives; the others elect a new leader.
+	require.NoError(t, ms[li].tr.Close())
+	next := waitLeader(t, ms, li)
+	require.NotEqual(t, li, next)
+	require.NoError(t, propose(ms[next].log, "after"))
+	require.Contains(t, ms[next].applied(), "before")
+	// The old leader, alone, steps down (CheckQuorum) and refuses.
+	require.Eventually(t, func() bool { return !ms[li].log.Status().Writable }, 10*time.Second, 10*time.Millisecond)
+	err := propose(ms[li].log, "lost")
+	require.True(t, errors.Is(err, raftlog.ErrNotLeader) || errors.Is(err, raftlog.ErrUnknownOutcome), "got %v", err)
+}
