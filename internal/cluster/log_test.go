@@ -3,6 +3,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,8 +14,18 @@ import (
 
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/raftlog"
-	"github.com/guocedb/guocedb/internal/testutil"
 )
+
+// freeAddr is a loopback address whose port was free a moment ago
+// (testutil cannot be imported here: it imports the server, which
+// imports this package).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer func() { _ = ln.Close() }()
+	return ln.Addr().String()
+}
 
 // member is one node of an in-process group: a real commit log in a
 // temporary directory and a real TCP transport on loopback.
@@ -35,7 +46,7 @@ func startGroup(t *testing.T, n int) []*member {
 	t.Helper()
 	var spec []string
 	for i := range n {
-		spec = append(spec, fmt.Sprintf("n%d=%s", i+1, testutil.FreeAddr(t)))
+		spec = append(spec, fmt.Sprintf("n%d=%s", i+1, freeAddr(t)))
 	}
 	ms := make([]*member, n)
 	for i := range n {

@@ -197,6 +197,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	}, h.fixingFields(query, encodeResults(c, cb)), func() string { return query })
 	err = mapError(err, query)
 	noteError(c, err)
+	closeOnUnknownOutcome(c, err)
 	return err
 }
 
@@ -243,6 +244,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	noteRest(c, wire.encodeRest(rest))
 	err = mapError(err, query)
 	noteError(c, err)
+	closeOnUnknownOutcome(c, err)
 	return rest, err
 }
 
@@ -308,6 +310,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}, fixed, func() string { return prepare.PrepareStmt })
 	err = mapError(err, prepare.PrepareStmt)
 	noteError(c, err)
+	closeOnUnknownOutcome(c, err)
 	return err
 }
 

@@ -103,7 +103,7 @@ func newEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	if err != nil {
 		return nil, nil, err
 	}
-	engine := sqle.New(newAnalyzer(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, files),
+	engine := sqle.New(newAnalyzer(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, files, store.Writable),
 		&sqle.Config{VersionPostfix: "guocedb-" + version})
 	files.db = engine.Analyzer.Catalog.MySQLDb
 	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}

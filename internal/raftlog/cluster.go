@@ -30,8 +30,9 @@ type ClusterOptions struct {
 	// raft requires, and must not block: a transport queues and drops
 	// (raft retransmits).
 	Send func([]*pb.Message)
-	// ElectionTick is the election timeout in ticks; 0 means 20 (2 s at
-	// the default tick: generous, for a starved machine).
+	// ElectionTick is the election timeout in ticks; 0 means 15 (1.5 s at
+	// the default tick; raft randomizes it up to twice that): generous for
+	// a starved 2-core machine, short enough for failover in seconds.
 	ElectionTick int
 	// HeartbeatTick is the heartbeat interval in ticks; 0 means 2.
 	HeartbeatTick int
@@ -39,6 +40,10 @@ type ClusterOptions struct {
 	// for followers that fall behind: snapshots cannot be sent yet, so a
 	// follower further behind stays behind. 0 means 100000.
 	Retain uint64
+	// Attach, when set, is called with the log before Open waits for
+	// anything: the transport's incoming side is connected here, since a
+	// member's Open waits for messages from its peers.
+	Attach func(*Log)
 	// OnRoleChange, when set, is called from the Ready loop whenever the
 	// role, term or leader changes. It must not block.
 	OnRoleChange func(Status)

@@ -148,7 +148,7 @@ func Open(opts Options) (*Log, *Recovery, error) {
 			return nil, nil, errors.New("commit log: cluster options need an id, the voters and a transport")
 		}
 		id, voters = c.ID, c.Voters
-		electionTick, heartbeatTick = cmp.Or(c.ElectionTick, 20), cmp.Or(c.HeartbeatTick, 2)
+		electionTick, heartbeatTick = cmp.Or(c.ElectionTick, 15), cmp.Or(c.HeartbeatTick, 2)
 	}
 	w, rec, err := openWAL(opts.FS, opts.Dir, opts.SegmentSize, false, opts.NoSync)
 	if err != nil {
@@ -225,6 +225,9 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	if len(rec.entries) > 0 {
 		l.logger.Info("replaying commit log", "from", cp.Index+1, "entries", len(rec.entries))
 	}
+	if opts.Cluster != nil && opts.Cluster.Attach != nil {
+		opts.Cluster.Attach(l)
+	}
 	go l.run()
 	go l.applyLoop()
 	for l.applied.Load() < target {
@@ -266,25 +269,38 @@ func fromPB(ents []*pb.Entry) []walEntry {
 // must not change afterwards. All concurrent proposals that reach the log
 // while it is writing share its next write and fsync.
 func (l *Log) Propose(data []byte) error {
+	wait, err := l.Enqueue(data)
+	if err != nil {
+		return err
+	}
+	return wait()
+}
+
+// Enqueue queues data as the next proposal and returns the function that
+// waits for its outcome, as Propose does. Proposals reach raft in the
+// order of their Enqueue calls, so their entries are in that order in
+// the log: a caller that assigns an order (commit timestamps) and
+// enqueues under one lock gets the log in that order.
+func (l *Log) Enqueue(data []byte) (wait func() error, err error) {
 	if len(data) <= HeaderLen {
-		return errors.New("commit log: empty proposal")
+		return nil, errors.New("commit log: empty proposal")
 	}
 	if len(data) > MaxProposal {
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(data), MaxProposal)
+		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(data), MaxProposal)
 	}
 	l.mu.Lock()
 	if l.failErr != nil {
 		err := l.failErr
 		l.mu.Unlock()
-		return err
+		return nil, err
 	}
 	if l.closed {
 		l.mu.Unlock()
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	if !l.writable() {
 		l.mu.Unlock()
-		return ErrNotLeader
+		return nil, ErrNotLeader
 	}
 	l.nextID++
 	// The raft id in the top bits keeps ids unique across nodes: an entry
@@ -298,7 +314,7 @@ func (l *Log) Propose(data []byte) error {
 	case l.wake <- struct{}{}:
 	default:
 	}
-	return <-p.done
+	return func() error { return <-p.done }, nil
 }
 
 // Applied returns the highest index that Apply has returned for.

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/guocedb/guocedb/internal/audit"
+	"github.com/guocedb/guocedb/internal/cluster"
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/httpapi"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
@@ -31,25 +32,55 @@ const httpShutdownTimeout = 5 * time.Second
 // commit log) and closes it when stopping. dskit stops it only after
 // mysql has stopped, and before http.
 func (s *Server) storageService() (services.Service, error) {
-	start := func(context.Context) error {
+	// A cluster member's transport lives as long as its store: it
+	// listens before the log opens and closes after it.
+	var tr *cluster.Transport
+	var stopReadOnly context.CancelFunc
+	start := func(ctx context.Context) error {
 		s.storageOpening.Store(true)
 		defer s.storageOpening.Store(false)
-		st, err := storage.Open(s.cfg.DataDir, storage.DefaultOptions(), s.logger.With("component", "storage"))
+		opts := storage.DefaultOptions()
+		if s.cfg.Clustered() {
+			var err error
+			if opts.Cluster, tr, err = s.clusterOptions(); err != nil {
+				return s.record(fmt.Errorf("cluster: %w", err))
+			}
+		}
+		st, err := storage.OpenContext(ctx, s.cfg.DataDir, opts, s.logger.With("component", "storage"))
 		if err != nil {
+			if tr != nil {
+				err = errors.Join(err, tr.Close())
+			}
 			return s.record(fmt.Errorf("storage: %w", err))
 		}
 		s.store.Store(st)
+		if st.Clustered() {
+			var roCtx context.Context
+			roCtx, stopReadOnly = context.WithCancel(context.Background())
+			go s.followReadOnly(roCtx, st)
+		}
 		return nil
 	}
 	stop := func(error) error {
+		if stopReadOnly != nil {
+			stopReadOnly()
+		}
 		s.storeUse.Lock()
 		st := s.store.Swap(nil)
 		s.storeUse.Unlock()
-		if st == nil {
-			return nil
+		var err error
+		if st != nil {
+			if cerr := st.Close(); cerr != nil {
+				err = fmt.Errorf("storage: close: %w", cerr)
+			}
 		}
-		if err := st.Close(); err != nil {
-			return s.record(fmt.Errorf("storage: close: %w", err))
+		if tr != nil {
+			if cerr := tr.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("raft transport: close: %w", cerr))
+			}
+		}
+		if err != nil {
+			return s.record(err)
 		}
 		return nil
 	}
@@ -111,6 +142,13 @@ func (s *Server) mysqlService() (services.Service, error) {
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {
 			return listening{}, errors.Join(err, slow.Close(), auditLog.Close())
+		}
+		// The first leader of a cluster tells the followers that the
+		// accounts and the catalog exist: they start serving then.
+		if st.Clustered() && st.Writable() {
+			if err := st.MarkInitialized(context.Background()); err != nil {
+				return listening{}, errors.Join(fmt.Errorf("cluster: mark initialized: %w", err), srv.Shutdown(context.Background()), slow.Close(), auditLog.Close())
+			}
 		}
 		addr := srv.Addr().String()
 		s.mysqlAddr.Store(&addr)

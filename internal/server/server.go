@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/guocedb/guocedb/internal/audit"
+	"github.com/guocedb/guocedb/internal/cluster"
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/console"
 	"github.com/guocedb/guocedb/internal/digest"
@@ -93,7 +94,9 @@ type Server struct {
 	mysqlAddr  atomic.Pointer[string]
 	httpAddr   atomic.Pointer[string]
 	mysqlSrv   atomic.Pointer[mysqlserver.Server]
-	adminAddr  atomic.Pointer[string]
+	// clusterState is the cluster state of a member (nil: single node).
+	clusterState atomic.Pointer[cluster.State]
+	adminAddr    atomic.Pointer[string]
 
 	mu      sync.Mutex
 	errs    []error // component errors, first is the root cause

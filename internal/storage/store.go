@@ -65,6 +65,10 @@ type Options struct {
 	// IndexCacheSize bounds Badger's table index cache in bytes.
 	IndexCacheSize int64
 
+	// Cluster makes the store a member of a raft cluster (nil: a single
+	// node). A member writes only while it leads; see DESIGN.md.
+	Cluster *raftlog.ClusterOptions
+
 	// logFS replaces the commit log's file layer (crash tests).
 	logFS raftlog.FS
 	// badgerTweak adjusts Badger's options (crash tests: small files).
@@ -111,6 +115,15 @@ type Store struct {
 	// readOnly is set by OpenReadOnly: nothing may be committed.
 	readOnly bool
 
+	// seqMu makes timestamp order the log order: a commit takes its
+	// timestamp and enqueues its entry under it (see commitLogged).
+	seqMu sync.Mutex
+	// watches are called after entries this node did not write touched
+	// their key prefix (a follower's catalog reloads); see Watch.
+	watchMu sync.Mutex
+	watches []*watch
+	watchCh chan struct{}
+
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	closeMu sync.Once
@@ -122,6 +135,13 @@ type Store struct {
 // with an error naming the path. Every commit in the log that Badger may
 // not hold yet is applied again before Open returns.
 func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
+	return OpenContext(context.Background(), dir, opts, logger)
+}
+
+// OpenContext is Open with a context that bounds, on a cluster member,
+// the wait for a leader and for the cluster's initialization (see
+// waitClusterReady).
+func OpenContext(ctx context.Context, dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -160,6 +180,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		logger:     logger,
 		counters:   counters,
 		stop:       make(chan struct{}),
+		watchCh:    make(chan struct{}, 1),
 		cpInterval: cpInterval,
 		noSync:     !opts.SyncWrites,
 	}
@@ -175,11 +196,12 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	// Replay: every entry after the checkpoint is applied again (Open
 	// of the log returns only then), before anything reads the store.
 	lg, rec, err := raftlog.Open(raftlog.Options{
-		Dir:    logDir,
-		FS:     opts.logFS,
-		Apply:  s.applyEntries,
-		Logger: logger.With("component", "raftlog"),
-		NoSync: !opts.SyncWrites,
+		Dir:     logDir,
+		FS:      opts.logFS,
+		Apply:   s.applyEntries,
+		Logger:  logger.With("component", "raftlog"),
+		NoSync:  !opts.SyncWrites,
+		Cluster: opts.Cluster,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
@@ -196,6 +218,23 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if err := s.checkpoint(); err != nil {
 		return fail(err)
 	}
+	if opts.Cluster != nil {
+		writable, err := s.waitClusterReady(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		if !writable {
+			// A follower: the leader initialized the directory's
+			// contents (format, migrations, clock) through the log.
+			if err := s.refuseNewerFormat(); err != nil {
+				return fail(err)
+			}
+			s.wg.Add(2)
+			go s.maintain()
+			go s.watchLoop()
+			return s, nil
+		}
+	}
 	if err := s.checkFormat(); err != nil {
 		return fail(err)
 	}
@@ -207,8 +246,9 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if err := s.persistClock(context.Background()); err != nil {
 		return fail(err)
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.maintain()
+	go s.watchLoop()
 	return s, nil
 }
 
@@ -282,6 +322,9 @@ func (s *Store) Begin() *Txn {
 // commit runs the commit protocol: conflict check and timestamp, then the
 // Committer, then publication of the timestamp to new readers.
 func (s *Store) commit(ctx context.Context, readTs uint64, ws *WriteSet, keys map[uint64]struct{}) error {
+	if _, ok := s.committer.(*logCommitter); ok {
+		return s.commitLogged(readTs, ws, keys)
+	}
 	ts, err := s.oracle.prepare(readTs, keys)
 	if err != nil {
 		return err

@@ -1,0 +1,78 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/guocedb/guocedb/internal/cluster"
+	"github.com/guocedb/guocedb/internal/raftlog"
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// clusterOptions prepares a cluster member's start (cfg.Clustered): the
+// cluster state remembered in the data directory (bootstrapped from
+// initial-cluster on the first start), and the transport, listening on
+// raft-addr before the log opens, since a member's log waits for its
+// peers. The caller closes the transport after the store.
+func (s *Server) clusterOptions() (*raftlog.ClusterOptions, *cluster.Transport, error) {
+	hasLog, err := raftlog.Exists(nil, filepath.Join(s.cfg.DataDir, storage.LogDir))
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster: %w", err)
+	}
+	st, err := cluster.Prepare(s.cfg.DataDir, s.cfg, hasLog)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := cluster.NewTransport(st, s.logger.With("component", "raft-transport"))
+	if err != nil {
+		return nil, nil, err
+	}
+	s.clusterState.Store(st)
+	s.logger.Info("starting as a cluster member", "node_id", st.NodeID, "raft_id", st.Self().RaftID, "raft_addr", st.Self().RaftAddr, "members", len(st.Members))
+	return &raftlog.ClusterOptions{
+		ID:     st.Self().RaftID,
+		Voters: st.Voters(),
+		Send:   tr.Send,
+		Attach: func(l *raftlog.Log) { tr.SetReceiver(l) },
+		OnRoleChange: func(rs raftlog.Status) {
+			leader := "none"
+			if m, ok := st.ByRaftID(rs.Leader); ok {
+				leader = m.NodeID
+			}
+			s.logger.Info("raft role changed", "role", string(rs.Role), "term", rs.Term, "leader", leader)
+		},
+	}, tr, nil
+}
+
+// followReadOnly keeps @@read_only equal to whether this node refuses
+// writes (a follower, or a leader not yet ready), so that proxies that
+// find the primary that way (ProxySQL, MySQL Router) route writes to
+// the leader. The variable is process-wide in go-mysql-server. Polling:
+// writability also changes in the apply goroutine (a new leader becomes
+// writable once its first entry is applied), not only at role changes.
+func (s *Server) followReadOnly(ctx context.Context, st *storage.Store) {
+	last := -1
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ro := 1
+		if st.Writable() {
+			ro = 0
+		}
+		if ro != last {
+			if err := sql.SystemVariables.AssignValues(map[string]any{"read_only": ro}); err != nil {
+				s.logger.Warn("set read_only", "err", err)
+			}
+			last = ro
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
