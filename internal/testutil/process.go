@@ -45,6 +45,16 @@ type Process struct {
 // at the end of the test is killed.
 func StartProcess(t testing.TB, bin, dataDir string, extraArgs ...string) *Process {
 	t.Helper()
+	p := StartProcessNoWait(t, bin, dataDir, extraArgs...)
+	p.WaitReady()
+	return p
+}
+
+// StartProcessNoWait is StartProcess without the wait for /readyz: a
+// cluster member becomes ready only once its peers run, so a harness
+// starts them all, then waits for each (WaitReady).
+func StartProcessNoWait(t testing.TB, bin, dataDir string, extraArgs ...string) *Process {
+	t.Helper()
 	p := &Process{
 		MySQLAddr: FreeAddr(t),
 		HTTPAddr:  FreeAddr(t),
@@ -80,10 +90,16 @@ func StartProcess(t testing.TB, bin, dataDir string, extraArgs ...string) *Proce
 		}
 		FailOnPanicOutput(t, p.Output())
 	})
-	if err := p.waitReady(readyTimeout); err != nil {
-		t.Fatalf("guocedb did not become ready: %v\noutput:\n%s", err, p.Output())
-	}
 	return p
+}
+
+// WaitReady waits until /readyz answers 200 (at most a minute), failing
+// the test otherwise.
+func (p *Process) WaitReady() {
+	p.t.Helper()
+	if err := p.waitReady(readyTimeout); err != nil {
+		p.t.Fatalf("guocedb did not become ready: %v\noutput:\n%s", err, p.Output())
+	}
 }
 
 // waitReady polls /readyz every 50ms until 200, exit, or timeout.
