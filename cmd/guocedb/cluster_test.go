@@ -29,9 +29,9 @@ const (
 type outcome int
 
 const (
-	acked    outcome = iota // OK
-	refused                 // a MySQL error: definitely not written
-	unknown                 // the connection broke: either
+	acked   outcome = iota // OK
+	refused                // a MySQL error: definitely not written
+	unknown                // the connection broke: either
 )
 
 // TestClusterFailover is issue 12's first acceptance on real processes:
