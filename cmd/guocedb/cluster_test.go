@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,6 +73,8 @@ func TestClusterFailover(t *testing.T) {
 		require.ErrorAs(t, err, &me)
 		require.Equal(t, uint16(1290), me.Number, "%v", err)
 	}
+
+	checkClusterStatus(t, nodes, li)
 
 	// Write load on the leader; kill -9 it once writes flow.
 	var (
@@ -234,4 +239,64 @@ func dumpRows(db *sql.DB) (string, error) {
 		lines = append(lines, fmt.Sprintf("%d %d %s", id, w, v))
 	}
 	return strings.Join(lines, "\n"), rows.Err()
+}
+
+// checkClusterStatus checks /status's cluster section and the raft
+// metrics on every member: one leader, the others following it.
+func checkClusterStatus(t *testing.T, nodes []*testutil.ClusterNode, li int) {
+	t.Helper()
+	for i, nd := range nodes {
+		var st struct {
+			Cluster *struct {
+				NodeID       string `json:"node_id"`
+				Role         string `json:"role"`
+				Term         uint64 `json:"term"`
+				Leader       string `json:"leader"`
+				Writable     bool   `json:"writable"`
+				CommitIndex  uint64 `json:"commit_index"`
+				AppliedIndex uint64 `json:"applied_index"`
+				Peers        []struct {
+					NodeID string `json:"node_id"`
+					Active bool   `json:"active"`
+				} `json:"peers"`
+			} `json:"cluster"`
+		}
+		require.Eventually(t, func() bool {
+			resp, err := http.Get("http://" + nd.P.HTTPAddr + "/status")
+			if err != nil {
+				return false
+			}
+			defer func() { _ = resp.Body.Close() }()
+			if json.NewDecoder(resp.Body).Decode(&st) != nil || st.Cluster == nil {
+				return false
+			}
+			c := st.Cluster
+			// Peers are seen active once a heartbeat came back.
+			return c.AppliedIndex >= c.CommitIndex && (i != li || len(c.Peers) == 2 && c.Peers[0].Active && c.Peers[1].Active)
+		}, 10*time.Second, 50*time.Millisecond, "status of %s", nd.ID)
+		c := st.Cluster
+		require.Equal(t, nd.ID, c.NodeID)
+		require.Equal(t, nodes[li].ID, c.Leader)
+		require.Equal(t, i == li, c.Writable)
+		require.Greater(t, c.Term, uint64(0))
+		require.Greater(t, c.CommitIndex, uint64(0))
+		if i == li {
+			require.Equal(t, "leader", c.Role)
+		} else {
+			require.Equal(t, "follower", c.Role)
+		}
+		resp, err := http.Get("http://" + nd.P.HTTPAddr + "/metrics")
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		require.NoError(t, err)
+		isLeader := "0"
+		if i == li {
+			isLeader = "1"
+		}
+		require.Contains(t, string(body), "\nguocedb_raft_is_leader "+isLeader+"\n")
+		require.Contains(t, string(body), "\nguocedb_raft_term ")
+		require.Contains(t, string(body), "\nguocedb_raft_applied_index ")
+		require.Contains(t, string(body), "\nguocedb_raft_leader_changes_total ")
+	}
 }

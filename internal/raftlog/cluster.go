@@ -2,7 +2,9 @@ package raftlog
 
 import (
 	"errors"
+	"sort"
 	"sync"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -97,6 +99,7 @@ type roleState struct {
 	st            Status
 	leaderStart   uint64 // index of the leader's first entry of its term
 	leaderChanges uint64
+	lastActive    map[uint64]time.Time // peers last seen RecentActive, on the leader
 }
 
 // Step hands a message from a peer to raft. It never blocks: when the
@@ -182,11 +185,25 @@ func (l *Log) observeRole(lastIndex uint64) (lostLead bool) {
 	}
 	st.LeaderChanges = l.role.leaderChanges
 	if st.Role == RoleLeader && l.opts.Cluster != nil {
-		for id, pr := range l.rn.Status().Progress {
-			if id != bs.ID {
-				st.Peers = append(st.Peers, PeerStatus{ID: id, Match: pr.Match, Active: pr.RecentActive})
-			}
+		// RecentActive is cleared at every quorum check and set again by
+		// the peer's next answer, so one sample can miss a live peer: a
+		// peer counts as active when it was seen so within two election
+		// timeouts.
+		now := time.Now()
+		window := 2 * time.Duration(l.electionTick) * l.opts.TickInterval
+		if l.role.lastActive == nil {
+			l.role.lastActive = map[uint64]time.Time{}
 		}
+		for id, pr := range l.rn.Status().Progress {
+			if id == bs.ID {
+				continue
+			}
+			if pr.RecentActive {
+				l.role.lastActive[id] = now
+			}
+			st.Peers = append(st.Peers, PeerStatus{ID: id, Match: pr.Match, Active: now.Sub(l.role.lastActive[id]) < window})
+		}
+		sort.Slice(st.Peers, func(i, j int) bool { return st.Peers[i].ID < st.Peers[j].ID })
 	}
 	changed := st.Role != prev.Role || st.Term != prev.Term || st.Leader != prev.Leader
 	l.role.st = st

@@ -97,16 +97,17 @@ type Log struct {
 	failErr error
 	closed  bool
 
-	applied atomic.Uint64 // highest index whose Apply returned
-	id      uint64        // this node's raft id
-	role    roleState
-	recv    chan *pb.Message         // messages from peers, for the run goroutine
-	ops     chan func(*raft.RawNode) // transport reports, for the run goroutine
-	wake    chan struct{}
-	applyCh chan []*pb.Entry
-	stop    chan struct{}
-	runDone chan struct{}
-	appDone chan struct{}
+	applied      atomic.Uint64 // highest index whose Apply returned
+	id           uint64        // this node's raft id
+	electionTick int
+	role         roleState
+	recv         chan *pb.Message         // messages from peers, for the run goroutine
+	ops          chan func(*raft.RawNode) // transport reports, for the run goroutine
+	wake         chan struct{}
+	applyCh      chan []*pb.Entry
+	stop         chan struct{}
+	runDone      chan struct{}
+	appDone      chan struct{}
 }
 
 type proposal struct {
@@ -155,19 +156,20 @@ func Open(opts Options) (*Log, *Recovery, error) {
 		return nil, nil, err
 	}
 	l := &Log{
-		opts:    opts,
-		logger:  opts.Logger,
-		w:       w,
-		storage: raft.NewMemoryStorage(),
-		waiters: make(map[uint64]*proposal),
-		id:      id,
-		recv:    make(chan *pb.Message, 4096),
-		ops:     make(chan func(*raft.RawNode), 256),
-		wake:    make(chan struct{}, 1),
-		applyCh: make(chan []*pb.Entry, 16),
-		stop:    make(chan struct{}),
-		runDone: make(chan struct{}),
-		appDone: make(chan struct{}),
+		opts:         opts,
+		logger:       opts.Logger,
+		w:            w,
+		storage:      raft.NewMemoryStorage(),
+		waiters:      make(map[uint64]*proposal),
+		id:           id,
+		electionTick: electionTick,
+		recv:         make(chan *pb.Message, 4096),
+		ops:          make(chan func(*raft.RawNode), 256),
+		wake:         make(chan struct{}, 1),
+		applyCh:      make(chan []*pb.Entry, 16),
+		stop:         make(chan struct{}),
+		runDone:      make(chan struct{}),
+		appDone:      make(chan struct{}),
 	}
 	if rec.tornBytes > 0 {
 		l.logger.Warn("commit log: cut an unfinished write off the end", "bytes", rec.tornBytes)

@@ -9,6 +9,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"github.com/guocedb/guocedb/internal/cluster"
+	"github.com/guocedb/guocedb/internal/httpapi"
+	"github.com/guocedb/guocedb/internal/metrics"
 	"github.com/guocedb/guocedb/internal/raftlog"
 	"github.com/guocedb/guocedb/internal/storage"
 )
@@ -32,6 +34,7 @@ func (s *Server) clusterOptions() (*raftlog.ClusterOptions, *cluster.Transport, 
 		return nil, nil, err
 	}
 	s.clusterState.Store(st)
+	s.transport.Store(tr)
 	s.logger.Info("starting as a cluster member", "node_id", st.NodeID, "raft_id", st.Self().RaftID, "raft_addr", st.Self().RaftAddr, "members", len(st.Members))
 	return &raftlog.ClusterOptions{
 		ID:     st.Self().RaftID,
@@ -75,4 +78,62 @@ func (s *Server) followReadOnly(ctx context.Context, st *storage.Store) {
 		case <-tick.C:
 		}
 	}
+}
+
+// clusterStatus is /status's cluster section: nil on a single node.
+func (s *Server) clusterStatus(st *storage.Store) *httpapi.Cluster {
+	cs := s.clusterState.Load()
+	rs, ok := st.ClusterStatus()
+	if cs == nil || !ok {
+		return nil
+	}
+	out := &httpapi.Cluster{
+		NodeID: cs.NodeID, Role: string(rs.Role), Term: rs.Term, Writable: rs.Writable,
+		CommitIndex: rs.Commit, AppliedIndex: rs.Applied, LastIndex: rs.LastIndex, LeaderChanges: rs.LeaderChanges,
+		Peers: []httpapi.ClusterPeer{},
+	}
+	if m, ok := cs.ByRaftID(rs.Leader); ok {
+		out.Leader = m.NodeID
+	}
+	progress := map[uint64]raftlog.PeerStatus{}
+	for _, p := range rs.Peers {
+		progress[p.ID] = p
+	}
+	for _, m := range cs.Peers() {
+		p := httpapi.ClusterPeer{NodeID: m.NodeID, RaftAddr: m.RaftAddr}
+		if pr, ok := progress[m.RaftID]; ok {
+			p.MatchIndex, p.Active = pr.Match, pr.Active
+			if rs.LastIndex > pr.Match {
+				p.Lag = rs.LastIndex - pr.Match
+			}
+		}
+		out.Peers = append(out.Peers, p)
+	}
+	return out
+}
+
+// clusterStats feeds the raft metrics: nothing on a single node or while
+// storage is closed.
+func (s *Server) clusterStats() (metrics.ClusterStats, bool) {
+	s.storeUse.RLock()
+	defer s.storeUse.RUnlock()
+	st := s.store.Load()
+	if st == nil {
+		return metrics.ClusterStats{}, false
+	}
+	c := s.clusterStatus(st)
+	if c == nil {
+		return metrics.ClusterStats{}, false
+	}
+	out := metrics.ClusterStats{Term: c.Term, CommitIndex: c.CommitIndex, AppliedIndex: c.AppliedIndex,
+		LeaderChanges: c.LeaderChanges, Leader: c.Writable, PeerLag: map[string]uint64{}}
+	if c.Writable {
+		for _, p := range c.Peers {
+			out.PeerLag[p.NodeID] = p.Lag
+		}
+	}
+	if tr := s.transport.Load(); tr != nil {
+		out.MessagesSent, out.MessagesDropped = tr.Counts()
+	}
+	return out, true
 }

@@ -96,7 +96,9 @@ type Server struct {
 	mysqlSrv   atomic.Pointer[mysqlserver.Server]
 	// clusterState is the cluster state of a member (nil: single node).
 	clusterState atomic.Pointer[cluster.State]
-	adminAddr    atomic.Pointer[string]
+	// transport is a member's raft transport while storage is open.
+	transport atomic.Pointer[cluster.Transport]
+	adminAddr atomic.Pointer[string]
 
 	mu      sync.Mutex
 	errs    []error // component errors, first is the root cause
@@ -125,6 +127,9 @@ func New(cfg config.Config, logger *slog.Logger, opts ...Option) (*Server, error
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	if err := s.reg.Register(metrics.NewStorageCollector(s.storageStats)); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if err := s.reg.Register(metrics.NewClusterCollector(s.clusterStats)); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	s.digests = digest.NewSummary(0)
