@@ -55,7 +55,7 @@ func ParseInitialCluster(v string) ([]Member, error) {
 		out = append(out, Member{ID: id, RaftAddr: addr})
 	}
 	if len(out) == 0 {
-		return nil, errors.New("names no member; want id1=host:port,id2=host:port,...")
+		return nil, errors.New("names no member: want a list such as id1=host:port,id2=host:port")
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
