@@ -134,12 +134,24 @@ func TestGroupElectsAnotherLeaderWhenTheLeaderStops(t *testing.T) {
 	// Cut the leader off: its transport stops, so it neither sends nor
 	// receives; the others elect a new leader.
 	require.NoError(t, ms[li].tr.Close())
+	// A commit proposed now cannot be committed by it, and the next
+	// leader may or may not hold it: once the cut-off leader steps down
+	// (CheckQuorum) the answer is "unknown", never OK or a definite error.
+	inFlight := make(chan error, 1)
+	go func() { inFlight <- propose(ms[li].log, "in flight") }()
 	next := waitLeader(t, ms, li)
 	require.NotEqual(t, li, next)
 	require.NoError(t, propose(ms[next].log, "after"))
 	require.Contains(t, ms[next].applied(), "before")
 	// The old leader, alone, steps down (CheckQuorum) and refuses.
 	require.Eventually(t, func() bool { return !ms[li].log.Status().Writable }, 10*time.Second, 10*time.Millisecond)
+	select {
+	case err := <-inFlight:
+		require.ErrorIs(t, err, raftlog.ErrUnknownOutcome)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cut-off leader's in-flight proposal got no answer")
+	}
+	require.NotContains(t, ms[next].applied(), "in flight")
 	err := propose(ms[li].log, "lost")
 	require.True(t, errors.Is(err, raftlog.ErrNotLeader) || errors.Is(err, raftlog.ErrUnknownOutcome), "got %v", err)
 }
