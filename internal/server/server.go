@@ -293,6 +293,14 @@ func (s *Server) Ready(context.Context) error {
 	if !s.mysqlReady.Load() {
 		return errors.New("mysql listener is not serving")
 	}
+	// A cluster member that knows no leader serves neither writes nor
+	// (soon) consistent reads: a load balancer should send clients
+	// elsewhere. Its status is in memory, safe during a close.
+	if st := s.store.Load(); st != nil && st.Clustered() {
+		if rs, ok := st.ClusterStatus(); ok && rs.Leader == 0 {
+			return errors.New("no cluster leader known (election in progress, or no quorum)")
+		}
+	}
 	return nil
 }
 
