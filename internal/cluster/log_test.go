@@ -125,6 +125,26 @@ func TestGroupReplicatesAndRefusesOnFollowers(t *testing.T) {
 		require.Eventually(t, func() bool { return strings.Join(m.applied(), ",") == strings.Join(want, ",") }, 10*time.Second, 10*time.Millisecond)
 	}
 	require.Len(t, ms[li].log.Status().Peers, 2)
+
+	// Every member learns every other's MySQL address and liveness, not
+	// only the leader's (raft connects followers to the leader only).
+	for i, m := range ms {
+		m.tr.SetLocalInfo(MemberInfo{MySQLAddr: fmt.Sprintf("127.0.0.1:%d", 3300+i), Version: "test"})
+	}
+	for i, m := range ms {
+		require.Eventually(t, func() bool {
+			ps := m.tr.Peers()
+			if len(ps) != 2 {
+				return false
+			}
+			for id, p := range ps {
+				if p.MySQLAddr != fmt.Sprintf("127.0.0.1:%d", 3300+int(id)-1) || time.Since(p.LastSeen) > 3*time.Second {
+					return false
+				}
+			}
+			return true
+		}, 10*time.Second, 20*time.Millisecond, "member %d's view of its peers: %v", i, m.tr.Peers())
+	}
 }
 
 func TestGroupElectsAnotherLeaderWhenTheLeaderStops(t *testing.T) {

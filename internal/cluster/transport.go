@@ -3,6 +3,7 @@ package cluster
 import (
 	"bufio"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,9 +42,39 @@ type Receiver interface {
 	ReportSnapshotFailure(id uint64)
 }
 
+// Frame kinds: the byte after a frame's length.
+const (
+	frameRaft byte = 0 // a protobuf raftpb.Message
+	frameInfo byte = 1 // the sender's MemberInfo as JSON
+)
+
+// infoInterval is how often a member tells every peer its MemberInfo:
+// raft connects followers only to the leader, so this is also how a
+// follower learns that another follower is alive.
+const infoInterval = time.Second
+
+// MemberInfo is what a member tells its peers about itself beyond raft:
+// for performance_schema.replication_group_members.
+type MemberInfo struct {
+	NodeID string `json:"node_id"`
+	// MySQLAddr is its MySQL listener, HOST:PORT ("" until it listens).
+	MySQLAddr string `json:"mysql_addr"`
+	// Version is its guocedb version.
+	Version string `json:"version"`
+}
+
+// PeerInfo is a peer's last MemberInfo and when anything last arrived
+// from it.
+type PeerInfo struct {
+	MemberInfo
+	LastSeen time.Time
+}
+
 // Transport carries raft messages between members over plain TCP on the
 // raft address: one outgoing connection per peer, each message a frame
-// [u32 length][protobuf raftpb.Message]. It has no TLS or authentication
+// [u32 length][kind][payload] (kind: frameRaft, a protobuf
+// raftpb.Message, or frameInfo, the sender's MemberInfo, sent on connect
+// and every second). It has no TLS or authentication
 // yet, which is why raft addresses are refused beyond loopback
 // (config.checkPeerAddr).
 //
@@ -65,6 +96,12 @@ type Transport struct {
 	// Sent and Dropped count messages, for metrics.
 	sent, dropped atomic.Uint64
 	snapWarned    atomic.Int64
+
+	self     uint64 // this member's raft id
+	st       *State
+	infoMu   sync.Mutex
+	local    MemberInfo
+	peerInfo map[uint64]PeerInfo
 }
 
 type peer struct {
@@ -84,16 +121,76 @@ func NewTransport(st *State, logger *slog.Logger) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raft-addr: %w", err)
 	}
-	t := &Transport{logger: logger, ln: ln, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{})}
+	t := &Transport{logger: logger, ln: ln, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
+		self: self.RaftID, st: st, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}}
 	for _, m := range st.Peers() {
 		p := &peer{id: m.RaftID, addr: m.RaftAddr, q: make(chan []byte, peerQueue)}
 		t.peers[m.RaftID] = p
 		t.wg.Add(1)
 		go t.sendLoop(p)
 	}
-	t.wg.Add(1)
+	t.wg.Add(2)
 	go t.acceptLoop()
+	go t.infoLoop()
 	return t, nil
+}
+
+// SetLocalInfo sets what this member tells its peers about itself (its
+// MySQL address is known only once the listener is bound).
+func (t *Transport) SetLocalInfo(info MemberInfo) {
+	info.NodeID = t.st.NodeID
+	t.infoMu.Lock()
+	t.local = info
+	t.infoMu.Unlock()
+	t.sendInfo()
+}
+
+// Peers returns what each peer last said about itself, by raft id.
+func (t *Transport) Peers() map[uint64]PeerInfo {
+	t.infoMu.Lock()
+	defer t.infoMu.Unlock()
+	out := make(map[uint64]PeerInfo, len(t.peerInfo))
+	for id, p := range t.peerInfo {
+		out[id] = p
+	}
+	return out
+}
+
+func (t *Transport) infoFrame() []byte {
+	t.infoMu.Lock()
+	info := t.local
+	t.infoMu.Unlock()
+	b, _ := json.Marshal(struct {
+		MemberInfo
+		RaftID uint64 `json:"raft_id"`
+	}{info, t.self})
+	return append([]byte{frameInfo}, b...)
+}
+
+// sendInfo queues this member's info for every peer (dropped, like any
+// frame, when a queue is full).
+func (t *Transport) sendInfo() {
+	f := t.infoFrame()
+	for _, p := range t.peers {
+		select {
+		case p.q <- f:
+		default:
+		}
+	}
+}
+
+func (t *Transport) infoLoop() {
+	defer t.wg.Done()
+	tick := time.NewTicker(infoInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tick.C:
+			t.sendInfo()
+		}
+	}
 }
 
 // Addr is the address the transport listens on.
@@ -130,7 +227,7 @@ func (t *Transport) Send(msgs []*pb.Message) {
 			}
 			continue
 		}
-		b, err := proto.Marshal(m)
+		b, err := proto.MarshalOptions{}.MarshalAppend([]byte{frameRaft}, m)
 		if err != nil {
 			t.logger.Error("raft message not encodable", "err", err)
 			continue
@@ -196,6 +293,15 @@ func (t *Transport) sendLoop(p *peer) {
 				continue
 			}
 			conn, w, backoff = c, bufio.NewWriterSize(c, 64<<10), minBackoff
+			// Who we are, first on every connection.
+			if b[0] != frameInfo {
+				_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+				f := t.infoFrame()
+				binary.BigEndian.PutUint32(hdr[:], uint32(len(f)))
+				if _, err := w.Write(hdr[:]); err == nil {
+					_, _ = w.Write(f)
+				}
+			}
 		}
 		for b != nil {
 			binary.BigEndian.PutUint32(hdr[:], uint32(len(b)))
@@ -210,7 +316,9 @@ func (t *Transport) sendLoop(p *peer) {
 				fail(err)
 				break
 			}
-			t.sent.Add(1)
+			if b[0] == frameRaft {
+				t.sent.Add(1)
+			}
 			select {
 			case b = <-p.q:
 			default:
@@ -267,15 +375,57 @@ func (t *Transport) readLoop(c net.Conn) {
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return
 		}
+		if n == 0 {
+			t.logger.Warn("raft peer sent an empty frame; closing the connection", "remote", c.RemoteAddr().String())
+			return
+		}
+		if buf[0] == frameInfo {
+			if !t.noteInfo(buf[1:]) {
+				t.logger.Warn("raft peer sent unreadable member info; closing the connection", "remote", c.RemoteAddr().String())
+				return
+			}
+			continue
+		}
 		m := &pb.Message{}
-		if err := proto.Unmarshal(buf, m); err != nil {
+		if err := proto.Unmarshal(buf[1:], m); err != nil || buf[0] != frameRaft {
 			t.logger.Warn("raft peer sent an unreadable message; closing the connection", "err", err, "remote", c.RemoteAddr().String())
 			return
 		}
+		t.seen(m.GetFrom())
 		if rc := t.receiver(); rc != nil {
 			rc.Step(m)
 		}
 	}
+}
+
+// noteInfo records a peer's MemberInfo; false for one that is not JSON
+// or names no member of this cluster under its raft id.
+func (t *Transport) noteInfo(b []byte) bool {
+	var in struct {
+		MemberInfo
+		RaftID uint64 `json:"raft_id"`
+	}
+	if json.Unmarshal(b, &in) != nil {
+		return false
+	}
+	m, ok := t.st.ByRaftID(in.RaftID)
+	if !ok || m.NodeID != in.NodeID || in.RaftID == t.self {
+		return false
+	}
+	t.infoMu.Lock()
+	t.peerInfo[in.RaftID] = PeerInfo{MemberInfo: in.MemberInfo, LastSeen: time.Now()}
+	t.infoMu.Unlock()
+	return true
+}
+
+// seen notes that a raft message from peer id arrived.
+func (t *Transport) seen(id uint64) {
+	t.infoMu.Lock()
+	if p, ok := t.peerInfo[id]; ok {
+		p.LastSeen = time.Now()
+		t.peerInfo[id] = p
+	}
+	t.infoMu.Unlock()
 }
 
 // Close stops listening, closes every connection and waits for the
