@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -75,6 +76,9 @@ func TestClusterFailover(t *testing.T) {
 	}
 
 	checkClusterStatus(t, nodes, li)
+	for _, nd := range nodes {
+		checkGroupMembers(t, nodes, nd, li, nil)
+	}
 
 	// Write load on the leader; kill -9 it once writes flow.
 	var (
@@ -158,6 +162,7 @@ func TestClusterFailover(t *testing.T) {
 	require.NotEqual(t, li, nl)
 	newAddr := nodes[nl].P.MySQLAddr
 	target.Store(&newAddr)
+	checkGroupMembers(t, nodes, nodes[nl], nl, dead)
 	wg.Wait()
 	cancel()
 	require.GreaterOrEqual(t, newAcks.Load(), int64(cfAfterWrites), "the new leader took too few writes")
@@ -313,4 +318,45 @@ func checkClusterStatus(t *testing.T, nodes []*testutil.ClusterNode, li int) {
 		require.Contains(t, string(body), "\nguocedb_raft_applied_index ")
 		require.Contains(t, string(body), "\nguocedb_raft_leader_changes_total ")
 	}
+}
+
+// checkGroupMembers waits until nd's performance_schema.
+// replication_group_members lists every member with its MySQL address,
+// the leader li as the one PRIMARY, the dead ones UNREACHABLE and the
+// others ONLINE.
+func checkGroupMembers(t *testing.T, nodes []*testutil.ClusterNode, nd *testutil.ClusterNode, li int, dead map[int]bool) {
+	t.Helper()
+	db := testutil.Connect(t, nd.P.MySQLAddr)
+	var want []string
+	for i, m := range nodes {
+		role, state := "SECONDARY", "ONLINE"
+		if i == li {
+			role = "PRIMARY"
+		}
+		if dead[i] {
+			state = "UNREACHABLE"
+		}
+		host, port, err := net.SplitHostPort(m.P.MySQLAddr)
+		require.NoError(t, err)
+		// A dead member still shows the address it told before it died.
+		want = append(want, fmt.Sprintf("%s %s %s %s %s", m.ID, host, port, state, role))
+	}
+	var got []string
+	require.Eventually(t, func() bool {
+		rows, err := db.Query("SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE FROM performance_schema.replication_group_members ORDER BY MEMBER_ID")
+		if err != nil {
+			return false
+		}
+		defer func() { _ = rows.Close() }()
+		got = nil
+		for rows.Next() {
+			var id, host, state, role string
+			var port sql.NullInt64
+			if rows.Scan(&id, &host, &port, &state, &role) != nil {
+				return false
+			}
+			got = append(got, fmt.Sprintf("%s %s %d %s %s", id, host, port.Int64, state, role))
+		}
+		return strings.Join(got, "\n") == strings.Join(want, "\n")
+	}, 15*time.Second, 100*time.Millisecond, "replication_group_members on %s", nd.ID)
 }

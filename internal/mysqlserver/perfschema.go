@@ -33,8 +33,8 @@ var (
 	_ sql.FunctionProvider         = perfSchemaProvider{}
 )
 
-func newPerfSchemaProvider(p filePolicyProvider, digests *digest.Summary) perfSchemaProvider {
-	return perfSchemaProvider{filePolicyProvider: p, db: &perfSchemaDB{digests: newDigestTable(digests)}}
+func newPerfSchemaProvider(p filePolicyProvider, digests *digest.Summary, members GroupMembersFunc) perfSchemaProvider {
+	return perfSchemaProvider{filePolicyProvider: p, db: &perfSchemaDB{digests: newDigestTable(digests), members: newGroupMembersTable(members)}}
 }
 
 // Database implements sql.DatabaseProvider.
@@ -84,6 +84,7 @@ func (p perfSchemaProvider) DropDatabase(ctx *sql.Context, name string) error {
 // tables, so go-mysql-server refuses those.
 type perfSchemaDB struct {
 	digests *digestTable
+	members *groupMembersTable
 }
 
 var (
@@ -103,12 +104,15 @@ func (d *perfSchemaDB) GetTableInsensitive(_ *sql.Context, name string) (sql.Tab
 	if strings.EqualFold(name, digestTableName) {
 		return d.digests, true, nil
 	}
+	if strings.EqualFold(name, groupMembersTableName) {
+		return d.members, true, nil
+	}
 	return nil, false, nil
 }
 
 // GetTableNames implements sql.Database.
 func (*perfSchemaDB) GetTableNames(*sql.Context) ([]string, error) {
-	return []string{digestTableName}, nil
+	return []string{digestTableName, groupMembersTableName}, nil
 }
 
 // The view methods say "no views" (the privilege wrapper around every

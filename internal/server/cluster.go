@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
+	"net"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -11,6 +13,7 @@ import (
 	"github.com/guocedb/guocedb/internal/cluster"
 	"github.com/guocedb/guocedb/internal/httpapi"
 	"github.com/guocedb/guocedb/internal/metrics"
+	"github.com/guocedb/guocedb/internal/mysqlserver"
 	"github.com/guocedb/guocedb/internal/raftlog"
 	"github.com/guocedb/guocedb/internal/storage"
 )
@@ -136,4 +139,53 @@ func (s *Server) clusterStats() (metrics.ClusterStats, bool) {
 		out.MessagesSent, out.MessagesDropped = tr.Counts()
 	}
 	return out, true
+}
+
+// peerOnlineWindow is how recently a peer must have been heard from to be
+// ONLINE: members tell each other who they are every second.
+const peerOnlineWindow = 3 * time.Second
+
+// groupMembers fills performance_schema.replication_group_members: every
+// member with its MySQL address (as it told us), ONLINE when heard from
+// within peerOnlineWindow (this member always), PRIMARY for the leader.
+// Nil on a single node.
+func (s *Server) groupMembers() []mysqlserver.GroupMember {
+	cs, tr, st := s.clusterState.Load(), s.transport.Load(), s.store.Load()
+	if cs == nil || tr == nil || st == nil {
+		return nil
+	}
+	rs, _ := st.ClusterStatus()
+	peers := tr.Peers()
+	var out []mysqlserver.GroupMember
+	for _, m := range cs.Members {
+		gm := mysqlserver.GroupMember{ID: m.NodeID, State: "UNREACHABLE", Role: "SECONDARY"}
+		if m.RaftID == rs.Leader {
+			gm.Role = "PRIMARY"
+		}
+		addr := ""
+		if m.NodeID == cs.NodeID {
+			if a := s.mysqlAddr.Load(); a != nil {
+				addr = *a
+			}
+			gm.Version, gm.State = s.version, "ONLINE"
+			if rs.Commit > rs.Applied+1000 {
+				gm.State = "RECOVERING"
+			}
+		} else if p, ok := peers[m.RaftID]; ok {
+			addr, gm.Version = p.MySQLAddr, p.Version
+			if time.Since(p.LastSeen) < peerOnlineWindow {
+				gm.State = "ONLINE"
+			}
+		}
+		gm.Host = m.RaftAddr
+		if h, _, err := net.SplitHostPort(m.RaftAddr); err == nil {
+			gm.Host = h
+		}
+		if h, port, err := net.SplitHostPort(addr); err == nil {
+			gm.Host = h
+			gm.Port, _ = strconv.Atoi(port)
+		}
+		out = append(out, gm)
+	}
+	return out
 }

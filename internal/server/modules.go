@@ -139,6 +139,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 			Audit:                  auditLog,
 			SlowLog:                slow,
 			Digests:                s.digests,
+			GroupMembers:           s.groupMembers,
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {
 			return listening{}, errors.Join(err, slow.Close(), auditLog.Close())
@@ -152,6 +153,9 @@ func (s *Server) mysqlService() (services.Service, error) {
 		}
 		addr := srv.Addr().String()
 		s.mysqlAddr.Store(&addr)
+		if tr := s.transport.Load(); tr != nil {
+			tr.SetLocalInfo(cluster.MemberInfo{MySQLAddr: addr, Version: s.version})
+		}
 		s.mysqlSrv.Store(srv)
 		s.slowLog.Store(slow)
 		s.auditLog.Store(auditLog)
