@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -359,4 +360,80 @@ func checkGroupMembers(t *testing.T, nodes []*testutil.ClusterNode, nd *testutil
 		}
 		return strings.Join(got, "\n") == strings.Join(want, "\n")
 	}, 15*time.Second, 100*time.Millisecond, "replication_group_members on %s", nd.ID)
+}
+
+// TestClusterUnknownOutcome: a commit in flight when its leader loses the
+// quorum (both followers frozen with SIGSTOP) is answered neither OK nor
+// with a MySQL error: the connection is closed (the client sees a lost
+// connection, 2013). Once the followers thaw, the cluster has a leader
+// again and every member holds the same rows.
+func TestClusterUnknownOutcome(t *testing.T) {
+	bin := testutil.BuildBinary(t)
+	nodes := testutil.StartCluster(t, bin, 3)
+	li := testutil.FindLeader(nodes, nil, 30*time.Second)
+	require.GreaterOrEqual(t, li, 0, "no leader")
+	leader := testutil.Connect(t, nodes[li].P.MySQLAddr)
+	_, err := leader.Exec("CREATE DATABASE cf; CREATE TABLE cf.t (id BIGINT PRIMARY KEY, w INT NOT NULL, v VARCHAR(64) NOT NULL)")
+	require.NoError(t, err)
+	_, err = leader.Exec("INSERT INTO cf.t VALUES (1, 0, 'before')")
+	require.NoError(t, err)
+
+	var frozen []*testutil.ClusterNode
+	for i, nd := range nodes {
+		if i != li {
+			nd.P.Signal(syscall.SIGSTOP)
+			frozen = append(frozen, nd)
+		}
+	}
+	for _, nd := range frozen {
+		nd.P.WaitStopped()
+	}
+	thaw := func() {
+		for _, nd := range frozen {
+			nd.P.Signal(syscall.SIGCONT)
+		}
+		frozen = nil
+	}
+	defer thaw()
+
+	start := time.Now()
+	_, err = leader.Exec("INSERT INTO cf.t VALUES (2, 0, 'in flight')")
+	took := time.Since(start)
+	require.Error(t, err, "a commit without quorum was acknowledged after %s", took)
+	var me *mysql.MySQLError
+	require.False(t, errors.As(err, &me), "a definite MySQL error for an unknown outcome: %v", err)
+	t.Logf("in-flight commit answered after %s with %v", took.Round(time.Millisecond), err)
+
+	thaw()
+	// The thawed members may hold another election right after the first
+	// leader is found: retry on 1290 (refused, so nothing was written).
+	var db *sql.DB
+	require.Eventually(t, func() bool {
+		nl := testutil.FindLeader(nodes, nil, 10*time.Second)
+		if nl < 0 {
+			return false
+		}
+		db = testutil.Connect(t, nodes[nl].P.MySQLAddr)
+		_, err := db.Exec("INSERT INTO cf.t VALUES (3, 0, 'after')")
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && me.Number == 1290 {
+			return false
+		}
+		require.NoError(t, err)
+		return true
+	}, 30*time.Second, 100*time.Millisecond, "no leader took a write after the followers thawed")
+	want, err := dumpRows(db)
+	require.NoError(t, err)
+	require.Contains(t, want, "1 0 before")
+	require.Contains(t, want, "3 0 after")
+	for _, nd := range nodes {
+		db := testutil.Connect(t, nd.P.MySQLAddr)
+		require.Eventually(t, func() bool {
+			got, err := dumpRows(db)
+			return err == nil && got == want
+		}, 30*time.Second, 100*time.Millisecond, "member %s does not hold the leader's rows", nd.ID)
+	}
+	for _, nd := range nodes {
+		nd.P.Stop()
+	}
 }

@@ -135,6 +135,36 @@ func (p *Process) Kill9() {
 	p.wait()
 }
 
+// Signal sends sig to the process (SIGSTOP and SIGCONT freeze and thaw
+// it: a member that stops answering without closing its connections).
+func (p *Process) Signal(sig os.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+// WaitStopped waits until the process is stopped (after SIGSTOP), as
+// /proc shows it (state T), for at most 10 s: a signal is delivered
+// asynchronously, and a test that relies on the freeze must not race it.
+func (p *Process) WaitStopped() {
+	p.t.Helper()
+	path := fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			p.t.Fatalf("process state: %v", err)
+		}
+		// pid (comm) state ...: the state follows the last ')'.
+		if i := bytes.LastIndexByte(b, ')'); i > 0 && i+2 < len(b) && (b[i+2] == 'T' || b[i+2] == 't') {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.t.Fatalf("process %d did not stop within 10s", p.cmd.Process.Pid)
+}
+
 // Stop sends SIGTERM and requires a clean exit (status 0) within a minute.
 func (p *Process) Stop() {
 	p.t.Helper()
