@@ -433,7 +433,19 @@ func TestClusterUnknownOutcome(t *testing.T) {
 			return err == nil && got == want
 		}, 30*time.Second, 100*time.Millisecond, "member %s does not hold the leader's rows", nd.ID)
 	}
-	for _, nd := range nodes {
-		nd.P.Stop()
+
+	// SIGTERM on the leader hands leadership over before it stops.
+	li = testutil.FindLeader(nodes, nil, 30*time.Second)
+	require.GreaterOrEqual(t, li, 0)
+	stopped := time.Now()
+	nodes[li].P.Stop()
+	require.Contains(t, nodes[li].P.Output(), "handing leadership over")
+	next := testutil.FindLeader(nodes, func(i int) bool { return i != li }, 30*time.Second)
+	require.GreaterOrEqual(t, next, 0, "no leader after the leader's graceful stop")
+	t.Logf("graceful stop of the leader %s: %s leads %s after SIGTERM", nodes[li].ID, nodes[next].ID, time.Since(stopped).Round(time.Millisecond))
+	for i, nd := range nodes {
+		if i != li {
+			nd.P.Stop()
+		}
 	}
 }

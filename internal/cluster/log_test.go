@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -174,4 +175,22 @@ func TestGroupElectsAnotherLeaderWhenTheLeaderStops(t *testing.T) {
 	require.NotContains(t, ms[next].applied(), "in flight")
 	err := propose(ms[li].log, "lost")
 	require.True(t, errors.Is(err, raftlog.ErrNotLeader) || errors.Is(err, raftlog.ErrUnknownOutcome), "got %v", err)
+}
+
+func TestGroupTransfersLeadership(t *testing.T) {
+	ms := startGroup(t, 3)
+	li := waitLeader(t, ms, -1)
+	// Peers are seen active after a round of heartbeats.
+	require.Eventually(t, func() bool {
+		ps := ms[li].log.Status().Peers
+		return len(ps) == 2 && ps[0].Active && ps[1].Active
+	}, 10*time.Second, 10*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, ms[li].log.TransferLeadership(ctx))
+	next := waitLeader(t, ms, li)
+	require.NotEqual(t, li, next)
+	require.NoError(t, propose(ms[next].log, "after transfer"))
+	// A follower has nothing to hand over.
+	require.NoError(t, ms[li].log.TransferLeadership(ctx))
 }

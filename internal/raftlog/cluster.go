@@ -1,6 +1,7 @@
 package raftlog
 
 import (
+	"context"
 	"errors"
 	"sort"
 	"sync"
@@ -234,4 +235,46 @@ func (l *Log) minPeerMatch() uint64 {
 func lastIndex(ms *raft.MemoryStorage) uint64 {
 	i, _ := ms.LastIndex()
 	return i
+}
+
+// TransferLeadership hands leadership to the voter with the most of the
+// log, if this member leads, and waits until another member leads or ctx
+// ends: a graceful stop then costs the others no election timeout. raft
+// refuses new proposals meanwhile (they fail with ErrNotLeader).
+// It returns nil when this member does not lead (nothing to do).
+func (l *Log) TransferLeadership(ctx context.Context) error {
+	st := l.Status()
+	if l.opts.Cluster == nil || st.Role != RoleLeader {
+		return nil
+	}
+	var to, best uint64
+	for _, p := range st.Peers {
+		if p.Active && (to == 0 || p.Match > best) {
+			to, best = p.ID, p.Match
+		}
+	}
+	if to == 0 {
+		return errors.New("no active peer to hand leadership to")
+	}
+	l.logger.Info("handing leadership over", "to", to)
+	for {
+		select {
+		case l.ops <- func(rn *raft.RawNode) { rn.TransferLeader(to) }:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		// raft abandons a transfer after an election timeout; ask again
+		// until ctx ends.
+		deadline := time.Now().Add(time.Duration(l.electionTick) * l.opts.TickInterval)
+		for time.Now().Before(deadline) {
+			if s := l.Status(); s.Leader != 0 && s.Leader != l.id {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
 }

@@ -25,6 +25,10 @@ import (
 // once its shutdown is done (the listener is closed by then).
 const serveReturnGrace = 5 * time.Second
 
+// transferTimeout bounds a stopping leader's wait for another member to
+// take over: past it, the others elect one after their election timeout.
+const transferTimeout = 5 * time.Second
+
 // httpShutdownTimeout bounds draining HTTP probes; they are short.
 const httpShutdownTimeout = 5 * time.Second
 
@@ -69,6 +73,16 @@ func (s *Server) storageService() (services.Service, error) {
 		st := s.store.Swap(nil)
 		s.storeUse.Unlock()
 		var err error
+		if st != nil && st.Clustered() {
+			// The listeners have stopped: no commit of ours is in
+			// flight. A leader hands over before it goes, so the others
+			// need no election timeout to take writes again.
+			ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
+			if terr := st.TransferLeadership(ctx); terr != nil {
+				s.logger.Warn("could not hand leadership over before stopping; the others will elect a leader", "err", terr)
+			}
+			cancel()
+		}
 		if st != nil {
 			if cerr := st.Close(); cerr != nil {
 				err = fmt.Errorf("storage: close: %w", cerr)

@@ -134,3 +134,13 @@ func (s *Store) Writable() bool {
 	}
 	return s.log == nil || s.log.Status().Writable
 }
+
+// TransferLeadership hands a cluster leader's role to the most caught-up
+// member and waits (bounded by ctx) until another member leads: for a
+// graceful stop. Nothing to do on a follower or a single node.
+func (s *Store) TransferLeadership(ctx context.Context) error {
+	if s.log == nil {
+		return nil
+	}
+	return s.log.TransferLeadership(ctx)
+}
