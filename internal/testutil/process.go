@@ -140,7 +140,13 @@ func (p *Process) Kill9() {
 func (p *Process) Signal(sig os.Signal) {
 	p.t.Helper()
 	if err := p.cmd.Process.Signal(sig); err != nil {
-		p.t.Fatalf("signal %v: %v", sig, err)
+		exit := "still running"
+		select {
+		case <-p.done:
+			exit = fmt.Sprintf("exited: %v", p.err)
+		default:
+		}
+		p.t.Fatalf("signal %v: %v (%s)\noutput:\n%s", sig, err, exit, p.Output())
 	}
 }
 
