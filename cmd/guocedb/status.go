@@ -20,6 +20,25 @@ func runStatus(e env) int {
 		fmt.Fprintf(tw, "tables\t%d\n", st.GetTables())
 		fmt.Fprintf(tw, "connections\t%d\n", st.GetConnections())
 		fmt.Fprintf(tw, "format version\t%d\n", st.GetFormatVersion())
+		if c := st.GetCluster(); c != nil {
+			leader := c.GetLeaderId()
+			if leader == "" {
+				leader = "(none)"
+			}
+			fmt.Fprintf(tw, "node id\t%s\n", c.GetNodeId())
+			fmt.Fprintf(tw, "raft role\t%s (term %d, writable %t)\n", c.GetRole(), c.GetTerm(), c.GetWritable())
+			fmt.Fprintf(tw, "leader\t%s\n", leader)
+			fmt.Fprintf(tw, "commit index\t%d\n", c.GetCommitIndex())
+			fmt.Fprintf(tw, "applied index\t%d\n", c.GetAppliedIndex())
+			for _, p := range c.GetPeers() {
+				// Progress is known on the leader only.
+				if c.GetRole() == "leader" {
+					fmt.Fprintf(tw, "peer %s\t%s match %d lag %d active %t\n", p.GetNodeId(), p.GetRaftAddr(), p.GetMatchIndex(), p.GetLag(), p.GetActive())
+				} else {
+					fmt.Fprintf(tw, "peer %s\t%s\n", p.GetNodeId(), p.GetRaftAddr())
+				}
+			}
+		}
 	})
 }
 

@@ -49,7 +49,23 @@ func (s *service) Status(ctx context.Context, _ *connect.Request[adminv1.StatusR
 		Tables:        clampU32(st.Tables),
 		Connections:   clampU32(st.Connections),
 		FormatVersion: uint32(min(st.FormatVersion, uint64(^uint32(0)))),
+		Cluster:       clusterStatus(st.Cluster),
 	}), nil
+}
+
+// clusterStatus converts a member's raft state; nil on a single node.
+func clusterStatus(c *ClusterStatus) *adminv1.ClusterStatus {
+	if c == nil {
+		return nil
+	}
+	out := &adminv1.ClusterStatus{
+		NodeId: c.NodeID, Role: c.Role, Term: c.Term, LeaderId: c.Leader,
+		CommitIndex: c.CommitIndex, AppliedIndex: c.Applied, Writable: c.Writable, LeaderChanges: c.LeaderChanges,
+	}
+	for _, p := range c.Peers {
+		out.Peers = append(out.Peers, &adminv1.ClusterPeer{NodeId: p.NodeID, RaftAddr: p.RaftAddr, MatchIndex: p.MatchIndex, Lag: p.Lag, Active: p.Active})
+	}
+	return out
 }
 
 func (s *service) Health(ctx context.Context, _ *connect.Request[adminv1.HealthRequest]) (*connect.Response[adminv1.HealthResponse], error) {

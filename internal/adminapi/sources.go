@@ -75,6 +75,27 @@ type Status struct {
 	Tables        int
 	Connections   int
 	FormatVersion uint64
+	// Cluster is set on a member of a raft cluster.
+	Cluster *ClusterStatus
+}
+
+// ClusterStatus is a cluster member's raft state (see httpapi.Cluster,
+// which /status serves with the same fields).
+type ClusterStatus struct {
+	NodeID, Role, Leader string
+	Term                 uint64
+	CommitIndex, Applied uint64
+	Writable             bool
+	LeaderChanges        uint64
+	Peers                []ClusterPeer
+}
+
+// ClusterPeer is another member; match, lag and activity are known on
+// the leader only.
+type ClusterPeer struct {
+	NodeID, RaftAddr string
+	MatchIndex, Lag  uint64
+	Active           bool
 }
 
 // StatusSource reports the server's state. It is called concurrently.

@@ -86,6 +86,13 @@ func OpenCatalog(ctx context.Context, store *storage.Store, logger *slog.Logger)
 	if err := c.load(); err != nil {
 		return nil, err
 	}
+	// On a cluster follower, DDL arrives through the log: the image is
+	// rebuilt from the store after such entries are applied. AUTO_INCREMENT
+	// reservations too, so that a follower that becomes leader continues
+	// above them.
+	for _, p := range [][]byte{dbPrefix(), []byte("ctbl/"), []byte("cobj/"), keyTableSeq, {nsCounter}} {
+		store.Watch(p, c.reload)
+	}
 	go c.gcLoop()
 	c.wakeGC()
 	return c, nil
@@ -100,6 +107,13 @@ func (c *Catalog) Close() error {
 	close(c.stop)
 	<-c.gcDone
 	c.bg.Wait()
+	if c.store.Clustered() {
+		// A cluster member does not write at close: a follower may not,
+		// and a leader whose peers stopped first cannot commit. The
+		// reserved high-water marks stand; a restart continues above
+		// them, with a gap, as MySQL may leave.
+		return nil
+	}
 	c.mu.RLock()
 	var ws storage.WriteSet
 	for _, db := range c.dbs {
@@ -173,6 +187,21 @@ func (c *Catalog) load() error {
 		db.tables[strings.ToLower(def.Name)] = st
 	}
 	return nil
+}
+
+// reload rebuilds the in-memory image from the store and swaps it in:
+// on a cluster follower, after entries written by the leader changed
+// definitions (storage.Store.Watch). A failed reload keeps the old image
+// and is logged; the next change retries.
+func (c *Catalog) reload() {
+	n := &Catalog{store: c.store, logger: c.logger, dbs: make(map[string]*dbState), building: make(map[uint64]bool)}
+	if err := n.load(); err != nil {
+		c.logger.Error("catalog: reload after replicated changes failed", "err", err)
+		return
+	}
+	c.mu.Lock()
+	c.dbs, c.lastTableID = n.dbs, n.lastTableID
+	c.mu.Unlock()
 }
 
 func newDBState(d databaseDef) *dbState {

@@ -122,7 +122,36 @@ type Config struct {
 	// 0600 or stricter) that encrypts the data directory at rest; empty:
 	// not encrypted. An encrypted directory opens only with its key.
 	EncryptionKeyFile string
+
+	// NodeID names this node in its cluster. It is remembered in the data
+	// directory on first start (DATA-DIR/cluster.json), so later starts
+	// may omit it; a different one is refused.
+	NodeID string
+	// RaftAddr is HOST:PORT of this node's raft transport; empty runs a
+	// single node, as before clustering existed.
+	RaftAddr string
+	// InitialCluster is id1=host:port,id2=host:port,...: the voters of a
+	// new cluster (etcd's convention). Ignored once the data directory
+	// holds cluster state, so the same command line restarts a node.
+	InitialCluster string
+	// Join is the admin address of a member to join through, as a
+	// learner (not implemented yet: refused by Validate).
+	Join string
+	// FollowerWrites is what a follower does with a write, one of
+	// FollowerWritesModes().
+	FollowerWrites string
 }
+
+// FollowerWritesModes returns the accepted values of follower-writes:
+// reject refuses writes on a follower with MySQL error 1290 (forwarding
+// to the leader is not implemented yet).
+func FollowerWritesModes() []string { return []string{"reject"} }
+
+// DefaultFollowerWrites is the follower-writes mode.
+const DefaultFollowerWrites = "reject"
+
+// Clustered reports whether the node runs as a member of a raft cluster.
+func (c Config) Clustered() bool { return c.RaftAddr != "" }
 
 // AuditKeyPath is the audit log's HMAC key file: DATA-DIR/audit.key.
 func (c Config) AuditKeyPath() string { return filepath.Join(c.DataDir, "audit.key") }
@@ -154,6 +183,7 @@ func Default() Config {
 		SlowQueryTime:   DefaultSlowQueryTime,
 		TLSMinVersion:   DefaultTLSMinVersion,
 		AuditLogMaxSize: DefaultAuditLogMaxSize,
+		FollowerWrites:  DefaultFollowerWrites,
 	}
 }
 
@@ -199,6 +229,7 @@ func (c Config) Validate() error {
 	if c.AuditLogMaxSize < 0 {
 		errs = append(errs, errors.New("audit-log-max-size: must not be negative"))
 	}
+	errs = append(errs, c.validateCluster()...)
 	// Only the MySQL listener grants data access; an open root account on a
 	// reachable address is refused. The HTTP listener exposes health,
 	// metrics and status (counts and sizes), never data.

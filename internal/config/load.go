@@ -149,6 +149,22 @@ func settings() []setting {
 		{name: "encryption-key-file", usage: "`FILE` with the master key (64 hex characters, mode 0600) that encrypts the data directory at rest; empty: not encrypted",
 			get: func(c Config) string { return c.EncryptionKeyFile },
 			set: func(c *Config, v string) error { c.EncryptionKeyFile = v; return nil }},
+		// Cluster (README "A cluster").
+		{name: "node-id", usage: "this node's `NAME` in its cluster; remembered in the data directory on first start",
+			get: func(c Config) string { return c.NodeID },
+			set: func(c *Config, v string) error { c.NodeID = v; return nil }},
+		{name: "raft-addr", usage: "raft transport listen address `HOST:PORT`; empty runs a single node",
+			get: func(c Config) string { return c.RaftAddr },
+			set: func(c *Config, v string) error { c.RaftAddr = v; return nil }},
+		{name: "initial-cluster", usage: "the voters of a new cluster, `id1=host:port,...`; ignored once the data directory holds cluster state",
+			get: func(c Config) string { return c.InitialCluster },
+			set: func(c *Config, v string) error { c.InitialCluster = v; return nil }},
+		{name: "join", usage: "admin `ADDR` of a member to join a running cluster through (not implemented yet)",
+			get: func(c Config) string { return c.Join },
+			set: func(c *Config, v string) error { c.Join = v; return nil }},
+		{name: "follower-writes", usage: "what a follower does with writes: " + strings.Join(FollowerWritesModes(), "|") + " (error 1290)",
+			get: func(c Config) string { return c.FollowerWrites },
+			set: func(c *Config, v string) error { c.FollowerWrites = v; return nil }},
 	}
 }
 

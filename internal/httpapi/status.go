@@ -35,6 +35,44 @@ type Status struct {
 	Connections Connections `json:"connections"`
 	// Statements counts client statements.
 	Statements Statements `json:"statements"`
+	// Cluster is the raft state of a cluster member; absent on a single
+	// node.
+	Cluster *Cluster `json:"cluster,omitempty"`
+}
+
+// Cluster is a cluster member's raft state.
+type Cluster struct {
+	// NodeID is this member's node id; Role leader, follower or
+	// candidate; Leader the leader's node id ("" when none is known).
+	NodeID string `json:"node_id"`
+	Role   string `json:"role"`
+	Term   uint64 `json:"term"`
+	Leader string `json:"leader"`
+	// Writable: the member accepts writes now (it leads, and its first
+	// entry of the term is applied); @@read_only is its negation.
+	Writable bool `json:"writable"`
+	// CommitIndex and AppliedIndex are log positions; LastIndex the last
+	// entry in the local log.
+	CommitIndex  uint64 `json:"commit_index"`
+	AppliedIndex uint64 `json:"applied_index"`
+	LastIndex    uint64 `json:"last_index"`
+	// LeaderChanges counts the leader changes this member has seen.
+	LeaderChanges uint64 `json:"leader_changes"`
+	// Peers are the other members.
+	Peers []ClusterPeer `json:"peers"`
+}
+
+// ClusterPeer is another member as this one sees it. Match, Lag and
+// Active are known on the leader only.
+type ClusterPeer struct {
+	NodeID   string `json:"node_id"`
+	RaftAddr string `json:"raft_addr"`
+	// MatchIndex is the highest index known to be in its log; Lag how many
+	// entries that is behind the leader's last one.
+	MatchIndex uint64 `json:"match_index"`
+	Lag        uint64 `json:"lag"`
+	// Active: it answered within the last election timeout.
+	Active bool `json:"active"`
 }
 
 // DataSize is the data directory's size on disk.

@@ -9,6 +9,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
 	goerrors "gopkg.in/src-d/go-errors.v1"
+
+	"github.com/guocedb/guocedb/internal/storage"
 )
 
 // errorCode maps a go-mysql-server error, which reaches the wire as
@@ -73,6 +75,8 @@ var errorCodes = []errorCode{
 	// A statement stopped by KILL QUERY (or a client's cancel, which the
 	// driver sends as KILL QUERY) ends with its context canceled.
 	{regexp.MustCompile(`^context canceled$`), mysql.ERQueryInterrupted, mysql.SSQueryInterrupted},
+	// A write on a cluster member that does not lead (follower_writes.go).
+	{regexp.MustCompile(regexp.QuoteMeta(storage.ErrFollower.Error())), mysql.EROptionPreventsStatement, mysql.SSUnknownSQLState},
 }
 
 // errLocalInfileDisabled is MySQL's ER_CLIENT_LOCAL_FILES_DISABLED, with

@@ -216,6 +216,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return query })
 	err = mapError(err, query)
 	noteError(c, err)
+	closeOnUnknownOutcome(c, err)
 	return err
 }
 
@@ -266,6 +267,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
 	err = mapError(err, query)
 	noteError(c, err)
+	closeOnUnknownOutcome(c, err)
 	return rest, err
 }
 
@@ -343,6 +345,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}, fixed, func() string { return prepare.PrepareStmt })
 	err = mapError(err, prepare.PrepareStmt)
 	noteError(c, err)
+	closeOnUnknownOutcome(c, err)
 	return err
 }
 

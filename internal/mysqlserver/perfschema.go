@@ -33,10 +33,10 @@ var (
 	_ sql.FunctionProvider         = perfSchemaProvider{}
 )
 
-func newPerfSchemaProvider(p filePolicyProvider, digests *digest.Summary) perfSchemaProvider {
+func newPerfSchemaProvider(p filePolicyProvider, digests *digest.Summary, members GroupMembersFunc) perfSchemaProvider {
 	v := lockViews{p: p.Provider}
 	return perfSchemaProvider{filePolicyProvider: p, db: &perfSchemaDB{digests: newDigestTable(digests),
-		dataLocks: newDataLocksTable(v), dataLockWaits: newDataLockWaitsTable(v)}}
+		dataLocks: newDataLocksTable(v), dataLockWaits: newDataLockWaitsTable(v), members: newGroupMembersTable(members)}}
 }
 
 // Database implements sql.DatabaseProvider.
@@ -87,6 +87,7 @@ func (p perfSchemaProvider) DropDatabase(ctx *sql.Context, name string) error {
 type perfSchemaDB struct {
 	digests                  *digestTable
 	dataLocks, dataLockWaits *lockTable // locktables.go
+	members                  *groupMembersTable
 }
 
 var (
@@ -111,12 +112,15 @@ func (d *perfSchemaDB) GetTableInsensitive(_ *sql.Context, name string) (sql.Tab
 	case strings.EqualFold(name, dataLockWaitsName):
 		return d.dataLockWaits, true, nil
 	}
+	if strings.EqualFold(name, groupMembersTableName) {
+		return d.members, true, nil
+	}
 	return nil, false, nil
 }
 
 // GetTableNames implements sql.Database.
 func (*perfSchemaDB) GetTableNames(*sql.Context) ([]string, error) {
-	return []string{dataLockWaitsName, dataLocksName, digestTableName}, nil
+	return []string{dataLockWaitsName, dataLocksName, digestTableName, groupMembersTableName}, nil
 }
 
 // The view methods say "no views" (the privilege wrapper around every

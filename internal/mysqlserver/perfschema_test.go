@@ -93,3 +93,21 @@ func TestStatementDigestTable(t *testing.T) {
 	require.ErrorAs(t, err, &me)
 	require.Equal(t, uint16(1007), me.Number)
 }
+
+// TestGroupMembersTableOnSingleNode: replication_group_members exists
+// with MySQL's columns and is empty on a single node, as in MySQL without
+// group replication; writing to it is refused.
+func TestGroupMembersTableOnSingleNode(t *testing.T) {
+	db, _, stop := startServerAddr(t, t.TempDir())
+	defer stop()
+	rows, err := db.Query("SELECT * FROM performance_schema.replication_group_members")
+	require.NoError(t, err)
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	require.Equal(t, []string{"CHANNEL_NAME", "MEMBER_ID", "MEMBER_HOST", "MEMBER_PORT", "MEMBER_STATE",
+		"MEMBER_ROLE", "MEMBER_VERSION", "MEMBER_COMMUNICATION_STACK"}, cols)
+	require.False(t, rows.Next())
+	require.NoError(t, rows.Close())
+	_, err = db.Exec("DELETE FROM performance_schema.replication_group_members")
+	require.Error(t, err)
+}

@@ -18,16 +18,18 @@ const (
 	ruleSetOpRows        analyzer.RuleId = 10_000
 	ruleDropUniqueByName analyzer.RuleId = 10_001
 	ruleReadOnlySession  analyzer.RuleId = 10_002 // refuseWritesInReadOnlySession
+	ruleFollowerWrites   analyzer.RuleId = 10_003 // refuseWritesOnFollower
 )
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.
-func newAnalyzer(provider sql.DatabaseProvider, files *filePolicy) *analyzer.Analyzer {
+func newAnalyzer(provider sql.DatabaseProvider, files *filePolicy, writable func() bool) *analyzer.Analyzer {
 	installStrictWrites()
 	a := analyzer.NewBuilder(provider).
 		AddPreAnalyzeRule(ruleDropUniqueByName, dropUniqueConstraint).
 		AddPreAnalyzeRule(ruleCreateLikeIndexes, copyLikeIndexKinds).
 		AddPostValidationRule(ruleSetOpRows, clearMax1Row).
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
+		AddPostValidationRule(ruleFollowerWrites, refuseWritesOnFollower(writable)).
 		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
 		AddPostValidationRule(ruleConvertUsing, convertUsingWithoutEncoder).
 		Build()

@@ -66,6 +66,9 @@ type Config struct {
 	// (performance_schema.events_statements_summary_by_digest); nil gives
 	// the server its own.
 	Digests *digest.Summary
+	// GroupMembers fills performance_schema.replication_group_members on
+	// a cluster member; nil on a single node (the table is empty).
+	GroupMembers GroupMembersFunc
 	// NetWriteTimeout bounds one write to a client (MySQL's
 	// net_write_timeout): a client that stops reading a result loses its
 	// connection, and so its session, instead of holding them forever.
@@ -103,7 +106,7 @@ func newEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	if err != nil {
 		return nil, nil, err
 	}
-	engine := sqle.New(newAnalyzer(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, files),
+	engine := sqle.New(newAnalyzer(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, files, store.Writable),
 		&sqle.Config{VersionPostfix: "guocedb-" + version})
 	files.db = engine.Analyzer.Catalog.MySQLDb
 	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}
@@ -287,7 +290,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	// The analyzer reaches databases through the catalog's provider, so
 	// performance_schema is added there (perfschema.go), over the one
 	// that hands out guocedb's LOAD_FILE (fileaccess.go).
-	engine.Analyzer.Catalog.DbProvider = newPerfSchemaProvider(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, digests)
+	engine.Analyzer.Catalog.DbProvider = newPerfSchemaProvider(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, digests, cfg.GroupMembers)
 	installInnodbTrx(sql.NewEmptyContext(), engine.Analyzer.Catalog.InfoSchema, lockViews{p: provider})
 	obs := &observer{m: m, slow: cfg.SlowLog, digests: digests, logger: logger, audit: newAuditor(cfg.Audit)}
 	blob, err := provider.Catalog().LoadLoginState()

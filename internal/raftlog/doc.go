@@ -1,7 +1,8 @@
 // Package raftlog is guocedb's commit log: a raft group (go.etcd.io/raft/v3,
 // driven through RawNode) whose log is the write-ahead log of the store.
-// On a single node the group has one voter, this node; a cluster will run
-// the same code with more voters and a transport.
+// On a single node the group has one voter, this node; a cluster member
+// (Options.Cluster) runs the same code with more voters and hands raft's
+// messages to a transport (internal/cluster) after each Ready's write.
 //
 // It owns the log's files (segments of length- and CRC-32C-framed records,
 // and a checkpoint file), the raft state machine's Ready loop, group commit

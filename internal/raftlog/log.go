@@ -1,6 +1,7 @@
 package raftlog
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -18,9 +19,9 @@ import (
 // so that a large write set is not copied to make room.
 const HeaderLen = 8
 
-// nodeID is this node's raft id. A single node is a group of one voter;
-// a cluster will give each node its own id.
-const nodeID = 1
+// singleNodeID is the raft id of a single node, a group of one voter; a
+// cluster member's comes from ClusterOptions.
+const singleNodeID = 1
 
 // MaxProposal bounds one proposal's data: a record the reader would
 // refuse (maxRecordLen) must never be written, or recovery would take it
@@ -64,6 +65,9 @@ type Options struct {
 	// a log written with one must be opened with one of the same master
 	// key, and one written without must be opened without.
 	Sealer Sealer
+	// Cluster, when set, makes the log one voter of a group of several;
+	// nil is a single node, which elects itself at Open.
+	Cluster *ClusterOptions
 }
 
 // Recovery describes what Open found and replayed.
@@ -97,23 +101,34 @@ type Log struct {
 	failErr error
 	closed  bool
 
-	applied atomic.Uint64 // highest index whose Apply returned
-	wake    chan struct{}
-	applyCh chan []*pb.Entry
-	stop    chan struct{}
-	runDone chan struct{}
-	appDone chan struct{}
+	applied      atomic.Uint64 // highest index whose Apply returned
+	id           uint64        // this node's raft id
+	electionTick int
+	role         roleState
+	recv         chan *pb.Message         // messages from peers, for the run goroutine
+	ops          chan func(*raft.RawNode) // transport reports, for the run goroutine
+	wake         chan struct{}
+	applyCh      chan []*pb.Entry
+	stop         chan struct{}
+	runDone      chan struct{}
+	appDone      chan struct{}
 }
 
 type proposal struct {
 	id   uint64
 	data []byte
 	done chan error
+	// proposed: handed to raft, so it may be in the log (its outcome is
+	// unknown if leadership changes before it is applied).
+	proposed bool
 }
 
-// Open opens (creating if needed) the log in opts.Dir, makes this node
-// the leader of its one-voter group, and replays every entry after the
-// checkpoint through Apply before it returns.
+// Open opens (creating if needed) the log in opts.Dir and replays every
+// entry after the checkpoint that is known to be committed through Apply
+// before it returns. A single node becomes the leader of its one-voter
+// group, so its whole log is committed and replayed; a cluster member
+// replays up to its recorded commit index and leaves the rest to the
+// leader it will hear from (or become).
 func Open(opts Options) (*Log, *Recovery, error) {
 	start := time.Now()
 	if opts.FS == nil {
@@ -131,21 +146,34 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	if opts.Apply == nil {
 		return nil, nil, errors.New("commit log: no Apply function")
 	}
+	id, voters := uint64(singleNodeID), []uint64{singleNodeID}
+	electionTick, heartbeatTick := 10, 1
+	if c := opts.Cluster; c != nil {
+		if c.ID == 0 || len(c.Voters) == 0 || c.Send == nil {
+			return nil, nil, errors.New("commit log: cluster options need an id, the voters and a transport")
+		}
+		id, voters = c.ID, c.Voters
+		electionTick, heartbeatTick = cmp.Or(c.ElectionTick, 15), cmp.Or(c.HeartbeatTick, 2)
+	}
 	w, rec, err := openWAL(opts.FS, opts.Dir, opts.SegmentSize, false, opts.NoSync, opts.Sealer)
 	if err != nil {
 		return nil, nil, err
 	}
 	l := &Log{
-		opts:    opts,
-		logger:  opts.Logger,
-		w:       w,
-		storage: raft.NewMemoryStorage(),
-		waiters: make(map[uint64]*proposal),
-		wake:    make(chan struct{}, 1),
-		applyCh: make(chan []*pb.Entry, 16),
-		stop:    make(chan struct{}),
-		runDone: make(chan struct{}),
-		appDone: make(chan struct{}),
+		opts:         opts,
+		logger:       opts.Logger,
+		w:            w,
+		storage:      raft.NewMemoryStorage(),
+		waiters:      make(map[uint64]*proposal),
+		id:           id,
+		electionTick: electionTick,
+		recv:         make(chan *pb.Message, 4096),
+		ops:          make(chan func(*raft.RawNode), 256),
+		wake:         make(chan struct{}, 1),
+		applyCh:      make(chan []*pb.Entry, 16),
+		stop:         make(chan struct{}),
+		runDone:      make(chan struct{}),
+		appDone:      make(chan struct{}),
 	}
 	if rec.tornBytes > 0 {
 		l.logger.Warn("commit log: cut an unfinished write off the end", "bytes", rec.tornBytes)
@@ -153,11 +181,12 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	cp := rec.checkpoint
 	// The checkpoint is raft's snapshot: the application state holds
 	// everything up to it. It also carries the group's configuration: one
-	// voter, this node.
+	// voter, this node, or the cluster's voters (fixed at bootstrap: conf
+	// changes through the log are not implemented yet).
 	snap := &pb.Snapshot{Metadata: &pb.SnapshotMetadata{
 		Index:     new(cp.Index),
 		Term:      new(cp.Term),
-		ConfState: &pb.ConfState{Voters: []uint64{nodeID}},
+		ConfState: &pb.ConfState{Voters: voters},
 	}}
 	err = l.storage.ApplySnapshot(snap)
 	if err == nil {
@@ -168,19 +197,23 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	}
 	if err == nil {
 		l.rn, err = raft.NewRawNode(&raft.Config{
-			ID:                       nodeID,
-			ElectionTick:             10,
-			HeartbeatTick:            1,
+			ID:                       id,
+			ElectionTick:             electionTick,
+			HeartbeatTick:            heartbeatTick,
 			Storage:                  l.storage,
 			Applied:                  cp.Index,
 			MaxSizePerMsg:            1 << 20,
 			MaxCommittedSizePerReady: 64 << 20,
 			MaxInflightMsgs:          256,
 			PreVote:                  true,
-			Logger:                   raftLogger{l: l.logger.With("component", "raft")},
+			// A leader cut off from a quorum steps down after an
+			// election timeout instead of accepting writes it cannot
+			// commit.
+			CheckQuorum: opts.Cluster != nil,
+			Logger:      raftLogger{l: l.logger.With("component", "raft")},
 		})
 	}
-	if err == nil {
+	if err == nil && opts.Cluster == nil {
 		// A group of one elects itself at once; the new leader's empty
 		// entry commits every entry before it, so the whole log replays.
 		err = l.rn.Campaign()
@@ -190,8 +223,16 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	}
 	l.applied.Store(cp.Index)
 	target := cp.Index + uint64(len(rec.entries)) + 1 // the leader's empty entry
+	if opts.Cluster != nil {
+		// Only what this node knows to be committed; the rest waits for
+		// a leader's word.
+		target = max(cp.Index, min(rec.hardState.Commit, cp.Index+uint64(len(rec.entries))))
+	}
 	if len(rec.entries) > 0 {
 		l.logger.Info("replaying commit log", "from", cp.Index+1, "entries", len(rec.entries))
+	}
+	if opts.Cluster != nil && opts.Cluster.Attach != nil {
+		opts.Cluster.Attach(l)
 	}
 	go l.run()
 	go l.applyLoop()
@@ -234,25 +275,44 @@ func fromPB(ents []*pb.Entry) []walEntry {
 // must not change afterwards. All concurrent proposals that reach the log
 // while it is writing share its next write and fsync.
 func (l *Log) Propose(data []byte) error {
+	wait, err := l.Enqueue(data)
+	if err != nil {
+		return err
+	}
+	return wait()
+}
+
+// Enqueue queues data as the next proposal and returns the function that
+// waits for its outcome, as Propose does. Proposals reach raft in the
+// order of their Enqueue calls, so their entries are in that order in
+// the log: a caller that assigns an order (commit timestamps) and
+// enqueues under one lock gets the log in that order.
+func (l *Log) Enqueue(data []byte) (wait func() error, err error) {
 	if len(data) <= HeaderLen {
-		return errors.New("commit log: empty proposal")
+		return nil, errors.New("commit log: empty proposal")
 	}
 	if len(data) > MaxProposal {
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(data), MaxProposal)
+		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(data), MaxProposal)
 	}
 	l.mu.Lock()
 	if l.failErr != nil {
 		err := l.failErr
 		l.mu.Unlock()
-		return err
+		return nil, err
 	}
 	if l.closed {
 		l.mu.Unlock()
-		return ErrClosed
+		return nil, ErrClosed
+	}
+	if !l.writable() {
+		l.mu.Unlock()
+		return nil, ErrNotLeader
 	}
 	l.nextID++
 	start := time.Now()
-	p := &proposal{id: l.nextID, data: data, done: make(chan error, 1)}
+	// The raft id in the top bits keeps ids unique across nodes: an entry
+	// proposed elsewhere never wakes a waiter here.
+	p := &proposal{id: l.id<<48 | l.nextID&(1<<48-1), data: data, done: make(chan error, 1)}
 	binary.BigEndian.PutUint64(data, p.id)
 	l.waiters[p.id] = p
 	l.props = append(l.props, p)
@@ -261,9 +321,11 @@ func (l *Log) Propose(data []byte) error {
 	case l.wake <- struct{}{}:
 	default:
 	}
-	err := <-p.done
-	l.w.counters.commit.observe(time.Since(start))
-	return err
+	return func() error {
+		err := <-p.done
+		l.w.counters.commit.observe(time.Since(start))
+		return err
+	}, nil
 }
 
 // Applied returns the highest index that Apply has returned for.
@@ -275,6 +337,19 @@ func (l *Log) Applied() uint64 { return l.applied.Load() }
 func (l *Log) Checkpoint(index uint64) error {
 	if index > l.Applied() {
 		return fmt.Errorf("checkpoint %d above the applied index %d", index, l.Applied())
+	}
+	if c := l.opts.Cluster; c != nil {
+		// Keep entries for followers that lag: the leader keeps what
+		// some voter lacks, every node the last Retain entries, since a
+		// follower too far behind would need a snapshot, which cannot be
+		// sent yet. A lower checkpoint is always safe: it only replays
+		// more (applying is idempotent, and entries are in timestamp
+		// order, see internal/storage's DESIGN.md).
+		retain := cmp.Or(c.Retain, 100000)
+		if index <= retain {
+			return nil
+		}
+		index = min(index-retain, l.minPeerMatch())
 	}
 	term, err := l.storage.Term(index)
 	if errors.Is(err, raft.ErrCompacted) {
@@ -347,6 +422,35 @@ func (l *Log) failAll(err error) {
 	}
 }
 
+// failProposed answers every proposal handed to raft with
+// ErrUnknownOutcome: this node stopped leading, and what it proposed may
+// be committed by the next leader or overwritten.
+func (l *Log) failProposed() {
+	l.mu.Lock()
+	var ps []*proposal
+	for id, p := range l.waiters {
+		if p.proposed {
+			ps = append(ps, p)
+			delete(l.waiters, id)
+		}
+	}
+	l.mu.Unlock()
+	if len(ps) > 0 {
+		l.logger.Warn("lost leadership with commits in flight; their outcome is unknown", "commits", len(ps))
+	}
+	for _, p := range ps {
+		p.done <- ErrUnknownOutcome
+	}
+}
+
+// step hands a peer's message to raft. Raft refuses messages from
+// unknown peers and stale terms with an error that needs no action.
+func (l *Log) step(m *pb.Message) {
+	if err := l.rn.Step(m); err != nil {
+		l.logger.Debug("raft refused a message", "from", m.GetFrom(), "type", m.GetType().String(), "err", err)
+	}
+}
+
 func (l *Log) finish(id uint64, err error) {
 	l.mu.Lock()
 	p := l.waiters[id]
@@ -373,14 +477,36 @@ func (l *Log) run() {
 			return
 		case <-tick.C:
 			l.rn.Tick()
+		case m := <-l.recv:
+			l.step(m)
+			// Take what else arrived: one Ready for all of them.
+			for n := 0; n < 256; n++ {
+				select {
+				case m := <-l.recv:
+					l.step(m)
+					continue
+				default:
+				}
+				break
+			}
+		case f := <-l.ops:
+			f(l.rn)
 		case <-l.wake:
 		}
 		l.mu.Lock()
 		props := l.props
 		l.props = nil
+		for _, p := range props {
+			p.proposed = true
+		}
 		l.mu.Unlock()
 		for _, p := range props {
 			if err := l.rn.Propose(p.data); err != nil {
+				// Dropped by raft (no longer leader): never in the log,
+				// a definite refusal.
+				if errors.Is(err, raft.ErrProposalDropped) {
+					err = ErrNotLeader
+				}
 				l.finish(p.id, fmt.Errorf("commit log: propose: %w", err))
 			}
 		}
@@ -418,8 +544,18 @@ func (l *Log) handleReady() error {
 				return fmt.Errorf("commit log: %w", err)
 			}
 		}
-		// rd.Messages go to the other voters; a group of one has none.
-		// A transport will send them here, after the write above.
+		if lostLead := l.observeRole(lastIndex(l.storage)); lostLead {
+			l.failProposed()
+		}
+		if !raft.IsEmptySnap(rd.Snapshot) {
+			return fmt.Errorf("commit log: received a snapshot at index %d: installing snapshots is not implemented yet", rd.Snapshot.GetMetadata().GetIndex())
+		}
+		// Messages go to the other voters only now, after the write
+		// above: raft requires the entries and vote to be durable before
+		// a peer hears of them. A group of one has none.
+		if len(rd.Messages) > 0 && l.opts.Cluster != nil {
+			l.opts.Cluster.Send(rd.Messages)
+		}
 		if n := len(rd.CommittedEntries); n > 0 {
 			// Never apply what is not durable in the local log (etcd issue
 			// 14370). Raft commits an entry of a one-voter group only once

@@ -20,6 +20,7 @@ import (
 	"github.com/guocedb/guocedb/internal/backend"
 	"github.com/guocedb/guocedb/internal/backup"
 	"github.com/guocedb/guocedb/internal/console"
+	"github.com/guocedb/guocedb/internal/httpapi"
 	"github.com/guocedb/guocedb/internal/metrics"
 	"github.com/guocedb/guocedb/internal/mysqlserver"
 )
@@ -130,7 +131,21 @@ func (src statusSource) Status(ctx context.Context) (adminapi.Status, error) {
 		Tables:        st.Tables,
 		Connections:   int(st.Connections.Open),
 		FormatVersion: uint64(st.FormatVersion),
+		Cluster:       adminCluster(st.Cluster),
 	}, nil
+}
+
+// adminCluster is the admin API's copy of /status's cluster section.
+func adminCluster(c *httpapi.Cluster) *adminapi.ClusterStatus {
+	if c == nil {
+		return nil
+	}
+	out := &adminapi.ClusterStatus{NodeID: c.NodeID, Role: c.Role, Leader: c.Leader, Term: c.Term,
+		CommitIndex: c.CommitIndex, Applied: c.AppliedIndex, Writable: c.Writable, LeaderChanges: c.LeaderChanges}
+	for _, p := range c.Peers {
+		out.Peers = append(out.Peers, adminapi.ClusterPeer{NodeID: p.NodeID, RaftAddr: p.RaftAddr, MatchIndex: p.MatchIndex, Lag: p.Lag, Active: p.Active})
+	}
+	return out
 }
 
 // dirSize sums the disk usage of the regular files under dir. Badger's own

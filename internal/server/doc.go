@@ -14,4 +14,10 @@
 // for /status and the admin API's Status. It must not read flags, files or
 // environment variables: it gets a validated config.Config and a logger
 // from its caller.
+//
+// On a cluster member (raft-addr set; cluster.go) the storage module also
+// prepares the cluster state and starts the raft transport before the
+// store opens, and closes it after the store; the server follows the
+// member's role for @@read_only, /readyz, /status, the raft metrics and
+// performance_schema.replication_group_members.
 package server

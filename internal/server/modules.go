@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/guocedb/guocedb/internal/audit"
+	"github.com/guocedb/guocedb/internal/cluster"
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/encryption"
 	"github.com/guocedb/guocedb/internal/httpapi"
@@ -25,6 +26,10 @@ import (
 // once its shutdown is done (the listener is closed by then).
 const serveReturnGrace = 5 * time.Second
 
+// transferTimeout bounds a stopping leader's wait for another member to
+// take over: past it, the others elect one after their election timeout.
+const transferTimeout = 5 * time.Second
+
 // httpShutdownTimeout bounds draining HTTP probes; they are short.
 const httpShutdownTimeout = 5 * time.Second
 
@@ -32,7 +37,11 @@ const httpShutdownTimeout = 5 * time.Second
 // commit log) and closes it when stopping. dskit stops it only after
 // mysql has stopped, and before http.
 func (s *Server) storageService() (services.Service, error) {
-	start := func(context.Context) error {
+	// A cluster member's transport lives as long as its store: it
+	// listens before the log opens and closes after it.
+	var tr *cluster.Transport
+	var stopReadOnly context.CancelFunc
+	start := func(ctx context.Context) error {
 		s.storageOpening.Store(true)
 		defer s.storageOpening.Store(false)
 		opts := storage.DefaultOptions()
@@ -43,22 +52,57 @@ func (s *Server) storageService() (services.Service, error) {
 			}
 			opts.EncryptionKey = key
 		}
-		st, err := storage.Open(s.cfg.DataDir, opts, s.logger.With("component", "storage"))
+		if s.cfg.Clustered() {
+			var err error
+			if opts.Cluster, tr, err = s.clusterOptions(); err != nil {
+				return s.record(fmt.Errorf("cluster: %w", err))
+			}
+		}
+		st, err := storage.OpenContext(ctx, s.cfg.DataDir, opts, s.logger.With("component", "storage"))
 		if err != nil {
+			if tr != nil {
+				err = errors.Join(err, tr.Close())
+			}
 			return s.record(fmt.Errorf("storage: %w", err))
 		}
 		s.store.Store(st)
+		if st.Clustered() {
+			var roCtx context.Context
+			roCtx, stopReadOnly = context.WithCancel(context.Background())
+			go s.followReadOnly(roCtx, st)
+		}
 		return nil
 	}
 	stop := func(error) error {
+		if stopReadOnly != nil {
+			stopReadOnly()
+		}
 		s.storeUse.Lock()
 		st := s.store.Swap(nil)
 		s.storeUse.Unlock()
-		if st == nil {
-			return nil
+		var err error
+		if st != nil && st.Clustered() {
+			// The listeners have stopped: no commit of ours is in
+			// flight. A leader hands over before it goes, so the others
+			// need no election timeout to take writes again.
+			ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
+			if terr := st.TransferLeadership(ctx); terr != nil {
+				s.logger.Warn("could not hand leadership over before stopping; the others will elect a leader", "err", terr)
+			}
+			cancel()
 		}
-		if err := st.Close(); err != nil {
-			return s.record(fmt.Errorf("storage: close: %w", err))
+		if st != nil {
+			if cerr := st.Close(); cerr != nil {
+				err = fmt.Errorf("storage: close: %w", cerr)
+			}
+		}
+		if tr != nil {
+			if cerr := tr.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("raft transport: close: %w", cerr))
+			}
+		}
+		if err != nil {
+			return s.record(err)
 		}
 		return nil
 	}
@@ -130,12 +174,23 @@ func (s *Server) mysqlService() (services.Service, error) {
 			Audit:                  auditLog,
 			SlowLog:                slow,
 			Digests:                s.digests,
+			GroupMembers:           s.groupMembers,
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {
 			return listening{}, errors.Join(err, slow.Close(), auditLog.Close())
 		}
+		// The first leader of a cluster tells the followers that the
+		// accounts and the catalog exist: they start serving then.
+		if st.Clustered() && st.Writable() {
+			if err := st.MarkInitialized(context.Background()); err != nil {
+				return listening{}, errors.Join(fmt.Errorf("cluster: mark initialized: %w", err), srv.Shutdown(context.Background()), slow.Close(), auditLog.Close())
+			}
+		}
 		addr := srv.Addr().String()
 		s.mysqlAddr.Store(&addr)
+		if tr := s.transport.Load(); tr != nil {
+			tr.SetLocalInfo(cluster.MemberInfo{MySQLAddr: addr, Version: s.version})
+		}
 		s.mysqlSrv.Store(srv)
 		s.slowLog.Store(slow)
 		s.auditLog.Store(auditLog)

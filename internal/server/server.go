@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/guocedb/guocedb/internal/audit"
+	"github.com/guocedb/guocedb/internal/cluster"
 	"github.com/guocedb/guocedb/internal/config"
 	"github.com/guocedb/guocedb/internal/console"
 	"github.com/guocedb/guocedb/internal/digest"
@@ -93,7 +94,11 @@ type Server struct {
 	mysqlAddr  atomic.Pointer[string]
 	httpAddr   atomic.Pointer[string]
 	mysqlSrv   atomic.Pointer[mysqlserver.Server]
-	adminAddr  atomic.Pointer[string]
+	// clusterState is the cluster state of a member (nil: single node).
+	clusterState atomic.Pointer[cluster.State]
+	// transport is a member's raft transport while storage is open.
+	transport atomic.Pointer[cluster.Transport]
+	adminAddr atomic.Pointer[string]
 
 	mu      sync.Mutex
 	errs    []error // component errors, first is the root cause
@@ -122,6 +127,9 @@ func New(cfg config.Config, logger *slog.Logger, opts ...Option) (*Server, error
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	if err := s.reg.Register(metrics.NewStorageCollector(s.storageStats)); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	if err := s.reg.Register(metrics.NewClusterCollector(s.clusterStats)); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	s.digests = digest.NewSummary(0)
@@ -284,6 +292,14 @@ func (s *Server) Ready(context.Context) error {
 	}
 	if !s.mysqlReady.Load() {
 		return errors.New("mysql listener is not serving")
+	}
+	// A cluster member that knows no leader serves neither writes nor
+	// (soon) consistent reads: a load balancer should send clients
+	// elsewhere. Its status is in memory, safe during a close.
+	if st := s.store.Load(); st != nil && st.Clustered() {
+		if rs, ok := st.ClusterStatus(); ok && rs.Leader == 0 {
+			return errors.New("no cluster leader known (election in progress, or no quorum)")
+		}
 	}
 	return nil
 }

@@ -54,6 +54,7 @@ func (s *Server) Status(ctx context.Context) (httpapi.Status, error) {
 			return httpapi.Status{}, fmt.Errorf("status: %w", err)
 		}
 	}
+	out.Cluster = s.clusterStatus(st)
 	return out, nil
 }
 

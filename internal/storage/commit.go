@@ -66,6 +66,54 @@ func (c *logCommitter) Commit(_ context.Context, ws *WriteSet, commitTs uint64) 
 	return nil
 }
 
+// ErrFollower is returned by a commit on a cluster member that does not
+// lead (follower-writes = reject): nothing was written. The SQL layer
+// answers MySQL error 1290.
+var ErrFollower = errors.New("this node is a follower of its cluster and refuses writes (follower-writes = reject); write on the leader")
+
+// ErrUnknownOutcome is returned by a commit whose entry was in flight
+// when leadership changed: it may or may not be committed. The SQL layer
+// closes the connection rather than answer OK or a definite error.
+var ErrUnknownOutcome = raftlog.ErrUnknownOutcome
+
+// commitLogged is the commit protocol over the commit log. The timestamp
+// is assigned and the entry enqueued under seqMu, so that the log holds
+// entries in timestamp order. A follower relies on it: it publishes each
+// applied entry's timestamp to its readers (observeApplied), which is a
+// consistent snapshot only if no lower timestamp can follow in the log.
+// Encoding runs outside the lock; the timestamp is patched in.
+func (s *Store) commitLogged(readTs uint64, ws *WriteSet, keys map[uint64]uint64) error {
+	if len(ws.Mutations) == 0 {
+		return nil
+	}
+	data := encodeEntry(0, ws)
+	s.seqMu.Lock()
+	ts, err := s.oracle.prepare(readTs, keys)
+	if err != nil {
+		s.seqMu.Unlock()
+		return err
+	}
+	binary.BigEndian.PutUint64(data[raftlog.HeaderLen+1:], ts)
+	wait, err := s.log.Enqueue(data)
+	s.seqMu.Unlock()
+	if err == nil {
+		// The wait is not bounded by a context: once enqueued the entry
+		// may be durable, and giving up would answer an error for a
+		// commit that survives. It is bounded by one log write, or by a
+		// leadership change (ErrUnknownOutcome).
+		err = wait()
+	}
+	s.oracle.done(ts)
+	if errors.Is(err, raftlog.ErrNotLeader) {
+		return fmt.Errorf("%w (commit at %d)", ErrFollower, ts)
+	}
+	if err != nil {
+		return fmt.Errorf("commit at %d: %w", ts, err)
+	}
+	s.oracle.waitVisible(ts)
+	return nil
+}
+
 // readOnlyCommitter refuses every commit (OpenReadOnly).
 type readOnlyCommitter struct{}
 
@@ -188,6 +236,9 @@ func (s *Store) applyEntries(ents []raftlog.Entry) error {
 	}
 	if err := wb.Flush(); err != nil {
 		return fmt.Errorf("apply: %w", err)
+	}
+	if s.log != nil && s.log.Clustered() {
+		s.observeApplied(ents)
 	}
 	return nil
 }

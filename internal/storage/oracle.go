@@ -160,6 +160,25 @@ func (o *oracle) trimLocked() {
 	}
 }
 
+// observe publishes ts, a commit this node applied from the log without
+// committing it itself (a follower's, or the previous leader's): the
+// clock moves above it, and readers see it once no commit of this node
+// below it is still pending.
+func (o *oracle) observe(ts uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.lastTs = max(o.lastTs, ts)
+	for p := range o.pending {
+		if p <= ts {
+			return
+		}
+	}
+	if ts > o.doneUntil {
+		o.doneUntil = ts
+		o.visible.Broadcast()
+	}
+}
+
 // lastTsSnapshot returns the highest timestamp assigned so far.
 func (o *oracle) lastTsSnapshot() uint64 {
 	o.mu.Lock()

@@ -75,6 +75,10 @@ type Options struct {
 	// encrypted directory opens only with its key.
 	EncryptionKey *encryption.Key
 
+	// Cluster makes the store a member of a raft cluster (nil: a single
+	// node). A member writes only while it leads; see DESIGN.md.
+	Cluster *raftlog.ClusterOptions
+
 	// logFS replaces the commit log's file layer (crash tests).
 	logFS raftlog.FS
 	// badgerTweak adjusts Badger's options (crash tests: small files).
@@ -129,6 +133,15 @@ type Store struct {
 	// sealer encrypts the commit log's entries; nil without key.
 	sealer raftlog.Sealer
 
+	// seqMu makes timestamp order the log order: a commit takes its
+	// timestamp and enqueues its entry under it (see commitLogged).
+	seqMu sync.Mutex
+	// watches are called after entries this node did not write touched
+	// their key prefix (a follower's catalog reloads); see Watch.
+	watchMu sync.Mutex
+	watches []*watch
+	watchCh chan struct{}
+
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	closeMu sync.Once
@@ -140,6 +153,13 @@ type Store struct {
 // with an error naming the path. Every commit in the log that Badger may
 // not hold yet is applied again before Open returns.
 func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
+	return OpenContext(context.Background(), dir, opts, logger)
+}
+
+// OpenContext is Open with a context that bounds, on a cluster member,
+// the wait for a leader and for the cluster's initialization (see
+// waitClusterReady).
+func OpenContext(ctx context.Context, dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -186,6 +206,7 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 		logger:     logger,
 		counters:   counters,
 		stop:       make(chan struct{}),
+		watchCh:    make(chan struct{}, 1),
 		cpInterval: cpInterval,
 		noSync:     !opts.SyncWrites,
 		key:        opts.EncryptionKey,
@@ -203,12 +224,13 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	// Replay: every entry after the checkpoint is applied again (Open
 	// of the log returns only then), before anything reads the store.
 	lg, rec, err := raftlog.Open(raftlog.Options{
-		Dir:    logDir,
-		FS:     opts.logFS,
-		Apply:  s.applyEntries,
-		Logger: logger.With("component", "raftlog"),
-		NoSync: !opts.SyncWrites,
-		Sealer: sealer,
+		Dir:     logDir,
+		FS:      opts.logFS,
+		Apply:   s.applyEntries,
+		Logger:  logger.With("component", "raftlog"),
+		NoSync:  !opts.SyncWrites,
+		Sealer:  sealer,
+		Cluster: opts.Cluster,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
@@ -225,6 +247,23 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if err := s.checkpoint(); err != nil {
 		return fail(err)
 	}
+	if opts.Cluster != nil {
+		writable, err := s.waitClusterReady(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		if !writable {
+			// A follower: the leader initialized the directory's
+			// contents (format, migrations, clock) through the log.
+			if err := s.refuseNewerFormat(); err != nil {
+				return fail(err)
+			}
+			s.wg.Add(2)
+			go s.maintain()
+			go s.watchLoop()
+			return s, nil
+		}
+	}
 	if err := s.checkFormat(); err != nil {
 		return fail(err)
 	}
@@ -236,8 +275,9 @@ func Open(dir string, opts Options, logger *slog.Logger) (*Store, error) {
 	if err := s.persistClock(context.Background()); err != nil {
 		return fail(err)
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.maintain()
+	go s.watchLoop()
 	return s, nil
 }
 
@@ -317,6 +357,9 @@ func (s *Store) Begin() *Txn {
 // commit runs the commit protocol: conflict check and timestamp, then the
 // Committer, then publication of the timestamp to new readers.
 func (s *Store) commit(ctx context.Context, readTs uint64, ws *WriteSet, keys map[uint64]uint64) error {
+	if _, ok := s.committer.(*logCommitter); ok {
+		return s.commitLogged(readTs, ws, keys)
+	}
 	ts, err := s.oracle.prepare(readTs, keys)
 	if err != nil {
 		return err

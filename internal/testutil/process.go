@@ -45,6 +45,16 @@ type Process struct {
 // at the end of the test is killed.
 func StartProcess(t testing.TB, bin, dataDir string, extraArgs ...string) *Process {
 	t.Helper()
+	p := StartProcessNoWait(t, bin, dataDir, extraArgs...)
+	p.WaitReady()
+	return p
+}
+
+// StartProcessNoWait is StartProcess without the wait for /readyz: a
+// cluster member becomes ready only once its peers run, so a harness
+// starts them all, then waits for each (WaitReady).
+func StartProcessNoWait(t testing.TB, bin, dataDir string, extraArgs ...string) *Process {
+	t.Helper()
 	p := &Process{
 		MySQLAddr: FreeAddr(t),
 		HTTPAddr:  FreeAddr(t),
@@ -80,10 +90,16 @@ func StartProcess(t testing.TB, bin, dataDir string, extraArgs ...string) *Proce
 		}
 		FailOnPanicOutput(t, p.Output())
 	})
-	if err := p.waitReady(readyTimeout); err != nil {
-		t.Fatalf("guocedb did not become ready: %v\noutput:\n%s", err, p.Output())
-	}
 	return p
+}
+
+// WaitReady waits until /readyz answers 200 (at most a minute), failing
+// the test otherwise.
+func (p *Process) WaitReady() {
+	p.t.Helper()
+	if err := p.waitReady(readyTimeout); err != nil {
+		p.t.Fatalf("guocedb did not become ready: %v\noutput:\n%s", err, p.Output())
+	}
 }
 
 // waitReady polls /readyz every 50ms until 200, exit, or timeout.
@@ -117,6 +133,42 @@ func (p *Process) Kill9() {
 		p.t.Fatalf("kill -9: %v", err)
 	}
 	p.wait()
+}
+
+// Signal sends sig to the process (SIGSTOP and SIGCONT freeze and thaw
+// it: a member that stops answering without closing its connections).
+func (p *Process) Signal(sig os.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		exit := "still running"
+		select {
+		case <-p.done:
+			exit = fmt.Sprintf("exited: %v", p.err)
+		default:
+		}
+		p.t.Fatalf("signal %v: %v (%s)\noutput:\n%s", sig, err, exit, p.Output())
+	}
+}
+
+// WaitStopped waits until the process is stopped (after SIGSTOP), as
+// /proc shows it (state T), for at most 10 s: a signal is delivered
+// asynchronously, and a test that relies on the freeze must not race it.
+func (p *Process) WaitStopped() {
+	p.t.Helper()
+	path := fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			p.t.Fatalf("process state: %v", err)
+		}
+		// pid (comm) state ...: the state follows the last ')'.
+		if i := bytes.LastIndexByte(b, ')'); i > 0 && i+2 < len(b) && (b[i+2] == 'T' || b[i+2] == 't') {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.t.Fatalf("process %d did not stop within 10s", p.cmd.Process.Pid)
 }
 
 // Stop sends SIGTERM and requires a clean exit (status 0) within a minute.

@@ -77,6 +77,9 @@ type StatusResponse struct {
 	// connections counts open client connections.
 	Connections   uint32 `protobuf:"varint,6,opt,name=connections,proto3" json:"connections,omitempty"`
 	FormatVersion uint32 `protobuf:"varint,7,opt,name=format_version,json=formatVersion,proto3" json:"format_version,omitempty"`
+	// cluster is set on a member of a raft cluster (raft-addr), absent on a
+	// single node.
+	Cluster       *ClusterStatus `protobuf:"bytes,8,opt,name=cluster,proto3" json:"cluster,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -160,6 +163,208 @@ func (x *StatusResponse) GetFormatVersion() uint32 {
 	return 0
 }
 
+func (x *StatusResponse) GetCluster() *ClusterStatus {
+	if x != nil {
+		return x.Cluster
+	}
+	return nil
+}
+
+// ClusterStatus is a cluster member's raft state.
+type ClusterStatus struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	NodeId string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	// role: leader, follower or candidate.
+	Role string `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	Term uint64 `protobuf:"varint,3,opt,name=term,proto3" json:"term,omitempty"`
+	// leader_id is the leader's node id, empty when none is known.
+	LeaderId     string `protobuf:"bytes,4,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
+	CommitIndex  uint64 `protobuf:"varint,5,opt,name=commit_index,json=commitIndex,proto3" json:"commit_index,omitempty"`
+	AppliedIndex uint64 `protobuf:"varint,6,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
+	// writable: this node accepts writes now (leads, and its first entry of
+	// the term is applied).
+	Writable bool `protobuf:"varint,7,opt,name=writable,proto3" json:"writable,omitempty"`
+	// leader_changes counts the leader changes this node has seen.
+	LeaderChanges uint64 `protobuf:"varint,8,opt,name=leader_changes,json=leaderChanges,proto3" json:"leader_changes,omitempty"`
+	// peers are the other members; their progress is known on the leader.
+	Peers         []*ClusterPeer `protobuf:"bytes,9,rep,name=peers,proto3" json:"peers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterStatus) Reset() {
+	*x = ClusterStatus{}
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterStatus) ProtoMessage() {}
+
+func (x *ClusterStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterStatus.ProtoReflect.Descriptor instead.
+func (*ClusterStatus) Descriptor() ([]byte, []int) {
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ClusterStatus) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *ClusterStatus) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *ClusterStatus) GetTerm() uint64 {
+	if x != nil {
+		return x.Term
+	}
+	return 0
+}
+
+func (x *ClusterStatus) GetLeaderId() string {
+	if x != nil {
+		return x.LeaderId
+	}
+	return ""
+}
+
+func (x *ClusterStatus) GetCommitIndex() uint64 {
+	if x != nil {
+		return x.CommitIndex
+	}
+	return 0
+}
+
+func (x *ClusterStatus) GetAppliedIndex() uint64 {
+	if x != nil {
+		return x.AppliedIndex
+	}
+	return 0
+}
+
+func (x *ClusterStatus) GetWritable() bool {
+	if x != nil {
+		return x.Writable
+	}
+	return false
+}
+
+func (x *ClusterStatus) GetLeaderChanges() uint64 {
+	if x != nil {
+		return x.LeaderChanges
+	}
+	return 0
+}
+
+func (x *ClusterStatus) GetPeers() []*ClusterPeer {
+	if x != nil {
+		return x.Peers
+	}
+	return nil
+}
+
+// ClusterPeer is another member as this node sees it.
+type ClusterPeer struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	NodeId   string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	RaftAddr string                 `protobuf:"bytes,2,opt,name=raft_addr,json=raftAddr,proto3" json:"raft_addr,omitempty"`
+	// match_index is the highest log index known to be in its log, and lag
+	// how far that is behind this leader's last index (leader only).
+	MatchIndex uint64 `protobuf:"varint,3,opt,name=match_index,json=matchIndex,proto3" json:"match_index,omitempty"`
+	Lag        uint64 `protobuf:"varint,4,opt,name=lag,proto3" json:"lag,omitempty"`
+	// active: it answered within the last election timeout (leader only).
+	Active        bool `protobuf:"varint,5,opt,name=active,proto3" json:"active,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterPeer) Reset() {
+	*x = ClusterPeer{}
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterPeer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterPeer) ProtoMessage() {}
+
+func (x *ClusterPeer) ProtoReflect() protoreflect.Message {
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterPeer.ProtoReflect.Descriptor instead.
+func (*ClusterPeer) Descriptor() ([]byte, []int) {
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ClusterPeer) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *ClusterPeer) GetRaftAddr() string {
+	if x != nil {
+		return x.RaftAddr
+	}
+	return ""
+}
+
+func (x *ClusterPeer) GetMatchIndex() uint64 {
+	if x != nil {
+		return x.MatchIndex
+	}
+	return 0
+}
+
+func (x *ClusterPeer) GetLag() uint64 {
+	if x != nil {
+		return x.Lag
+	}
+	return 0
+}
+
+func (x *ClusterPeer) GetActive() bool {
+	if x != nil {
+		return x.Active
+	}
+	return false
+}
+
 type HealthRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -168,7 +373,7 @@ type HealthRequest struct {
 
 func (x *HealthRequest) Reset() {
 	*x = HealthRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[2]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -180,7 +385,7 @@ func (x *HealthRequest) String() string {
 func (*HealthRequest) ProtoMessage() {}
 
 func (x *HealthRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[2]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -193,7 +398,7 @@ func (x *HealthRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthRequest.ProtoReflect.Descriptor instead.
 func (*HealthRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{2}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{4}
 }
 
 type HealthResponse struct {
@@ -210,7 +415,7 @@ type HealthResponse struct {
 
 func (x *HealthResponse) Reset() {
 	*x = HealthResponse{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[3]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -222,7 +427,7 @@ func (x *HealthResponse) String() string {
 func (*HealthResponse) ProtoMessage() {}
 
 func (x *HealthResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[3]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -235,7 +440,7 @@ func (x *HealthResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthResponse.ProtoReflect.Descriptor instead.
 func (*HealthResponse) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{3}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *HealthResponse) GetLive() bool {
@@ -267,7 +472,7 @@ type ListSessionsRequest struct {
 
 func (x *ListSessionsRequest) Reset() {
 	*x = ListSessionsRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[4]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -279,7 +484,7 @@ func (x *ListSessionsRequest) String() string {
 func (*ListSessionsRequest) ProtoMessage() {}
 
 func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[4]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -292,7 +497,7 @@ func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{4}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{6}
 }
 
 // Session is one client connection, as SHOW PROCESSLIST shows it.
@@ -321,7 +526,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[5]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -333,7 +538,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[5]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -346,7 +551,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Session) GetId() uint32 {
@@ -428,7 +633,7 @@ type ListSessionsResponse struct {
 
 func (x *ListSessionsResponse) Reset() {
 	*x = ListSessionsResponse{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[6]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -440,7 +645,7 @@ func (x *ListSessionsResponse) String() string {
 func (*ListSessionsResponse) ProtoMessage() {}
 
 func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[6]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -453,7 +658,7 @@ func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSessionsResponse) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListSessionsResponse) GetSessions() []*Session {
@@ -476,7 +681,7 @@ type KillSessionRequest struct {
 
 func (x *KillSessionRequest) Reset() {
 	*x = KillSessionRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[7]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +693,7 @@ func (x *KillSessionRequest) String() string {
 func (*KillSessionRequest) ProtoMessage() {}
 
 func (x *KillSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[7]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +706,7 @@ func (x *KillSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillSessionRequest.ProtoReflect.Descriptor instead.
 func (*KillSessionRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *KillSessionRequest) GetId() uint32 {
@@ -526,7 +731,7 @@ type KillSessionResponse struct {
 
 func (x *KillSessionResponse) Reset() {
 	*x = KillSessionResponse{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[8]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -538,7 +743,7 @@ func (x *KillSessionResponse) String() string {
 func (*KillSessionResponse) ProtoMessage() {}
 
 func (x *KillSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[8]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -551,7 +756,7 @@ func (x *KillSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillSessionResponse.ProtoReflect.Descriptor instead.
 func (*KillSessionResponse) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 type BackupRequest struct {
@@ -572,7 +777,7 @@ type BackupRequest struct {
 
 func (x *BackupRequest) Reset() {
 	*x = BackupRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[9]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -584,7 +789,7 @@ func (x *BackupRequest) String() string {
 func (*BackupRequest) ProtoMessage() {}
 
 func (x *BackupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[9]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -597,7 +802,7 @@ func (x *BackupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupRequest.ProtoReflect.Descriptor instead.
 func (*BackupRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BackupRequest) GetSince() uint64 {
@@ -625,7 +830,7 @@ type BackupChunk struct {
 
 func (x *BackupChunk) Reset() {
 	*x = BackupChunk{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[10]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -637,7 +842,7 @@ func (x *BackupChunk) String() string {
 func (*BackupChunk) ProtoMessage() {}
 
 func (x *BackupChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[10]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -650,7 +855,7 @@ func (x *BackupChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupChunk.ProtoReflect.Descriptor instead.
 func (*BackupChunk) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BackupChunk) GetData() []byte {
@@ -668,7 +873,7 @@ type CheckRequest struct {
 
 func (x *CheckRequest) Reset() {
 	*x = CheckRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[11]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -680,7 +885,7 @@ func (x *CheckRequest) String() string {
 func (*CheckRequest) ProtoMessage() {}
 
 func (x *CheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[11]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -693,7 +898,7 @@ func (x *CheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckRequest.ProtoReflect.Descriptor instead.
 func (*CheckRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 type CheckProblem struct {
@@ -707,7 +912,7 @@ type CheckProblem struct {
 
 func (x *CheckProblem) Reset() {
 	*x = CheckProblem{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[12]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -719,7 +924,7 @@ func (x *CheckProblem) String() string {
 func (*CheckProblem) ProtoMessage() {}
 
 func (x *CheckProblem) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[12]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -732,7 +937,7 @@ func (x *CheckProblem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckProblem.ProtoReflect.Descriptor instead.
 func (*CheckProblem) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CheckProblem) GetObject() string {
@@ -761,7 +966,7 @@ type CheckResponse struct {
 
 func (x *CheckResponse) Reset() {
 	*x = CheckResponse{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[13]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -773,7 +978,7 @@ func (x *CheckResponse) String() string {
 func (*CheckResponse) ProtoMessage() {}
 
 func (x *CheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[13]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -786,7 +991,7 @@ func (x *CheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckResponse.ProtoReflect.Descriptor instead.
 func (*CheckResponse) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CheckResponse) GetOk() bool {
@@ -821,7 +1026,7 @@ type SlowLogRequest struct {
 
 func (x *SlowLogRequest) Reset() {
 	*x = SlowLogRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[14]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -833,7 +1038,7 @@ func (x *SlowLogRequest) String() string {
 func (*SlowLogRequest) ProtoMessage() {}
 
 func (x *SlowLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[14]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -846,7 +1051,7 @@ func (x *SlowLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlowLogRequest.ProtoReflect.Descriptor instead.
 func (*SlowLogRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SlowLogRequest) GetLimit() uint32 {
@@ -872,7 +1077,7 @@ type SlowLogEntry struct {
 
 func (x *SlowLogEntry) Reset() {
 	*x = SlowLogEntry{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[15]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1089,7 @@ func (x *SlowLogEntry) String() string {
 func (*SlowLogEntry) ProtoMessage() {}
 
 func (x *SlowLogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[15]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1102,7 @@ func (x *SlowLogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlowLogEntry.ProtoReflect.Descriptor instead.
 func (*SlowLogEntry) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SlowLogEntry) GetTime() *timestamppb.Timestamp {
@@ -958,7 +1163,7 @@ type SlowLogResponse struct {
 
 func (x *SlowLogResponse) Reset() {
 	*x = SlowLogResponse{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[16]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -970,7 +1175,7 @@ func (x *SlowLogResponse) String() string {
 func (*SlowLogResponse) ProtoMessage() {}
 
 func (x *SlowLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[16]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -983,7 +1188,7 @@ func (x *SlowLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlowLogResponse.ProtoReflect.Descriptor instead.
 func (*SlowLogResponse) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SlowLogResponse) GetEntries() []*SlowLogEntry {
@@ -998,7 +1203,7 @@ var File_guocedb_admin_v1_admin_proto protoreflect.FileDescriptor
 const file_guocedb_admin_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"\x1cguocedb/admin/v1/admin.proto\x12\x10guocedb.admin.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x0f\n" +
-	"\rStatusRequest\"\xf8\x01\n" +
+	"\rStatusRequest\"\xb3\x02\n" +
 	"\x0eStatusResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12%\n" +
 	"\x0euptime_seconds\x18\x02 \x01(\x01R\ruptimeSeconds\x12&\n" +
@@ -1006,7 +1211,25 @@ const file_guocedb_admin_v1_admin_proto_rawDesc = "" +
 	"\tdatabases\x18\x04 \x01(\rR\tdatabases\x12\x16\n" +
 	"\x06tables\x18\x05 \x01(\rR\x06tables\x12 \n" +
 	"\vconnections\x18\x06 \x01(\rR\vconnections\x12%\n" +
-	"\x0eformat_version\x18\a \x01(\rR\rformatVersion\"\x0f\n" +
+	"\x0eformat_version\x18\a \x01(\rR\rformatVersion\x129\n" +
+	"\acluster\x18\b \x01(\v2\x1f.guocedb.admin.v1.ClusterStatusR\acluster\"\xad\x02\n" +
+	"\rClusterStatus\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\x12\x12\n" +
+	"\x04term\x18\x03 \x01(\x04R\x04term\x12\x1b\n" +
+	"\tleader_id\x18\x04 \x01(\tR\bleaderId\x12!\n" +
+	"\fcommit_index\x18\x05 \x01(\x04R\vcommitIndex\x12#\n" +
+	"\rapplied_index\x18\x06 \x01(\x04R\fappliedIndex\x12\x1a\n" +
+	"\bwritable\x18\a \x01(\bR\bwritable\x12%\n" +
+	"\x0eleader_changes\x18\b \x01(\x04R\rleaderChanges\x123\n" +
+	"\x05peers\x18\t \x03(\v2\x1d.guocedb.admin.v1.ClusterPeerR\x05peers\"\x8e\x01\n" +
+	"\vClusterPeer\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n" +
+	"\traft_addr\x18\x02 \x01(\tR\braftAddr\x12\x1f\n" +
+	"\vmatch_index\x18\x03 \x01(\x04R\n" +
+	"matchIndex\x12\x10\n" +
+	"\x03lag\x18\x04 \x01(\x04R\x03lag\x12\x16\n" +
+	"\x06active\x18\x05 \x01(\bR\x06active\"\x0f\n" +
 	"\rHealthRequest\"R\n" +
 	"\x0eHealthResponse\x12\x12\n" +
 	"\x04live\x18\x01 \x01(\bR\x04live\x12\x14\n" +
@@ -1078,51 +1301,55 @@ func file_guocedb_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_guocedb_admin_v1_admin_proto_rawDescData
 }
 
-var file_guocedb_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_guocedb_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_guocedb_admin_v1_admin_proto_goTypes = []any{
 	(*StatusRequest)(nil),         // 0: guocedb.admin.v1.StatusRequest
 	(*StatusResponse)(nil),        // 1: guocedb.admin.v1.StatusResponse
-	(*HealthRequest)(nil),         // 2: guocedb.admin.v1.HealthRequest
-	(*HealthResponse)(nil),        // 3: guocedb.admin.v1.HealthResponse
-	(*ListSessionsRequest)(nil),   // 4: guocedb.admin.v1.ListSessionsRequest
-	(*Session)(nil),               // 5: guocedb.admin.v1.Session
-	(*ListSessionsResponse)(nil),  // 6: guocedb.admin.v1.ListSessionsResponse
-	(*KillSessionRequest)(nil),    // 7: guocedb.admin.v1.KillSessionRequest
-	(*KillSessionResponse)(nil),   // 8: guocedb.admin.v1.KillSessionResponse
-	(*BackupRequest)(nil),         // 9: guocedb.admin.v1.BackupRequest
-	(*BackupChunk)(nil),           // 10: guocedb.admin.v1.BackupChunk
-	(*CheckRequest)(nil),          // 11: guocedb.admin.v1.CheckRequest
-	(*CheckProblem)(nil),          // 12: guocedb.admin.v1.CheckProblem
-	(*CheckResponse)(nil),         // 13: guocedb.admin.v1.CheckResponse
-	(*SlowLogRequest)(nil),        // 14: guocedb.admin.v1.SlowLogRequest
-	(*SlowLogEntry)(nil),          // 15: guocedb.admin.v1.SlowLogEntry
-	(*SlowLogResponse)(nil),       // 16: guocedb.admin.v1.SlowLogResponse
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*ClusterStatus)(nil),         // 2: guocedb.admin.v1.ClusterStatus
+	(*ClusterPeer)(nil),           // 3: guocedb.admin.v1.ClusterPeer
+	(*HealthRequest)(nil),         // 4: guocedb.admin.v1.HealthRequest
+	(*HealthResponse)(nil),        // 5: guocedb.admin.v1.HealthResponse
+	(*ListSessionsRequest)(nil),   // 6: guocedb.admin.v1.ListSessionsRequest
+	(*Session)(nil),               // 7: guocedb.admin.v1.Session
+	(*ListSessionsResponse)(nil),  // 8: guocedb.admin.v1.ListSessionsResponse
+	(*KillSessionRequest)(nil),    // 9: guocedb.admin.v1.KillSessionRequest
+	(*KillSessionResponse)(nil),   // 10: guocedb.admin.v1.KillSessionResponse
+	(*BackupRequest)(nil),         // 11: guocedb.admin.v1.BackupRequest
+	(*BackupChunk)(nil),           // 12: guocedb.admin.v1.BackupChunk
+	(*CheckRequest)(nil),          // 13: guocedb.admin.v1.CheckRequest
+	(*CheckProblem)(nil),          // 14: guocedb.admin.v1.CheckProblem
+	(*CheckResponse)(nil),         // 15: guocedb.admin.v1.CheckResponse
+	(*SlowLogRequest)(nil),        // 16: guocedb.admin.v1.SlowLogRequest
+	(*SlowLogEntry)(nil),          // 17: guocedb.admin.v1.SlowLogEntry
+	(*SlowLogResponse)(nil),       // 18: guocedb.admin.v1.SlowLogResponse
+	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
 }
 var file_guocedb_admin_v1_admin_proto_depIdxs = []int32{
-	5,  // 0: guocedb.admin.v1.ListSessionsResponse.sessions:type_name -> guocedb.admin.v1.Session
-	12, // 1: guocedb.admin.v1.CheckResponse.problems:type_name -> guocedb.admin.v1.CheckProblem
-	17, // 2: guocedb.admin.v1.SlowLogEntry.time:type_name -> google.protobuf.Timestamp
-	15, // 3: guocedb.admin.v1.SlowLogResponse.entries:type_name -> guocedb.admin.v1.SlowLogEntry
-	0,  // 4: guocedb.admin.v1.AdminService.Status:input_type -> guocedb.admin.v1.StatusRequest
-	2,  // 5: guocedb.admin.v1.AdminService.Health:input_type -> guocedb.admin.v1.HealthRequest
-	4,  // 6: guocedb.admin.v1.AdminService.ListSessions:input_type -> guocedb.admin.v1.ListSessionsRequest
-	7,  // 7: guocedb.admin.v1.AdminService.KillSession:input_type -> guocedb.admin.v1.KillSessionRequest
-	9,  // 8: guocedb.admin.v1.AdminService.Backup:input_type -> guocedb.admin.v1.BackupRequest
-	11, // 9: guocedb.admin.v1.AdminService.Check:input_type -> guocedb.admin.v1.CheckRequest
-	14, // 10: guocedb.admin.v1.AdminService.SlowLog:input_type -> guocedb.admin.v1.SlowLogRequest
-	1,  // 11: guocedb.admin.v1.AdminService.Status:output_type -> guocedb.admin.v1.StatusResponse
-	3,  // 12: guocedb.admin.v1.AdminService.Health:output_type -> guocedb.admin.v1.HealthResponse
-	6,  // 13: guocedb.admin.v1.AdminService.ListSessions:output_type -> guocedb.admin.v1.ListSessionsResponse
-	8,  // 14: guocedb.admin.v1.AdminService.KillSession:output_type -> guocedb.admin.v1.KillSessionResponse
-	10, // 15: guocedb.admin.v1.AdminService.Backup:output_type -> guocedb.admin.v1.BackupChunk
-	13, // 16: guocedb.admin.v1.AdminService.Check:output_type -> guocedb.admin.v1.CheckResponse
-	16, // 17: guocedb.admin.v1.AdminService.SlowLog:output_type -> guocedb.admin.v1.SlowLogResponse
-	11, // [11:18] is the sub-list for method output_type
-	4,  // [4:11] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	2,  // 0: guocedb.admin.v1.StatusResponse.cluster:type_name -> guocedb.admin.v1.ClusterStatus
+	3,  // 1: guocedb.admin.v1.ClusterStatus.peers:type_name -> guocedb.admin.v1.ClusterPeer
+	7,  // 2: guocedb.admin.v1.ListSessionsResponse.sessions:type_name -> guocedb.admin.v1.Session
+	14, // 3: guocedb.admin.v1.CheckResponse.problems:type_name -> guocedb.admin.v1.CheckProblem
+	19, // 4: guocedb.admin.v1.SlowLogEntry.time:type_name -> google.protobuf.Timestamp
+	17, // 5: guocedb.admin.v1.SlowLogResponse.entries:type_name -> guocedb.admin.v1.SlowLogEntry
+	0,  // 6: guocedb.admin.v1.AdminService.Status:input_type -> guocedb.admin.v1.StatusRequest
+	4,  // 7: guocedb.admin.v1.AdminService.Health:input_type -> guocedb.admin.v1.HealthRequest
+	6,  // 8: guocedb.admin.v1.AdminService.ListSessions:input_type -> guocedb.admin.v1.ListSessionsRequest
+	9,  // 9: guocedb.admin.v1.AdminService.KillSession:input_type -> guocedb.admin.v1.KillSessionRequest
+	11, // 10: guocedb.admin.v1.AdminService.Backup:input_type -> guocedb.admin.v1.BackupRequest
+	13, // 11: guocedb.admin.v1.AdminService.Check:input_type -> guocedb.admin.v1.CheckRequest
+	16, // 12: guocedb.admin.v1.AdminService.SlowLog:input_type -> guocedb.admin.v1.SlowLogRequest
+	1,  // 13: guocedb.admin.v1.AdminService.Status:output_type -> guocedb.admin.v1.StatusResponse
+	5,  // 14: guocedb.admin.v1.AdminService.Health:output_type -> guocedb.admin.v1.HealthResponse
+	8,  // 15: guocedb.admin.v1.AdminService.ListSessions:output_type -> guocedb.admin.v1.ListSessionsResponse
+	10, // 16: guocedb.admin.v1.AdminService.KillSession:output_type -> guocedb.admin.v1.KillSessionResponse
+	12, // 17: guocedb.admin.v1.AdminService.Backup:output_type -> guocedb.admin.v1.BackupChunk
+	15, // 18: guocedb.admin.v1.AdminService.Check:output_type -> guocedb.admin.v1.CheckResponse
+	18, // 19: guocedb.admin.v1.AdminService.SlowLog:output_type -> guocedb.admin.v1.SlowLogResponse
+	13, // [13:20] is the sub-list for method output_type
+	6,  // [6:13] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_guocedb_admin_v1_admin_proto_init() }
@@ -1136,7 +1363,7 @@ func file_guocedb_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guocedb_admin_v1_admin_proto_rawDesc), len(file_guocedb_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

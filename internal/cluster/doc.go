@@ -1,0 +1,11 @@
+// Package cluster runs a guocedb node as a member of a raft cluster: the
+// cluster state remembered in the data directory (who this node is, and
+// the voters), and the transport that carries raft's messages between
+// nodes, along with what members tell each other about themselves (MySQL
+// address, version, liveness).
+//
+// It owns neither the log nor the store: internal/raftlog drives the
+// raft state machine and writes the log, internal/storage applies it.
+// This package only tells the log who its peers are and moves their
+// messages. See DESIGN.md.
+package cluster

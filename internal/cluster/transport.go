@@ -1,0 +1,451 @@
+package cluster
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/guocedb/guocedb/internal/raftlog"
+)
+
+// maxFrame bounds one message on the wire: the largest entry the log
+// accepts plus room for raft's own fields.
+const maxFrame = raftlog.MaxProposal + 1<<20
+
+// peerQueue is how many messages wait for one peer before new ones are
+// dropped (raft retransmits; a dead peer must not hold memory).
+const peerQueue = 4096
+
+// dialTimeout and the redial backoff bound how long a dead peer costs.
+const (
+	dialTimeout = time.Second
+	minBackoff  = 50 * time.Millisecond
+	maxBackoff  = time.Second
+)
+
+// Receiver is what the transport hands messages and delivery failures
+// to: the commit log (raftlog.Log). Its methods must not block.
+type Receiver interface {
+	Step(*pb.Message)
+	ReportUnreachable(id uint64)
+	ReportSnapshotFailure(id uint64)
+}
+
+// Frame kinds: the byte after a frame's length.
+const (
+	frameRaft byte = 0 // a protobuf raftpb.Message
+	frameInfo byte = 1 // the sender's MemberInfo as JSON
+)
+
+// infoInterval is how often a member tells every peer its MemberInfo:
+// raft connects followers only to the leader, so this is also how a
+// follower learns that another follower is alive.
+const infoInterval = time.Second
+
+// MemberInfo is what a member tells its peers about itself beyond raft:
+// for performance_schema.replication_group_members.
+type MemberInfo struct {
+	NodeID string `json:"node_id"`
+	// MySQLAddr is its MySQL listener, HOST:PORT ("" until it listens).
+	MySQLAddr string `json:"mysql_addr"`
+	// Version is its guocedb version.
+	Version string `json:"version"`
+}
+
+// PeerInfo is a peer's last MemberInfo and when anything last arrived
+// from it.
+type PeerInfo struct {
+	MemberInfo
+	LastSeen time.Time
+}
+
+// Transport carries raft messages between members over plain TCP on the
+// raft address: one outgoing connection per peer, each message a frame
+// [u32 length][kind][payload] (kind: frameRaft, a protobuf
+// raftpb.Message, or frameInfo, the sender's MemberInfo, sent on connect
+// and every second). It has no TLS or authentication
+// yet, which is why raft addresses are refused beyond loopback
+// (config.checkPeerAddr).
+//
+// Send never blocks the Ready loop: each peer has a queue and a sender
+// goroutine; a full queue drops (raft retransmits) and tells raft the
+// peer is unreachable, so the leader probes instead of streaming.
+type Transport struct {
+	logger *slog.Logger
+	ln     net.Listener
+	recv   atomic.Pointer[Receiver]
+	peers  map[uint64]*peer
+
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+	stop   chan struct{}
+
+	// Sent and Dropped count messages, for metrics.
+	sent, dropped atomic.Uint64
+	snapWarned    atomic.Int64
+
+	self     uint64 // this member's raft id
+	st       *State
+	infoMu   sync.Mutex
+	local    MemberInfo
+	peerInfo map[uint64]PeerInfo
+}
+
+type peer struct {
+	id   uint64
+	addr string
+	q    chan []byte
+}
+
+// NewTransport listens on st's raft address and starts a sender per
+// peer. Messages that arrive before SetReceiver are dropped.
+func NewTransport(st *State, logger *slog.Logger) (*Transport, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	self := st.Self()
+	ln, err := net.Listen("tcp", self.RaftAddr)
+	if err != nil {
+		return nil, fmt.Errorf("raft-addr: %w", err)
+	}
+	t := &Transport{logger: logger, ln: ln, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
+		self: self.RaftID, st: st, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}}
+	for _, m := range st.Peers() {
+		p := &peer{id: m.RaftID, addr: m.RaftAddr, q: make(chan []byte, peerQueue)}
+		t.peers[m.RaftID] = p
+		t.wg.Add(1)
+		go t.sendLoop(p)
+	}
+	t.wg.Add(2)
+	go t.acceptLoop()
+	go t.infoLoop()
+	return t, nil
+}
+
+// SetLocalInfo sets what this member tells its peers about itself (its
+// MySQL address is known only once the listener is bound).
+func (t *Transport) SetLocalInfo(info MemberInfo) {
+	info.NodeID = t.st.NodeID
+	t.infoMu.Lock()
+	t.local = info
+	t.infoMu.Unlock()
+	t.sendInfo()
+}
+
+// Peers returns what each peer last said about itself, by raft id.
+func (t *Transport) Peers() map[uint64]PeerInfo {
+	t.infoMu.Lock()
+	defer t.infoMu.Unlock()
+	out := make(map[uint64]PeerInfo, len(t.peerInfo))
+	for id, p := range t.peerInfo {
+		out[id] = p
+	}
+	return out
+}
+
+func (t *Transport) infoFrame() []byte {
+	t.infoMu.Lock()
+	info := t.local
+	t.infoMu.Unlock()
+	b, _ := json.Marshal(struct {
+		MemberInfo
+		RaftID uint64 `json:"raft_id"`
+	}{info, t.self})
+	return append([]byte{frameInfo}, b...)
+}
+
+// sendInfo queues this member's info for every peer (dropped, like any
+// frame, when a queue is full).
+func (t *Transport) sendInfo() {
+	f := t.infoFrame()
+	for _, p := range t.peers {
+		select {
+		case p.q <- f:
+		default:
+		}
+	}
+}
+
+func (t *Transport) infoLoop() {
+	defer t.wg.Done()
+	tick := time.NewTicker(infoInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tick.C:
+			t.sendInfo()
+		}
+	}
+}
+
+// Addr is the address the transport listens on.
+func (t *Transport) Addr() net.Addr { return t.ln.Addr() }
+
+// SetReceiver directs incoming messages and delivery reports to r.
+func (t *Transport) SetReceiver(r Receiver) { t.recv.Store(&r) }
+
+func (t *Transport) receiver() Receiver {
+	if p := t.recv.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Send queues msgs for their peers; it is raftlog's ClusterOptions.Send.
+// A snapshot message is not sent: streaming snapshots is not
+// implemented, so raft is told it failed and the follower stays behind
+// (logged).
+func (t *Transport) Send(msgs []*pb.Message) {
+	for _, m := range msgs {
+		to := m.GetTo()
+		p := t.peers[to]
+		if p == nil {
+			continue
+		}
+		if m.GetType() == pb.MessageType_MsgSnap {
+			if r := t.receiver(); r != nil {
+				r.ReportSnapshotFailure(to)
+			}
+			if now := time.Now().Unix(); t.snapWarned.Swap(now) < now-10 {
+				t.logger.Error("a follower needs a snapshot, and sending snapshots is not implemented yet: it stays behind",
+					"peer", to, "index", m.GetSnapshot().GetMetadata().GetIndex())
+			}
+			continue
+		}
+		b, err := proto.MarshalOptions{}.MarshalAppend([]byte{frameRaft}, m)
+		if err != nil {
+			t.logger.Error("raft message not encodable", "err", err)
+			continue
+		}
+		select {
+		case p.q <- b:
+		default:
+			t.dropped.Add(1)
+			if r := t.receiver(); r != nil {
+				r.ReportUnreachable(to)
+			}
+		}
+	}
+}
+
+// Counts returns how many messages were sent and dropped.
+func (t *Transport) Counts() (sent, dropped uint64) { return t.sent.Load(), t.dropped.Load() }
+
+// sendLoop keeps one connection to p and writes its queue to it,
+// flushing when the queue is empty: messages that pile up while a write
+// is in flight go out in one write.
+func (t *Transport) sendLoop(p *peer) {
+	defer t.wg.Done()
+	var (
+		conn    net.Conn
+		w       *bufio.Writer
+		backoff = minBackoff
+	)
+	defer func() {
+		if conn != nil {
+			_ = conn.Close()
+		}
+	}()
+	fail := func(err error) {
+		t.logger.Debug("raft peer unreachable", "peer", p.id, "addr", p.addr, "err", err)
+		if r := t.receiver(); r != nil {
+			r.ReportUnreachable(p.id)
+		}
+		if conn != nil {
+			_ = conn.Close()
+			conn = nil
+		}
+	}
+	var hdr [4]byte
+	for {
+		var b []byte
+		select {
+		case <-t.stop:
+			return
+		case b = <-p.q:
+		}
+		if conn == nil {
+			c, err := net.DialTimeout("tcp", p.addr, dialTimeout)
+			if err != nil {
+				fail(err)
+				t.dropped.Add(1)
+				select {
+				case <-t.stop:
+					return
+				case <-time.After(backoff):
+				}
+				backoff = min(2*backoff, maxBackoff)
+				continue
+			}
+			conn, w, backoff = c, bufio.NewWriterSize(c, 64<<10), minBackoff
+			// Who we are, first on every connection.
+			if b[0] != frameInfo {
+				_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+				f := t.infoFrame()
+				binary.BigEndian.PutUint32(hdr[:], uint32(len(f)))
+				if _, err := w.Write(hdr[:]); err == nil {
+					_, _ = w.Write(f)
+				}
+			}
+		}
+		for b != nil {
+			binary.BigEndian.PutUint32(hdr[:], uint32(len(b)))
+			// A write deadline: a peer that stops reading (SIGSTOP) must
+			// not hold the queue forever.
+			_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			_, err := w.Write(hdr[:])
+			if err == nil {
+				_, err = w.Write(b)
+			}
+			if err != nil {
+				fail(err)
+				break
+			}
+			if b[0] == frameRaft {
+				t.sent.Add(1)
+			}
+			select {
+			case b = <-p.q:
+			default:
+				b = nil
+				if err := w.Flush(); err != nil {
+					fail(err)
+				}
+			}
+		}
+	}
+}
+
+func (t *Transport) acceptLoop() {
+	defer t.wg.Done()
+	for {
+		c, err := t.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		t.mu.Lock()
+		if t.closed {
+			t.mu.Unlock()
+			_ = c.Close()
+			return
+		}
+		t.conns[c] = struct{}{}
+		t.mu.Unlock()
+		t.wg.Add(1)
+		go t.readLoop(c)
+	}
+}
+
+// readLoop reads frames from one peer's connection until it closes.
+func (t *Transport) readLoop(c net.Conn) {
+	defer t.wg.Done()
+	defer func() {
+		t.mu.Lock()
+		delete(t.conns, c)
+		t.mu.Unlock()
+		_ = c.Close()
+	}()
+	r := bufio.NewReaderSize(c, 64<<10)
+	var hdr [4]byte
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return
+		}
+		n := binary.BigEndian.Uint32(hdr[:])
+		if n > maxFrame {
+			t.logger.Warn("raft peer sent an oversized frame; closing the connection", "bytes", n, "remote", c.RemoteAddr().String())
+			return
+		}
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return
+		}
+		if n == 0 {
+			t.logger.Warn("raft peer sent an empty frame; closing the connection", "remote", c.RemoteAddr().String())
+			return
+		}
+		if buf[0] == frameInfo {
+			if !t.noteInfo(buf[1:]) {
+				t.logger.Warn("raft peer sent unreadable member info; closing the connection", "remote", c.RemoteAddr().String())
+				return
+			}
+			continue
+		}
+		m := &pb.Message{}
+		if err := proto.Unmarshal(buf[1:], m); err != nil || buf[0] != frameRaft {
+			t.logger.Warn("raft peer sent an unreadable message; closing the connection", "err", err, "remote", c.RemoteAddr().String())
+			return
+		}
+		t.seen(m.GetFrom())
+		if rc := t.receiver(); rc != nil {
+			rc.Step(m)
+		}
+	}
+}
+
+// noteInfo records a peer's MemberInfo; false for one that is not JSON
+// or names no member of this cluster under its raft id.
+func (t *Transport) noteInfo(b []byte) bool {
+	var in struct {
+		MemberInfo
+		RaftID uint64 `json:"raft_id"`
+	}
+	if json.Unmarshal(b, &in) != nil {
+		return false
+	}
+	m, ok := t.st.ByRaftID(in.RaftID)
+	if !ok || m.NodeID != in.NodeID || in.RaftID == t.self {
+		return false
+	}
+	t.infoMu.Lock()
+	t.peerInfo[in.RaftID] = PeerInfo{MemberInfo: in.MemberInfo, LastSeen: time.Now()}
+	t.infoMu.Unlock()
+	return true
+}
+
+// seen notes that a raft message from peer id arrived.
+func (t *Transport) seen(id uint64) {
+	t.infoMu.Lock()
+	if p, ok := t.peerInfo[id]; ok {
+		p.LastSeen = time.Now()
+		t.peerInfo[id] = p
+	}
+	t.infoMu.Unlock()
+}
+
+// Close stops listening, closes every connection and waits for the
+// transport's goroutines.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	for c := range t.conns {
+		_ = c.Close()
+	}
+	t.mu.Unlock()
+	close(t.stop)
+	err := t.ln.Close()
+	t.wg.Wait()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,127 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// nodeIDPattern is what a node id may look like: it is shown in SQL
+// (replication_group_members.MEMBER_ID), in metrics labels and in file
+// names, so it stays short and plain.
+var nodeIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidNodeID reports whether id is an acceptable node id.
+func ValidNodeID(id string) bool { return nodeIDPattern.MatchString(id) }
+
+// Member is one entry of initial-cluster: a node id and its raft address.
+type Member struct {
+	ID       string
+	RaftAddr string
+}
+
+// ParseInitialCluster reads id1=host:port,id2=host:port,... into members
+// sorted by id. Every id must be valid and unique, every address a
+// HOST:PORT with a non-zero port, and unique.
+func ParseInitialCluster(v string) ([]Member, error) {
+	var out []Member
+	ids := map[string]bool{}
+	addrs := map[string]bool{}
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		id, addr, ok := strings.Cut(item, "=")
+		if !ok {
+			return nil, fmt.Errorf("%q is not ID=HOST:PORT", item)
+		}
+		if !ValidNodeID(id) {
+			return nil, fmt.Errorf("%q: node id %q must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", item, id)
+		}
+		if err := checkPeerAddr(addr); err != nil {
+			return nil, fmt.Errorf("%q: %w", item, err)
+		}
+		if ids[id] {
+			return nil, fmt.Errorf("node id %q appears twice", id)
+		}
+		if addrs[addr] {
+			return nil, fmt.Errorf("address %q appears twice", addr)
+		}
+		ids[id], addrs[addr] = true, true
+		out = append(out, Member{ID: id, RaftAddr: addr})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("names no member: want a list such as id1=host:port,id2=host:port")
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// checkPeerAddr accepts the address of a raft peer: HOST:PORT with a
+// port other than 0 (the others must be able to dial it), and on
+// loopback, since the raft transport has no TLS or authentication yet:
+// anyone who can reach it could append to the log.
+func checkPeerAddr(addr string) error {
+	if err := checkAddr(addr); err != nil {
+		return err
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	if port == "0" {
+		return fmt.Errorf("%q has port 0; peers need a fixed port", addr)
+	}
+	if host == "" || !isLoopback(addr) {
+		return fmt.Errorf("%q is not a loopback address; the raft transport has no TLS yet, so members must listen on 127.0.0.1 (or localhost)", addr)
+	}
+	return nil
+}
+
+// validateCluster checks node-id, raft-addr, initial-cluster, join and
+// follower-writes, each error naming its key.
+func (c Config) validateCluster() []error {
+	var errs []error
+	if !contains(FollowerWritesModes(), c.FollowerWrites) {
+		errs = append(errs, fmt.Errorf("follower-writes: %q is not one of %s (forward is not implemented yet)",
+			c.FollowerWrites, strings.Join(FollowerWritesModes(), ", ")))
+	}
+	if c.NodeID != "" && !ValidNodeID(c.NodeID) {
+		errs = append(errs, fmt.Errorf("node-id: %q must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", c.NodeID))
+	}
+	if c.RaftAddr == "" {
+		for _, kv := range [][2]string{{"node-id", c.NodeID}, {"initial-cluster", c.InitialCluster}, {"join", c.Join}} {
+			if kv[1] != "" {
+				errs = append(errs, fmt.Errorf("%s: needs raft-addr (without raft-addr the server runs as a single node)", kv[0]))
+			}
+		}
+		return errs
+	}
+	if err := checkPeerAddr(c.RaftAddr); err != nil {
+		errs = append(errs, fmt.Errorf("raft-addr: %w", err))
+	}
+	if c.Join != "" {
+		errs = append(errs, errors.New("join: joining a running cluster is not implemented yet; start every member with the same initial-cluster"))
+	}
+	if c.InitialCluster != "" {
+		members, err := ParseInitialCluster(c.InitialCluster)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("initial-cluster: %w", err))
+		} else if c.NodeID != "" {
+			found := false
+			for _, m := range members {
+				if m.ID == c.NodeID {
+					found = true
+					if m.RaftAddr != c.RaftAddr {
+						errs = append(errs, fmt.Errorf("initial-cluster: gives %s the address %s, but raft-addr is %s", m.ID, m.RaftAddr, c.RaftAddr))
+					}
+				}
+			}
+			if !found {
+				errs = append(errs, fmt.Errorf("initial-cluster: does not name this node (node-id %s)", c.NodeID))
+			}
+		}
+	}
+	return errs
+}

@@ -1,0 +1,191 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/guocedb/guocedb/internal/cluster"
+	"github.com/guocedb/guocedb/internal/httpapi"
+	"github.com/guocedb/guocedb/internal/metrics"
+	"github.com/guocedb/guocedb/internal/mysqlserver"
+	"github.com/guocedb/guocedb/internal/raftlog"
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// clusterOptions prepares a cluster member's start (cfg.Clustered): the
+// cluster state remembered in the data directory (bootstrapped from
+// initial-cluster on the first start), and the transport, listening on
+// raft-addr before the log opens, since a member's log waits for its
+// peers. The caller closes the transport after the store.
+func (s *Server) clusterOptions() (*raftlog.ClusterOptions, *cluster.Transport, error) {
+	hasLog, err := raftlog.Exists(nil, filepath.Join(s.cfg.DataDir, storage.LogDir))
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster: %w", err)
+	}
+	st, err := cluster.Prepare(s.cfg.DataDir, s.cfg, hasLog)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := cluster.NewTransport(st, s.logger.With("component", "raft-transport"))
+	if err != nil {
+		return nil, nil, err
+	}
+	s.clusterState.Store(st)
+	s.transport.Store(tr)
+	s.logger.Info("starting as a cluster member", "node_id", st.NodeID, "raft_id", st.Self().RaftID, "raft_addr", st.Self().RaftAddr, "members", len(st.Members))
+	return &raftlog.ClusterOptions{
+		ID:     st.Self().RaftID,
+		Voters: st.Voters(),
+		Send:   tr.Send,
+		Attach: func(l *raftlog.Log) { tr.SetReceiver(l) },
+		OnRoleChange: func(rs raftlog.Status) {
+			leader := "none"
+			if m, ok := st.ByRaftID(rs.Leader); ok {
+				leader = m.NodeID
+			}
+			s.logger.Info("raft role changed", "role", string(rs.Role), "term", rs.Term, "leader", leader)
+		},
+	}, tr, nil
+}
+
+// followReadOnly keeps @@read_only equal to whether this node refuses
+// writes (a follower, or a leader not yet ready), so that proxies that
+// find the primary that way (ProxySQL, MySQL Router) route writes to
+// the leader. The variable is process-wide in go-mysql-server. Polling:
+// writability also changes in the apply goroutine (a new leader becomes
+// writable once its first entry is applied), not only at role changes.
+func (s *Server) followReadOnly(ctx context.Context, st *storage.Store) {
+	last := -1
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ro := 1
+		if st.Writable() {
+			ro = 0
+		}
+		if ro != last {
+			if err := sql.SystemVariables.AssignValues(map[string]any{"read_only": ro}); err != nil {
+				s.logger.Warn("set read_only", "err", err)
+			}
+			last = ro
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// clusterStatus is /status's cluster section: nil on a single node.
+func (s *Server) clusterStatus(st *storage.Store) *httpapi.Cluster {
+	cs := s.clusterState.Load()
+	rs, ok := st.ClusterStatus()
+	if cs == nil || !ok {
+		return nil
+	}
+	out := &httpapi.Cluster{
+		NodeID: cs.NodeID, Role: string(rs.Role), Term: rs.Term, Writable: rs.Writable,
+		CommitIndex: rs.Commit, AppliedIndex: rs.Applied, LastIndex: rs.LastIndex, LeaderChanges: rs.LeaderChanges,
+		Peers: []httpapi.ClusterPeer{},
+	}
+	if m, ok := cs.ByRaftID(rs.Leader); ok {
+		out.Leader = m.NodeID
+	}
+	progress := map[uint64]raftlog.PeerStatus{}
+	for _, p := range rs.Peers {
+		progress[p.ID] = p
+	}
+	for _, m := range cs.Peers() {
+		p := httpapi.ClusterPeer{NodeID: m.NodeID, RaftAddr: m.RaftAddr}
+		if pr, ok := progress[m.RaftID]; ok {
+			p.MatchIndex, p.Active = pr.Match, pr.Active
+			if rs.LastIndex > pr.Match {
+				p.Lag = rs.LastIndex - pr.Match
+			}
+		}
+		out.Peers = append(out.Peers, p)
+	}
+	return out
+}
+
+// clusterStats feeds the raft metrics: nothing on a single node or while
+// storage is closed.
+func (s *Server) clusterStats() (metrics.ClusterStats, bool) {
+	s.storeUse.RLock()
+	defer s.storeUse.RUnlock()
+	st := s.store.Load()
+	if st == nil {
+		return metrics.ClusterStats{}, false
+	}
+	c := s.clusterStatus(st)
+	if c == nil {
+		return metrics.ClusterStats{}, false
+	}
+	out := metrics.ClusterStats{Term: c.Term, CommitIndex: c.CommitIndex, AppliedIndex: c.AppliedIndex,
+		LeaderChanges: c.LeaderChanges, Leader: c.Writable, PeerLag: map[string]uint64{}}
+	if c.Writable {
+		for _, p := range c.Peers {
+			out.PeerLag[p.NodeID] = p.Lag
+		}
+	}
+	if tr := s.transport.Load(); tr != nil {
+		out.MessagesSent, out.MessagesDropped = tr.Counts()
+	}
+	return out, true
+}
+
+// peerOnlineWindow is how recently a peer must have been heard from to be
+// ONLINE: members tell each other who they are every second.
+const peerOnlineWindow = 3 * time.Second
+
+// groupMembers fills performance_schema.replication_group_members: every
+// member with its MySQL address (as it told us), ONLINE when heard from
+// within peerOnlineWindow (this member always), PRIMARY for the leader.
+// Nil on a single node.
+func (s *Server) groupMembers() []mysqlserver.GroupMember {
+	cs, tr, st := s.clusterState.Load(), s.transport.Load(), s.store.Load()
+	if cs == nil || tr == nil || st == nil {
+		return nil
+	}
+	rs, _ := st.ClusterStatus()
+	peers := tr.Peers()
+	var out []mysqlserver.GroupMember
+	for _, m := range cs.Members {
+		gm := mysqlserver.GroupMember{ID: m.NodeID, State: "UNREACHABLE", Role: "SECONDARY"}
+		if m.RaftID == rs.Leader {
+			gm.Role = "PRIMARY"
+		}
+		addr := ""
+		if m.NodeID == cs.NodeID {
+			if a := s.mysqlAddr.Load(); a != nil {
+				addr = *a
+			}
+			gm.Version, gm.State = s.version, "ONLINE"
+			if rs.Commit > rs.Applied+1000 {
+				gm.State = "RECOVERING"
+			}
+		} else if p, ok := peers[m.RaftID]; ok {
+			addr, gm.Version = p.MySQLAddr, p.Version
+			if time.Since(p.LastSeen) < peerOnlineWindow {
+				gm.State = "ONLINE"
+			}
+		}
+		gm.Host = m.RaftAddr
+		if h, _, err := net.SplitHostPort(m.RaftAddr); err == nil {
+			gm.Host = h
+		}
+		if h, port, err := net.SplitHostPort(addr); err == nil {
+			gm.Host = h
+			gm.Port, _ = strconv.Atoi(port)
+		}
+		out = append(out, gm)
+	}
+	return out
+}

@@ -1,0 +1,146 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/guocedb/guocedb/internal/raftlog"
+)
+
+// initializedKey is written by the first leader once the whole server
+// (storage, catalog, accounts) is initialized: followers start serving
+// only once they see it, so that nothing on a follower's start-up path
+// needs to write.
+var initializedKey = []byte("\x00meta/cluster-initialized")
+
+// observeApplied runs on a cluster member after a batch of entries is in
+// Badger: their timestamps become visible to this node's readers. On a
+// follower every commit arrives this way; entries are in timestamp order
+// (commitLogged), so publishing the highest one makes a consistent
+// snapshot. A leader's own commits are published by done as before;
+// raising lastTs also makes a new leader's clock start above every
+// timestamp in its log, since it accepts writes only once its first
+// entry of the term is applied. Watches fire for entries this node did
+// not commit itself (a leader's DDL already changed its memory).
+func (s *Store) observeApplied(ents []raftlog.Entry) {
+	var maxTs uint64
+	for _, e := range ents {
+		if len(e.Data) >= 9 {
+			maxTs = max(maxTs, binary.BigEndian.Uint64(e.Data[1:9]))
+		}
+	}
+	if maxTs > 0 {
+		s.oracle.observe(maxTs)
+	}
+	if s.log.Status().Writable {
+		return
+	}
+	s.watchMu.Lock()
+	ws := s.watches
+	s.watchMu.Unlock()
+	if len(ws) == 0 {
+		return
+	}
+	// One decoding pass over the entries for every watch.
+	woke := false
+	for _, e := range ents {
+		_, _ = decodeEntry(e.Data, func(_ uint64, m Mutation) error {
+			for _, w := range ws {
+				if !w.due.Load() && bytes.HasPrefix(m.Key, w.prefix) {
+					w.due.Store(true)
+					woke = true
+				}
+			}
+			return nil
+		})
+	}
+	if woke {
+		select {
+		case s.watchCh <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// waitClusterReady waits, on a cluster member at Open, until this node
+// either leads (writable: it initializes the store as a single node
+// does) or follows a leader and has applied the cluster's
+// initialization. Polling is enough: it runs once per start.
+func (s *Store) waitClusterReady(ctx context.Context) (writable bool, err error) {
+	lastLog := time.Now()
+	for {
+		st := s.log.Status()
+		if st.Writable {
+			return true, nil
+		}
+		if st.Leader != 0 && s.Initialized() {
+			return false, nil
+		}
+		if time.Since(lastLog) > 10*time.Second {
+			lastLog = time.Now()
+			s.logger.Info("waiting for a cluster leader and the cluster's initialization", "leader", st.Leader, "term", st.Term, "applied", st.Applied)
+		}
+		select {
+		case <-ctx.Done():
+			return false, fmt.Errorf("waiting for a cluster leader: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Initialized reports whether the cluster's first leader has finished
+// initializing (MarkInitialized); always true on a single node.
+func (s *Store) Initialized() bool {
+	if s.log == nil || !s.log.Clustered() {
+		return true
+	}
+	txn := s.Begin()
+	defer txn.Discard()
+	_, ok, err := txn.Get(initializedKey)
+	return err == nil && ok
+}
+
+// MarkInitialized records, on a cluster's leader, that the server built
+// on the store is initialized (accounts, catalog), so that followers
+// start serving. It is a no-op on a single node and once recorded.
+func (s *Store) MarkInitialized(ctx context.Context) error {
+	if s.Initialized() {
+		return nil
+	}
+	return s.DirectCommit(ctx, &WriteSet{Mutations: []Mutation{{Key: initializedKey, Value: []byte{1}}}})
+}
+
+// ClusterStatus returns the raft state of the commit log; ok is false on
+// a read-only store.
+func (s *Store) ClusterStatus() (raftlog.Status, bool) {
+	if s.log == nil {
+		return raftlog.Status{}, false
+	}
+	return s.log.Status(), true
+}
+
+// Clustered reports whether the store is a member of a raft cluster.
+func (s *Store) Clustered() bool { return s.log != nil && s.log.Clustered() }
+
+// Writable reports whether commits are accepted here now: on a single
+// node always, on a cluster member while it leads (and its first entry
+// of the term is applied).
+func (s *Store) Writable() bool {
+	if s.readOnly {
+		return false
+	}
+	return s.log == nil || s.log.Status().Writable
+}
+
+// TransferLeadership hands a cluster leader's role to the most caught-up
+// member and waits (bounded by ctx) until another member leads: for a
+// graceful stop. Nothing to do on a follower or a single node.
+func (s *Store) TransferLeadership(ctx context.Context) error {
+	if s.log == nil {
+		return nil
+	}
+	return s.log.TransferLeadership(ctx)
+}
