@@ -246,6 +246,10 @@ func (v lockViews) innodbStatus() string {
 // installInnodbTrx makes information_schema.INNODB_TRX of catalog's
 // information_schema read the lock table.
 func installInnodbTrx(ctx *sql.Context, infoSchema sql.Database, v lockViews) {
+	// The shared instance, not a statement's copy (isolatedInfoSchema).
+	if iso, ok := infoSchema.(isolatedInfoSchema); ok {
+		infoSchema = iso.Database
+	}
 	tbl, ok, err := infoSchema.GetTableInsensitive(ctx, information_schema.InnoDBTrxName)
 	if err != nil || !ok {
 		return
