@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
@@ -231,6 +232,19 @@ metricsdesc = { n = "Always fails." }
 	require.True(t, ok)
 	require.Equal(t, 1.0, up, "the exporter reaches guocedb")
 
+	// The raft metrics exist on cluster members only: the leader of a
+	// three-member cluster has them all, peer lag included.
+	nodes := guocetest.StartCluster(t, guocetest.BuildBinary(t), 3)
+	leader := guocetest.FindLeader(nodes, func(int) bool { return true }, time.Minute)
+	require.GreaterOrEqual(t, leader, 0, "a leader")
+	require.Eventually(t, func() bool {
+		fams, _ := testutil.Scrape(t, "http://"+nodes[leader].P.HTTPAddr+"/metrics", 0)
+		_, ok := fams["guocedb_raft_peer_lag_entries"]
+		return ok
+	}, time.Minute, 100*time.Millisecond, "the leader reports its peers' lag")
+	fams, _ = testutil.Scrape(t, "http://"+nodes[leader].P.HTTPAddr+"/metrics", 0)
+	exported(names, fams)
+
 	used := usedMetrics(t)
 	require.Greater(t, len(used), 40, "the dashboards and rules use the metrics")
 	var missing []string
@@ -242,3 +256,5 @@ metricsdesc = { n = "Always fails." }
 	sort.Strings(missing)
 	require.Empty(t, missing, "metrics that neither guocedb nor guocedb-exporter export")
 }
+
+func TestMain(m *testing.M) { os.Exit(guocetest.RunMain(m)) }
