@@ -183,3 +183,31 @@ func (c *Console) backups(w http.ResponseWriter, _ *http.Request, _ consoleSessi
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"backups": out})
 }
+
+func (c *Console) locks(w http.ResponseWriter, _ *http.Request, _ consoleSession) {
+	r := LockReport{Waits: []LockWait{}}
+	if c.opts.Locks != nil {
+		r = c.opts.Locks.LockReport()
+		if r.Waits == nil {
+			r.Waits = []LockWait{}
+		}
+	}
+	writeJSON(w, http.StatusOK, r)
+}
+
+// cluster answers the cluster section of the status: null on a single
+// node.
+func (c *Console) cluster(w http.ResponseWriter, r *http.Request, _ consoleSession) {
+	var cl *httpapi.Cluster
+	if c.opts.Status != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+		defer cancel()
+		st, err := c.opts.Status.Status(ctx)
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+		cl = st.Cluster
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cluster": cl})
+}

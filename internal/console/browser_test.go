@@ -190,8 +190,8 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	for _, p := range []struct{ page, want string }{
 		{"tables", "items"},
-		{"locks", "Not available in this version"},
-		{"cluster", "Not available in this version"},
+		{"locks", "Latest detected deadlock"},
+		{"cluster", "runs as a single node"},
 		{"backups", "Online backups"},
 	} {
 		do(chromedp.Navigate(base+"#/"+p.page),

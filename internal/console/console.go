@@ -64,6 +64,8 @@ func New(opts Options, logger *slog.Logger) *Console {
 	mux.Handle("GET /ui/api/slow", c.authed(process, c.slow))
 	mux.Handle("GET /ui/api/tables", c.authed(process, c.tables))
 	mux.Handle("GET /ui/api/backups", c.authed(process, c.backups))
+	mux.Handle("GET /ui/api/locks", c.authed(process, c.locks))
+	mux.Handle("GET /ui/api/cluster", c.authed(process, c.cluster))
 	c.mux = mux
 	return c
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,7 +106,7 @@ func TestConsoleLoginAndPrivileges(t *testing.T) {
 	require.Contains(t, csp, "script-src 'self'")
 	require.NotContains(t, csp, "unsafe-inline")
 	require.Equal(t, "nosniff", hdr.Get("X-Content-Type-Options"))
-	for _, p := range []string{"/ui/api/overview", "/ui/api/sessions", "/ui/api/statements", "/ui/api/slow", "/ui/api/tables", "/ui/api/backups", "/ui/api/session"} {
+	for _, p := range []string{"/ui/api/overview", "/ui/api/sessions", "/ui/api/statements", "/ui/api/slow", "/ui/api/tables", "/ui/api/backups", "/ui/api/locks", "/ui/api/cluster", "/ui/api/session"} {
 		code, _, _ = anon.do("GET", p, nil, nil)
 		require.Equal(t, http.StatusUnauthorized, code, p)
 	}
@@ -288,3 +289,95 @@ func TestConsoleBackups(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, last, float64(before.Unix()))
 }
+
+// TestConsoleLocks: a blocked UPDATE shows on the locks page with both
+// sessions, the table, the index and the key; the counters count it.
+func TestConsoleLocks(t *testing.T) {
+	httpAddr, db := startConsole(t)
+	ctx := context.Background()
+	for _, q := range []string{"CREATE DATABASE shop", "CREATE TABLE shop.items (id INT PRIMARY KEY, n INT)", "INSERT INTO shop.items VALUES (1, 0)"} {
+		_, err := db.Exec(q)
+		require.NoError(t, err, q)
+	}
+	a, err := db.Conn(ctx)
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := db.Conn(ctx)
+	require.NoError(t, err)
+	defer b.Close()
+	var aID, bID float64
+	require.NoError(t, a.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&aID))
+	require.NoError(t, b.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&bID))
+	_, err = a.ExecContext(ctx, "BEGIN")
+	require.NoError(t, err)
+	_, err = a.ExecContext(ctx, "UPDATE shop.items SET n = 1 WHERE id = 1")
+	require.NoError(t, err)
+	blocked := make(chan error, 1)
+	go func() {
+		_, err := b.ExecContext(ctx, "UPDATE shop.items SET n = 2 WHERE id = 1")
+		blocked <- err
+	}()
+
+	c := newClient(t, httpAddr)
+	code, _ := c.login("monitor", "mon-pw")
+	require.Equal(t, http.StatusOK, code)
+	var out map[string]any
+	require.Eventually(t, func() bool {
+		code, out, _ = c.do("GET", "/ui/api/locks", nil, nil)
+		return code == http.StatusOK && len(out["waits"].([]any)) == 1
+	}, 10*time.Second, 20*time.Millisecond)
+	w := out["waits"].([]any)[0].(map[string]any)
+	require.Equal(t, bID, w["waiting"])
+	require.Equal(t, aID, w["blocking"])
+	require.Equal(t, "shop", w["schema"])
+	require.Equal(t, "items", w["table"])
+	require.Equal(t, "PRIMARY", w["index"])
+	require.Equal(t, "1", w["data"])
+	require.Equal(t, "X,REC_NOT_GAP", w["mode"])
+	require.Equal(t, float64(1), out["current_waits"])
+	require.GreaterOrEqual(t, out["held"], float64(1))
+
+	_, err = a.ExecContext(ctx, "COMMIT")
+	require.NoError(t, err)
+	require.NoError(t, <-blocked)
+	code, out, _ = c.do("GET", "/ui/api/locks", nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.Empty(t, out["waits"])
+	require.GreaterOrEqual(t, out["waits_total"], float64(1))
+	require.Equal(t, "", out["latest_deadlock"])
+
+	// A single node has no cluster section.
+	code, out, _ = c.do("GET", "/ui/api/cluster", nil, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.Nil(t, out["cluster"])
+}
+
+// TestConsoleCluster: on a member of a three-member cluster the cluster
+// page's data names the member, the leader, the term and every peer.
+func TestConsoleCluster(t *testing.T) {
+	nodes := testutil.StartCluster(t, testutil.BuildBinary(t), 3)
+	leader := testutil.FindLeader(nodes, func(int) bool { return true }, time.Minute)
+	require.GreaterOrEqual(t, leader, 0, "a leader")
+	c := newClient(t, nodes[leader].P.HTTPAddr)
+	code, _ := c.login("root", "")
+	require.Equal(t, http.StatusOK, code)
+	var cl map[string]any
+	require.Eventually(t, func() bool {
+		code, out, _ := c.do("GET", "/ui/api/cluster", nil, nil)
+		if code != http.StatusOK || out["cluster"] == nil {
+			return false
+		}
+		cl = out["cluster"].(map[string]any)
+		return cl["role"] == "leader" && cl["writable"] == true
+	}, time.Minute, 100*time.Millisecond)
+	require.Equal(t, nodes[leader].ID, cl["node_id"])
+	require.Equal(t, nodes[leader].ID, cl["leader"])
+	require.Positive(t, cl["term"])
+	peers := cl["peers"].([]any)
+	require.Len(t, peers, 2)
+	for _, p := range peers {
+		require.NotEqual(t, nodes[leader].ID, p.(map[string]any)["node_id"])
+	}
+}
+
+func TestMain(m *testing.M) { os.Exit(testutil.RunMain(m)) }

@@ -47,6 +47,39 @@ type Backups interface {
 	RecentBackups() []Backup
 }
 
+// LockWait is one blocked row lock request, as the locks page shows it.
+type LockWait struct {
+	// Waiting and Blocking are connection ids.
+	Waiting  uint64 `json:"waiting"`
+	Blocking uint64 `json:"blocking"`
+	Schema   string `json:"schema"`
+	Table    string `json:"table"`
+	Index    string `json:"index"`
+	// Data is the locked key's values ("1", "'a', 2").
+	Data         string  `json:"data"`
+	Mode         string  `json:"mode"`
+	BlockingMode string  `json:"blocking_mode"`
+	WaitSeconds  float64 `json:"wait_seconds"`
+}
+
+// LockReport is the row lock table now and its counters since start.
+type LockReport struct {
+	Waits        []LockWait `json:"waits"`
+	Held         int        `json:"held"`
+	CurrentWaits int        `json:"current_waits"`
+	WaitsTotal   int64      `json:"waits_total"`
+	WaitSeconds  float64    `json:"wait_seconds_total"`
+	Deadlocks    int64      `json:"deadlocks"`
+	Timeouts     int64      `json:"timeouts"`
+	// LatestDeadlock is the latest deadlock's report ("" when none).
+	LatestDeadlock string `json:"latest_deadlock"`
+}
+
+// Locks reports the row lock table. Called concurrently.
+type Locks interface {
+	LockReport() LockReport
+}
+
 // Options are the console's data sources. A nil source shows its page as
 // empty with a note; a nil Accounts refuses every login.
 type Options struct {
@@ -58,6 +91,7 @@ type Options struct {
 	Digests  Digests
 	Tables   Tables
 	Backups  Backups
+	Locks    Locks
 	// Samples keeps the graphs' history; nil shows the live values only.
 	Samples *Sampler
 }

@@ -206,6 +206,15 @@ func zeroOf(t sql.Type) any {
 	}
 }
 
+// describeKey names a locked key as InnoDB's deadlock report does.
+func (v lockViews) describeKey(k []byte) string {
+	o, ok := v.p.DescribeLockKey(k)
+	if !ok {
+		return fmt.Sprintf("key 0x%x", k)
+	}
+	return fmt.Sprintf("index %s of table `%s`.`%s` lock_data %s", o.Index, o.Schema, o.Table, o.Data)
+}
+
 // innodbStatus is the text of SHOW ENGINE INNODB STATUS: the sections
 // guocedb has numbers for (monitoring tools parse them by their headers).
 func (v lockViews) innodbStatus() string {
@@ -214,13 +223,7 @@ func (v lockViews) innodbStatus() string {
 	fmt.Fprintf(&b, "\n=====================================\n%s INNODB MONITOR OUTPUT\n=====================================\n", now)
 	if d := v.locks().LatestDeadlock(); d != nil {
 		b.WriteString("------------------------\nLATEST DETECTED DEADLOCK\n------------------------\n")
-		b.WriteString(d.String(func(k []byte) string {
-			o, ok := v.p.DescribeLockKey(k)
-			if !ok {
-				return fmt.Sprintf("key 0x%x", k)
-			}
-			return fmt.Sprintf("index %s of table `%s`.`%s` lock_data %s", o.Index, o.Schema, o.Table, o.Data)
-		}))
+		b.WriteString(d.String(v.describeKey))
 	}
 	st := v.locks().Stats()
 	snap := v.locks().Snapshot()

@@ -31,6 +31,7 @@ func (s *Server) newConsole() *console.Console {
 		Digests:  s.digests,
 		Tables:   consoleTables{s},
 		Backups:  s.backups,
+		Locks:    consoleLocks{s},
 		Samples:  s.samples,
 	}, s.logger.With("component", "console"))
 }
@@ -63,6 +64,25 @@ func (c consoleSessions) Sessions() []adminapi.Session {
 func (c consoleSessions) KillSession(id uint32, queryOnly bool) bool {
 	m := c.s.mysqlSrv.Load()
 	return m != nil && m.KillSession(id, queryOnly)
+}
+
+// consoleLocks is the row lock table of the running MySQL server.
+type consoleLocks struct{ s *Server }
+
+func (c consoleLocks) LockReport() console.LockReport {
+	m := c.s.mysqlSrv.Load()
+	if m == nil {
+		return console.LockReport{}
+	}
+	r := m.LockReport()
+	out := console.LockReport{Held: r.Held, CurrentWaits: r.CurrentWaits, WaitsTotal: r.WaitsTotal,
+		WaitSeconds: r.WaitTime.Seconds(), Deadlocks: r.Deadlocks, Timeouts: r.Timeouts, LatestDeadlock: r.LatestDeadlock}
+	for _, w := range r.Waits {
+		out.Waits = append(out.Waits, console.LockWait{Waiting: w.Waiting, Blocking: w.Blocking, Schema: w.Schema,
+			Table: w.Table, Index: w.Index, Data: w.Data, Mode: w.Mode, BlockingMode: w.BlockingMode,
+			WaitSeconds: time.Since(w.Since).Seconds()})
+	}
+	return out
 }
 
 // consoleTables lists the stored tables of the running MySQL server.

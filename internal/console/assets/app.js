@@ -227,12 +227,51 @@
     },
 
     async locks(page) {
-      placeholder(page, "Locks and waits", "Not available in this version: guocedb has no row locks yet (a conflicting commit fails with error 1213 and is retried). Lock waits and deadlocks will show here once locking lands.");
+      const s = await api("locks");
+      const kids = [el("h1", { text: "Locks and waits" }),
+        el("p", { class: "muted", text: "Row locks held now: " + num(s.held, 0) + "; requests waiting: " + num(s.current_waits, 0) +
+          ". Since start: " + num(s.waits_total, 0) + " waits (" + num(s.wait_seconds_total, 1) + " s), " +
+          num(s.deadlocks, 0) + " deadlocks, " + num(s.timeouts, 0) + " lock wait timeouts (error 1205)." }),
+        el("h2", { text: "Waiting now" }),
+        table([
+          { title: "Waiting session", value: (r) => String(r.waiting), cls: "num" },
+          { title: "Blocked by", value: (r) => String(r.blocking), cls: "num" },
+          { title: "Table", value: (r) => r.schema + "." + r.table },
+          { title: "Index", value: (r) => r.index },
+          { title: "Key", value: (r) => r.data, cls: "sql" },
+          { title: "Wants", value: (r) => r.mode },
+          { title: "Held as", value: (r) => r.blocking_mode },
+          { title: "Waiting for", value: (r) => num(r.wait_seconds, 1) + " s", cls: "num" },
+        ], s.waits, () => ({ class: "lock-wait" }))];
+      kids.push(el("h2", { text: "Latest detected deadlock" }));
+      kids.push(s.latest_deadlock ? el("pre", { class: "sql deadlock", text: s.latest_deadlock }) :
+        el("p", { class: "muted", text: "None since the server started." }));
+      page.replaceChildren(...kids);
       return 0;
     },
 
     async cluster(page) {
-      placeholder(page, "Cluster", "Not available in this version: guocedb runs as a single node. Members, roles, leader and replication lag will show here once the cluster lands.");
+      const s = await api("cluster");
+      const c = s.cluster;
+      if (!c) {
+        placeholder(page, "Cluster", "This server runs as a single node (no --raft-addr). See the README's cluster section to run 3 to 5 members.");
+        return 0;
+      }
+      const members = [{ node_id: c.node_id + " (this member)", role: c.role, lag: 0, active: true, match_index: c.last_index }]
+        .concat(c.peers.map((p) => Object.assign({ role: p.node_id === c.leader ? "leader" : "follower" }, p)));
+      page.replaceChildren(el("h1", { text: "Cluster" }),
+        el("p", { class: "muted", text: "Leader: " + (c.leader || "none known") + "; term " + c.term + "; commit index " +
+          num(c.commit_index, 0) + ", applied " + num(c.applied_index, 0) + "; " + c.leader_changes + " leader changes seen. " +
+          (c.writable ? "This member accepts writes." : "This member refuses writes (error 1290).") +
+          (c.role === "leader" ? "" : " Lag and activity of the others are known on the leader.") }),
+        table([
+          { title: "Member", value: (r) => r.node_id },
+          { title: "Role", value: (r) => r.role },
+          { title: "Raft address", value: (r) => r.raft_addr || "" },
+          { title: "Match index", value: (r) => num(r.match_index, 0), cls: "num" },
+          { title: "Behind (entries)", value: (r) => num(r.lag, 0), cls: "num" },
+          { title: "Reachable", value: (r) => (r.active ? "yes" : "no") },
+        ], members, () => ({ class: "member" })));
       return 0;
     },
 
