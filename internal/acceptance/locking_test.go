@@ -377,3 +377,38 @@ func TestLockingObservability(t *testing.T) {
 	require.Contains(t, string(body), "guocedb_deadlocks_total 1\n")
 	require.Contains(t, string(body), "guocedb_row_lock_waits_total 2\n")
 }
+
+// TestLockingPreparedClauses: the locking clauses MySQL 8 added (FOR
+// SHARE, NOWAIT, SKIP LOCKED after FOR SHARE) work in server-side
+// prepared statements too, which go-sql-driver uses for every query with
+// arguments: vitess' parser, which reads COM_STMT_PREPARE first, does not
+// know them.
+func TestLockingPreparedClauses(t *testing.T) {
+	_, db := start(t)
+	mustExec(t, db, "CREATE DATABASE lk")
+	mustExec(t, db, "CREATE TABLE lk.jobs (id INT PRIMARY KEY, state VARCHAR(10))")
+	for i := 1; i <= 3; i++ {
+		mustExec(t, db, "INSERT INTO lk.jobs VALUES (?, 'new')", i)
+	}
+	a, b := conn(t, db), conn(t, db)
+	mustExec(t, a, "BEGIN")
+	require.Equal(t, "1", queryValue(t, a, "SELECT id FROM lk.jobs WHERE id = ? FOR UPDATE", 1))
+
+	var n int
+	err := b.QueryRowContext(context.Background(), "SELECT id FROM lk.jobs WHERE id = ? FOR UPDATE NOWAIT", 1).Scan(&n)
+	requireErrCode(t, err, 3572)
+	err = b.QueryRowContext(context.Background(), "SELECT id FROM lk.jobs WHERE id = ? FOR SHARE NOWAIT", 1).Scan(&n)
+	requireErrCode(t, err, 3572)
+	mustExec(t, b, "BEGIN")
+	require.Equal(t, "2", queryValue(t, b, "SELECT id FROM lk.jobs WHERE id = ? FOR SHARE", 2))
+	require.Equal(t, [][]string{{"2"}, {"3"}}, queryRows(t, b, "SELECT id FROM lk.jobs WHERE id IN (?, ?, ?) ORDER BY id FOR SHARE SKIP LOCKED", 1, 2, 3))
+	require.Equal(t, [][]string{{"2"}}, queryRows(t, b, "SELECT id FROM lk.jobs WHERE id BETWEEN ? AND ? ORDER BY id FOR UPDATE OF jobs SKIP LOCKED", 1, 2))
+	mustExec(t, b, "COMMIT")
+
+	// FOR SHARE is shared: a's FOR SHARE of row 3 does not block b's.
+	require.Equal(t, "3", queryValue(t, a, "SELECT id FROM lk.jobs WHERE id = ? FOR SHARE", 3))
+	mustExec(t, b, "BEGIN")
+	require.Equal(t, "3", queryValue(t, b, "SELECT id FROM lk.jobs WHERE id = ? LOCK IN SHARE MODE", 3))
+	mustExec(t, b, "COMMIT")
+	mustExec(t, a, "COMMIT")
+}

@@ -34,7 +34,8 @@ const comStmtPrepare = 0x16
 // rewriteClientCommand turns commands vitess cannot run into ones it can
 // (a whole packet, header included): a COM_STMT_PREPARE of a DO statement
 // into one of its marked SELECT, one that would panic vitess's parser into
-// text it parses (guardPreparedText), a COM_REFRESH into its FLUSH
+// text it parses (guardPreparedText), one with MySQL 8's locking clauses
+// into its grammar's (preparedLockingText), a COM_REFRESH into its FLUSH
 // statement (com_refresh.go). Only the first packet of a command
 // (sequence id 0) is a command.
 func rewriteClientCommand(pkt []byte) []byte {
@@ -52,7 +53,7 @@ func rewriteClientCommand(pkt []byte) []byte {
 	var query string
 	if sel, ok := asDoSelect(text); ok {
 		query = doMarker + strings.TrimPrefix(sel, "SELECT ")
-	} else if query = guardPreparedText(text); query == text {
+	} else if query = preparedLockingText(guardPreparedText(text)); query == text {
 		return pkt
 	}
 	n = 1 + len(query)

@@ -3,6 +3,7 @@ package mysqlserver
 import (
 	"context"
 	"strings"
+	"unicode"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
@@ -101,6 +102,12 @@ func lockingWait(q string) backend.LockWait {
 	if !containsFold(q, "nowait") && !containsFold(q, "skip") {
 		return backend.WaitBlock
 	}
+	switch t := strings.TrimLeftFunc(q, unicode.IsSpace); {
+	case strings.HasPrefix(t, nowaitMarker):
+		return backend.WaitNoWait
+	case strings.HasPrefix(t, skipLockedMarker):
+		return backend.WaitSkipLocked
+	}
 	toks := lexSQL(q)
 	for i := 0; i+1 < len(toks); i++ {
 		if !toks[i].is("FOR") || !(toks[i+1].is("SHARE") || toks[i+1].is("UPDATE")) {
@@ -143,4 +150,32 @@ func lockOf(query string, stmt ast.Statement) *backend.StatementLock {
 		wait = lockingWait(query)
 	}
 	return statementLock(stmt, wait)
+}
+
+// The wait policy of a prepared statement whose locking clause
+// preparedLockingText rewrote, as a leading comment (the parser keeps
+// comments out of the statement).
+const (
+	nowaitMarker     = "/*guocedb:nowait*/ "
+	skipLockedMarker = "/*guocedb:skip-locked*/ "
+)
+
+// preparedLockingText rewrites the text of a COM_STMT_PREPARE whose
+// locking clause vitess' parser does not know (FOR SHARE, NOWAIT, OF
+// tables), which vitess parses itself before any handler sees the
+// statement: into the clause it knows (rewriteLockingClauses), with the
+// wait policy the rewrite loses kept in front as a marker that
+// lockingWait reads. Other text comes back unchanged.
+func preparedLockingText(q string) string {
+	r := rewriteLockingClauses(q)
+	if r == q {
+		return q
+	}
+	switch lockingWait(q) {
+	case backend.WaitNoWait:
+		return nowaitMarker + r
+	case backend.WaitSkipLocked:
+		return skipLockedMarker + r
+	}
+	return r
 }

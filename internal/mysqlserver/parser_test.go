@@ -86,3 +86,21 @@ func TestContainsFold(t *testing.T) {
 		require.Equal(t, c.want, containsFold(c.s, c.sub), "%q in %q", c.sub, c.s)
 	}
 }
+
+func TestPreparedLockingText(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"SELECT 1 FROM t WHERE id = ?", "SELECT 1 FROM t WHERE id = ?"},
+		{"SELECT 1 FROM t FOR UPDATE", "SELECT 1 FROM t FOR UPDATE"},
+		{"SELECT 1 FROM t FOR UPDATE SKIP LOCKED", "SELECT 1 FROM t FOR UPDATE SKIP LOCKED"},
+		{"SELECT 1 FROM t FOR SHARE", "SELECT 1 FROM t LOCK IN SHARE MODE"},
+		{"SELECT 1 FROM t FOR UPDATE NOWAIT", nowaitMarker + "SELECT 1 FROM t FOR UPDATE"},
+		{"SELECT 1 FROM t FOR SHARE SKIP LOCKED", skipLockedMarker + "SELECT 1 FROM t LOCK IN SHARE MODE"},
+		{"SELECT 'FOR SHARE' FROM t", "SELECT 'FOR SHARE' FROM t"},
+	} {
+		got := preparedLockingText(c.in)
+		require.Equal(t, c.want, got, c.in)
+		if got != c.in {
+			require.Equal(t, lockingWait(c.in), lockingWait(got), "the wait policy survives: %s", c.in)
+		}
+	}
+}
