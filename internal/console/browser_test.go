@@ -188,9 +188,31 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.WaitVisible("//td[contains(., 'SELECT `title` FROM `shop`.`items` WHERE `id` = ?')]"))
 	shot(t, ctx, dir, "desktop-statements")
 
+	// The locks page: a blocked UPDATE, with both sessions and the key.
+	holder, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	defer holder.Close()
+	waiter, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	defer waiter.Close()
+	_, err = holder.ExecContext(context.Background(), "BEGIN")
+	require.NoError(t, err)
+	_, err = holder.ExecContext(context.Background(), "UPDATE shop.items SET title = 'green apple' WHERE id = 1")
+	require.NoError(t, err)
+	blocked := make(chan error, 1)
+	go func() {
+		_, err := waiter.ExecContext(context.Background(), "UPDATE shop.items SET title = 'red apple' WHERE id = 1")
+		blocked <- err
+	}()
+	do(chromedp.Navigate(base+"#/locks"),
+		chromedp.WaitVisible(`//tr[@class="lock-wait"][contains(., "shop.items")][contains(., "PRIMARY")]`))
+	shot(t, ctx, dir, "desktop-locks")
+	_, err = holder.ExecContext(context.Background(), "COMMIT")
+	require.NoError(t, err)
+	require.NoError(t, <-blocked)
+
 	for _, p := range []struct{ page, want string }{
 		{"tables", "items"},
-		{"locks", "Latest detected deadlock"},
 		{"cluster", "runs as a single node"},
 		{"backups", "Online backups"},
 	} {
