@@ -209,6 +209,11 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if _, ok, err := h.engineStatusQuery(query, false, cb); ok {
 		return err
 	}
+	if _, ok, err := h.checksumTableQuery(ctx, c, query, false, cb); ok {
+		err = mapError(err, query)
+		noteError(c, err)
+		return err
+	}
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			return h.Handler.ComQuery(ctx, c, query, send)
@@ -254,6 +259,11 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return rest, err
 	}
 	if rest, ok, err := h.engineStatusQuery(query, true, cb); ok {
+		return rest, err
+	}
+	if rest, ok, err := h.checksumTableQuery(ctx, c, query, true, cb); ok {
+		err = mapError(err, query)
+		noteError(c, err)
 		return rest, err
 	}
 	// go-mysql-server runs the first statement of query and returns the
