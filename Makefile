@@ -23,9 +23,12 @@ build: ## build bin/guocedb with version and commit stamped in
 # Then every fuzz target for FUZZTIME (30 s) each: the seeds and committed
 # crashers already replay in the first step; this searches a little further
 # on every run (issue 11 part 6). Longer runs: make fuzz FUZZTIME=1h.
-test: ## run every test (what CI runs): all with -race, the full enginetest list without it, then each fuzz target for FUZZTIME
+# TestCursorRowsMovedInBatches skips itself under -race (an upstream race
+# between vitess and go-mysql-server, see the test) and runs here without.
+test: ## run every test (what CI runs): all with -race, the full enginetest list and one cursor test without it, then each fuzz target for FUZZTIME
 	$(GO) test -race -timeout 25m ./...
 	$(GO) test -timeout 25m ./internal/backend/enginetest/
+	$(GO) test -count=1 -run '^TestCursorRowsMovedInBatches$$' ./internal/acceptance/
 	tools/fuzz.sh $(FUZZTIME)
 
 fuzz: ## run every Go fuzz target for FUZZTIME each (default 30s; seeds and crashers also replay in plain go test)

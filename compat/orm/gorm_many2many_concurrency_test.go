@@ -25,8 +25,9 @@ func TestGORMConcurrentMany2ManyAppend(t *testing.T) {
 	errs := make(chan error, 3)
 	for range 3 {
 		wg.Go(func() {
-			u := User{ID: user.ID}
-			errs <- gdb.Model(&u).Association("Languages").Append(&lang)
+			// Copies: GORM writes into the models it is given.
+			u, l := User{ID: user.ID}, lang
+			errs <- gdb.Model(&u).Association("Languages").Append(&l)
 		})
 	}
 	wg.Wait()

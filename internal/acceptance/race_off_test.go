@@ -1,0 +1,6 @@
+//go:build !race
+
+package acceptance
+
+// raceDetector reports whether the tests run under -race.
+const raceDetector = false
