@@ -165,6 +165,12 @@ func (h *Harness) open(t *testing.T) {
 	t.Helper()
 	opts := storage.DefaultOptions()
 	opts.SyncWrites = false
+	// Small Badger buffers: a test opens a store per engine, thousands in
+	// all, and under -race their memory (multiplied by the detector's
+	// shadow memory) ran CI out of memory. The data of a test is small;
+	// applying a large write set goes through Badger's WriteBatch, which
+	// splits it, so a small memtable bounds no transaction.
+	opts.MemTableSize, opts.BlockCacheSize, opts.IndexCacheSize = 8<<20, 4<<20, 2<<20
 	store, err := storage.Open(t.TempDir(), opts, nil)
 	require.NoError(t, err)
 	p, err := backend.NewProvider(context.Background(), store, nil)
