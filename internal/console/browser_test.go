@@ -223,7 +223,7 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// A phone: every page fits the width (tables scroll inside their box).
 	do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
-	for _, page := range []string{"overview", "sessions", "statements", "slow", "tables", "locks"} {
+	for _, page := range []string{"overview", "sessions", "statements", "slow", "tables", "locks", "cluster", "backups"} {
 		do(chromedp.Navigate(base+"#/"+page),
 			chromedp.WaitVisible(css(fmt.Sprintf(`section#page[data-page=%q] h1`, page))),
 			chromedp.Sleep(300*time.Millisecond))
