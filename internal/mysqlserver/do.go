@@ -28,8 +28,16 @@ const (
 	doMarker  = "SELECT " + doComment + " "
 )
 
-// comStmtPrepare is the command byte of COM_STMT_PREPARE.
-const comStmtPrepare = 0x16
+// Command bytes: COM_STMT_PREPARE; COM_REGISTER_SLAVE and
+// COM_BINLOG_DUMP_GTID, which guocedb does not serve (it is no
+// replication source); and one no MySQL version uses, which vitess
+// answers with 1047.
+const (
+	comStmtPrepare     = 0x16
+	comRegisterReplica = 0x15
+	comBinlogDumpGTID  = 0x1e
+	comUnknown         = 0xf0
+)
 
 // rewriteClientCommand turns commands vitess cannot run into ones it can
 // (a whole packet, header included): a COM_STMT_PREPARE of a DO statement
@@ -41,6 +49,15 @@ const comStmtPrepare = 0x16
 func rewriteClientCommand(pkt []byte) []byte {
 	if len(pkt) >= 5 && len(pkt) <= 6 && pkt[3] == 0 && pkt[4] == comRefresh {
 		return rewriteRefresh(pkt)
+	}
+	if len(pkt) >= 5 && pkt[3] == 0 && (pkt[4] == comRegisterReplica || pkt[4] == comBinlogDumpGTID) {
+		// vitess hands these to a replication handler; without one it
+		// answers nothing and leaves the packet unread, and its next read
+		// panics (readEphemeralPacket). A command byte it does not know
+		// gets MySQL's 1047 "Unknown command" and the session goes on.
+		out := append([]byte(nil), pkt...)
+		out[4] = comUnknown
+		return out
 	}
 	if len(pkt) < 8 || pkt[3] != 0 || pkt[4] != comStmtPrepare {
 		return pkt
