@@ -14,6 +14,7 @@ import (
 	"github.com/dolthub/go-mysql-server/server"
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/mysql_db"
+	"github.com/dolthub/go-mysql-server/sql/variables"
 	"github.com/dolthub/vitess/go/mysql"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,6 +99,13 @@ type Server struct {
 func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version string, logger *slog.Logger) (*sqle.Engine, *backend.Provider, error) {
 	return newEngine(ctx, store, rootPassword, version, logger, &filePolicy{})
 }
+
+// go-mysql-server creates its process-wide status variable registry in
+// the first sqle.New, unsynchronized. Creating it before main runs keeps
+// that write from racing with goroutines that build a sql.Context before
+// the engine exists (a cluster member's @@read_only follower does; CI
+// caught it). Later sqle.New calls only reset the values.
+func init() { variables.InitStatusVariables() }
 
 // newEngine is NewEngine under the server's file policy, whose accounts
 // it fills in.
