@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -37,8 +38,10 @@ type Catalog struct {
 	store  *storage.Store
 	logger *slog.Logger
 
-	mu          sync.RWMutex
-	dbs         map[string]*dbState
+	mu  sync.RWMutex
+	dbs map[string]*dbState
+	// gen moves on every change of the image, under mu (Generation).
+	gen         atomic.Uint64
 	lastTableID uint64
 	// building holds table ids of rewrites in progress: their gc records
 	// exist (for crash cleanup) but their data must not be collected yet.
@@ -189,6 +192,13 @@ func (c *Catalog) load() error {
 	return nil
 }
 
+// Generation changes whenever a definition may have changed (any DDL,
+// view, trigger or routine, and a reload after replicated changes): a
+// plan analyzed at one generation is stale at another. Taken before a
+// plan is analyzed, it can only be older than the definitions the plan
+// saw, never newer.
+func (c *Catalog) Generation() uint64 { return c.gen.Load() }
+
 // reload rebuilds the in-memory image from the store and swaps it in:
 // on a cluster follower, after entries written by the leader changed
 // definitions (storage.Store.Watch). A failed reload keeps the old image
@@ -200,6 +210,7 @@ func (c *Catalog) reload() {
 		return
 	}
 	c.mu.Lock()
+	c.gen.Add(1)
 	c.dbs, c.lastTableID = n.dbs, n.lastTableID
 	c.mu.Unlock()
 }
@@ -381,6 +392,7 @@ func (c *Catalog) databaseNames() []string {
 
 func (c *Catalog) createDatabase(ctx context.Context, name string, collation sql.CollationID) error {
 	c.mu.Lock()
+	c.gen.Add(1)
 	defer c.mu.Unlock()
 	if _, ok := c.dbs[strings.ToLower(name)]; ok {
 		return sql.ErrDatabaseExists.New(name)
@@ -399,6 +411,7 @@ func (c *Catalog) createDatabase(ctx context.Context, name string, collation sql
 
 func (c *Catalog) dropDatabase(ctx context.Context, name string) error {
 	c.mu.Lock()
+	c.gen.Add(1)
 	defer c.mu.Unlock()
 	db, ok := c.dbs[strings.ToLower(name)]
 	if !ok {
@@ -423,6 +436,7 @@ func (c *Catalog) dropDatabase(ctx context.Context, name string) error {
 
 func (c *Catalog) setDatabaseCollation(ctx context.Context, name string, collation sql.CollationID) error {
 	c.mu.Lock()
+	c.gen.Add(1)
 	defer c.mu.Unlock()
 	db, ok := c.dbs[strings.ToLower(name)]
 	if !ok {
@@ -488,6 +502,7 @@ func (c *Catalog) tables(db string) []*tableState {
 // createTable persists a new table definition under a fresh id.
 func (c *Catalog) createTable(ctx context.Context, db string, def *tableDef) (*tableState, error) {
 	c.mu.Lock()
+	c.gen.Add(1)
 	defer c.mu.Unlock()
 	d := c.dbs[strings.ToLower(db)]
 	if d == nil {
@@ -524,6 +539,7 @@ func (c *Catalog) createTable(ctx context.Context, db string, def *tableDef) (*t
 // deletion in the same commit.
 func (c *Catalog) replaceTable(ctx context.Context, db string, old *tableState, def *tableDef, extra ...storage.Mutation) (*tableState, error) {
 	c.mu.Lock()
+	c.gen.Add(1)
 	defer c.mu.Unlock()
 	d := c.dbs[strings.ToLower(db)]
 	if d == nil {
@@ -571,6 +587,7 @@ func (c *Catalog) replaceTable(ctx context.Context, db string, old *tableState, 
 // If the rewrite is abandoned, the id is scheduled for deletion.
 func (c *Catalog) newTableID(ctx context.Context) (uint64, error) {
 	c.mu.Lock()
+	c.gen.Add(1)
 	defer c.mu.Unlock()
 	id, seq := c.allocTableIDLocked()
 	// The gc record is written up front and removed when the rewrite is
@@ -585,6 +602,7 @@ func (c *Catalog) newTableID(ctx context.Context) (uint64, error) {
 // abandonTableID hands the data of a failed rewrite to the collector.
 func (c *Catalog) abandonTableID(id uint64) {
 	c.mu.Lock()
+	c.gen.Add(1)
 	delete(c.building, id)
 	c.mu.Unlock()
 	c.wakeGC()
@@ -592,6 +610,7 @@ func (c *Catalog) abandonTableID(id uint64) {
 
 func (c *Catalog) dropTable(ctx context.Context, db, name string) error {
 	c.mu.Lock()
+	c.gen.Add(1)
 	defer c.mu.Unlock()
 	d := c.dbs[strings.ToLower(db)]
 	if d == nil {
@@ -612,6 +631,7 @@ func (c *Catalog) dropTable(ctx context.Context, db, name string) error {
 // putObject stores a view, trigger, procedure or event definition.
 func (c *Catalog) putObject(ctx context.Context, kind, db, name string, v any, mustBeNew bool) error {
 	c.mu.Lock()
+	c.gen.Add(1)
 	defer c.mu.Unlock()
 	d := c.dbs[strings.ToLower(db)]
 	if d == nil {
@@ -635,6 +655,7 @@ var errObjectExists = fmt.Errorf("object already exists")
 
 func (c *Catalog) dropObject(ctx context.Context, kind, db, name string) (bool, error) {
 	c.mu.Lock()
+	c.gen.Add(1)
 	defer c.mu.Unlock()
 	d := c.dbs[strings.ToLower(db)]
 	if d == nil {

@@ -372,6 +372,7 @@ func (d *Database) dropFulltextParent(ctx *sql.Context, st *tableState) error {
 // name must exist.
 func (c *Catalog) dropTables(ctx context.Context, db string, names []string) error {
 	c.mu.Lock()
+	c.gen.Add(1)
 	defer c.mu.Unlock()
 	d := c.dbs[strings.ToLower(db)]
 	if d == nil {

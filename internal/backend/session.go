@@ -143,6 +143,14 @@ func (s *Session) setTempTable(db, name string, st *tableState) {
 	s.temp[tempKey(db, name)] = st
 }
 
+// HasTempTables reports whether the session has a temporary table: it
+// may hide a permanent table of the same name.
+func (s *Session) HasTempTables() bool {
+	s.tempMu.Lock()
+	defer s.tempMu.Unlock()
+	return len(s.temp) > 0
+}
+
 func (s *Session) tempTables(db string) []*tableState {
 	s.tempMu.Lock()
 	defer s.tempMu.Unlock()

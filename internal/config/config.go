@@ -47,6 +47,10 @@ func AuditEvents() []string {
 	return []string{"connect", "disconnect", "ddl", "dcl", "dml", "select", "admin"}
 }
 
+// DefaultPlanCacheSize is how many prepared statement plans each
+// connection keeps.
+const DefaultPlanCacheSize = 256
+
 // DefaultAuditLogMaxSize is the size at which the audit log rotates.
 const DefaultAuditLogMaxSize = 100 << 20
 
@@ -115,6 +119,9 @@ type Config struct {
 	AuditUsers []string
 	// AuditLogMaxSize rotates the audit log at this many bytes; 0 never.
 	AuditLogMaxSize int64
+	// PlanCacheSize is how many analyzed plans of prepared statements
+	// each connection keeps; 0 turns the plan cache off.
+	PlanCacheSize int
 	// SlowLogFile is the file slow statements are appended to as JSON
 	// lines; empty means DATA-DIR/slow.log (see SlowLogPath).
 	SlowLogFile string
@@ -183,6 +190,7 @@ func Default() Config {
 		SlowQueryTime:   DefaultSlowQueryTime,
 		TLSMinVersion:   DefaultTLSMinVersion,
 		AuditLogMaxSize: DefaultAuditLogMaxSize,
+		PlanCacheSize:   DefaultPlanCacheSize,
 		FollowerWrites:  DefaultFollowerWrites,
 	}
 }

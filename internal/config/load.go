@@ -145,6 +145,16 @@ func settings() []setting {
 		{name: "secure-file-priv", usage: "the only `DIR` for LOAD DATA INFILE, SELECT ... INTO OUTFILE/DUMPFILE and LOAD_FILE() (accounts with FILE); empty disables them (@@secure_file_priv NULL)",
 			get: func(c Config) string { return c.SecureFilePriv },
 			set: func(c *Config, v string) error { c.SecureFilePriv = v; return nil }},
+		{name: "plan-cache-size", usage: "analyzed plans of prepared statements each connection keeps (`N`); 0 turns the plan cache off",
+			get: func(c Config) string { return strconv.Itoa(c.PlanCacheSize) },
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil || n < 0 {
+					return fmt.Errorf("want a whole number of plans, 0 or more (0 turns the cache off), got %q", v)
+				}
+				c.PlanCacheSize = n
+				return nil
+			}},
 		// Encryption at rest (README "Encryption at rest").
 		{name: "encryption-key-file", usage: "`FILE` with the master key (64 hex characters, mode 0600) that encrypts the data directory at rest; empty: not encrypted",
 			get: func(c Config) string { return c.EncryptionKeyFile },

@@ -35,6 +35,10 @@ type SQL struct {
 	latency prometheus.Histogram
 	errors  *prometheus.CounterVec
 
+	// planHits, planMisses and planEvictions count the prepared
+	// statement plan cache's lookups (mysqlserver/plancache.go).
+	planHits, planMisses, planEvictions atomic.Uint64
+
 	// authFailures and auditSeq are the security counters (security.go).
 	authFailures atomic.Uint64
 	auditSeq     atomic.Uint64
@@ -154,6 +158,8 @@ type Snapshot struct {
 	Commands                             [NumCommands]uint64
 	BytesSent, BytesReceived             uint64
 	RowsRead, RowsWritten, RowsSent      uint64
+	PlanCacheHits, PlanCacheMisses       uint64
+	PlanCacheEvictions                   uint64
 }
 
 // Snapshot returns the current counters.
@@ -172,12 +178,25 @@ func (m *SQL) Snapshot() Snapshot {
 		RowsRead:           m.rowsRead.Load(),
 		RowsWritten:        m.rowsWritten.Load(),
 		RowsSent:           m.rowsSent.Load(),
+		PlanCacheHits:      m.planHits.Load(),
+		PlanCacheMisses:    m.planMisses.Load(),
+		PlanCacheEvictions: m.planEvictions.Load(),
 	}
 	for i := range s.Commands {
 		s.Commands[i] = m.commands[i].Load()
 	}
 	return s
 }
+
+// PlanCacheHit counts an execution that reused a cached plan.
+func (m *SQL) PlanCacheHit() { m.planHits.Add(1) }
+
+// PlanCacheMiss counts an execution of a cacheable statement that had
+// to be analyzed.
+func (m *SQL) PlanCacheMiss() { m.planMisses.Add(1) }
+
+// PlanCacheEviction counts a plan dropped to keep the cache bounded.
+func (m *SQL) PlanCacheEviction() { m.planEvictions.Add(1) }
 
 // Start returns when the counters began (the server's start).
 func (m *SQL) Start() time.Time { return m.start }
@@ -202,12 +221,16 @@ var (
 	descRowsRead     = desc("rows_read_total", "Table rows read by client statements.")
 	descRowsWritten  = desc("rows_written_total", "Table rows inserted, updated or deleted by client statements.")
 	descRowsSent     = desc("rows_sent_total", "Result rows sent to clients.")
+	descPlanHits     = desc("plan_cache_hits_total", "Prepared statement executions that reused a cached plan.")
+	descPlanMisses   = desc("plan_cache_misses_total", "Prepared statement executions that were analyzed (no usable cached plan).")
+	descPlanEvicted  = desc("plan_cache_evictions_total", "Cached plans dropped to keep each connection's plan cache within plan-cache-size.")
 )
 
 // Describe implements prometheus.Collector.
 func (c sqlCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConnsOpen, descConnsTotal, descConnsRefused, descConnsMax, descRunning,
-		descStatements, descSlow, descBytesRecv, descBytesSent, descRowsRead, descRowsWritten, descRowsSent} {
+		descStatements, descSlow, descBytesRecv, descBytesSent, descRowsRead, descRowsWritten, descRowsSent,
+		descPlanHits, descPlanMisses, descPlanEvicted} {
 		ch <- d
 	}
 }
@@ -233,4 +256,7 @@ func (c sqlCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descRowsRead, s.RowsRead)
 	counter(descRowsWritten, s.RowsWritten)
 	counter(descRowsSent, s.RowsSent)
+	counter(descPlanHits, s.PlanCacheHits)
+	counter(descPlanMisses, s.PlanCacheMisses)
+	counter(descPlanEvicted, s.PlanCacheEvictions)
 }

@@ -55,6 +55,9 @@ type handler struct {
 	users interface {
 		ValidateHash(salt []byte, user string, authResponse []byte, addr net.Addr) (mysql.Getter, error)
 	}
+	// plans is the prepared statement plan cache (plancache.go); nil
+	// when off.
+	plans *planCache
 	// locks renders the row lock table (SHOW ENGINE INNODB STATUS,
 	// locktables.go).
 	locks lockViews
@@ -133,6 +136,7 @@ func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	delete(h.conns, c)
 	delete(h.txns, c)
 	h.mu.Unlock()
+	h.plans.forget(c.ConnectionID)
 	h.Handler.ConnectionClosed(c)
 	h.obs.m.ConnectionClosed()
 	h.obs.audit.logout(c)
@@ -350,7 +354,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 			}
 		}
 		return h.withCallResultSets(ctx, c, prepare.PrepareStmt, probe.cmd, true, func(ctx context.Context, send mysql.ResultSpoolFn) error {
-			return h.Handler.ComStmtExecute(ctx, c, bound, func(res *sqltypes.Result) error { return send(res, false) })
+			return h.executePrepared(ctx, c, bound, send)
 		}, send, outParams)
 	}, fixed, func() string { return prepare.PrepareStmt })
 	err = mapError(err, prepare.PrepareStmt)
@@ -365,5 +369,6 @@ func (h *handler) ComResetConnection(c *mysql.Conn) error {
 	}
 	defer h.running.Done()
 	h.forget(c)
+	h.plans.forget(c.ConnectionID)
 	return h.Handler.ComResetConnection(c)
 }

@@ -48,6 +48,10 @@ type Config struct {
 	RequireSecureTransport bool
 	// LocalInfile allows LOAD DATA LOCAL INFILE.
 	LocalInfile bool
+	// PlanCacheSize is how many analyzed plans of prepared statements
+	// each connection keeps (plancache.go): 0 is DefaultPlanCacheSize, a
+	// negative number turns the cache off.
+	PlanCacheSize int
 	// SecureFilePriv is the resolved directory server-side file import
 	// and export are confined to (config.ResolveSecureFilePriv); empty
 	// disables them (fileaccess.go).
@@ -365,6 +369,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		h.procParams = catalogProcedureParams(engine.Analyzer.Catalog)
 		h.locks = lockViews{p: provider}
 		h.users = engine.Analyzer.Catalog.MySQLDb
+		h.plans = newPlanCache(cmp.Or(cfg.PlanCacheSize, DefaultPlanCacheSize), m, provider.Catalog().Generation, grantsGeneration(engine.Analyzer.Catalog.MySQLDb), store.Writable)
 		return h, nil
 	}
 	srv, err := server.NewServerWithHandler(scfg, engine, sql.NewContext, trackingSessionBuilder(encodingSessionBuilder(NewSessionBuilder(provider))), nil, wrap)

@@ -168,6 +168,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 			TLSMinVersion:          s.cfg.TLSMinVersion,
 			RequireSecureTransport: s.cfg.RequireSecureTransport,
 			LocalInfile:            s.cfg.LocalInfile,
+			PlanCacheSize:          planCacheSize(s.cfg.PlanCacheSize),
 			SecureFilePriv:         secureFiles,
 			Metrics:                s.sqlMetrics,
 			Login:                  s.login,
@@ -332,4 +333,13 @@ func newListenerService(name string, s *Server, open func() (listening, error)) 
 		return nil
 	}
 	return services.NewBasicService(start, run, stop).WithName(name)
+}
+
+// planCacheSize maps the plan-cache-size setting (0: off) onto
+// mysqlserver.Config's (0: the default, negative: off).
+func planCacheSize(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

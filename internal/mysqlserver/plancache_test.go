@@ -1,0 +1,279 @@
+package mysqlserver
+
+import (
+	"context"
+	gosql "database/sql"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// startPlanServer is startServerAddr that also returns the server (for
+// its counters).
+func startPlanServer(t *testing.T) (*Server, *gosql.DB) {
+	t.Helper()
+	store, err := storage.Open(t.TempDir(), storage.DefaultOptions(), nil)
+	require.NoError(t, err)
+	logger, checkPanics := panicWatch(t)
+	srv, err := New(Config{Addr: "127.0.0.1:0", Version: "test"}, store, logger)
+	require.NoError(t, err)
+	go func() { _ = srv.Serve() }()
+	db, err := gosql.Open("mysql", "root:@tcp("+srv.Addr().String()+")/")
+	require.NoError(t, err)
+	db.SetMaxOpenConns(1) // one connection: its statements share one cache
+	t.Cleanup(func() {
+		_ = db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		require.NoError(t, srv.Shutdown(ctx))
+		require.NoError(t, store.Close())
+		checkPanics()
+	})
+	return srv, db
+}
+
+// TestPlanCacheReusesPlans runs sysbench's prepared statements many times
+// with changing values: every result is what the statement must return,
+// and after the first executions of each the plans come from the cache.
+func TestPlanCacheReusesPlans(t *testing.T) {
+	srv, db := startPlanServer(t)
+	for _, q := range []string{
+		"CREATE DATABASE pc",
+		"CREATE TABLE pc.t (id INT PRIMARY KEY, k INT NOT NULL, c VARCHAR(40) NOT NULL, KEY k (k))",
+	} {
+		_, err := db.Exec(q)
+		require.NoError(t, err)
+	}
+	prep := func(q string) *gosql.Stmt {
+		st, err := db.Prepare(q)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = st.Close() })
+		return st
+	}
+	insert := prep("INSERT INTO pc.t (id, k, c) VALUES (?, ?, ?)")
+	point := prep("SELECT c FROM pc.t WHERE id = ?")
+	rng := prep("SELECT id FROM pc.t WHERE id BETWEEN ? AND ? ORDER BY id")
+	sum := prep("SELECT SUM(k) FROM pc.t WHERE id BETWEEN ? AND ?")
+	updK := prep("UPDATE pc.t SET k = k + 1 WHERE id = ?")
+	updC := prep("UPDATE pc.t SET c = ? WHERE id = ?")
+	del := prep("DELETE FROM pc.t WHERE id = ?")
+
+	const n = 200
+	for i := 1; i <= n; i++ {
+		_, err := insert.Exec(i, i*10, fmt.Sprintf("c%d", i))
+		require.NoError(t, err)
+	}
+	before := srv.Metrics().Snapshot()
+	for i := 1; i <= n; i++ {
+		var c string
+		require.NoError(t, point.QueryRow(i).Scan(&c))
+		require.Equal(t, fmt.Sprintf("c%d", i), c)
+
+		lo, hi := i, min(i+4, n)
+		rows, err := rng.Query(lo, hi)
+		require.NoError(t, err)
+		var got []int
+		for rows.Next() {
+			var id int
+			require.NoError(t, rows.Scan(&id))
+			got = append(got, id)
+		}
+		require.NoError(t, rows.Close())
+		var want []int
+		for id := lo; id <= hi; id++ {
+			want = append(want, id)
+		}
+		require.Equal(t, want, got, "BETWEEN %d AND %d", lo, hi)
+
+		var s int
+		require.NoError(t, sum.QueryRow(lo, hi).Scan(&s))
+		wantSum := 0
+		for id := lo; id <= hi; id++ {
+			wantSum += id * 10
+		}
+		require.Equal(t, wantSum, s)
+
+		res, err := updK.Exec(i)
+		require.NoError(t, err)
+		affected, _ := res.RowsAffected()
+		require.EqualValues(t, 1, affected)
+		_, err = updC.Exec(fmt.Sprintf("u%d", i), i)
+		require.NoError(t, err)
+	}
+	var k int
+	var c string
+	require.NoError(t, db.QueryRow("SELECT k, c FROM pc.t WHERE id = 77").Scan(&k, &c))
+	require.Equal(t, 771, k)
+	require.Equal(t, "u77", c)
+	for i := 1; i <= n; i += 2 {
+		_, err := del.Exec(i)
+		require.NoError(t, err)
+	}
+	var count int
+	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM pc.t").Scan(&count))
+	require.Equal(t, n/2, count)
+	// A missing row through a cached point lookup.
+	require.ErrorIs(t, point.QueryRow(1).Scan(&c), gosql.ErrNoRows)
+
+	after := srv.Metrics().Snapshot()
+	hits := after.PlanCacheHits - before.PlanCacheHits
+	misses := after.PlanCacheMisses - before.PlanCacheMisses
+	t.Logf("plan cache: %d hits, %d misses", hits, misses)
+	// 5 statements x 200 executions + 100 deletes + 1; each statement
+	// is analyzed a few times per literal type of its values.
+	require.Greater(t, hits, uint64(1000))
+	require.Less(t, misses, uint64(60))
+}
+
+// TestPlanCacheKeysOnValueTypes: an integer's literal type follows its
+// magnitude, and strings, floats and NULL are other types again; a plan
+// made for one never serves another.
+func TestPlanCacheKeysOnValueTypes(t *testing.T) {
+	_, db := startPlanServer(t)
+	for _, q := range []string{
+		"CREATE DATABASE pt",
+		"CREATE TABLE pt.t (id BIGINT PRIMARY KEY, s VARCHAR(20))",
+		"INSERT INTO pt.t VALUES (1, 'a'), (2, 'b'), (300, 'c'), (70000, 'd'), (5000000000, 'e'), (-3, 'f')",
+	} {
+		_, err := db.Exec(q)
+		require.NoError(t, err)
+	}
+	st, err := db.Prepare("SELECT s FROM pt.t WHERE id = ?")
+	require.NoError(t, err)
+	defer st.Close()
+	for round := 0; round < 3; round++ {
+		for _, tc := range []struct {
+			arg  any
+			want string
+		}{
+			{1, "a"}, {2, "b"}, {300, "c"}, {70000, "d"}, {int64(5000000000), "e"}, {-3, "f"},
+			{"2", "b"}, {"300", "c"}, {2.0, "b"}, {uint64(70000), "d"},
+		} {
+			var s string
+			require.NoError(t, st.QueryRow(tc.arg).Scan(&s), "id = %v", tc.arg)
+			require.Equal(t, tc.want, s, "id = %v (%T)", tc.arg, tc.arg)
+		}
+		var s string
+		require.ErrorIs(t, st.QueryRow(nil).Scan(&s), gosql.ErrNoRows)
+		require.ErrorIs(t, st.QueryRow(4).Scan(&s), gosql.ErrNoRows)
+	}
+}
+
+// TestPlanCacheTwoParametersOneValue: when two parameters had the same
+// value, the cache cannot tell where each went; it must still be right.
+func TestPlanCacheTwoParametersOneValue(t *testing.T) {
+	_, db := startPlanServer(t)
+	for _, q := range []string{
+		"CREATE DATABASE pv",
+		"CREATE TABLE pv.t (id INT PRIMARY KEY, k INT)",
+	} {
+		_, err := db.Exec(q)
+		require.NoError(t, err)
+	}
+	ins, err := db.Prepare("INSERT INTO pv.t (id, k) VALUES (?, ?)")
+	require.NoError(t, err)
+	defer ins.Close()
+	for i := 1; i <= 20; i++ {
+		k := i * 100
+		if i%3 == 0 {
+			k = i // same value in both
+		}
+		_, err := ins.Exec(i, k)
+		require.NoError(t, err)
+	}
+	rows, err := db.Query("SELECT id, k FROM pv.t ORDER BY id")
+	require.NoError(t, err)
+	defer rows.Close()
+	for i := 1; rows.Next(); i++ {
+		var id, k int
+		require.NoError(t, rows.Scan(&id, &k))
+		want := i * 100
+		if i%3 == 0 {
+			want = i
+		}
+		require.Equal(t, i, id)
+		require.Equal(t, want, k, "row %d", i)
+	}
+	require.NoError(t, rows.Err())
+}
+
+// TestPlanCacheKeepsRowLocks: cached plans of updates and locking reads
+// still lock (the statement's locking is the session's, set for every
+// execution): concurrent increments through one cached statement lose
+// nothing, and NOWAIT still fails at once on a locked row.
+func TestPlanCacheKeepsRowLocks(t *testing.T) {
+	srv, db := startPlanServer(t)
+	db.SetMaxOpenConns(8)
+	for _, q := range []string{
+		"CREATE DATABASE pl",
+		"CREATE TABLE pl.t (id INT PRIMARY KEY, n INT NOT NULL)",
+		"INSERT INTO pl.t VALUES (7, 0), (8, 0)",
+	} {
+		_, err := db.Exec(q)
+		require.NoError(t, err)
+	}
+	before := srv.Metrics().Snapshot()
+	const workers, each = 4, 30
+	errs := make(chan error, workers*each)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := db.Conn(context.Background())
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer conn.Close()
+			st, err := conn.PrepareContext(context.Background(), "UPDATE pl.t SET n = n + ? WHERE id = ?")
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			for i := 0; i < each; i++ {
+				_, err := st.Exec(2, 7)
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	var n int
+	require.NoError(t, db.QueryRow("SELECT n FROM pl.t WHERE id = 7").Scan(&n))
+	require.Equal(t, 2*workers*each, n)
+	require.Greater(t, srv.Metrics().Snapshot().PlanCacheHits-before.PlanCacheHits, uint64(workers*each/2))
+
+	a, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	defer b.Close()
+	lockRead, err := b.PrepareContext(context.Background(), "SELECT n FROM pl.t WHERE id = ? FOR UPDATE NOWAIT")
+	require.NoError(t, err)
+	defer lockRead.Close()
+	for i := 0; i < 5; i++ { // cached by now
+		require.NoError(t, lockRead.QueryRow(8).Scan(&n))
+		require.NoError(t, lockRead.QueryRow(7).Scan(&n))
+	}
+	_, err = a.ExecContext(context.Background(), "BEGIN")
+	require.NoError(t, err)
+	_, err = a.ExecContext(context.Background(), "UPDATE pl.t SET n = n + 1 WHERE id = 8")
+	require.NoError(t, err)
+	err = lockRead.QueryRow(8).Scan(&n)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "3572")
+	require.NoError(t, lockRead.QueryRow(7).Scan(&n))
+	_, err = a.ExecContext(context.Background(), "ROLLBACK")
+	require.NoError(t, err)
+}
