@@ -57,6 +57,12 @@ type planCache struct {
 	grants   func(*sql.Context) uint64
 	writable func() bool
 
+	// vars are the planSessionVars sessions have (some are global
+	// only in go-mysql-server; asking a session for one builds an error
+	// with a stack trace), found at the first execution.
+	varsOnce sync.Once
+	vars     []string
+
 	mu    sync.Mutex
 	conns map[uint32]*connPlans
 }
@@ -179,13 +185,29 @@ func (pc *planCache) key(ctx *sql.Context, vals []boundValue) (string, bool) {
 	b.WriteString(client.User)
 	b.WriteByte('@')
 	b.WriteString(client.Address)
-	for _, name := range planSessionVars {
+	pc.varsOnce.Do(func() {
+		for _, name := range planSessionVars {
+			if _, err := ctx.Session.GetSessionVariable(ctx, name); err == nil {
+				pc.vars = append(pc.vars, name)
+			}
+		}
+	})
+	for _, name := range pc.vars {
 		v, err := ctx.Session.GetSessionVariable(ctx, name)
 		if err != nil {
-			continue
+			return "", false
 		}
 		b.WriteByte(0)
-		fmt.Fprint(&b, v)
+		switch v := v.(type) {
+		case string:
+			b.WriteString(v)
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		case int8:
+			b.WriteString(strconv.Itoa(int(v)))
+		default:
+			fmt.Fprint(&b, v)
+		}
 	}
 	return b.String(), true
 }
@@ -527,7 +549,10 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 		return full()
 	}
 	sctx := sql.NewContext(ctx, sql.WithSession(s))
-	key, _ := pc.key(sctx, vals)
+	key, ok := pc.key(sctx, vals)
+	if !ok {
+		return full()
+	}
 	id := query + "\x00" + classes(vals)
 	e := pc.entry(c.ConnectionID, s, id)
 	if e.key != key {
