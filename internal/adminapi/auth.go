@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 
 	"connectrpc.com/connect"
 
@@ -34,6 +35,11 @@ type access struct {
 // as expensive as a backup and needs the same. Health says no more than
 // /readyz on the HTTP listener, which is unauthenticated.
 func procedureAccess(procedure string) (access, bool) {
+	if strings.HasPrefix(procedure, PprofPath) {
+		// Profiles show the server's code paths and, in goroutine
+		// dumps, statements' arguments: PROCESS, as SHOW PROCESSLIST.
+		return access{anyOf: []string{PrivProcess}}, true
+	}
 	switch procedure {
 	case adminv1connect.AdminServiceHealthProcedure:
 		return access{public: true}, true
@@ -63,6 +69,9 @@ type authenticator struct {
 	throttle *throttle
 	// audit, when set, records every authenticated call (audit log).
 	audit func(Call)
+	// plain answers refusals as plain HTTP (for /debug/pprof/, whose
+	// clients are browsers and go tool pprof, not connect clients).
+	plain bool
 }
 
 func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -130,6 +139,23 @@ func (a *authenticator) unauthenticated(w http.ResponseWriter, r *http.Request, 
 }
 
 func (a *authenticator) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if a.plain {
+		var ce *connect.Error
+		code := http.StatusInternalServerError
+		if errors.As(err, &ce) {
+			switch ce.Code() {
+			case connect.CodeUnauthenticated:
+				code = http.StatusUnauthorized
+			case connect.CodePermissionDenied:
+				code = http.StatusForbidden
+			case connect.CodeNotFound:
+				code = http.StatusNotFound
+			}
+			err = errors.New(ce.Message())
+		}
+		http.Error(w, err.Error(), code)
+		return
+	}
 	if werr := a.errors.Write(w, r, err); werr != nil {
 		a.logger.Debug("admin API: write error response", "err", werr)
 	}

@@ -3,6 +3,7 @@ package adminapi
 import (
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -33,6 +34,10 @@ type Options struct {
 	Audit func(Call)
 }
 
+// PprofPath is where Go's profiles are served (net/http/pprof), to
+// callers with PROCESS or SUPER.
+const PprofPath = "/debug/pprof/"
+
 // NewHandler returns the http.Handler serving AdminService under
 // /guocedb.admin.v1.AdminService/ in every protocol connect-go speaks.
 // gRPC needs HTTP/2: serve it with h2c on a plain listener, or TLS.
@@ -52,13 +57,30 @@ func NewHandler(opts Options) http.Handler {
 	handlerOpts := append([]connect.HandlerOption{connect.WithReadMaxBytes(maxRequestBytes)}, codecs...)
 	path, h := adminv1connect.NewAdminServiceHandler(&service{opts: opts}, handlerOpts...)
 	mux := http.NewServeMux()
+	// One throttle for both: failed logins count wherever they happen.
+	throttle := newThrottle()
 	mux.Handle(path, &authenticator{
 		accounts: opts.Accounts,
 		errors:   connect.NewErrorWriter(codecs...),
 		logger:   opts.Logger,
 		next:     h,
-		throttle: newThrottle(),
+		throttle: throttle,
 		audit:    opts.Audit,
+	})
+	// Go's profiler, for users with PROCESS (README "Profiling").
+	profiles := http.NewServeMux()
+	profiles.HandleFunc(PprofPath, pprof.Index)
+	profiles.HandleFunc(PprofPath+"cmdline", pprof.Cmdline)
+	profiles.HandleFunc(PprofPath+"profile", pprof.Profile)
+	profiles.HandleFunc(PprofPath+"symbol", pprof.Symbol)
+	profiles.HandleFunc(PprofPath+"trace", pprof.Trace)
+	mux.Handle(PprofPath, &authenticator{
+		accounts: opts.Accounts,
+		logger:   opts.Logger,
+		next:     profiles,
+		throttle: throttle,
+		audit:    opts.Audit,
+		plain:    true,
 	})
 	return mux
 }
