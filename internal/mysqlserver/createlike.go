@@ -27,7 +27,7 @@ func copyLikeIndexKinds(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *p
 	if !ok || len(ct.Indexes()) == 0 || !containsFold(ctx.Query(), "like") {
 		return n, transform.SameTree, nil
 	}
-	stmt, err := ast.ParseWithOptions(ctx, ctx.Query(), sql.LoadSqlMode(ctx).ParserOptions())
+	stmt, err := ast.ParseWithOptions(ctx, ctx.Query(), loadSQLMode(ctx).ParserOptions())
 	ddl, ok := stmt.(*ast.DDL)
 	if err != nil || !ok || ddl.OptLike == nil || len(ddl.OptLike.LikeTables) != 1 {
 		return n, transform.SameTree, nil

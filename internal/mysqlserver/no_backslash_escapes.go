@@ -25,7 +25,7 @@ func noBackslashEscapes(ctx context.Context) bool {
 	if !ok || sctx.Session == nil {
 		return false
 	}
-	return sql.LoadSqlMode(sctx).ModeEnabled("NO_BACKSLASH_ESCAPES")
+	return loadSQLMode(sctx).ModeEnabled("NO_BACKSLASH_ESCAPES")
 }
 
 // literalBackslashes doubles the backslashes inside the '...' and "..."

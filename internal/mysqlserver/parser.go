@@ -40,7 +40,7 @@ func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
 }
 
 func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.Statement, string, string, error) {
-	return p.ParseWithOptions(ctx, query, ';', multi, sql.LoadSqlMode(ctx).ParserOptions())
+	return p.ParseWithOptions(ctx, query, ';', multi, loadSQLMode(ctx).ParserOptions())
 }
 
 func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delimiter rune, multi bool, options ast.ParserOptions) (ast.Statement, string, string, error) {

@@ -58,7 +58,7 @@ type writeMode struct {
 }
 
 func writeModeOf(ctx *sql.Context, ignore bool) writeMode {
-	m := sql.LoadSqlMode(ctx)
+	m := loadSQLMode(ctx)
 	strict := !ignore && (m.ModeEnabled("STRICT_TRANS_TABLES") || m.ModeEnabled("STRICT_ALL_TABLES") || m.ModeEnabled("TRADITIONAL"))
 	return writeMode{strict: strict, divZero: strict && (m.ModeEnabled("ERROR_FOR_DIVISION_BY_ZERO") || m.ModeEnabled("TRADITIONAL")),
 		zeroDates: !m.ModeEnabled("NO_ZERO_DATE") && !m.ModeEnabled("TRADITIONAL")}
