@@ -280,29 +280,15 @@ func boundValueOf(val sqltypes.Value) (boundValue, bool) {
 // of int8, uint8, int16, uint16, int32, uint32, int64, uint64 that holds
 // it.
 func intLiteral(s string) (boundValue, bool) {
-	if i, err := strconv.ParseInt(s, 10, 8); err == nil {
-		return boundValue{'1', int8(i)}, true
-	}
-	if u, err := strconv.ParseUint(s, 10, 8); err == nil {
-		return boundValue{'2', uint8(u)}, true
-	}
-	if i, err := strconv.ParseInt(s, 10, 16); err == nil {
-		return boundValue{'3', int16(i)}, true
-	}
-	if u, err := strconv.ParseUint(s, 10, 16); err == nil {
-		return boundValue{'4', uint16(u)}, true
-	}
-	if i, err := strconv.ParseInt(s, 10, 32); err == nil {
-		return boundValue{'5', int32(i)}, true
-	}
-	if u, err := strconv.ParseUint(s, 10, 32); err == nil {
-		return boundValue{'6', uint32(u)}, true
-	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return boundValue{'7', i}, true
-	}
-	if u, err := strconv.ParseUint(s, 10, 64); err == nil {
-		return boundValue{'8', u}, true
+	for i, bits := range []int{8, 16, 32, 64} {
+		if v, err := strconv.ParseInt(s, 10, bits); err == nil {
+			sized := [...]any{int8(v), int16(v), int32(v), v}
+			return boundValue{class: byte('1' + 2*i), v: sized[i]}, true
+		}
+		if u, err := strconv.ParseUint(s, 10, bits); err == nil {
+			sized := [...]any{uint8(u), uint16(u), uint32(u), u}
+			return boundValue{class: byte('2' + 2*i), v: sized[i]}, true
+		}
 	}
 	return boundValue{}, false
 }

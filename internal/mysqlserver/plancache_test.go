@@ -6,34 +6,17 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/guocedb/guocedb/internal/storage"
 )
 
-// startPlanServer is startServerAddr that also returns the server (for
-// its counters).
+// startPlanServer starts a server whose pool holds one connection: its
+// statements share one plan cache.
 func startPlanServer(t *testing.T) (*Server, *gosql.DB) {
 	t.Helper()
-	store, err := storage.Open(t.TempDir(), storage.DefaultOptions(), nil)
-	require.NoError(t, err)
-	logger, checkPanics := panicWatch(t)
-	srv, err := New(Config{Addr: "127.0.0.1:0", Version: "test"}, store, logger)
-	require.NoError(t, err)
-	go func() { _ = srv.Serve() }()
-	db, err := gosql.Open("mysql", "root:@tcp("+srv.Addr().String()+")/")
-	require.NoError(t, err)
-	db.SetMaxOpenConns(1) // one connection: its statements share one cache
-	t.Cleanup(func() {
-		_ = db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		require.NoError(t, srv.Shutdown(ctx))
-		require.NoError(t, store.Close())
-		checkPanics()
-	})
+	srv, db, stop := startTestServer(t, t.TempDir(), "")
+	db.SetMaxOpenConns(1)
+	t.Cleanup(stop)
 	return srv, db
 }
 

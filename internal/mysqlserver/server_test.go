@@ -24,13 +24,22 @@ func startServer(t *testing.T, dir string) (*gosql.DB, func()) {
 // clients other than go-sql-driver.
 func startServerAddr(t *testing.T, dir string) (*gosql.DB, string, func()) {
 	t.Helper()
+	srv, db, stop := startTestServer(t, dir, "?multiStatements=true&parseTime=true")
+	return db, srv.Addr().String(), stop
+}
+
+// startTestServer runs a server over dir on 127.0.0.1:0 and opens a
+// go-sql-driver pool to it as root, with DSN parameters params; stop
+// closes both and checks that no statement panicked.
+func startTestServer(t *testing.T, dir, params string) (*Server, *gosql.DB, func()) {
+	t.Helper()
 	store, err := storage.Open(dir, storage.DefaultOptions(), nil)
 	require.NoError(t, err)
 	logger, checkPanics := panicWatch(t)
 	srv, err := New(Config{Addr: "127.0.0.1:0", Version: "test"}, store, logger)
 	require.NoError(t, err)
 	go func() { _ = srv.Serve() }()
-	db, err := gosql.Open("mysql", "root:@tcp("+srv.Addr().String()+")/?multiStatements=true&parseTime=true")
+	db, err := gosql.Open("mysql", "root:@tcp("+srv.Addr().String()+")/"+params)
 	require.NoError(t, err)
 	stop := func() {
 		_ = db.Close()
@@ -40,7 +49,7 @@ func startServerAddr(t *testing.T, dir string) (*gosql.DB, string, func()) {
 		require.NoError(t, store.Close())
 		checkPanics()
 	}
-	return db, srv.Addr().String(), stop
+	return srv, db, stop
 }
 
 func TestSmokeRestart(t *testing.T) {
