@@ -91,6 +91,14 @@ func TestSumAndAvgAreDecimal(t *testing.T) {
 		require.Equal(t, want, read(t, q+" WHERE id > ?", 0))
 	})
 
+	t.Run("procedure and INSERT ... SELECT", func(t *testing.T) {
+		mustExec(t, db, "CREATE PROCEDURE agg.p() SELECT SUM(b), AVG(i) FROM agg.t WHERE id IN (1, 2)")
+		require.Equal(t, [][]string{{"18014398509481986", "1.5000"}}, queryRows(t, db, "CALL agg.p()"))
+		mustExec(t, db, "CREATE TABLE agg.s (id INT PRIMARY KEY, total DECIMAL(40,0))")
+		mustExec(t, db, "INSERT INTO agg.s SELECT 1, SUM(b) FROM agg.t WHERE id IN (1, 2)")
+		require.Equal(t, "18014398509481986", queryValue(t, db, "SELECT total FROM agg.s"))
+	})
+
 	t.Run("CREATE TABLE AS SELECT takes the types", func(t *testing.T) {
 		mustExec(t, db, "CREATE TABLE agg.c AS SELECT SUM(i) AS s, AVG(i) AS a FROM agg.t")
 		require.Equal(t, [][]string{{"s", "decimal(32,0)"}, {"a", "decimal(14,4)"}},

@@ -234,7 +234,13 @@ func exactValue(v any, t sql.DecimalType) (decimal.Decimal, error) {
 // decimalSumAndAvg is the analyzer rule: it swaps SUM and AVG of exact
 // numbers for decimalAggregate and retypes the references to their
 // columns, in the statement and in its subqueries.
-func decimalSumAndAvg(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+func decimalSumAndAvg(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, qFlags *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	// The plan builder flags every statement with a GROUP BY node (an
+	// aggregate anywhere in it, subqueries and views included): the
+	// others, point selects among them, skip the walk.
+	if qFlags != nil && !qFlags.IsSet(sql.QFlagAggregation) {
+		return n, transform.SameTree, nil
+	}
 	r := &aggregateRetyper{types: map[sql.ColumnId]sql.Type{}}
 	return r.node(n)
 }
