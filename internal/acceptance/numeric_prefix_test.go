@@ -32,6 +32,8 @@ func TestNumericPrefixOfStrings(t *testing.T) {
 		{"SELECT '12abc' = 12", "1", "Warning 1292 Truncated incorrect DOUBLE value: '12abc'"},
 		{"SELECT 12 < '13abc'", "1", "Warning 1292 Truncated incorrect DOUBLE value: '13abc'"},
 		{"SELECT '12' = 12", "1", ""},
+		{"SELECT '12abc' BETWEEN 11 AND 13", "1", "Warning 1292 Truncated incorrect DOUBLE value: '12abc'"},
+		{"SELECT 12 BETWEEN '11x' AND 13", "1", "Warning 1292 Truncated incorrect DOUBLE value: '11x'"},
 		{"SELECT '12abc' + 1", "13", "Warning 1292 Truncated incorrect double value: '12abc'"},
 		{"SELECT id FROM np.t WHERE code = 12", "1", "Warning 1292 Truncated incorrect DOUBLE value: '12abc'"},
 	}

@@ -47,6 +47,8 @@ func wrapNumericCast(e sql.Expression) (sql.Expression, transform.TreeIdentity, 
 	case *expression.Equals, *expression.NullSafeEquals, *expression.LessThan,
 		*expression.LessThanOrEqual, *expression.GreaterThan, *expression.GreaterThanOrEqual:
 		return numericComparison(e)
+	case *expression.Between:
+		return numericBetween(e)
 	}
 	c, ok := e.(*expression.Convert)
 	if !ok {
@@ -83,6 +85,34 @@ func numericComparison(e sql.Expression) (sql.Expression, transform.TreeIdentity
 		return e, transform.SameTree, nil
 	}
 	ne, err := e.WithChildren(l, r)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return ne, transform.NewTree, nil
+}
+
+// numericBetween gives the string operands of a BETWEEN whose value is a
+// number, or whose bounds both are, a prefixCast to DOUBLE.
+func numericBetween(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	ch := e.Children()
+	if len(ch) != 3 {
+		return e, transform.SameTree, nil
+	}
+	isNum := func(x sql.Expression) bool { return types.IsNumber(x.Type()) }
+	if !isNum(ch[0]) && !(isNum(ch[1]) && isNum(ch[2])) {
+		return e, transform.SameTree, nil
+	}
+	out := append([]sql.Expression(nil), ch...)
+	changed := false
+	for i, x := range out {
+		if types.IsText(x.Type()) {
+			out[i], changed = toDouble(x), true
+		}
+	}
+	if !changed {
+		return e, transform.SameTree, nil
+	}
+	ne, err := e.WithChildren(out...)
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
