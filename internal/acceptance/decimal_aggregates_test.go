@@ -41,6 +41,10 @@ func TestSumAndAvgAreDecimal(t *testing.T) {
 		{"derived table", "SELECT s, a FROM (SELECT SUM(b) AS s, AVG(i) AS a FROM agg.t WHERE id IN (1, 2)) AS x", [][]string{{"18014398509481986", "1.5000"}}},
 		{"scalar subquery", "SELECT (SELECT SUM(b) FROM agg.t WHERE id IN (1, 2))", [][]string{{"18014398509481986"}}},
 		{"view", "SELECT sb, ai FROM agg.v ORDER BY g", [][]string{{"18014398509481986", "1.5000"}, {"2", "2.0000"}}},
+		{"window", "SELECT id, SUM(b) OVER (ORDER BY id), AVG(i) OVER () FROM agg.t WHERE id IN (1, 2, 3) ORDER BY id",
+			[][]string{{"1", "9007199254740993", "1.5000"}, {"2", "18014398509481986", "1.5000"}, {"3", "18014398509481986", "1.5000"}}},
+		{"window with partitions and a frame", "SELECT id, SUM(d) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM agg.t ORDER BY id",
+			[][]string{{"1", "1.25"}, {"2", "3.75"}, {"3", null}, {"4", "0.01"}, {"5", "0.02"}}},
 		{"union", "SELECT SUM(i) FROM agg.t UNION ALL SELECT AVG(i) FROM agg.t", [][]string{{"7.0000"}, {"1.7500"}}},
 	}
 	for _, tc := range cases {
@@ -89,6 +93,8 @@ func TestSumAndAvgAreDecimal(t *testing.T) {
 		const q = "SELECT SUM(i), AVG(i), SUM(b), SUM(u), SUM(ti), SUM(d), AVG(d), SUM(f), AVG(f) FROM agg.t"
 		require.Equal(t, want, read(t, q))
 		require.Equal(t, want, read(t, q+" WHERE id > ?", 0))
+		windows := []col{{"DECIMAL", 41, 0}, {"DECIMAL", 14, 4}}
+		require.Equal(t, windows, read(t, "SELECT SUM(b) OVER (), AVG(i) OVER () FROM agg.t"))
 	})
 
 	t.Run("procedure and INSERT ... SELECT", func(t *testing.T) {

@@ -34,7 +34,7 @@ import (
 // the wire sends NEWDECIMAL with MySQL's precision and scale, and widens
 // the sides of a UNION that no longer agree. SUM and AVG of floats, strings and dates keep go-mysql-server's
 // DOUBLE, as MySQL's are DOUBLE too (dates aside). Window functions
-// (SUM(x) OVER (...)) are left as they are.
+// (SUM(x) OVER (...)) are replaced the same way (decimal_window.go).
 
 const ruleDecimalAggregates analyzer.RuleId = 10_030
 
@@ -236,13 +236,27 @@ func exactValue(v any, t sql.DecimalType) (decimal.Decimal, error) {
 // columns, in the statement and in its subqueries.
 func decimalSumAndAvg(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, qFlags *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	// The plan builder flags every statement with a GROUP BY node (an
-	// aggregate anywhere in it, subqueries and views included): the
-	// others, point selects among them, skip the walk.
-	if qFlags != nil && !qFlags.IsSet(sql.QFlagAggregation) {
+	// aggregate anywhere in it, subqueries and views included); window
+	// functions it does not flag, so the nodes are looked at for one. The
+	// others, point selects among them, skip the walk. (A subquery in an
+	// expression is analyzed, and so visited by this rule, on its own.)
+	if qFlags != nil && !qFlags.IsSet(sql.QFlagAggregation) && !hasWindow(n) {
 		return n, transform.SameTree, nil
 	}
 	r := &aggregateRetyper{types: map[sql.ColumnId]sql.Type{}}
 	return r.node(n)
+}
+
+// hasWindow reports whether the plan n has a window node.
+func hasWindow(n sql.Node) bool {
+	found := false
+	transform.Inspect(n, func(n sql.Node) bool {
+		if _, ok := n.(*plan.Window); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // aggregateRetyper carries the new type of every column id that now holds
@@ -278,12 +292,9 @@ func (r *aggregateRetyper) node(n sql.Node) (sql.Node, transform.TreeIdentity, e
 	})
 }
 
-// swapAggregate replaces SUM or AVG of an exact number (of a GROUP BY:
-// a window function's stays) and records its id.
+// swapAggregate replaces SUM or AVG of an exact number (of a GROUP BY or
+// a window) and records its id.
 func (r *aggregateRetyper) swapAggregate(agg sql.Aggregation, avg bool) (sql.Expression, transform.TreeIdentity) {
-	if agg.Window() != nil {
-		return agg, transform.SameTree
-	}
 	typ, ok := decimalResultType(agg.Children()[0].Type(), avg)
 	if !ok {
 		return agg, transform.SameTree
