@@ -106,7 +106,8 @@ func (r *rewriter) Insert(ctx *sql.Context, row sql.Row) error {
 			if _, ok, err := r.txn.Get(k); err != nil {
 				return err
 			} else if ok {
-				return sql.ErrUniqueKeyViolation.New(fmt.Sprintf("%s: %s", ix.def.Name, uniqueKeyString(row, ix.ordinals)))
+				// The kind's message has no verb: the key goes in the cause.
+				return sql.ErrUniqueKeyViolation.Wrap(fmt.Errorf("%s for key '%s'", uniqueKeyString(row, ix.ordinals), ix.def.Name))
 			}
 		}
 		if err := r.txn.Set(k, pk); err != nil {
