@@ -11,11 +11,10 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
-// ruleConvertUsing replaces CONVERT(x USING cs) for the character sets
+// The ruleConvertUsing rule replaces CONVERT(x USING cs) for the character sets
 // go-mysql-server has no encoder for (gbk, big5, cp1251, ...): its
 // ConvertUsing dereferences the missing encoder and the connection
 // dropped with a nil-pointer panic.
-const ruleConvertUsing analyzer.RuleId = 10_010
 
 // convertUsingWire is CONVERT(x USING cs) for such a set. guocedb keeps
 // every string in UTF-8 and converts at the wire (wire_charsets.go), so

@@ -10,10 +10,6 @@ import (
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 )
 
-// ruleCreateLikeIndexes is the id of copyLikeIndexKinds among the
-// analyzer's rules.
-const ruleCreateLikeIndexes analyzer.RuleId = 10_020
-
 // copyLikeIndexKinds completes the indexes of `CREATE TABLE new LIKE old`:
 // go-mysql-server v0.20.0 copies every index of old as an ordinary one,
 // without prefix lengths and without FULLTEXT, so a table with `KEY (c(20))`

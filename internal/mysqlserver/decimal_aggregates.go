@@ -36,8 +36,6 @@ import (
 // DOUBLE, as MySQL's are DOUBLE too (dates aside). Window functions
 // (SUM(x) OVER (...)) are replaced the same way (decimal_window.go).
 
-const ruleDecimalAggregates analyzer.RuleId = 10_030
-
 // MySQL's limits and increments for decimal results (DECIMAL_MAX_PRECISION,
 // DECIMAL_MAX_SCALE, DECIMAL_LONGLONG_DIGITS, div_precision_increment).
 const (

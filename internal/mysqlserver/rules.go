@@ -12,13 +12,18 @@ import (
 	"github.com/guocedb/guocedb/internal/sqltext"
 )
 
-// Ids of guocedb's analyzer rules; go-mysql-server's own ids are far below
-// them.
+// Ids of guocedb's analyzer rules, all here so that no two share one
+// (two did); go-mysql-server's own ids are far below them.
 const (
-	ruleSetOpRows        analyzer.RuleId = 10_000
-	ruleDropUniqueByName analyzer.RuleId = 10_001
-	ruleReadOnlySession  analyzer.RuleId = 10_002 // refuseWritesInReadOnlySession
-	ruleFollowerWrites   analyzer.RuleId = 10_003 // refuseWritesOnFollower
+	ruleSetOpRows         analyzer.RuleId = 10_000 // clearMax1Row
+	ruleDropUniqueByName  analyzer.RuleId = 10_001 // dropUniqueConstraint
+	ruleReadOnlySession   analyzer.RuleId = 10_002 // refuseWritesInReadOnlySession
+	ruleFollowerWrites    analyzer.RuleId = 10_003 // refuseWritesOnFollower
+	ruleConvertUsing      analyzer.RuleId = 10_010 // convertUsingWithoutEncoder (convert_using.go)
+	ruleStrictWrites      analyzer.RuleId = 10_011 // strict_mode.go
+	ruleViewNotDDL        analyzer.RuleId = 10_012 // clearDDLFlagOfViewReads (viewflags.go)
+	ruleCreateLikeIndexes analyzer.RuleId = 10_020 // copyLikeIndexKinds (createlike.go)
+	ruleDecimalAggregates analyzer.RuleId = 10_030 // decimal_aggregates.go
 )
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.

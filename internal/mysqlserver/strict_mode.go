@@ -36,9 +36,6 @@ import (
 // STRICT_TRANS_TABLES: zero dates and division by zero passed).
 const mysql8SQLMode = "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 
-// ruleStrictWrites is the analyzer rule's id.
-const ruleStrictWrites analyzer.RuleId = 10_011
-
 var addStrictWrites sync.Once
 
 // installStrictWrites puts strictWrites among go-mysql-server's rules that

@@ -11,10 +11,6 @@ import (
 	"github.com/guocedb/guocedb/internal/sqltext"
 )
 
-// ruleViewNotDDL is the id of clearDDLFlagOfViewReads among the analyzer's
-// rules (above ruleSetOpRows, clear of the ids other guocedb rules take).
-const ruleViewNotDDL analyzer.RuleId = 10_010
-
 // clearDDLFlagOfViewReads undoes the "DDL" flag go-mysql-server v0.20.0
 // sets on a statement that merely reads a view: it resolves the view by
 // parsing its stored CREATE VIEW, and that parse marks the whole query as
