@@ -61,6 +61,10 @@ type MemberInfo struct {
 	MySQLAddr string `json:"mysql_addr"`
 	// Version is its guocedb version.
 	Version string `json:"version"`
+	// AdminAddr is its admin API listener ("" without one): where
+	// membership changes sent to a follower are redirected when this
+	// member leads.
+	AdminAddr string `json:"admin_addr,omitempty"`
 }
 
 // PeerInfo is a peer's last MemberInfo and when anything last arrived
@@ -85,7 +89,10 @@ type Transport struct {
 	logger *slog.Logger
 	ln     net.Listener
 	recv   atomic.Pointer[Receiver]
-	peers  map[uint64]*peer
+	// peers follow the membership (SetState); Send reads them under
+	// peersMu.
+	peersMu sync.Mutex
+	peers   map[uint64]*peer
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -98,7 +105,7 @@ type Transport struct {
 	snapWarned    atomic.Int64
 
 	self     uint64 // this member's raft id
-	st       *State
+	st       atomic.Pointer[State]
 	infoMu   sync.Mutex
 	local    MemberInfo
 	peerInfo map[uint64]PeerInfo
@@ -108,6 +115,7 @@ type peer struct {
 	id   uint64
 	addr string
 	q    chan []byte
+	stop chan struct{} // closed when the member is removed
 }
 
 // NewTransport listens on st's raft address and starts a sender per
@@ -122,23 +130,49 @@ func NewTransport(st *State, logger *slog.Logger) (*Transport, error) {
 		return nil, fmt.Errorf("raft-addr: %w", err)
 	}
 	t := &Transport{logger: logger, ln: ln, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
-		self: self.RaftID, st: st, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}}
-	for _, m := range st.Peers() {
-		p := &peer{id: m.RaftID, addr: m.RaftAddr, q: make(chan []byte, peerQueue)}
-		t.peers[m.RaftID] = p
-		t.wg.Add(1)
-		go t.sendLoop(p)
-	}
+		self: self.RaftID, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}}
+	t.SetState(st)
 	t.wg.Add(2)
 	go t.acceptLoop()
 	go t.infoLoop()
 	return t, nil
 }
 
+// SetState makes the transport follow st's members: a sender for each
+// new peer, none for a removed one (its queue is dropped). A member's
+// address never changes under its raft id.
+func (t *Transport) SetState(st *State) {
+	t.st.Store(st)
+	t.peersMu.Lock()
+	defer t.peersMu.Unlock()
+	want := map[uint64]Member{}
+	for _, m := range st.Peers() {
+		want[m.RaftID] = m
+	}
+	for id, p := range t.peers {
+		if _, ok := want[id]; !ok {
+			close(p.stop)
+			delete(t.peers, id)
+			t.infoMu.Lock()
+			delete(t.peerInfo, id)
+			t.infoMu.Unlock()
+		}
+	}
+	for id, m := range want {
+		if _, ok := t.peers[id]; ok {
+			continue
+		}
+		p := &peer{id: id, addr: m.RaftAddr, q: make(chan []byte, peerQueue), stop: make(chan struct{})}
+		t.peers[id] = p
+		t.wg.Add(1)
+		go t.sendLoop(p)
+	}
+}
+
 // SetLocalInfo sets what this member tells its peers about itself (its
 // MySQL address is known only once the listener is bound).
 func (t *Transport) SetLocalInfo(info MemberInfo) {
-	info.NodeID = t.st.NodeID
+	info.NodeID = t.st.Load().NodeID
 	t.infoMu.Lock()
 	t.local = info
 	t.infoMu.Unlock()
@@ -171,6 +205,8 @@ func (t *Transport) infoFrame() []byte {
 // frame, when a queue is full).
 func (t *Transport) sendInfo() {
 	f := t.infoFrame()
+	t.peersMu.Lock()
+	defer t.peersMu.Unlock()
 	for _, p := range t.peers {
 		select {
 		case p.q <- f:
@@ -211,6 +247,8 @@ func (t *Transport) receiver() Receiver {
 // implemented, so raft is told it failed and the follower stays behind
 // (logged).
 func (t *Transport) Send(msgs []*pb.Message) {
+	t.peersMu.Lock()
+	defer t.peersMu.Unlock()
 	for _, m := range msgs {
 		to := m.GetTo()
 		p := t.peers[to]
@@ -276,6 +314,8 @@ func (t *Transport) sendLoop(p *peer) {
 		var b []byte
 		select {
 		case <-t.stop:
+			return
+		case <-p.stop:
 			return
 		case b = <-p.q:
 		}
@@ -408,8 +448,14 @@ func (t *Transport) noteInfo(b []byte) bool {
 	if json.Unmarshal(b, &in) != nil {
 		return false
 	}
-	m, ok := t.st.ByRaftID(in.RaftID)
-	if !ok || m.NodeID != in.NodeID || in.RaftID == t.self {
+	m, ok := t.st.Load().ByRaftID(in.RaftID)
+	if !ok {
+		// A member this node has not applied the addition of yet, or
+		// one removed: its info is not kept, its messages still go to
+		// raft (which knows the configuration).
+		return true
+	}
+	if m.NodeID != in.NodeID || in.RaftID == t.self {
 		return false
 	}
 	t.infoMu.Lock()

@@ -28,7 +28,7 @@ func (s *Server) clusterOptions() (*raftlog.ClusterOptions, *cluster.Transport, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("cluster: %w", err)
 	}
-	st, err := cluster.Prepare(s.cfg.DataDir, s.cfg, hasLog)
+	st, err := cluster.Prepare(s.cfg.DataDir, s.cfg, hasLog, s.join)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -36,22 +36,54 @@ func (s *Server) clusterOptions() (*raftlog.ClusterOptions, *cluster.Transport, 
 	if err != nil {
 		return nil, nil, err
 	}
-	s.clusterState.Store(st)
+	ms := cluster.NewMembership(s.cfg.DataDir, st, tr, s.logger.With("component", "cluster"))
+	s.membership.Store(ms)
 	s.transport.Store(tr)
 	s.logger.Info("starting as a cluster member", "node_id", st.NodeID, "raft_id", st.Self().RaftID, "raft_addr", st.Self().RaftAddr, "members", len(st.Members))
 	return &raftlog.ClusterOptions{
-		ID:     st.Self().RaftID,
-		Voters: st.Voters(),
+		ID: st.Self().RaftID,
+		// The configuration at index 0: the log's membership changes
+		// (or its checkpoint's record of them) take it from there.
+		Voters: st.BootVoters(),
 		Send:   tr.Send,
-		Attach: func(l *raftlog.Log) { tr.SetReceiver(l) },
+		Attach: func(l *raftlog.Log) {
+			tr.SetReceiver(l)
+			ms.SetLog(l)
+		},
+		OnConfChange: ms.Apply,
 		OnRoleChange: func(rs raftlog.Status) {
 			leader := "none"
-			if m, ok := st.ByRaftID(rs.Leader); ok {
+			if m, ok := ms.State().ByRaftID(rs.Leader); ok {
 				leader = m.NodeID
 			}
 			s.logger.Info("raft role changed", "role", string(rs.Role), "term", rs.Term, "leader", leader)
 		},
 	}, tr, nil
+}
+
+// clusterState returns a member's cluster state; nil on a single node.
+func (s *Server) clusterState() *cluster.State {
+	if ms := s.membership.Load(); ms != nil {
+		return ms.State()
+	}
+	return nil
+}
+
+// announce tells the other members this member's MySQL and admin
+// addresses (once the listeners are bound).
+func (s *Server) announce() {
+	tr := s.transport.Load()
+	if tr == nil {
+		return
+	}
+	info := cluster.MemberInfo{Version: s.version}
+	if a := s.mysqlAddr.Load(); a != nil {
+		info.MySQLAddr = *a
+	}
+	if a := s.adminAddr.Load(); a != nil {
+		info.AdminAddr = *a
+	}
+	tr.SetLocalInfo(info)
 }
 
 // followReadOnly keeps @@read_only equal to whether this node refuses
@@ -85,7 +117,7 @@ func (s *Server) followReadOnly(ctx context.Context, st *storage.Store) {
 
 // clusterStatus is /status's cluster section: nil on a single node.
 func (s *Server) clusterStatus(st *storage.Store) *httpapi.Cluster {
-	cs := s.clusterState.Load()
+	cs := s.clusterState()
 	rs, ok := st.ClusterStatus()
 	if cs == nil || !ok {
 		return nil
@@ -103,7 +135,7 @@ func (s *Server) clusterStatus(st *storage.Store) *httpapi.Cluster {
 		progress[p.ID] = p
 	}
 	for _, m := range cs.Peers() {
-		p := httpapi.ClusterPeer{NodeID: m.NodeID, RaftAddr: m.RaftAddr}
+		p := httpapi.ClusterPeer{NodeID: m.NodeID, RaftAddr: m.RaftAddr, Learner: m.Learner}
 		if pr, ok := progress[m.RaftID]; ok {
 			p.MatchIndex, p.Active = pr.Match, pr.Active
 			if rs.LastIndex > pr.Match {
@@ -150,7 +182,7 @@ const peerOnlineWindow = 3 * time.Second
 // within peerOnlineWindow (this member always), PRIMARY for the leader.
 // Nil on a single node.
 func (s *Server) groupMembers() []mysqlserver.GroupMember {
-	cs, tr, st := s.clusterState.Load(), s.transport.Load(), s.store.Load()
+	cs, tr, st := s.clusterState(), s.transport.Load(), s.store.Load()
 	if cs == nil || tr == nil || st == nil {
 		return nil
 	}

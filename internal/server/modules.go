@@ -70,6 +70,9 @@ func (s *Server) storageService() (services.Service, error) {
 			var roCtx context.Context
 			roCtx, stopReadOnly = context.WithCancel(context.Background())
 			go s.followReadOnly(roCtx, st)
+			// While this member leads, learners that caught up become
+			// voters.
+			go s.membership.Load().PromoteLoop(roCtx)
 		}
 		return nil
 	}
@@ -188,9 +191,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 		}
 		addr := srv.Addr().String()
 		s.mysqlAddr.Store(&addr)
-		if tr := s.transport.Load(); tr != nil {
-			tr.SetLocalInfo(cluster.MemberInfo{MySQLAddr: addr, Version: s.version})
-		}
+		s.announce()
 		s.mysqlSrv.Store(srv)
 		s.slowLog.Store(slow)
 		s.auditLog.Store(auditLog)

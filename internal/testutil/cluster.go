@@ -15,7 +15,7 @@ type ClusterNode struct {
 	// P is the running process (replaced by Restart).
 	P *Process
 
-	bin, dataDir, initial string
+	bin, dataDir, initial, join string
 }
 
 // StartCluster starts n guocedb processes on loopback as a new cluster
@@ -43,7 +43,23 @@ func StartCluster(t testing.TB, bin string, n int) []*ClusterNode {
 // args are the member's cluster flags: the same on every start, as an
 // operator's command line would be.
 func (nd *ClusterNode) args() []string {
+	if nd.join != "" {
+		return []string{"--node-id", nd.ID, "--raft-addr", nd.RaftAddr, "--join", nd.join}
+	}
 	return []string{"--node-id", nd.ID, "--raft-addr", nd.RaftAddr, "--initial-cluster", nd.initial}
+}
+
+// JoinCluster starts a new member id on a new data directory with
+// --join joinAdmin (the admin address of a running member) at raftAddr
+// (FreeAddr when empty), and waits until it is ready.
+func JoinCluster(t testing.TB, bin, id, raftAddr, joinAdmin string) *ClusterNode {
+	t.Helper()
+	if raftAddr == "" {
+		raftAddr = FreeAddr(t)
+	}
+	nd := &ClusterNode{ID: id, RaftAddr: raftAddr, bin: bin, dataDir: t.TempDir(), join: joinAdmin}
+	nd.P = StartProcess(t, bin, nd.dataDir, nd.args()...)
+	return nd
 }
 
 // Restart starts the member again on its data directory with the same
