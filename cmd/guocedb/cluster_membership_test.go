@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -30,13 +33,16 @@ const (
 // a non-zero exit, transfer-leader sent to a follower hands leadership
 // to the member named, and while writers run a fourth node is added
 // (`guocedb cluster add` through a follower, then started with --join),
-// caught up from the log and promoted to voter, and a voter is removed.
+// catches up from a snapshot (the members keep only 50 entries of log,
+// raft-log-retain) and then the log, is promoted to voter, and a voter is
+// removed.
 // No acknowledged insert is lost, none refused is present, and every
 // remaining member ends with the same CHECKSUM TABLE; the joined node
 // restarts with the same command line.
 func TestClusterMembership(t *testing.T) {
 	bin := testutil.BuildBinary(t)
-	nodes := testutil.StartCluster(t, bin, 3)
+	retain := []string{"--raft-log-retain", "50"}
+	nodes := testutil.StartClusterArgs(t, bin, 3, retain...)
 	li := testutil.FindLeader(nodes, nil, 30*time.Second)
 	require.GreaterOrEqual(t, li, 0, "no leader")
 	leader := testutil.Connect(t, nodes[li].P.MySQLAddr)
@@ -138,18 +144,27 @@ func TestClusterMembership(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return next.Load() > 200 }, 20*time.Second, 10*time.Millisecond, "no write load")
 
+	// The leader's log no longer starts at index 1 once it checkpointed
+	// (every 5 s) past 50 entries: a new member needs a snapshot.
+	require.Eventually(t, func() bool { return metricValue(nodes[li].P.HTTPAddr, "guocedb_commitlog_checkpoint_index") > 0 },
+		30*time.Second, 200*time.Millisecond, "no checkpoint on the leader")
+
 	// Add n4 through a follower (redirected to the leader), then start
 	// it with --join through that follower: it joins as a learner,
-	// catches up from the log and is promoted.
+	// catches up from a snapshot and the log, and is promoted.
 	raft4 := testutil.FreeAddr(t)
 	code, out = cli(f1, "add", "n4", raft4)
 	require.Equal(t, 0, code, out)
 	require.Contains(t, out, "added n4")
 	joinStart := time.Now()
-	n4 := testutil.JoinCluster(t, bin, "n4", raft4, nodes[f1].P.AdminAddr)
+	n4 := testutil.JoinCluster(t, bin, "n4", raft4, nodes[f1].P.AdminAddr, retain...)
 	nodes = append(nodes, n4)
 	require.Eventually(t, func() bool { return voterOnLeader(nodes[li].P.HTTPAddr, "n4") }, 60*time.Second, 100*time.Millisecond, "n4 promoted to voter")
 	t.Logf("n4 joined and was promoted %s after its start, with %d inserts attempted so far", time.Since(joinStart).Round(time.Millisecond), next.Load())
+	sent, got := metricValue(nodes[li].P.HTTPAddr, "guocedb_raft_snapshot_sent_bytes_total"), metricValue(n4.P.HTTPAddr, "guocedb_raft_snapshot_received_bytes_total")
+	require.Positive(t, sent, "the leader sent no snapshot")
+	require.Positive(t, got, "n4 received no snapshot")
+	t.Logf("snapshot to n4: %.0f bytes sent by the leader, %.0f received", sent, got)
 
 	// Remove a voter that does not lead, while the writes go on.
 	gone := f1
@@ -259,4 +274,25 @@ func checksum(addr string) string {
 		return ""
 	}
 	return fmt.Sprint(sum.Int64)
+}
+
+// metricValue returns the value of an unlabelled metric from the
+// member's /metrics, 0 when absent or unreadable.
+func metricValue(httpAddr, name string) float64 {
+	resp, err := http.Get("http://" + httpAddr + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
 }

@@ -369,3 +369,25 @@ func memberNames(st *State) string {
 	}
 	return s
 }
+
+// Reset replaces the membership with a leader's (from a snapshot's
+// header): the changes below the snapshot never reach this member's
+// log, so their members' addresses come this way.
+func (m *Membership) Reset(members []Member, initialVoters []uint64, maxRaftID uint64) error {
+	st := m.st.Load().clone()
+	self := st.Self()
+	st.Members = append([]Member(nil), members...)
+	if _, ok := st.ByNodeID(st.NodeID); !ok && self.RaftID != 0 {
+		st.Members = append(st.Members, self)
+	}
+	if len(initialVoters) > 0 {
+		st.InitialVoters = append([]uint64(nil), initialVoters...)
+	}
+	st.MaxRaftID = max(st.MaxRaftID, maxRaftID)
+	if err := writeState(m.dir, filepath.Join(m.dir, StateFile), st); err != nil {
+		return err
+	}
+	m.st.Store(st)
+	m.tr.SetState(st)
+	return nil
+}

@@ -40,6 +40,7 @@ type Receiver interface {
 	Step(*pb.Message)
 	ReportUnreachable(id uint64)
 	ReportSnapshotFailure(id uint64)
+	ReportSnapshotDone(id uint64)
 }
 
 // Frame kinds: the byte after a frame's length.
@@ -102,7 +103,14 @@ type Transport struct {
 
 	// Sent and Dropped count messages, for metrics.
 	sent, dropped atomic.Uint64
-	snapWarned    atomic.Int64
+
+	// Snapshot streaming (snapshot.go): the store's two sides, the
+	// peers a stream is in flight to, and the bytes moved.
+	snapMu             sync.Mutex
+	snapSrc            SnapshotSource
+	snapSink           SnapshotSink
+	snapBusy           map[uint64]bool
+	snapSent, snapRecv atomic.Uint64
 
 	self     uint64 // this member's raft id
 	st       atomic.Pointer[State]
@@ -130,7 +138,7 @@ func NewTransport(st *State, logger *slog.Logger) (*Transport, error) {
 		return nil, fmt.Errorf("raft-addr: %w", err)
 	}
 	t := &Transport{logger: logger, ln: ln, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
-		self: self.RaftID, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}}
+		self: self.RaftID, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}, snapBusy: map[uint64]bool{}}
 	t.SetState(st)
 	t.wg.Add(2)
 	go t.acceptLoop()
@@ -243,9 +251,8 @@ func (t *Transport) receiver() Receiver {
 }
 
 // Send queues msgs for their peers; it is raftlog's ClusterOptions.Send.
-// A snapshot message is not sent: streaming snapshots is not
-// implemented, so raft is told it failed and the follower stays behind
-// (logged).
+// A snapshot message starts a snapshot stream on a connection of its
+// own (snapshot.go) instead of being queued.
 func (t *Transport) Send(msgs []*pb.Message) {
 	t.peersMu.Lock()
 	defer t.peersMu.Unlock()
@@ -256,13 +263,7 @@ func (t *Transport) Send(msgs []*pb.Message) {
 			continue
 		}
 		if m.GetType() == pb.MessageType_MsgSnap {
-			if r := t.receiver(); r != nil {
-				r.ReportSnapshotFailure(to)
-			}
-			if now := time.Now().Unix(); t.snapWarned.Swap(now) < now-10 {
-				t.logger.Error("a follower needs a snapshot, and sending snapshots is not implemented yet: it stays behind",
-					"peer", to, "index", m.GetSnapshot().GetMetadata().GetIndex())
-			}
+			t.sendSnapshot(p, m)
 			continue
 		}
 		b, err := proto.MarshalOptions{}.MarshalAppend([]byte{frameRaft}, m)
@@ -417,6 +418,11 @@ func (t *Transport) readLoop(c net.Conn) {
 		}
 		if n == 0 {
 			t.logger.Warn("raft peer sent an empty frame; closing the connection", "remote", c.RemoteAddr().String())
+			return
+		}
+		if buf[0] == frameSnapBegin {
+			// The connection carries one snapshot stream, then closes.
+			t.receiveSnapshot(c, r, buf[1:])
 			return
 		}
 		if buf[0] == frameInfo {

@@ -40,8 +40,8 @@ type ClusterOptions struct {
 	// HeartbeatTick is the heartbeat interval in ticks; 0 means 2.
 	HeartbeatTick int
 	// Retain is how many applied entries a checkpoint keeps in the log,
-	// for followers that fall behind: snapshots cannot be sent yet, so a
-	// follower further behind stays behind. 0 means 100000.
+	// for followers that fall behind: one further behind needs a
+	// snapshot, which costs a copy of the whole store. 0 means 100000.
 	Retain uint64
 	// Attach, when set, is called with the log before Open waits for
 	// anything: the transport's incoming side is connected here, since a
@@ -128,9 +128,15 @@ func (l *Log) ReportUnreachable(id uint64) {
 }
 
 // ReportSnapshotFailure tells raft that the snapshot for peer id was not
-// delivered (snapshots cannot be sent yet).
+// delivered; raft sends another later.
 func (l *Log) ReportSnapshotFailure(id uint64) {
 	l.op(func(rn *raft.RawNode) { rn.ReportSnapshot(id, raft.SnapshotFailure) })
+}
+
+// ReportSnapshotDone tells raft that peer id installed the snapshot it
+// was sent.
+func (l *Log) ReportSnapshotDone(id uint64) {
+	l.op(func(rn *raft.RawNode) { rn.ReportSnapshot(id, raft.SnapshotFinish) })
 }
 
 func (l *Log) op(f func(*raft.RawNode)) {

@@ -209,6 +209,17 @@ func (l *Log) confAtIndex(index uint64) []byte {
 	return b
 }
 
+// confAt returns the configuration in force at index.
+func (l *Log) confAt(index uint64) *pb.ConfState {
+	l.confMu.Lock()
+	defer l.confMu.Unlock()
+	i := len(l.confHist) - 1
+	for i > 0 && l.confHist[i].index > index {
+		i--
+	}
+	return l.confHist[i].cs
+}
+
 // currentConf returns the latest configuration applied here.
 func (l *Log) currentConf() (voters, learners []uint64) {
 	l.confMu.Lock()

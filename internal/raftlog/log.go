@@ -361,9 +361,9 @@ func (l *Log) Checkpoint(index uint64) error {
 	}
 	if c := l.opts.Cluster; c != nil {
 		// Keep entries for followers that lag: the leader keeps what
-		// some voter lacks, every node the last Retain entries, since a
-		// follower too far behind would need a snapshot, which cannot be
-		// sent yet. A lower checkpoint is always safe: it only replays
+		// some member lacks, every node the last Retain entries, since a
+		// follower too far behind needs a snapshot (a copy of the whole
+		// store). A lower checkpoint is always safe: it only replays
 		// more (applying is idempotent, and entries are in timestamp
 		// order, see internal/storage's DESIGN.md).
 		retain := cmp.Or(c.Retain, 100000)
@@ -384,6 +384,12 @@ func (l *Log) Checkpoint(index uint64) error {
 		cp.Conf = l.confAtIndex(index)
 	}
 	if err := l.w.setCheckpoint(cp); err != nil {
+		return fmt.Errorf("checkpoint %d: %w", index, err)
+	}
+	// raft's snapshot is the checkpoint: a peer that needs entries
+	// below it is sent a snapshot (see snapshot.go), whose metadata
+	// starts from this one.
+	if _, err := l.storage.CreateSnapshot(index, l.confAt(index), nil); err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
 		return fmt.Errorf("checkpoint %d: %w", index, err)
 	}
 	if err := l.storage.Compact(index); err != nil && !errors.Is(err, raft.ErrCompacted) {
@@ -558,6 +564,16 @@ func (l *Log) handleReady() error {
 		if !raft.IsEmptyHardState(rd.HardState) && (rd.MustSync || len(rd.Entries) > 0) {
 			hs = &hardState{Term: rd.HardState.GetTerm(), Vote: rd.HardState.GetVote(), Commit: rd.HardState.GetCommit()}
 		}
+		// A snapshot first (raft's order: its entries follow it). Its
+		// data is in the application's state already (InstallSnapshot).
+		if !raft.IsEmptySnap(rd.Snapshot) {
+			if l.opts.Cluster == nil {
+				return fmt.Errorf("commit log: a single node received a snapshot at index %d", rd.Snapshot.GetMetadata().GetIndex())
+			}
+			if err := l.restoreSnapshot(rd.Snapshot); err != nil {
+				return err
+			}
+		}
 		if err := l.w.save(hs, fromPB(rd.Entries), rd.MustSync); err != nil {
 			return err
 		}
@@ -571,9 +587,6 @@ func (l *Log) handleReady() error {
 		}
 		if lostLead := l.observeRole(lastIndex(l.storage)); lostLead {
 			l.failProposed()
-		}
-		if !raft.IsEmptySnap(rd.Snapshot) {
-			return fmt.Errorf("commit log: received a snapshot at index %d: installing snapshots is not implemented yet", rd.Snapshot.GetMetadata().GetIndex())
 		}
 		// Messages go to the other voters only now, after the write
 		// above: raft requires the entries and vote to be durable before
@@ -633,7 +646,7 @@ func (l *Log) applyLoop() {
 			}
 		}
 		if err == nil {
-			l.applied.Store(ents[len(ents)-1].GetIndex())
+			l.raiseApplied(ents[len(ents)-1].GetIndex())
 		}
 		for _, id := range ids {
 			l.finish(id, err)

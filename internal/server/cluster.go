@@ -22,43 +22,51 @@ import (
 // cluster state remembered in the data directory (bootstrapped from
 // initial-cluster on the first start), and the transport, listening on
 // raft-addr before the log opens, since a member's log waits for its
-// peers. The caller closes the transport after the store.
-func (s *Server) clusterOptions() (*raftlog.ClusterOptions, *cluster.Transport, error) {
+// peers. The caller closes the transport after the store, and passes
+// attached to the store (storage.Options.Attached): snapshots stream
+// from and into it from then on.
+func (s *Server) clusterOptions() (opts *raftlog.ClusterOptions, tr *cluster.Transport, attached func(*storage.Store), err error) {
 	hasLog, err := raftlog.Exists(nil, filepath.Join(s.cfg.DataDir, storage.LogDir))
 	if err != nil {
-		return nil, nil, fmt.Errorf("cluster: %w", err)
+		return nil, nil, nil, fmt.Errorf("cluster: %w", err)
 	}
 	st, err := cluster.Prepare(s.cfg.DataDir, s.cfg, hasLog, s.join)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	tr, err := cluster.NewTransport(st, s.logger.With("component", "raft-transport"))
+	tr, err = cluster.NewTransport(st, s.logger.With("component", "raft-transport"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	ms := cluster.NewMembership(s.cfg.DataDir, st, tr, s.logger.With("component", "cluster"))
+	snaps := &snapshots{ms: ms}
 	s.membership.Store(ms)
 	s.transport.Store(tr)
 	s.logger.Info("starting as a cluster member", "node_id", st.NodeID, "raft_id", st.Self().RaftID, "raft_addr", st.Self().RaftAddr, "members", len(st.Members))
 	return &raftlog.ClusterOptions{
-		ID: st.Self().RaftID,
-		// The configuration at index 0: the log's membership changes
-		// (or its checkpoint's record of them) take it from there.
-		Voters: st.BootVoters(),
-		Send:   tr.Send,
-		Attach: func(l *raftlog.Log) {
-			tr.SetReceiver(l)
-			ms.SetLog(l)
-		},
-		OnConfChange: ms.Apply,
-		OnRoleChange: func(rs raftlog.Status) {
-			leader := "none"
-			if m, ok := ms.State().ByRaftID(rs.Leader); ok {
-				leader = m.NodeID
-			}
-			s.logger.Info("raft role changed", "role", string(rs.Role), "term", rs.Term, "leader", leader)
-		},
-	}, tr, nil
+			ID: st.Self().RaftID,
+			// The configuration at index 0: the log's membership changes
+			// (or its checkpoint's record of them) take it from there.
+			Voters: st.BootVoters(),
+			Send:   tr.Send,
+			Retain: s.cfg.RaftLogRetain,
+			Attach: func(l *raftlog.Log) {
+				tr.SetReceiver(l)
+				ms.SetLog(l)
+				snaps.log.Store(l)
+			},
+			OnConfChange: ms.Apply,
+			OnRoleChange: func(rs raftlog.Status) {
+				leader := "none"
+				if m, ok := ms.State().ByRaftID(rs.Leader); ok {
+					leader = m.NodeID
+				}
+				s.logger.Info("raft role changed", "role", string(rs.Role), "term", rs.Term, "leader", leader)
+			},
+		}, tr, func(st *storage.Store) {
+			snaps.st.Store(st)
+			tr.SetSnapshots(snaps, snaps)
+		}, nil
 }
 
 // clusterState returns a member's cluster state; nil on a single node.
@@ -169,6 +177,7 @@ func (s *Server) clusterStats() (metrics.ClusterStats, bool) {
 	}
 	if tr := s.transport.Load(); tr != nil {
 		out.MessagesSent, out.MessagesDropped = tr.Counts()
+		out.SnapshotBytesSent, out.SnapshotBytesReceived = tr.SnapshotBytes()
 	}
 	return out, true
 }

@@ -54,7 +54,7 @@ func (s *Server) storageService() (services.Service, error) {
 		}
 		if s.cfg.Clustered() {
 			var err error
-			if opts.Cluster, tr, err = s.clusterOptions(); err != nil {
+			if opts.Cluster, tr, opts.Attached, err = s.clusterOptions(); err != nil {
 				return s.record(fmt.Errorf("cluster: %w", err))
 			}
 		}
