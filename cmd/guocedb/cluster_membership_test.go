@@ -49,6 +49,12 @@ func TestClusterMembership(t *testing.T) {
 	_, err := leader.Exec("CREATE DATABASE cf; CREATE TABLE cf.t (id BIGINT PRIMARY KEY, w INT NOT NULL, v VARCHAR(64) NOT NULL)")
 	require.NoError(t, err)
 	f1, f2 := (li+1)%3, (li+2)%3
+	// An account created on the leader logs in on a follower at once
+	// (the follower reloads users and grants when the log changes them).
+	_, err = leader.Exec("CREATE USER 'app'@'%' IDENTIFIED BY 'app-pw'; GRANT SELECT ON cf.* TO 'app'@'%'")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return canSelect(nodes[f1].P.MySQLAddr, "app", "app-pw") }, 10*time.Second, 50*time.Millisecond,
+		"CREATE USER on the leader: login on a follower")
 	cli := func(node int, args ...string) (int, string) {
 		return testutil.Run(t, bin, nil, append(append([]string{"cluster"}, args...), "--server", nodes[node].P.AdminAddr, "--timeout", "30s")...)
 	}
@@ -161,6 +167,13 @@ func TestClusterMembership(t *testing.T) {
 	nodes = append(nodes, n4)
 	require.Eventually(t, func() bool { return voterOnLeader(nodes[li].P.HTTPAddr, "n4") }, 60*time.Second, 100*time.Millisecond, "n4 promoted to voter")
 	t.Logf("n4 joined and was promoted %s after its start, with %d inserts attempted so far", time.Since(joinStart).Round(time.Millisecond), next.Load())
+	require.True(t, canSelect(n4.P.MySQLAddr, "app", "app-pw"), "the account on the node that joined from a snapshot")
+	_, err = testutil.Connect(t, nodes[li].P.MySQLAddr).Exec("DROP USER 'app'@'%'")
+	require.NoError(t, err)
+	for _, nd := range []*testutil.ClusterNode{nodes[f1], n4} {
+		require.Eventually(t, func() bool { return !canSelect(nd.P.MySQLAddr, "app", "app-pw") }, 10*time.Second, 50*time.Millisecond,
+			"DROP USER on the leader: login refused on %s", nd.ID)
+	}
 	sent, got := metricValue(nodes[li].P.HTTPAddr, "guocedb_raft_snapshot_sent_bytes_total"), metricValue(n4.P.HTTPAddr, "guocedb_raft_snapshot_received_bytes_total")
 	require.Positive(t, sent, "the leader sent no snapshot")
 	require.Positive(t, got, "n4 received no snapshot")
@@ -295,4 +308,15 @@ func metricValue(httpAddr, name string) float64 {
 		}
 	}
 	return 0
+}
+
+// canSelect reports whether user can log in at addr and read cf.t.
+func canSelect(addr, user, password string) bool {
+	db, err := sql.Open("mysql", testutil.DSN(user, password, addr, "")+"&timeout=2s&readTimeout=5s")
+	if err != nil {
+		return false
+	}
+	defer func() { _ = db.Close() }()
+	var n int
+	return db.QueryRow("SELECT COUNT(*) FROM cf.t").Scan(&n) == nil
 }
