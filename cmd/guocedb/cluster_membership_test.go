@@ -237,6 +237,29 @@ func TestClusterMembership(t *testing.T) {
 			"CHECKSUM TABLE on %s", nd.ID)
 	}
 	t.Logf("CHECKSUM TABLE cf.t on the 3 remaining members: %s", want)
+
+	// Removing the leader, sent to a follower: the leader hands over to
+	// another voter, and the command follows the redirect to it.
+	code, out = cli(3, "remove", nodes[li].ID)
+	require.Equal(t, 0, code, out)
+	rest := func(i int) bool { return i != gone && i != li }
+	var nl int
+	require.Eventually(t, func() bool {
+		nl = testutil.FindLeader(nodes, rest, 5*time.Second)
+		return nl >= 0
+	}, 30*time.Second, 100*time.Millisecond, "no leader after removing the leader")
+	code, out = cli(nl, "status")
+	require.Equal(t, 0, code, out)
+	require.NotContains(t, out, nodes[li].ID+" ")
+	_, err = testutil.Connect(t, nodes[nl].P.MySQLAddr).Exec("INSERT INTO cf.t VALUES (0, 9, 'after removing the leader')")
+	require.NoError(t, err)
+	want = checksum(nodes[nl].P.MySQLAddr)
+	for i, nd := range nodes {
+		if rest(i) {
+			require.Eventually(t, func() bool { return checksum(nd.P.MySQLAddr) == want }, 30*time.Second, 100*time.Millisecond,
+				"CHECKSUM TABLE on %s after removing the leader", nd.ID)
+		}
+	}
 	for i, nd := range nodes {
 		if i != gone {
 			nd.P.Stop()

@@ -140,3 +140,20 @@ func TestMembershipAddPromoteRemove(t *testing.T) {
 	require.ErrorAs(t, err, &nl)
 	require.Equal(t, "n4", nl.Leader)
 }
+
+// TestMembershipRefusesRemovingTheLastVoter: a group of one cannot lose
+// its only voter.
+func TestMembershipRefusesRemovingTheLastVoter(t *testing.T) {
+	addr := freeAddr(t)
+	cfg := config.Default()
+	cfg.NodeID, cfg.RaftAddr, cfg.InitialCluster = "solo", addr, "solo="+addr
+	dir := t.TempDir()
+	st, err := Prepare(dir, cfg, false, nil)
+	require.NoError(t, err)
+	m, mship := startMember(t, dir, st)
+	require.Eventually(t, func() bool { return m.log.Status().Writable }, 20*time.Second, 10*time.Millisecond)
+	err = mship.Remove(context.Background(), "solo")
+	require.ErrorIs(t, err, ErrRefused)
+	require.ErrorContains(t, err, "last voter")
+	require.Equal(t, []uint64{1}, m.log.Status().Voters)
+}
