@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -52,4 +53,43 @@ func TestLoadSnapshot(t *testing.T) {
 	// New commits land above the snapshot.
 	put(t, s, "e", "after")
 	require.ErrorIs(t, s.LoadSnapshot(context.Background(), ts, next), ErrSnapshotStale)
+}
+
+// TestLoadSnapshotInterrupted: a load that fails half way leaves the
+// marker, which the next Open reports (the store then does not count as
+// initialized in a cluster); a load that completes clears it.
+func TestLoadSnapshotInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, DefaultOptions(), nil)
+	require.NoError(t, err)
+	ts := s.oracle.visibleTs() + 100
+	sent := false
+	broken := func() ([]SnapshotKV, error) {
+		if sent {
+			return nil, errors.New("stream cut")
+		}
+		sent = true
+		return []SnapshotKV{{Key: []byte("a"), Value: []byte("v"), Version: ts - 1}}, nil
+	}
+	require.ErrorContains(t, s.LoadSnapshot(context.Background(), ts, broken), "stream cut")
+	require.NoError(t, s.Close())
+
+	s, err = Open(dir, DefaultOptions(), nil)
+	require.NoError(t, err)
+	require.True(t, s.SnapshotIncomplete())
+	done := false
+	whole := func() ([]SnapshotKV, error) {
+		if done {
+			return nil, nil
+		}
+		done = true
+		return []SnapshotKV{{Key: []byte("a"), Value: []byte("v"), Version: ts - 1}}, nil
+	}
+	require.NoError(t, s.LoadSnapshot(context.Background(), s.oracle.visibleTs()+100, whole))
+	require.False(t, s.SnapshotIncomplete())
+	require.NoError(t, s.Close())
+	s, err = Open(dir, DefaultOptions(), nil)
+	require.NoError(t, err)
+	require.False(t, s.SnapshotIncomplete())
+	require.NoError(t, s.Close())
 }

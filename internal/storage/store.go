@@ -133,6 +133,8 @@ type Store struct {
 	counters *storeCounters
 	// readOnly is set by OpenReadOnly: nothing may be committed.
 	readOnly bool
+	// partial: a snapshot load was interrupted (install.go).
+	partial atomic.Bool
 	// key is the master key; nil when the directory is not encrypted.
 	key *encryption.Key
 	// sealer encrypts the commit log's entries; nil without key.
@@ -216,6 +218,10 @@ func OpenContext(ctx context.Context, dir string, opts Options, logger *slog.Log
 		noSync:     !opts.SyncWrites,
 		key:        opts.EncryptionKey,
 		sealer:     sealer,
+	}
+	if _, err := os.Stat(filepath.Join(dir, snapshotMarker)); err == nil {
+		s.partial.Store(true)
+		logger.Warn("a snapshot load was interrupted: this member serves nothing until the leader sends it a snapshot again")
 	}
 	// Before the log: a newer build's log may hold entries this build
 	// cannot read.
