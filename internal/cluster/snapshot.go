@@ -107,7 +107,16 @@ func (t *Transport) sendSnapshot(p *peer, m *pb.Message) {
 		}
 		return
 	}
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		t.snapMu.Lock()
+		delete(t.snapBusy, p.id)
+		t.snapMu.Unlock()
+		return
+	}
 	t.wg.Add(1)
+	t.mu.Unlock()
 	go func() {
 		defer t.wg.Done()
 		defer func() {

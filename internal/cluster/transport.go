@@ -166,8 +166,11 @@ func (t *Transport) SetState(st *State) {
 			t.infoMu.Unlock()
 		}
 	}
+	// Under mu: no new sender once Close waits for them.
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for id, m := range want {
-		if _, ok := t.peers[id]; ok {
+		if _, ok := t.peers[id]; ok || t.closed {
 			continue
 		}
 		p := &peer{id: id, addr: m.RaftAddr, q: make(chan []byte, peerQueue), stop: make(chan struct{})}
