@@ -32,10 +32,14 @@ func runStatus(e env) int {
 			fmt.Fprintf(tw, "applied index\t%d\n", c.GetAppliedIndex())
 			for _, p := range c.GetPeers() {
 				// Progress is known on the leader only.
+				learner := ""
+				if p.GetLearner() {
+					learner = " (learner)"
+				}
 				if c.GetRole() == "leader" {
-					fmt.Fprintf(tw, "peer %s\t%s match %d lag %d active %t\n", p.GetNodeId(), p.GetRaftAddr(), p.GetMatchIndex(), p.GetLag(), p.GetActive())
+					fmt.Fprintf(tw, "peer %s\t%s%s match %d lag %d active %t\n", p.GetNodeId(), p.GetRaftAddr(), learner, p.GetMatchIndex(), p.GetLag(), p.GetActive())
 				} else {
-					fmt.Fprintf(tw, "peer %s\t%s\n", p.GetNodeId(), p.GetRaftAddr())
+					fmt.Fprintf(tw, "peer %s\t%s%s\n", p.GetNodeId(), p.GetRaftAddr(), learner)
 				}
 			}
 		}

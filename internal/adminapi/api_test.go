@@ -102,6 +102,12 @@ func TestAdminAPI(t *testing.T) {
 			{"malformed JSON is not parsed before authentication", "Status", "monitor", "nope", `{"version":`, 401, "unauthenticated", ""},
 			{"request too large", "SlowLog", "monitor", "mon-pw", `{"limit": 1, "x": "` + strings.Repeat("a", 100<<10) + `"}`, 429, "resource_exhausted", ""},
 			{"unknown procedure", "DropEverything", "operator", "op-pw", "{}", 404, "not_found", "no such procedure"},
+			{"membership changes need super", "AddMember", "monitor", "mon-pw", `{"node_id": "n4", "raft_addr": "127.0.0.1:7104"}`, 403, "permission_denied", "needs one of SUPER"},
+			{"removing needs super", "RemoveMember", "cloner", "clone-pw", `{"node_id": "n1"}`, 403, "permission_denied", "SUPER"},
+			{"transfer needs super", "TransferLeader", "monitor", "mon-pw", `{"node_id": "n1"}`, 403, "permission_denied", "SUPER"},
+			{"a single node has no members to add", "AddMember", "operator", "op-pw", `{"node_id": "n4", "raft_addr": "127.0.0.1:7104"}`, 400, "failed_precondition", "single node"},
+			{"a single node has no leader to transfer", "TransferLeader", "operator", "op-pw", `{"node_id": "n1"}`, 400, "failed_precondition", "single node"},
+			{"a single node has no members to remove", "RemoveMember", "operator", "op-pw", `{"node_id": "n1"}`, 400, "failed_precondition", "single node"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -1,8 +1,10 @@
 // Package cluster runs a guocedb node as a member of a raft cluster: the
 // cluster state remembered in the data directory (who this node is, and
-// the voters), and the transport that carries raft's messages between
-// nodes, along with what members tell each other about themselves (MySQL
-// address, version, liveness).
+// the members), membership changes (add as a learner, promote, remove,
+// transfer leadership; joining), the transport that carries raft's
+// messages between nodes, along with what members tell each other about
+// themselves (MySQL and admin address, version, liveness), and snapshot
+// streams to members too far behind the leader's log.
 //
 // It owns neither the log nor the store: internal/raftlog drives the
 // raft state machine and writes the log, internal/storage applies it.

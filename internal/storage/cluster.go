@@ -97,6 +97,9 @@ func (s *Store) Initialized() bool {
 	if s.log == nil || !s.log.Clustered() {
 		return true
 	}
+	if s.partial.Load() {
+		return false // a mix of two states until a snapshot loads whole
+	}
 	txn := s.Begin()
 	defer txn.Discard()
 	_, ok, err := txn.Get(initializedKey)

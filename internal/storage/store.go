@@ -78,6 +78,11 @@ type Options struct {
 	// Cluster makes the store a member of a raft cluster (nil: a single
 	// node). A member writes only while it leads; see DESIGN.md.
 	Cluster *raftlog.ClusterOptions
+	// Attached, when set, is called with the store once its commit log
+	// is open and it can apply, before a cluster member waits for its
+	// leader: a member that is far behind gets a snapshot then
+	// (LoadSnapshot), before Open returns.
+	Attached func(*Store)
 
 	// logFS replaces the commit log's file layer (crash tests).
 	logFS raftlog.FS
@@ -128,6 +133,8 @@ type Store struct {
 	counters *storeCounters
 	// readOnly is set by OpenReadOnly: nothing may be committed.
 	readOnly bool
+	// partial: a snapshot load was interrupted (install.go).
+	partial atomic.Bool
 	// key is the master key; nil when the directory is not encrypted.
 	key *encryption.Key
 	// sealer encrypts the commit log's entries; nil without key.
@@ -212,6 +219,10 @@ func OpenContext(ctx context.Context, dir string, opts Options, logger *slog.Log
 		key:        opts.EncryptionKey,
 		sealer:     sealer,
 	}
+	if _, err := os.Stat(filepath.Join(dir, snapshotMarker)); err == nil {
+		s.partial.Store(true)
+		logger.Warn("a snapshot load was interrupted: this member serves nothing until the leader sends it a snapshot again")
+	}
 	// Before the log: a newer build's log may hold entries this build
 	// cannot read.
 	if err := s.refuseNewerFormat(); err != nil {
@@ -239,6 +250,9 @@ func OpenContext(ctx context.Context, dir string, opts Options, logger *slog.Log
 	s.committer = &logCommitter{log: lg}
 	// The replay may have written versions above those Badger held.
 	s.oracle = newOracle(db.MaxVersion())
+	if opts.Attached != nil {
+		opts.Attached(s)
+	}
 	fail := func(err error) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), lg.Close(), db.Close())
 	}
