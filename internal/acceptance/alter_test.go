@@ -129,7 +129,6 @@ func TestAlterTable(t *testing.T) {
 // TestSumOfIntegers checks the type of SUM over an integer column: MySQL
 // returns an exact DECIMAL, so the text has no exponent.
 func TestSumOfIntegers(t *testing.T) {
-	knownGap(t, "go-mysql-server v0.20.0 types SUM and AVG of integers as DOUBLE, not DECIMAL")
 	_, db := start(t)
 	mustExec(t, db, "CREATE DATABASE agg")
 	mustExec(t, db, "CREATE TABLE agg.t (id INT PRIMARY KEY, v INT)")

@@ -20,4 +20,10 @@ func TestPreparedSyntaxError(t *testing.T) {
 	require.Equal(t, "2", queryValue(t, c, "SELECT ? + 1", 1))
 	requireErrCode(t, execErr(c, "SELECT * FROM (SELECT ?", 1), 1064)
 	require.Equal(t, "3", queryValue(t, c, "SELECT ? + 1", 2))
+	// Several statements in one COM_STMT_PREPARE: vitess' "unknown error:
+	// cannot prepare multiple statements" becomes MySQL's 1064.
+	err = execErr(c, "SELECT ?; SELECT 2", 1)
+	requireErrCode(t, err, 1064)
+	require.NotContains(t, err.Error(), "unknown error")
+	require.Equal(t, "4", queryValue(t, c, "SELECT ? + 1", 3))
 }

@@ -19,9 +19,12 @@
 // (table_aliases.go), SHOW ERRORS and the diagnostics area
 // (diagnostics.go), GET DIAGNOSTICS (get_diagnostics.go), server status flags (statusflags.go), COM_REFRESH
 // and COM_CHANGE_USER (com_refresh.go, com_change_user.go), MySQL date
-// functions go-mysql-server lacks (date_functions.go), EXISTS in UPDATE
+// functions go-mysql-server lacks (date_functions.go), exact DECIMAL SUM
+// and AVG (decimal_aggregates.go), EXISTS in UPDATE
 // and DELETE (exists_subquery.go), OUT parameters of prepared CALLs
-// (prepared_out_params.go), relaxed date strings (relaxed_dates.go), the recording statement runner that collects a CALL's result sets
+// (prepared_out_params.go), relaxed date strings (relaxed_dates.go),
+// numeric prefixes of strings in casts and comparisons
+// (numeric_prefix_cast.go), the recording statement runner that collects a CALL's result sets
 // (callresults.go), the wire handler, and below vitess the connection
 // layers that do what vitess' handler API cannot: compression
 // (compress.go), extra result sets and prepared DO (packetconn.go,

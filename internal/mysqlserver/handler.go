@@ -185,12 +185,20 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return errShuttingDown
 	}
 	defer h.running.Done()
+	// Deferred calls run last first: the probe sees the statement's
+	// outcome after recoverCommand has turned a panic into its error, so a
+	// panic counts as a failed statement in metrics, digests and audit.
+	var probe *stmtProbe
+	defer func() {
+		if probe != nil {
+			probe.finish(err, "")
+		}
+	}()
 	defer h.recoverCommand(c, &err)
 	defer endCommand(c)
 	h.ready(c)
 	query, _ = decodeClientText(c, query)
-	probe := h.obs.start(c, query)
-	defer func() { probe.finish(err, "") }()
+	probe = h.obs.start(c, query)
 	cb := probe.rows(padOKInfo(withStatusFlags(c, callback)))
 	if err := h.unknownThread(probe.cmd, query); err != nil {
 		return err
@@ -234,15 +242,24 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return "", errShuttingDown
 	}
 	defer h.running.Done()
+	// As in ComQuery, the probe finishes after recoverCommand; vitess
+	// hands the rest back as the next query, in the client's bytes,
+	// encoded after the probe saw the text.
+	var (
+		probe *stmtProbe
+		wire  wireCharset
+	)
+	defer func() {
+		if probe != nil {
+			probe.finish(err, rest)
+			rest = wire.encodeRest(rest)
+		}
+	}()
 	defer h.recoverCommand(c, &err)
 	defer endCommand(c)
 	h.ready(c)
-	query, wire := decodeClientText(c, query)
-	// vitess hands the rest back as the next query: in the client's bytes
-	// (deferred first, so that it runs after the probe saw the text).
-	defer func() { rest = wire.encodeRest(rest) }()
-	probe := h.obs.start(c, query)
-	defer func() { probe.finish(err, rest) }()
+	query, wire = decodeClientText(c, query)
+	probe = h.obs.start(c, query)
 	cb := probe.rows(padOKInfo(withStatusFlags(c, callback)))
 	if err := h.unknownThread(probe.cmd, query); err != nil {
 		return "", err

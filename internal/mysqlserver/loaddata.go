@@ -48,7 +48,7 @@ func NewExecBuilder() sql.NodeExecBuilder {
 func newExecBuilder(policy *filePolicy, overrides ...sql.NodeExecBuilder) sql.NodeExecBuilder {
 	first := firstBuilder{loadDataBuilder{policy}, fileExportBuilder{policy}}
 	return rewritingBuilder{
-		rewrites: []func(sql.Node) (sql.Node, error){refusePrimaryKeyPrefix, wrapTimeCasts, wrapUnsignedFromFloat},
+		rewrites: []func(sql.Node) (sql.Node, error){refusePrimaryKeyPrefix, wrapTimeCasts, wrapNumericCasts, wrapUnsignedFromFloat},
 		next:     rowexec.NewOverrideBuilder(append(first, overrides...)),
 	}
 }

@@ -61,7 +61,7 @@ func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delim
 	}
 	noteStatementDatabase(ctx, stmt, p.aliases)
 	noteStatementLock(ctx, query, stmt)
-	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), s, rest, err
+	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), s, rest, unsupportedStatement(query, err)
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {

@@ -18,12 +18,20 @@ import (
 // (packetConn sits above TLS).
 
 // vitessUnknownError is how vitess' error packet for a non-MySQL error
-// starts.
-const vitessUnknownError = "unknown error: Code: "
+// starts; vitessErrorCode follows it when the error carries one of
+// vitess' internal codes.
+const (
+	vitessUnknownError = "unknown error: "
+	vitessErrorCode    = "Code: "
+)
 
 // prepareSyntaxError returns the packet to send instead of pkt, one whole
-// server packet (header included), when pkt is vitess' 1105 for a
-// statement that does not parse; ok is false otherwise.
+// server packet (header included), when pkt is vitess' 1105 "unknown
+// error" answer to a COM_STMT_PREPARE; ok is false otherwise. A statement
+// that does not parse gets 1064 with the parser's message, and so does a
+// text of several statements (vitess: "cannot prepare multiple
+// statements"; MySQL: 1064). Any other such error keeps 1105 with its
+// message alone, without vitess' "unknown error: Code: ..." lines.
 func prepareSyntaxError(pkt []byte, query string) ([]byte, bool) {
 	if len(pkt) < 4+9 || pkt[4] != 0xff || query == "" {
 		return nil, false
@@ -32,19 +40,31 @@ func prepareSyntaxError(pkt []byte, query string) ([]byte, bool) {
 	if n != len(pkt)-4 || binary.LittleEndian.Uint16(pkt[5:7]) != mysql.ERUnknownError {
 		return nil, false
 	}
-	if !strings.HasPrefix(string(pkt[13:]), vitessUnknownError) {
+	text, ok := strings.CutPrefix(string(pkt[13:]), vitessUnknownError)
+	if !ok {
 		return nil, false
 	}
-	_, err := ast.Parse(query)
-	if err == nil {
+	code, state, msg := uint16(mysql.ERParseError), mysql.SSClientError, ""
+	if _, err := ast.Parse(query); err != nil {
+		msg = err.Error()
+		if unsupportedStatement(query, err) == errStoredFunctions {
+			code, msg = mysql.ERNotSupportedYet, errStoredFunctions.Error()
+		}
+	} else if strings.Contains(text, "cannot prepare multiple statements") {
+		msg = "You have an error in your SQL syntax: a prepared statement is one statement"
+	} else if rest, coded := strings.CutPrefix(text, vitessErrorCode); coded {
+		// "Code: INVALID_ARGUMENT\n<message>": the message alone.
+		_, msg, _ = strings.Cut(rest, "\n")
+		msg = strings.TrimSpace(msg)
+		code, state = mysql.ERUnknownError, mysql.SSUnknownSQLState
+	} else {
 		return nil, false
 	}
-	msg := err.Error()
 	payload := make([]byte, 0, 9+len(msg))
 	payload = append(payload, 0xff)
-	payload = binary.LittleEndian.AppendUint16(payload, mysql.ERParseError)
+	payload = binary.LittleEndian.AppendUint16(payload, code)
 	payload = append(payload, '#')
-	payload = append(payload, mysql.SSClientError...)
+	payload = append(payload, state...)
 	payload = append(payload, msg...)
 	if len(payload) >= maxPayload {
 		return nil, false

@@ -27,6 +27,7 @@ func newAnalyzer(provider sql.DatabaseProvider, files *filePolicy, writable func
 	a := analyzer.NewBuilder(provider).
 		AddPreAnalyzeRule(ruleDropUniqueByName, dropUniqueConstraint).
 		AddPreAnalyzeRule(ruleCreateLikeIndexes, copyLikeIndexKinds).
+		AddPreAnalyzeRule(ruleDecimalAggregates, decimalSumAndAvg).
 		AddPostValidationRule(ruleSetOpRows, clearMax1Row).
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
 		AddPostValidationRule(ruleFollowerWrites, refuseWritesOnFollower(writable)).
