@@ -62,6 +62,8 @@ func run(args []string, e env) int {
 		return runCheck(e)
 	case "status":
 		return runStatus(e)
+	case "cluster":
+		return runCluster(e)
 	case "sessions":
 		return runSessions(e)
 	case "kill":
@@ -98,6 +100,8 @@ func usage(w io.Writer) {
   guocedb status [flags]        server status, from the admin API
   guocedb sessions [flags]      list client sessions, from the admin API
   guocedb kill [--query] ID     close a session, or stop its statement
+  guocedb cluster status | add ID RAFT-ADDR | remove ID | transfer-leader ID
+                                a raft cluster's members, from and through the admin API
   guocedb sql [flags] [-e STATEMENTS]
                                 run statements (-e or stdin) over the MySQL protocol
   guocedb audit verify [--data-dir DIR | --key-file FILE] FILE...

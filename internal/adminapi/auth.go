@@ -31,7 +31,7 @@ type access struct {
 // BACKUP_ADMIN allows; go-mysql-server v0.20.0 cannot GRANT BACKUP_ADMIN
 // or CONNECTION_ADMIN (only CLONE_ADMIN and REPLICATION_SLAVE_ADMIN among
 // dynamic privileges), so CLONE_ADMIN, the grantable privilege for copying
-// a whole server, is accepted too. Check reads the whole store, so it is
+// a whole server, is accepted too. Membership changes need SUPER. Check reads the whole store, so it is
 // as expensive as a backup and needs the same. Health says no more than
 // /readyz on the HTTP listener, which is unauthenticated.
 func procedureAccess(procedure string) (access, bool) {
@@ -49,6 +49,13 @@ func procedureAccess(procedure string) (access, bool) {
 		return access{anyOf: []string{PrivProcess}}, true
 	case adminv1connect.AdminServiceKillSessionProcedure:
 		return access{anyOf: []string{PrivConnectionAdmin}}, true
+	case adminv1connect.AdminServiceAddMemberProcedure,
+		adminv1connect.AdminServiceRemoveMemberProcedure,
+		adminv1connect.AdminServiceTransferLeaderProcedure:
+		// Changing who holds the data and who leads: SUPER only (MySQL
+		// gates group replication's membership with GROUP_REPLICATION_ADMIN,
+		// which go-mysql-server v0.20.0 cannot grant).
+		return access{}, true
 	case adminv1connect.AdminServiceBackupProcedure,
 		adminv1connect.AdminServiceCheckProcedure:
 		return access{anyOf: []string{PrivBackupAdmin, PrivCloneAdmin}}, true

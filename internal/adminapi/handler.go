@@ -26,6 +26,8 @@ type Options struct {
 	Backup    Backupper
 	Check     Checker
 	SlowLog   SlowLog
+	// Cluster changes a raft cluster's membership; nil on a single node.
+	Cluster ClusterAdmin
 	// Logger gets authentication failures and internal errors; never
 	// passwords.
 	Logger *slog.Logger

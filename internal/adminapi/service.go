@@ -63,7 +63,7 @@ func clusterStatus(c *ClusterStatus) *adminv1.ClusterStatus {
 		CommitIndex: c.CommitIndex, AppliedIndex: c.Applied, Writable: c.Writable, LeaderChanges: c.LeaderChanges,
 	}
 	for _, p := range c.Peers {
-		out.Peers = append(out.Peers, &adminv1.ClusterPeer{NodeId: p.NodeID, RaftAddr: p.RaftAddr, MatchIndex: p.MatchIndex, Lag: p.Lag, Active: p.Active})
+		out.Peers = append(out.Peers, &adminv1.ClusterPeer{NodeId: p.NodeID, RaftAddr: p.RaftAddr, MatchIndex: p.MatchIndex, Lag: p.Lag, Active: p.Active, Learner: p.Learner})
 	}
 	return out
 }
@@ -194,6 +194,68 @@ func (s *service) SlowLog(_ context.Context, req *connect.Request[adminv1.SlowLo
 	return connect.NewResponse(resp), nil
 }
 
+func (s *service) AddMember(ctx context.Context, req *connect.Request[adminv1.AddMemberRequest]) (*connect.Response[adminv1.AddMemberResponse], error) {
+	if s.opts.Cluster == nil {
+		return nil, notClustered()
+	}
+	if req.Msg.GetNodeId() == "" || req.Msg.GetRaftAddr() == "" {
+		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("node_id and raft_addr are required"))
+	}
+	m, err := s.opts.Cluster.AddMember(ctx, req.Msg.GetNodeId(), req.Msg.GetRaftAddr())
+	if err != nil {
+		return nil, s.clusterError("add member", err)
+	}
+	resp := &adminv1.AddMemberResponse{RaftId: m.RaftID, InitialVoters: m.InitialVoters, MaxRaftId: m.MaxRaftID}
+	for _, mem := range m.Members {
+		resp.Members = append(resp.Members, &adminv1.ClusterMember{NodeId: mem.NodeID, RaftId: mem.RaftID, RaftAddr: mem.RaftAddr, Learner: mem.Learner})
+	}
+	return connect.NewResponse(resp), nil
+}
+
+func (s *service) RemoveMember(ctx context.Context, req *connect.Request[adminv1.RemoveMemberRequest]) (*connect.Response[adminv1.RemoveMemberResponse], error) {
+	if s.opts.Cluster == nil {
+		return nil, notClustered()
+	}
+	if req.Msg.GetNodeId() == "" {
+		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("node_id is required"))
+	}
+	if err := s.opts.Cluster.RemoveMember(ctx, req.Msg.GetNodeId()); err != nil {
+		return nil, s.clusterError("remove member", err)
+	}
+	return connect.NewResponse(&adminv1.RemoveMemberResponse{}), nil
+}
+
+func (s *service) TransferLeader(ctx context.Context, req *connect.Request[adminv1.TransferLeaderRequest]) (*connect.Response[adminv1.TransferLeaderResponse], error) {
+	if s.opts.Cluster == nil {
+		return nil, notClustered()
+	}
+	if req.Msg.GetNodeId() == "" {
+		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("node_id is required"))
+	}
+	if err := s.opts.Cluster.TransferLeader(ctx, req.Msg.GetNodeId()); err != nil {
+		return nil, s.clusterError("transfer leader", err)
+	}
+	return connect.NewResponse(&adminv1.TransferLeaderResponse{}), nil
+}
+
+// clusterError is rpcError with the redirect of a follower's answer:
+// FailedPrecondition, and the leader's admin address in LeaderHeader.
+func (s *service) clusterError(what string, err error) error {
+	var nl *NotLeaderError
+	if errors.As(err, &nl) {
+		ce := connect.NewError(connect.CodeFailedPrecondition, err)
+		if nl.AdminAddr != "" {
+			ce.Meta().Set(LeaderHeader, nl.AdminAddr)
+		}
+		return ce
+	}
+	return s.rpcError(what, err)
+}
+
+func notClustered() error {
+	return connect.NewError(connect.CodeFailedPrecondition, errors.New("this server is a single node, not a cluster member (start it with raft-addr)"))
+}
+
 // rpcError maps a source's error to an RPC error: ErrUnimplemented to
 // Unimplemented, context errors to Canceled and DeadlineExceeded, a
 // *connect.Error unchanged, anything else to Internal (and the log).
@@ -208,6 +270,10 @@ func (s *service) rpcError(what string, err error) error {
 		return connect.NewError(connect.CodeInvalidArgument, err)
 	case errors.Is(err, ErrFailedPrecondition):
 		return connect.NewError(connect.CodeFailedPrecondition, err)
+	case errors.Is(err, ErrNotFound):
+		return connect.NewError(connect.CodeNotFound, err)
+	case errors.Is(err, ErrUnavailable):
+		return connect.NewError(connect.CodeUnavailable, err)
 	case errors.Is(err, context.Canceled):
 		return connect.NewError(connect.CodeCanceled, fmt.Errorf("%s: %w", what, err))
 	case errors.Is(err, context.DeadlineExceeded):

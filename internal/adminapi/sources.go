@@ -96,6 +96,7 @@ type ClusterPeer struct {
 	NodeID, RaftAddr string
 	MatchIndex, Lag  uint64
 	Active           bool
+	Learner          bool
 }
 
 // StatusSource reports the server's state. It is called concurrently.
@@ -194,4 +195,60 @@ type SlowEntry struct {
 type SlowLog interface {
 	// Recent returns up to n entries, newest first.
 	Recent(n int) []SlowEntry
+}
+
+// ClusterMember is a member as the cluster state lists it.
+type ClusterMember struct {
+	NodeID, RaftAddr string
+	RaftID           uint64
+	Learner          bool
+}
+
+// ClusterMembership is the cluster state after a member was added: what
+// a joining node remembers.
+type ClusterMembership struct {
+	RaftID        uint64 // the added member's
+	Members       []ClusterMember
+	InitialVoters []uint64
+	MaxRaftID     uint64
+}
+
+// ErrNotFound marks a request naming something that does not exist (an
+// unknown member): the client sees NotFound.
+var ErrNotFound = errors.New("not found")
+
+// NotFound marks err as an ErrNotFound; the message stays err's.
+func NotFound(err error) error { return callerError{err: err, kind: ErrNotFound} }
+
+// ErrUnavailable marks a request the server cannot serve now but may
+// later (no cluster leader known): the client sees Unavailable.
+var ErrUnavailable = errors.New("unavailable")
+
+// Unavailable marks err as an ErrUnavailable; the message stays err's.
+func Unavailable(err error) error { return callerError{err: err, kind: ErrUnavailable} }
+
+// LeaderHeader carries the leader's admin address when a membership
+// change reached a follower (FailedPrecondition): clients send the call
+// again there.
+const LeaderHeader = "Guocedb-Leader-Admin"
+
+// NotLeaderError is a source's answer on a member that does not lead:
+// the service answers FailedPrecondition with LeaderHeader set to
+// AdminAddr.
+type NotLeaderError struct {
+	Err       error
+	AdminAddr string
+}
+
+func (e *NotLeaderError) Error() string { return e.Err.Error() }
+func (e *NotLeaderError) Unwrap() error { return e.Err }
+
+// ClusterAdmin changes a raft cluster's membership. Its methods run on
+// any member; one that does not lead returns a *NotLeaderError. Bad
+// input is marked InvalidArgument, an unknown member NotFound, a change
+// the cluster's state forbids FailedPrecondition.
+type ClusterAdmin interface {
+	AddMember(ctx context.Context, nodeID, raftAddr string) (ClusterMembership, error)
+	RemoveMember(ctx context.Context, nodeID string) error
+	TransferLeader(ctx context.Context, nodeID string) error
 }

@@ -15,6 +15,8 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/guocedb/guocedb/internal/adminapi"
+
 	adminv1 "github.com/guocedb/guocedb/internal/adminapi/gen/adminv1"
 	"github.com/guocedb/guocedb/internal/adminapi/gen/adminv1/adminv1connect"
 )
@@ -37,6 +39,7 @@ type Credentials struct {
 type Client struct {
 	addr  string
 	creds Credentials
+	opts  []Option
 	rpc   adminv1connect.AdminServiceClient
 }
 
@@ -74,6 +77,7 @@ func New(addr string, creds Credentials, opts ...Option) (*Client, error) {
 	return &Client{
 		addr:  addr,
 		creds: creds,
+		opts:  opts,
 		rpc:   adminv1connect.NewAdminServiceClient(&http.Client{Transport: transport}, base),
 	}, nil
 }
@@ -166,6 +170,79 @@ func (c *Client) Check(ctx context.Context) (*adminv1.CheckResponse, error) {
 		return nil, c.wrap("check", err)
 	}
 	return resp.Msg, nil
+}
+
+// maxRedirects bounds how often a membership change follows a follower's
+// redirect to the leader (leadership may move meanwhile).
+const maxRedirects = 3
+
+// toLeader runs call against this server and, while the answer is a
+// follower's redirect (FailedPrecondition with the leader's admin
+// address), against the leader it names, with the same credentials and
+// TLS settings. The address keeps this client's scheme.
+func (c *Client) toLeader(what string, call func(*Client) error) error {
+	cur := c
+	for i := 0; ; i++ {
+		err := call(cur)
+		var ce *connect.Error
+		if err == nil || i == maxRedirects || !errors.As(err, &ce) || ce.Code() != connect.CodeFailedPrecondition {
+			if err != nil {
+				return cur.wrap(what, err)
+			}
+			return nil
+		}
+		leader := ce.Meta().Get(adminapi.LeaderHeader)
+		if leader == "" {
+			return cur.wrap(what, err)
+		}
+		if strings.HasPrefix(c.addr, "https://") {
+			leader = "https://" + leader
+		}
+		next, nerr := New(leader, c.creds, c.opts...)
+		if nerr != nil {
+			return cur.wrap(what, err)
+		}
+		cur = next
+	}
+}
+
+// AddMember adds node nodeID at raftAddr to the cluster as a learner,
+// following a follower's redirect to the leader, and returns the
+// cluster's state with it.
+func (c *Client) AddMember(ctx context.Context, nodeID, raftAddr string) (*adminv1.AddMemberResponse, error) {
+	var out *adminv1.AddMemberResponse
+	err := c.toLeader("add member", func(cl *Client) error {
+		req := connect.NewRequest(&adminv1.AddMemberRequest{NodeId: nodeID, RaftAddr: raftAddr})
+		cl.authorize(req.Header())
+		resp, err := cl.rpc.AddMember(ctx, req)
+		if err == nil {
+			out = resp.Msg
+		}
+		return err
+	})
+	return out, err
+}
+
+// RemoveMember removes member nodeID from the cluster, following a
+// follower's redirect to the leader.
+func (c *Client) RemoveMember(ctx context.Context, nodeID string) error {
+	return c.toLeader("remove member", func(cl *Client) error {
+		req := connect.NewRequest(&adminv1.RemoveMemberRequest{NodeId: nodeID})
+		cl.authorize(req.Header())
+		_, err := cl.rpc.RemoveMember(ctx, req)
+		return err
+	})
+}
+
+// TransferLeader hands leadership to voter nodeID, following a
+// follower's redirect to the leader.
+func (c *Client) TransferLeader(ctx context.Context, nodeID string) error {
+	return c.toLeader("transfer leader", func(cl *Client) error {
+		req := connect.NewRequest(&adminv1.TransferLeaderRequest{NodeId: nodeID})
+		cl.authorize(req.Header())
+		_, err := cl.rpc.TransferLeader(ctx, req)
+		return err
+	})
 }
 
 // BackupBase names the backup an incremental builds on, as its manifest

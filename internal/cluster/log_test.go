@@ -55,7 +55,7 @@ func startGroup(t *testing.T, n int) []*member {
 		cfg.NodeID, cfg.InitialCluster = fmt.Sprintf("n%d", i+1), strings.Join(spec, ",")
 		cfg.RaftAddr = strings.SplitN(spec[i], "=", 2)[1]
 		dir := t.TempDir()
-		st, err := Prepare(dir, cfg, false)
+		st, err := Prepare(dir, cfg, false, nil)
 		require.NoError(t, err)
 		tr, err := NewTransport(st, nil)
 		require.NoError(t, err)

@@ -25,15 +25,66 @@ type Member struct {
 	NodeID string `json:"node_id"`
 	// RaftAddr is where its raft transport listens.
 	RaftAddr string `json:"raft_addr"`
+	// Learner: the member receives the log but does not vote yet (it
+	// joined and has not caught up).
+	Learner bool `json:"learner,omitempty"`
 }
 
-// State is what a clustered data directory remembers about its cluster.
-// Membership is fixed at bootstrap in this version: adding and removing
-// members (conf changes through the log) is not implemented yet.
+// State is what a clustered data directory remembers about its cluster:
+// who this node is, and the members as of the last membership change
+// applied here (the log holds the changes; this file mirrors them, for
+// the peers' addresses at the next start).
 type State struct {
 	Format  int      `json:"format"`
 	NodeID  string   `json:"node_id"`
 	Members []Member `json:"members"`
+	// InitialVoters are the raft ids the cluster started with: the
+	// configuration at log index 0, from which every member's log
+	// replays membership changes. Empty in a state written before
+	// membership changes existed, whose members are the initial voters.
+	InitialVoters []uint64 `json:"initial_voters,omitempty"`
+	// MaxRaftID is the highest raft id ever given to a member: a new
+	// member gets the next one, never a removed member's.
+	MaxRaftID uint64 `json:"max_raft_id,omitempty"`
+}
+
+// BootVoters returns the configuration at log index 0.
+func (s *State) BootVoters() []uint64 {
+	if len(s.InitialVoters) > 0 {
+		return append([]uint64(nil), s.InitialVoters...)
+	}
+	return s.Voters()
+}
+
+// clone returns a deep copy, to change and publish as a new State: a
+// State is never changed once published (readers hold it without locks).
+func (s *State) clone() *State {
+	c := *s
+	c.Members = append([]Member(nil), s.Members...)
+	c.InitialVoters = append([]uint64(nil), s.InitialVoters...)
+	return &c
+}
+
+// ByNodeID returns the member named id.
+func (s *State) ByNodeID(id string) (Member, bool) {
+	for _, m := range s.Members {
+		if m.NodeID == id {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// nextRaftID is the raft id for a new member.
+func (s *State) nextRaftID() uint64 {
+	n := s.MaxRaftID
+	for _, m := range s.Members {
+		n = max(n, m.RaftID)
+	}
+	for _, id := range s.InitialVoters {
+		n = max(n, id)
+	}
+	return n + 1
 }
 
 // Self returns this node's member entry.
@@ -46,11 +97,13 @@ func (s *State) Self() Member {
 	return Member{}
 }
 
-// Voters returns the raft ids of every member.
+// Voters returns the raft ids of every member that votes.
 func (s *State) Voters() []uint64 {
-	ids := make([]uint64, len(s.Members))
-	for i, m := range s.Members {
-		ids[i] = m.RaftID
+	var ids []uint64
+	for _, m := range s.Members {
+		if !m.Learner {
+			ids = append(ids, m.RaftID)
+		}
 	}
 	return ids
 }
@@ -76,6 +129,11 @@ func (s *State) ByRaftID(id uint64) (Member, bool) {
 	return Member{}, false
 }
 
+// JoinFunc asks a running cluster to add node nodeID at raftAddr and
+// returns the cluster's state with it (Members, InitialVoters,
+// MaxRaftID; the caller sets the rest).
+type JoinFunc func(nodeID, raftAddr string) (*State, error)
+
 // ErrSingleNodeData is returned by Prepare for a data directory that
 // already holds a single node's commit log.
 var ErrSingleNodeData = errors.New("the data directory holds a single-node database")
@@ -87,7 +145,13 @@ var ErrSingleNodeData = errors.New("the data directory holds a single-node datab
 // remembers it before anything else is written. hasLog reports whether
 // the directory holds a commit log: one without cluster state belongs to
 // a single node, and turning it into a member is not implemented.
-func Prepare(dataDir string, cfg config.Config, hasLog bool) (*State, error) {
+//
+// With join set (cfg.Join) a new directory joins a running cluster
+// instead: join asks a member to add this node (as a learner) and
+// returns the cluster's state as the leader knows it, which is
+// remembered the same way. A directory that has a state already ignores
+// join, as it ignores initial-cluster.
+func Prepare(dataDir string, cfg config.Config, hasLog bool, join JoinFunc) (*State, error) {
 	path := filepath.Join(dataDir, StateFile)
 	raw, err := os.ReadFile(path)
 	switch {
@@ -103,8 +167,25 @@ func Prepare(dataDir string, cfg config.Config, hasLog bool) (*State, error) {
 	if cfg.NodeID == "" {
 		return nil, errors.New("node-id: required on the first start of a cluster member (it is remembered afterwards)")
 	}
+	if cfg.Join != "" && join != nil {
+		st, err := join(cfg.NodeID, cfg.RaftAddr)
+		if err != nil {
+			return nil, fmt.Errorf("join through %s: %w", cfg.Join, err)
+		}
+		st.Format, st.NodeID = stateFormat, cfg.NodeID
+		if self := st.Self(); self.RaftID == 0 || self.RaftAddr != cfg.RaftAddr {
+			return nil, fmt.Errorf("join through %s: the cluster's answer does not list this node at %s", cfg.Join, cfg.RaftAddr)
+		}
+		if len(st.InitialVoters) == 0 {
+			return nil, fmt.Errorf("join through %s: the cluster's answer has no initial voters", cfg.Join)
+		}
+		if err := writeState(dataDir, path, st); err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
 	if cfg.InitialCluster == "" {
-		return nil, errors.New("initial-cluster: required on the first start of a cluster member (joining with join is not implemented yet)")
+		return nil, errors.New("initial-cluster or join: one is required on the first start of a cluster member (it is remembered afterwards)")
 	}
 	members, err := config.ParseInitialCluster(cfg.InitialCluster)
 	if err != nil {
@@ -113,7 +194,9 @@ func Prepare(dataDir string, cfg config.Config, hasLog bool) (*State, error) {
 	st := &State{Format: stateFormat, NodeID: cfg.NodeID}
 	for i, m := range members {
 		st.Members = append(st.Members, Member{RaftID: uint64(i + 1), NodeID: m.ID, RaftAddr: m.RaftAddr})
+		st.InitialVoters = append(st.InitialVoters, uint64(i+1))
 	}
+	st.MaxRaftID = uint64(len(members))
 	if st.Self().NodeID == "" {
 		return nil, fmt.Errorf("initial-cluster: does not name this node (node-id %s)", cfg.NodeID)
 	}

@@ -40,6 +40,7 @@ type Receiver interface {
 	Step(*pb.Message)
 	ReportUnreachable(id uint64)
 	ReportSnapshotFailure(id uint64)
+	ReportSnapshotDone(id uint64)
 }
 
 // Frame kinds: the byte after a frame's length.
@@ -61,6 +62,10 @@ type MemberInfo struct {
 	MySQLAddr string `json:"mysql_addr"`
 	// Version is its guocedb version.
 	Version string `json:"version"`
+	// AdminAddr is its admin API listener ("" without one): where
+	// membership changes sent to a follower are redirected when this
+	// member leads.
+	AdminAddr string `json:"admin_addr,omitempty"`
 }
 
 // PeerInfo is a peer's last MemberInfo and when anything last arrived
@@ -85,7 +90,10 @@ type Transport struct {
 	logger *slog.Logger
 	ln     net.Listener
 	recv   atomic.Pointer[Receiver]
-	peers  map[uint64]*peer
+	// peers follow the membership (SetState); Send reads them under
+	// peersMu.
+	peersMu sync.Mutex
+	peers   map[uint64]*peer
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -95,10 +103,17 @@ type Transport struct {
 
 	// Sent and Dropped count messages, for metrics.
 	sent, dropped atomic.Uint64
-	snapWarned    atomic.Int64
+
+	// Snapshot streaming (snapshot.go): the store's two sides, the
+	// peers a stream is in flight to, and the bytes moved.
+	snapMu             sync.Mutex
+	snapSrc            SnapshotSource
+	snapSink           SnapshotSink
+	snapBusy           map[uint64]bool
+	snapSent, snapRecv atomic.Uint64
 
 	self     uint64 // this member's raft id
-	st       *State
+	st       atomic.Pointer[State]
 	infoMu   sync.Mutex
 	local    MemberInfo
 	peerInfo map[uint64]PeerInfo
@@ -108,6 +123,7 @@ type peer struct {
 	id   uint64
 	addr string
 	q    chan []byte
+	stop chan struct{} // closed when the member is removed
 }
 
 // NewTransport listens on st's raft address and starts a sender per
@@ -122,23 +138,49 @@ func NewTransport(st *State, logger *slog.Logger) (*Transport, error) {
 		return nil, fmt.Errorf("raft-addr: %w", err)
 	}
 	t := &Transport{logger: logger, ln: ln, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
-		self: self.RaftID, st: st, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}}
-	for _, m := range st.Peers() {
-		p := &peer{id: m.RaftID, addr: m.RaftAddr, q: make(chan []byte, peerQueue)}
-		t.peers[m.RaftID] = p
-		t.wg.Add(1)
-		go t.sendLoop(p)
-	}
+		self: self.RaftID, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}, snapBusy: map[uint64]bool{}}
+	t.SetState(st)
 	t.wg.Add(2)
 	go t.acceptLoop()
 	go t.infoLoop()
 	return t, nil
 }
 
+// SetState makes the transport follow st's members: a sender for each
+// new peer, none for a removed one (its queue is dropped). A member's
+// address never changes under its raft id.
+func (t *Transport) SetState(st *State) {
+	t.st.Store(st)
+	t.peersMu.Lock()
+	defer t.peersMu.Unlock()
+	want := map[uint64]Member{}
+	for _, m := range st.Peers() {
+		want[m.RaftID] = m
+	}
+	for id, p := range t.peers {
+		if _, ok := want[id]; !ok {
+			close(p.stop)
+			delete(t.peers, id)
+			t.infoMu.Lock()
+			delete(t.peerInfo, id)
+			t.infoMu.Unlock()
+		}
+	}
+	for id, m := range want {
+		if _, ok := t.peers[id]; ok {
+			continue
+		}
+		p := &peer{id: id, addr: m.RaftAddr, q: make(chan []byte, peerQueue), stop: make(chan struct{})}
+		t.peers[id] = p
+		t.wg.Add(1)
+		go t.sendLoop(p)
+	}
+}
+
 // SetLocalInfo sets what this member tells its peers about itself (its
 // MySQL address is known only once the listener is bound).
 func (t *Transport) SetLocalInfo(info MemberInfo) {
-	info.NodeID = t.st.NodeID
+	info.NodeID = t.st.Load().NodeID
 	t.infoMu.Lock()
 	t.local = info
 	t.infoMu.Unlock()
@@ -171,6 +213,8 @@ func (t *Transport) infoFrame() []byte {
 // frame, when a queue is full).
 func (t *Transport) sendInfo() {
 	f := t.infoFrame()
+	t.peersMu.Lock()
+	defer t.peersMu.Unlock()
 	for _, p := range t.peers {
 		select {
 		case p.q <- f:
@@ -207,10 +251,11 @@ func (t *Transport) receiver() Receiver {
 }
 
 // Send queues msgs for their peers; it is raftlog's ClusterOptions.Send.
-// A snapshot message is not sent: streaming snapshots is not
-// implemented, so raft is told it failed and the follower stays behind
-// (logged).
+// A snapshot message starts a snapshot stream on a connection of its
+// own (snapshot.go) instead of being queued.
 func (t *Transport) Send(msgs []*pb.Message) {
+	t.peersMu.Lock()
+	defer t.peersMu.Unlock()
 	for _, m := range msgs {
 		to := m.GetTo()
 		p := t.peers[to]
@@ -218,13 +263,7 @@ func (t *Transport) Send(msgs []*pb.Message) {
 			continue
 		}
 		if m.GetType() == pb.MessageType_MsgSnap {
-			if r := t.receiver(); r != nil {
-				r.ReportSnapshotFailure(to)
-			}
-			if now := time.Now().Unix(); t.snapWarned.Swap(now) < now-10 {
-				t.logger.Error("a follower needs a snapshot, and sending snapshots is not implemented yet: it stays behind",
-					"peer", to, "index", m.GetSnapshot().GetMetadata().GetIndex())
-			}
+			t.sendSnapshot(p, m)
 			continue
 		}
 		b, err := proto.MarshalOptions{}.MarshalAppend([]byte{frameRaft}, m)
@@ -276,6 +315,8 @@ func (t *Transport) sendLoop(p *peer) {
 		var b []byte
 		select {
 		case <-t.stop:
+			return
+		case <-p.stop:
 			return
 		case b = <-p.q:
 		}
@@ -379,6 +420,11 @@ func (t *Transport) readLoop(c net.Conn) {
 			t.logger.Warn("raft peer sent an empty frame; closing the connection", "remote", c.RemoteAddr().String())
 			return
 		}
+		if buf[0] == frameSnapBegin {
+			// The connection carries one snapshot stream, then closes.
+			t.receiveSnapshot(c, r, buf[1:])
+			return
+		}
 		if buf[0] == frameInfo {
 			if !t.noteInfo(buf[1:]) {
 				t.logger.Warn("raft peer sent unreadable member info; closing the connection", "remote", c.RemoteAddr().String())
@@ -408,8 +454,14 @@ func (t *Transport) noteInfo(b []byte) bool {
 	if json.Unmarshal(b, &in) != nil {
 		return false
 	}
-	m, ok := t.st.ByRaftID(in.RaftID)
-	if !ok || m.NodeID != in.NodeID || in.RaftID == t.self {
+	m, ok := t.st.Load().ByRaftID(in.RaftID)
+	if !ok {
+		// A member this node has not applied the addition of yet, or
+		// one removed: its info is not kept, its messages still go to
+		// raft (which knows the configuration).
+		return true
+	}
+	if m.NodeID != in.NodeID || in.RaftID == t.self {
 		return false
 	}
 	t.infoMu.Lock()

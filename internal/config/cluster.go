@@ -79,6 +79,23 @@ func checkPeerAddr(addr string) error {
 	return nil
 }
 
+// CheckPeerAddr is the check raft-addr passes, for a member's address
+// given elsewhere (guocedb cluster add).
+func CheckPeerAddr(addr string) error { return checkPeerAddr(addr) }
+
+// checkJoinAddr accepts a member's admin address as the admin commands
+// take it: HOST:PORT, http://HOST:PORT or https://HOST:PORT.
+func checkJoinAddr(addr string) error {
+	hostPort := addr
+	for _, scheme := range []string{"http://", "https://"} {
+		hostPort = strings.TrimPrefix(hostPort, scheme)
+	}
+	if _, port, err := net.SplitHostPort(strings.TrimRight(hostPort, "/")); err != nil || port == "" || port == "0" {
+		return fmt.Errorf("%q is not the admin address of a member (HOST:PORT, http://HOST:PORT or https://HOST:PORT)", addr)
+	}
+	return nil
+}
+
 // validateCluster checks node-id, raft-addr, initial-cluster, join and
 // follower-writes, each error naming its key.
 func (c Config) validateCluster() []error {
@@ -102,7 +119,12 @@ func (c Config) validateCluster() []error {
 		errs = append(errs, fmt.Errorf("raft-addr: %w", err))
 	}
 	if c.Join != "" {
-		errs = append(errs, errors.New("join: joining a running cluster is not implemented yet; start every member with the same initial-cluster"))
+		if c.InitialCluster != "" {
+			errs = append(errs, errors.New("join: excludes initial-cluster (initial-cluster starts a new cluster, join adds this node to a running one)"))
+		}
+		if err := checkJoinAddr(c.Join); err != nil {
+			errs = append(errs, fmt.Errorf("join: %w", err))
+		}
 	}
 	if c.InitialCluster != "" {
 		members, err := ParseInitialCluster(c.InitialCluster)

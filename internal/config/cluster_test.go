@@ -23,7 +23,12 @@ func TestValidateCluster(t *testing.T) {
 		{"raft addr port 0", func(c *Config) { c.RaftAddr = "127.0.0.1:0" }, []string{"raft-addr", "port 0"}},
 		{"raft addr beyond loopback", func(c *Config) { c.RaftAddr = "0.0.0.0:7001" }, []string{"raft-addr", "loopback", "TLS"}},
 		{"raft addr not host port", func(c *Config) { c.RaftAddr = "7001" }, []string{"raft-addr", "HOST:PORT"}},
-		{"join", func(c *Config) { c.RaftAddr, c.Join = "127.0.0.1:7001", "127.0.0.1:9308" }, []string{"join", "not implemented"}},
+		{"join", func(c *Config) { c.NodeID, c.RaftAddr, c.Join = "d", "127.0.0.1:7004", "127.0.0.1:9308" }, nil},
+		{"join over https", func(c *Config) { c.RaftAddr, c.Join = "127.0.0.1:7004", "https://127.0.0.1:9308" }, nil},
+		{"join not an address", func(c *Config) { c.RaftAddr, c.Join = "127.0.0.1:7004", "n1" }, []string{"join", "admin address"}},
+		{"join and initial cluster", func(c *Config) {
+			c.NodeID, c.RaftAddr, c.InitialCluster, c.Join = "a", "127.0.0.1:7001", three, "127.0.0.1:9308"
+		}, []string{"join", "excludes initial-cluster"}},
 		{"cluster without this node", func(c *Config) {
 			c.NodeID, c.RaftAddr, c.InitialCluster = "d", "127.0.0.1:7004", three
 		}, []string{"initial-cluster", "does not name this node"}},

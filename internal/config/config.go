@@ -144,6 +144,10 @@ type Config struct {
 	// Join is the admin address of a member to join through, as a
 	// learner (not implemented yet: refused by Validate).
 	Join string
+	// RaftLogRetain is how many applied entries a member's log keeps
+	// for peers that fall behind; a peer further behind is sent a
+	// snapshot.
+	RaftLogRetain uint64
 	// FollowerWrites is what a follower does with a write, one of
 	// FollowerWritesModes().
 	FollowerWrites string
@@ -153,6 +157,11 @@ type Config struct {
 // reject refuses writes on a follower with MySQL error 1290 (forwarding
 // to the leader is not implemented yet).
 func FollowerWritesModes() []string { return []string{"reject"} }
+
+// DefaultRaftLogRetain is raft-log-retain: about a minute of heavy
+// writes, so that a member restarted within that catches up from the
+// log rather than a snapshot.
+const DefaultRaftLogRetain = 100000
 
 // DefaultFollowerWrites is the follower-writes mode.
 const DefaultFollowerWrites = "reject"
@@ -192,6 +201,7 @@ func Default() Config {
 		AuditLogMaxSize: DefaultAuditLogMaxSize,
 		PlanCacheSize:   DefaultPlanCacheSize,
 		FollowerWrites:  DefaultFollowerWrites,
+		RaftLogRetain:   DefaultRaftLogRetain,
 	}
 }
 

@@ -169,9 +169,19 @@ func settings() []setting {
 		{name: "initial-cluster", usage: "the voters of a new cluster, `id1=host:port,...`; ignored once the data directory holds cluster state",
 			get: func(c Config) string { return c.InitialCluster },
 			set: func(c *Config, v string) error { c.InitialCluster = v; return nil }},
-		{name: "join", usage: "admin `ADDR` of a member to join a running cluster through (not implemented yet)",
+		{name: "join", usage: "admin `ADDR` of a member to join a running cluster through (HOST:PORT, http:// or https://); ignored once the data directory holds cluster state",
 			get: func(c Config) string { return c.Join },
 			set: func(c *Config, v string) error { c.Join = v; return nil }},
+		{name: "raft-log-retain", usage: "applied log `ENTRIES` a member keeps for peers that fall behind; a peer further behind gets a snapshot (0: 100000)",
+			get: func(c Config) string { return strconv.FormatUint(c.RaftLogRetain, 10) },
+			set: func(c *Config, v string) error {
+				n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+				if err != nil {
+					return fmt.Errorf("%q is not a number of entries", v)
+				}
+				c.RaftLogRetain = n
+				return nil
+			}},
 		{name: "follower-writes", usage: "what a follower does with writes: " + strings.Join(FollowerWritesModes(), "|") + " (error 1290)",
 			get: func(c Config) string { return c.FollowerWrites },
 			set: func(c *Config, v string) error { c.FollowerWrites = v; return nil }},

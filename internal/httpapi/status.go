@@ -73,6 +73,9 @@ type ClusterPeer struct {
 	Lag        uint64 `json:"lag"`
 	// Active: it answered within the last election timeout.
 	Active bool `json:"active"`
+	// Learner: it receives the log but does not vote yet (it joined and
+	// has not caught up).
+	Learner bool `json:"learner"`
 }
 
 // DataSize is the data directory's size on disk.

@@ -13,6 +13,10 @@ type ClusterStats struct {
 	// MessagesSent and MessagesDropped count raft messages the transport
 	// wrote and dropped (queue full, peer unreachable).
 	MessagesSent, MessagesDropped uint64
+	// SnapshotBytesSent and SnapshotBytesReceived count the bytes of
+	// snapshot streams to and from peers (a member too far behind the
+	// leader's log, or a new one).
+	SnapshotBytesSent, SnapshotBytesReceived uint64
 }
 
 // ClusterSource returns the member's state, or false on a single node
@@ -34,12 +38,14 @@ var (
 	descRaftPeerLag       = desc("raft_peer_lag_entries", "On the leader: how many log entries a peer is behind.", "peer")
 	descRaftSent          = desc("raft_messages_sent_total", "Raft messages written to peers.")
 	descRaftDropped       = desc("raft_messages_dropped_total", "Raft messages dropped (peer queue full or peer unreachable); raft retransmits.")
+	descRaftSnapSent      = desc("raft_snapshot_sent_bytes_total", "Bytes of snapshots streamed to peers too far behind the log.")
+	descRaftSnapRecv      = desc("raft_snapshot_received_bytes_total", "Bytes of snapshots received from the leader.")
 )
 
 // Describe implements prometheus.Collector.
 func (c clusterCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRaftTerm, descRaftCommit, descRaftApplied, descRaftLeaderChanges,
-		descRaftIsLeader, descRaftPeerLag, descRaftSent, descRaftDropped} {
+		descRaftIsLeader, descRaftPeerLag, descRaftSent, descRaftDropped, descRaftSnapSent, descRaftSnapRecv} {
 		ch <- d
 	}
 }
@@ -70,4 +76,6 @@ func (c clusterCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descRaftSent, st.MessagesSent)
 	counter(descRaftDropped, st.MessagesDropped)
+	counter(descRaftSnapSent, st.SnapshotBytesSent)
+	counter(descRaftSnapRecv, st.SnapshotBytesReceived)
 }

@@ -244,6 +244,8 @@ func loadUsers(engine *sqle.Engine, provider *backend.Provider, rootPassword str
 	}
 	db.SetPersister(persister{provider.Catalog()})
 	db.SetEnabled(true)
+	// A cluster follower takes the leader's account changes live.
+	provider.Catalog().FollowMySQLDb(db)
 	if len(blob) == 0 {
 		ed := db.Editor()
 		defer ed.Close()

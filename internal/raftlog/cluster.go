@@ -40,8 +40,8 @@ type ClusterOptions struct {
 	// HeartbeatTick is the heartbeat interval in ticks; 0 means 2.
 	HeartbeatTick int
 	// Retain is how many applied entries a checkpoint keeps in the log,
-	// for followers that fall behind: snapshots cannot be sent yet, so a
-	// follower further behind stays behind. 0 means 100000.
+	// for followers that fall behind: one further behind needs a
+	// snapshot, which costs a copy of the whole store. 0 means 100000.
 	Retain uint64
 	// Attach, when set, is called with the log before Open waits for
 	// anything: the transport's incoming side is connected here, since a
@@ -50,6 +50,11 @@ type ClusterOptions struct {
 	// OnRoleChange, when set, is called from the Ready loop whenever the
 	// role, term or leader changes. It must not block.
 	OnRoleChange func(Status)
+	// OnConfChange, when set, is called from the Ready loop with every
+	// membership change once it is committed (again for those replayed
+	// after a restart: it must be idempotent), before the next Ready. It
+	// may write a small file but must not wait for the log.
+	OnConfChange func(ConfChange)
 }
 
 // Role is this node's part in its group.
@@ -79,9 +84,11 @@ type Status struct {
 	Commit, Applied, LastIndex uint64
 	// LeaderChanges counts the leader changes this node has seen.
 	LeaderChanges uint64
-	// Peers are the other voters' replication progress, on the leader
-	// only (raft tracks it there).
+	// Peers are the other members' replication progress (voters and
+	// learners), on the leader only (raft tracks it there).
 	Peers []PeerStatus
+	// Voters and Learners are the group's configuration as applied here.
+	Voters, Learners []uint64
 }
 
 // PeerStatus is a follower's progress as the leader sees it.
@@ -91,6 +98,8 @@ type PeerStatus struct {
 	Match uint64
 	// Active: the peer answered within the last election timeout.
 	Active bool
+	// Learner: the peer receives the log but does not vote yet.
+	Learner bool
 }
 
 // roleState is the run goroutine's view, published under its mutex for
@@ -119,9 +128,15 @@ func (l *Log) ReportUnreachable(id uint64) {
 }
 
 // ReportSnapshotFailure tells raft that the snapshot for peer id was not
-// delivered (snapshots cannot be sent yet).
+// delivered; raft sends another later.
 func (l *Log) ReportSnapshotFailure(id uint64) {
 	l.op(func(rn *raft.RawNode) { rn.ReportSnapshot(id, raft.SnapshotFailure) })
+}
+
+// ReportSnapshotDone tells raft that peer id installed the snapshot it
+// was sent.
+func (l *Log) ReportSnapshotDone(id uint64) {
+	l.op(func(rn *raft.RawNode) { rn.ReportSnapshot(id, raft.SnapshotFinish) })
 }
 
 func (l *Log) op(f func(*raft.RawNode)) {
@@ -139,6 +154,7 @@ func (l *Log) Status() Status {
 	l.role.mu.Unlock()
 	st.Applied = l.applied.Load()
 	st.Writable = l.writable()
+	st.Voters, st.Learners = l.currentConf()
 	return st
 }
 
@@ -202,7 +218,7 @@ func (l *Log) observeRole(lastIndex uint64) (lostLead bool) {
 			if pr.RecentActive {
 				l.role.lastActive[id] = now
 			}
-			st.Peers = append(st.Peers, PeerStatus{ID: id, Match: pr.Match, Active: now.Sub(l.role.lastActive[id]) < window})
+			st.Peers = append(st.Peers, PeerStatus{ID: id, Match: pr.Match, Active: now.Sub(l.role.lastActive[id]) < window, Learner: pr.IsLearner})
 		}
 		sort.Slice(st.Peers, func(i, j int) bool { return st.Peers[i].ID < st.Peers[j].ID })
 	}
@@ -224,6 +240,8 @@ func (l *Log) minPeerMatch() uint64 {
 		return ^uint64(0)
 	}
 	m := ^uint64(0)
+	// Learners count: a joining member catches up from the log, which
+	// must keep what it still lacks.
 	for _, p := range l.role.st.Peers {
 		m = min(m, p.Match)
 	}
@@ -243,18 +261,27 @@ func lastIndex(ms *raft.MemoryStorage) uint64 {
 // refuses new proposals meanwhile (they fail with ErrNotLeader).
 // It returns nil when this member does not lead (nothing to do).
 func (l *Log) TransferLeadership(ctx context.Context) error {
+	return l.TransferLeadershipTo(ctx, 0)
+}
+
+// TransferLeadershipTo is TransferLeadership to the voter with raft id
+// to; 0 picks the active voter with the most of the log. It waits until
+// another member leads (not necessarily to, if raft elects another).
+func (l *Log) TransferLeadershipTo(ctx context.Context, to uint64) error {
 	st := l.Status()
 	if l.opts.Cluster == nil || st.Role != RoleLeader {
 		return nil
 	}
-	var to, best uint64
-	for _, p := range st.Peers {
-		if p.Active && (to == 0 || p.Match > best) {
-			to, best = p.ID, p.Match
-		}
-	}
 	if to == 0 {
-		return errors.New("no active peer to hand leadership to")
+		var best uint64
+		for _, p := range st.Peers {
+			if p.Active && !p.Learner && (to == 0 || p.Match > best) {
+				to, best = p.ID, p.Match
+			}
+		}
+		if to == 0 {
+			return errors.New("no active voter to hand leadership to")
+		}
 	}
 	l.logger.Info("handing leadership over", "to", to)
 	for {

@@ -12,6 +12,7 @@ import (
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // HeaderLen is the number of bytes at the front of every proposal's data
@@ -97,12 +98,18 @@ type Log struct {
 	mu      sync.Mutex
 	props   []*proposal          // waiting to be handed to raft
 	waiters map[uint64]*proposal // proposed, waiting to be applied
-	nextID  uint64
-	failErr error
-	closed  bool
+	// confWaiters are membership changes proposed here, by proposal id.
+	confWaiters map[uint64]chan error
+	nextID      uint64
+	failErr     error
+	closed      bool
 
-	applied      atomic.Uint64 // highest index whose Apply returned
-	id           uint64        // this node's raft id
+	applied atomic.Uint64 // highest index whose Apply returned
+	// confHist holds the configurations from the last checkpoint's on,
+	// each with the index it took effect at (confchange.go).
+	confMu       sync.Mutex
+	confHist     []confAt
+	id           uint64 // this node's raft id
 	electionTick int
 	role         roleState
 	recv         chan *pb.Message         // messages from peers, for the run goroutine
@@ -165,6 +172,7 @@ func Open(opts Options) (*Log, *Recovery, error) {
 		w:            w,
 		storage:      raft.NewMemoryStorage(),
 		waiters:      make(map[uint64]*proposal),
+		confWaiters:  make(map[uint64]chan error),
 		id:           id,
 		electionTick: electionTick,
 		recv:         make(chan *pb.Message, 4096),
@@ -180,13 +188,23 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	}
 	cp := rec.checkpoint
 	// The checkpoint is raft's snapshot: the application state holds
-	// everything up to it. It also carries the group's configuration: one
-	// voter, this node, or the cluster's voters (fixed at bootstrap: conf
-	// changes through the log are not implemented yet).
+	// everything up to it. It also carries the group's configuration at
+	// its index: one voter, this node; a cluster's voters and learners as
+	// recorded with the checkpoint; or, before any was recorded, the
+	// voters the cluster started with. Membership changes after it are
+	// in the log and applied again as the replay reaches them.
+	conf := &pb.ConfState{Voters: voters}
+	if len(cp.Conf) > 0 && opts.Cluster != nil {
+		conf = &pb.ConfState{}
+		if err := proto.Unmarshal(cp.Conf, conf); err != nil {
+			return nil, nil, errors.Join(fmt.Errorf("commit log %s: checkpoint configuration: %w", opts.Dir, err), w.close())
+		}
+	}
+	l.confHist = []confAt{{index: cp.Index, cs: conf}}
 	snap := &pb.Snapshot{Metadata: &pb.SnapshotMetadata{
 		Index:     new(cp.Index),
 		Term:      new(cp.Term),
-		ConfState: &pb.ConfState{Voters: voters},
+		ConfState: conf,
 	}}
 	err = l.storage.ApplySnapshot(snap)
 	if err == nil {
@@ -210,7 +228,10 @@ func Open(opts Options) (*Log, *Recovery, error) {
 			// election timeout instead of accepting writes it cannot
 			// commit.
 			CheckQuorum: opts.Cluster != nil,
-			Logger:      raftLogger{l: l.logger.With("component", "raft")},
+			// A leader removed from the group stops leading at once
+			// rather than lead a group it is not part of.
+			StepDownOnRemoval: true,
+			Logger:            raftLogger{l: l.logger.With("component", "raft")},
 		})
 	}
 	if err == nil && opts.Cluster == nil {
@@ -340,9 +361,9 @@ func (l *Log) Checkpoint(index uint64) error {
 	}
 	if c := l.opts.Cluster; c != nil {
 		// Keep entries for followers that lag: the leader keeps what
-		// some voter lacks, every node the last Retain entries, since a
-		// follower too far behind would need a snapshot, which cannot be
-		// sent yet. A lower checkpoint is always safe: it only replays
+		// some member lacks, every node the last Retain entries, since a
+		// follower too far behind needs a snapshot (a copy of the whole
+		// store). A lower checkpoint is always safe: it only replays
 		// more (applying is idempotent, and entries are in timestamp
 		// order, see internal/storage's DESIGN.md).
 		retain := cmp.Or(c.Retain, 100000)
@@ -358,7 +379,17 @@ func (l *Log) Checkpoint(index uint64) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint %d: %w", index, err)
 	}
-	if err := l.w.setCheckpoint(Checkpoint{Index: index, Term: term}); err != nil {
+	cp := Checkpoint{Index: index, Term: term}
+	if l.opts.Cluster != nil {
+		cp.Conf = l.confAtIndex(index)
+	}
+	if err := l.w.setCheckpoint(cp); err != nil {
+		return fmt.Errorf("checkpoint %d: %w", index, err)
+	}
+	// raft's snapshot is the checkpoint: a peer that needs entries
+	// below it is sent a snapshot (see snapshot.go), whose metadata
+	// starts from this one.
+	if _, err := l.storage.CreateSnapshot(index, l.confAt(index), nil); err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
 		return fmt.Errorf("checkpoint %d: %w", index, err)
 	}
 	if err := l.storage.Compact(index); err != nil && !errors.Is(err, raft.ErrCompacted) {
@@ -533,6 +564,16 @@ func (l *Log) handleReady() error {
 		if !raft.IsEmptyHardState(rd.HardState) && (rd.MustSync || len(rd.Entries) > 0) {
 			hs = &hardState{Term: rd.HardState.GetTerm(), Vote: rd.HardState.GetVote(), Commit: rd.HardState.GetCommit()}
 		}
+		// A snapshot first (raft's order: its entries follow it). Its
+		// data is in the application's state already (InstallSnapshot).
+		if !raft.IsEmptySnap(rd.Snapshot) {
+			if l.opts.Cluster == nil {
+				return fmt.Errorf("commit log: a single node received a snapshot at index %d", rd.Snapshot.GetMetadata().GetIndex())
+			}
+			if err := l.restoreSnapshot(rd.Snapshot); err != nil {
+				return err
+			}
+		}
 		if err := l.w.save(hs, fromPB(rd.Entries), rd.MustSync); err != nil {
 			return err
 		}
@@ -546,9 +587,6 @@ func (l *Log) handleReady() error {
 		}
 		if lostLead := l.observeRole(lastIndex(l.storage)); lostLead {
 			l.failProposed()
-		}
-		if !raft.IsEmptySnap(rd.Snapshot) {
-			return fmt.Errorf("commit log: received a snapshot at index %d: installing snapshots is not implemented yet", rd.Snapshot.GetMetadata().GetIndex())
 		}
 		// Messages go to the other voters only now, after the write
 		// above: raft requires the entries and vote to be durable before
@@ -568,6 +606,13 @@ func (l *Log) handleReady() error {
 			case l.applyCh <- rd.CommittedEntries:
 			case <-l.stop:
 				return nil
+			}
+			// Membership changes take effect once committed; the apply
+			// goroutine skips their entries.
+			if l.opts.Cluster != nil {
+				if err := l.applyConfChanges(rd.CommittedEntries); err != nil {
+					return err
+				}
 			}
 		}
 		l.rn.Advance(rd)
@@ -601,7 +646,7 @@ func (l *Log) applyLoop() {
 			}
 		}
 		if err == nil {
-			l.applied.Store(ents[len(ents)-1].GetIndex())
+			l.raiseApplied(ents[len(ents)-1].GetIndex())
 		}
 		for _, id := range ids {
 			l.finish(id, err)

@@ -170,20 +170,35 @@ func decodeHardState(p []byte) (hardState, error) {
 // Checkpoint is the durable point up to which the application's state
 // holds every entry: entries at or below Index are never replayed and may
 // be deleted.
-type Checkpoint struct{ Index, Term uint64 }
+type Checkpoint struct {
+	Index, Term uint64
+	// Conf is the group's configuration at Index (a marshaled
+	// raftpb.ConfState) on a cluster member whose membership changed
+	// through the log; nil when none was recorded (a single node, a
+	// checkpoint written before conf changes existed): the configuration
+	// then comes from the caller (ClusterOptions.Voters).
+	Conf []byte
+}
 
+// encodeCheckpoint writes index and term, then the configuration when
+// there is one: a checkpoint of 16 bytes (older builds) still reads.
 func encodeCheckpoint(cp Checkpoint) []byte {
 	p := binary.BigEndian.AppendUint64(nil, cp.Index)
 	p = binary.BigEndian.AppendUint64(p, cp.Term)
+	p = append(p, cp.Conf...)
 	return appendRecord(nil, recCheckpoint, p)
 }
 
 func decodeCheckpoint(b []byte) (Checkpoint, error) {
 	typ, p, n, err := readRecord(b)
-	if err != nil || typ != recCheckpoint || len(p) != 16 || n != len(b) {
+	if err != nil || typ != recCheckpoint || len(p) < 16 || n != len(b) {
 		return Checkpoint{}, errors.New("checkpoint file is corrupt")
 	}
-	return Checkpoint{binary.BigEndian.Uint64(p), binary.BigEndian.Uint64(p[8:])}, nil
+	cp := Checkpoint{Index: binary.BigEndian.Uint64(p), Term: binary.BigEndian.Uint64(p[8:])}
+	if len(p) > 16 {
+		cp.Conf = append([]byte(nil), p[16:]...)
+	}
+	return cp, nil
 }
 
 func encodeSegmentHeader(seq uint64) []byte {

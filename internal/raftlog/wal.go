@@ -432,6 +432,21 @@ func (w *wal) setCheckpoint(cp Checkpoint) error {
 	return nil
 }
 
+// installSnapshot records a snapshot as the checkpoint: the log now
+// starts after cp.Index, whatever it held below (older entries, or
+// none: a member that was far behind). Entries written later follow
+// cp.Index; segments wholly at or below it are deleted.
+func (w *wal) installSnapshot(cp Checkpoint) error {
+	w.mu.Lock()
+	w.lastIndex = cp.Index
+	w.durable = cp.Index
+	if w.hs.Commit < cp.Index {
+		w.hs.Commit = cp.Index
+	}
+	w.mu.Unlock()
+	return w.setCheckpoint(cp)
+}
+
 // close closes the segment being written; it was synced by every save
 // that needed it.
 func (w *wal) close() error {

@@ -60,6 +60,7 @@ func (s *Server) adminService() (services.Service, error) {
 		}
 		addr := ln.Addr().String()
 		s.adminAddr.Store(&addr)
+		s.announce()
 		logger := s.logger.With("component", "admin")
 		var protocols http.Protocols
 		protocols.SetHTTP1(true)
@@ -77,6 +78,7 @@ func (s *Server) adminService() (services.Service, error) {
 				Backup:    backupSource{s: s},
 				Check:     checkSource{s: s},
 				SlowLog:   slowLogSource{s: s},
+				Cluster:   s.clusterAdmin(),
 				Logger:    logger,
 				Audit:     s.auditAdminCall,
 			}),
@@ -143,7 +145,7 @@ func adminCluster(c *httpapi.Cluster) *adminapi.ClusterStatus {
 	out := &adminapi.ClusterStatus{NodeID: c.NodeID, Role: c.Role, Leader: c.Leader, Term: c.Term,
 		CommitIndex: c.CommitIndex, Applied: c.AppliedIndex, Writable: c.Writable, LeaderChanges: c.LeaderChanges}
 	for _, p := range c.Peers {
-		out.Peers = append(out.Peers, adminapi.ClusterPeer{NodeID: p.NodeID, RaftAddr: p.RaftAddr, MatchIndex: p.MatchIndex, Lag: p.Lag, Active: p.Active})
+		out.Peers = append(out.Peers, adminapi.ClusterPeer{NodeID: p.NodeID, RaftAddr: p.RaftAddr, MatchIndex: p.MatchIndex, Lag: p.Lag, Active: p.Active, Learner: p.Learner})
 	}
 	return out
 }

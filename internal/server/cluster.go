@@ -22,36 +22,76 @@ import (
 // cluster state remembered in the data directory (bootstrapped from
 // initial-cluster on the first start), and the transport, listening on
 // raft-addr before the log opens, since a member's log waits for its
-// peers. The caller closes the transport after the store.
-func (s *Server) clusterOptions() (*raftlog.ClusterOptions, *cluster.Transport, error) {
+// peers. The caller closes the transport after the store, and passes
+// attached to the store (storage.Options.Attached): snapshots stream
+// from and into it from then on.
+func (s *Server) clusterOptions() (opts *raftlog.ClusterOptions, tr *cluster.Transport, attached func(*storage.Store), err error) {
 	hasLog, err := raftlog.Exists(nil, filepath.Join(s.cfg.DataDir, storage.LogDir))
 	if err != nil {
-		return nil, nil, fmt.Errorf("cluster: %w", err)
+		return nil, nil, nil, fmt.Errorf("cluster: %w", err)
 	}
-	st, err := cluster.Prepare(s.cfg.DataDir, s.cfg, hasLog)
+	st, err := cluster.Prepare(s.cfg.DataDir, s.cfg, hasLog, s.join)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	tr, err := cluster.NewTransport(st, s.logger.With("component", "raft-transport"))
+	tr, err = cluster.NewTransport(st, s.logger.With("component", "raft-transport"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	s.clusterState.Store(st)
+	ms := cluster.NewMembership(s.cfg.DataDir, st, tr, s.logger.With("component", "cluster"))
+	snaps := &snapshots{ms: ms}
+	s.membership.Store(ms)
 	s.transport.Store(tr)
 	s.logger.Info("starting as a cluster member", "node_id", st.NodeID, "raft_id", st.Self().RaftID, "raft_addr", st.Self().RaftAddr, "members", len(st.Members))
 	return &raftlog.ClusterOptions{
-		ID:     st.Self().RaftID,
-		Voters: st.Voters(),
-		Send:   tr.Send,
-		Attach: func(l *raftlog.Log) { tr.SetReceiver(l) },
-		OnRoleChange: func(rs raftlog.Status) {
-			leader := "none"
-			if m, ok := st.ByRaftID(rs.Leader); ok {
-				leader = m.NodeID
-			}
-			s.logger.Info("raft role changed", "role", string(rs.Role), "term", rs.Term, "leader", leader)
-		},
-	}, tr, nil
+			ID: st.Self().RaftID,
+			// The configuration at index 0: the log's membership changes
+			// (or its checkpoint's record of them) take it from there.
+			Voters: st.BootVoters(),
+			Send:   tr.Send,
+			Retain: s.cfg.RaftLogRetain,
+			Attach: func(l *raftlog.Log) {
+				tr.SetReceiver(l)
+				ms.SetLog(l)
+				snaps.log.Store(l)
+			},
+			OnConfChange: ms.Apply,
+			OnRoleChange: func(rs raftlog.Status) {
+				leader := "none"
+				if m, ok := ms.State().ByRaftID(rs.Leader); ok {
+					leader = m.NodeID
+				}
+				s.logger.Info("raft role changed", "role", string(rs.Role), "term", rs.Term, "leader", leader)
+			},
+		}, tr, func(st *storage.Store) {
+			snaps.st.Store(st)
+			tr.SetSnapshots(snaps, snaps)
+		}, nil
+}
+
+// clusterState returns a member's cluster state; nil on a single node.
+func (s *Server) clusterState() *cluster.State {
+	if ms := s.membership.Load(); ms != nil {
+		return ms.State()
+	}
+	return nil
+}
+
+// announce tells the other members this member's MySQL and admin
+// addresses (once the listeners are bound).
+func (s *Server) announce() {
+	tr := s.transport.Load()
+	if tr == nil {
+		return
+	}
+	info := cluster.MemberInfo{Version: s.version}
+	if a := s.mysqlAddr.Load(); a != nil {
+		info.MySQLAddr = *a
+	}
+	if a := s.adminAddr.Load(); a != nil {
+		info.AdminAddr = *a
+	}
+	tr.SetLocalInfo(info)
 }
 
 // followReadOnly keeps @@read_only equal to whether this node refuses
@@ -85,7 +125,7 @@ func (s *Server) followReadOnly(ctx context.Context, st *storage.Store) {
 
 // clusterStatus is /status's cluster section: nil on a single node.
 func (s *Server) clusterStatus(st *storage.Store) *httpapi.Cluster {
-	cs := s.clusterState.Load()
+	cs := s.clusterState()
 	rs, ok := st.ClusterStatus()
 	if cs == nil || !ok {
 		return nil
@@ -103,7 +143,7 @@ func (s *Server) clusterStatus(st *storage.Store) *httpapi.Cluster {
 		progress[p.ID] = p
 	}
 	for _, m := range cs.Peers() {
-		p := httpapi.ClusterPeer{NodeID: m.NodeID, RaftAddr: m.RaftAddr}
+		p := httpapi.ClusterPeer{NodeID: m.NodeID, RaftAddr: m.RaftAddr, Learner: m.Learner}
 		if pr, ok := progress[m.RaftID]; ok {
 			p.MatchIndex, p.Active = pr.Match, pr.Active
 			if rs.LastIndex > pr.Match {
@@ -137,6 +177,7 @@ func (s *Server) clusterStats() (metrics.ClusterStats, bool) {
 	}
 	if tr := s.transport.Load(); tr != nil {
 		out.MessagesSent, out.MessagesDropped = tr.Counts()
+		out.SnapshotBytesSent, out.SnapshotBytesReceived = tr.SnapshotBytes()
 	}
 	return out, true
 }
@@ -150,7 +191,7 @@ const peerOnlineWindow = 3 * time.Second
 // within peerOnlineWindow (this member always), PRIMARY for the leader.
 // Nil on a single node.
 func (s *Server) groupMembers() []mysqlserver.GroupMember {
-	cs, tr, st := s.clusterState.Load(), s.transport.Load(), s.store.Load()
+	cs, tr, st := s.clusterState(), s.transport.Load(), s.store.Load()
 	if cs == nil || tr == nil || st == nil {
 		return nil
 	}

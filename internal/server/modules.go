@@ -54,7 +54,7 @@ func (s *Server) storageService() (services.Service, error) {
 		}
 		if s.cfg.Clustered() {
 			var err error
-			if opts.Cluster, tr, err = s.clusterOptions(); err != nil {
+			if opts.Cluster, tr, opts.Attached, err = s.clusterOptions(); err != nil {
 				return s.record(fmt.Errorf("cluster: %w", err))
 			}
 		}
@@ -70,6 +70,9 @@ func (s *Server) storageService() (services.Service, error) {
 			var roCtx context.Context
 			roCtx, stopReadOnly = context.WithCancel(context.Background())
 			go s.followReadOnly(roCtx, st)
+			// While this member leads, learners that caught up become
+			// voters.
+			go s.membership.Load().PromoteLoop(roCtx)
 		}
 		return nil
 	}
@@ -189,9 +192,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 		}
 		addr := srv.Addr().String()
 		s.mysqlAddr.Store(&addr)
-		if tr := s.transport.Load(); tr != nil {
-			tr.SetLocalInfo(cluster.MemberInfo{MySQLAddr: addr, Version: s.version})
-		}
+		s.announce()
 		s.mysqlSrv.Store(srv)
 		s.slowLog.Store(slow)
 		s.auditLog.Store(auditLog)

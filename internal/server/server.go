@@ -94,8 +94,8 @@ type Server struct {
 	mysqlAddr  atomic.Pointer[string]
 	httpAddr   atomic.Pointer[string]
 	mysqlSrv   atomic.Pointer[mysqlserver.Server]
-	// clusterState is the cluster state of a member (nil: single node).
-	clusterState atomic.Pointer[cluster.State]
+	// membership keeps a member's cluster state (nil: single node).
+	membership atomic.Pointer[cluster.Membership]
 	// transport is a member's raft transport while storage is open.
 	transport atomic.Pointer[cluster.Transport]
 	adminAddr atomic.Pointer[string]

@@ -78,6 +78,11 @@ type Options struct {
 	// Cluster makes the store a member of a raft cluster (nil: a single
 	// node). A member writes only while it leads; see DESIGN.md.
 	Cluster *raftlog.ClusterOptions
+	// Attached, when set, is called with the store once its commit log
+	// is open and it can apply, before a cluster member waits for its
+	// leader: a member that is far behind gets a snapshot then
+	// (LoadSnapshot), before Open returns.
+	Attached func(*Store)
 
 	// logFS replaces the commit log's file layer (crash tests).
 	logFS raftlog.FS
@@ -239,6 +244,9 @@ func OpenContext(ctx context.Context, dir string, opts Options, logger *slog.Log
 	s.committer = &logCommitter{log: lg}
 	// The replay may have written versions above those Badger held.
 	s.oracle = newOracle(db.MaxVersion())
+	if opts.Attached != nil {
+		opts.Attached(s)
+	}
 	fail := func(err error) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), lg.Close(), db.Close())
 	}

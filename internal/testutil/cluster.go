@@ -15,7 +15,8 @@ type ClusterNode struct {
 	// P is the running process (replaced by Restart).
 	P *Process
 
-	bin, dataDir, initial string
+	bin, dataDir, initial, join string
+	extra                       []string // more flags, on every start
 }
 
 // StartCluster starts n guocedb processes on loopback as a new cluster
@@ -24,10 +25,17 @@ type ClusterNode struct {
 // running at the end of the test are killed.
 func StartCluster(t testing.TB, bin string, n int) []*ClusterNode {
 	t.Helper()
+	return StartClusterArgs(t, bin, n)
+}
+
+// StartClusterArgs is StartCluster with more flags for every member, on
+// every start.
+func StartClusterArgs(t testing.TB, bin string, n int, extra ...string) []*ClusterNode {
+	t.Helper()
 	nodes := make([]*ClusterNode, n)
 	var spec []string
 	for i := range nodes {
-		nodes[i] = &ClusterNode{ID: fmt.Sprintf("n%d", i+1), RaftAddr: FreeAddr(t), bin: bin, dataDir: t.TempDir()}
+		nodes[i] = &ClusterNode{ID: fmt.Sprintf("n%d", i+1), RaftAddr: FreeAddr(t), bin: bin, dataDir: t.TempDir(), extra: extra}
 		spec = append(spec, nodes[i].ID+"="+nodes[i].RaftAddr)
 	}
 	for _, nd := range nodes {
@@ -43,7 +51,24 @@ func StartCluster(t testing.TB, bin string, n int) []*ClusterNode {
 // args are the member's cluster flags: the same on every start, as an
 // operator's command line would be.
 func (nd *ClusterNode) args() []string {
-	return []string{"--node-id", nd.ID, "--raft-addr", nd.RaftAddr, "--initial-cluster", nd.initial}
+	args := []string{"--node-id", nd.ID, "--raft-addr", nd.RaftAddr, "--initial-cluster", nd.initial}
+	if nd.join != "" {
+		args = []string{"--node-id", nd.ID, "--raft-addr", nd.RaftAddr, "--join", nd.join}
+	}
+	return append(args, nd.extra...)
+}
+
+// JoinCluster starts a new member id on a new data directory with
+// --join joinAdmin (the admin address of a running member) at raftAddr
+// (FreeAddr when empty), and waits until it is ready.
+func JoinCluster(t testing.TB, bin, id, raftAddr, joinAdmin string, extra ...string) *ClusterNode {
+	t.Helper()
+	if raftAddr == "" {
+		raftAddr = FreeAddr(t)
+	}
+	nd := &ClusterNode{ID: id, RaftAddr: raftAddr, bin: bin, dataDir: t.TempDir(), join: joinAdmin, extra: extra}
+	nd.P = StartProcess(t, bin, nd.dataDir, nd.args()...)
+	return nd
 }
 
 // Restart starts the member again on its data directory with the same

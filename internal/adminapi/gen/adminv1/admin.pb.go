@@ -295,7 +295,10 @@ type ClusterPeer struct {
 	MatchIndex uint64 `protobuf:"varint,3,opt,name=match_index,json=matchIndex,proto3" json:"match_index,omitempty"`
 	Lag        uint64 `protobuf:"varint,4,opt,name=lag,proto3" json:"lag,omitempty"`
 	// active: it answered within the last election timeout (leader only).
-	Active        bool `protobuf:"varint,5,opt,name=active,proto3" json:"active,omitempty"`
+	Active bool `protobuf:"varint,5,opt,name=active,proto3" json:"active,omitempty"`
+	// learner: it receives the log but does not vote yet (it joined and
+	// has not caught up).
+	Learner       bool `protobuf:"varint,6,opt,name=learner,proto3" json:"learner,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -365,6 +368,369 @@ func (x *ClusterPeer) GetActive() bool {
 	return false
 }
 
+func (x *ClusterPeer) GetLearner() bool {
+	if x != nil {
+		return x.Learner
+	}
+	return false
+}
+
+// ClusterMember is a member as the cluster state lists it.
+type ClusterMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	RaftId        uint64                 `protobuf:"varint,2,opt,name=raft_id,json=raftId,proto3" json:"raft_id,omitempty"`
+	RaftAddr      string                 `protobuf:"bytes,3,opt,name=raft_addr,json=raftAddr,proto3" json:"raft_addr,omitempty"`
+	Learner       bool                   `protobuf:"varint,4,opt,name=learner,proto3" json:"learner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterMember) Reset() {
+	*x = ClusterMember{}
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterMember) ProtoMessage() {}
+
+func (x *ClusterMember) ProtoReflect() protoreflect.Message {
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterMember.ProtoReflect.Descriptor instead.
+func (*ClusterMember) Descriptor() ([]byte, []int) {
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ClusterMember) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetRaftId() uint64 {
+	if x != nil {
+		return x.RaftId
+	}
+	return 0
+}
+
+func (x *ClusterMember) GetRaftAddr() string {
+	if x != nil {
+		return x.RaftAddr
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetLearner() bool {
+	if x != nil {
+		return x.Learner
+	}
+	return false
+}
+
+type AddMemberRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// node_id names the new member (its --node-id); raft_addr is its
+	// --raft-addr.
+	NodeId        string `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	RaftAddr      string `protobuf:"bytes,2,opt,name=raft_addr,json=raftAddr,proto3" json:"raft_addr,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddMemberRequest) Reset() {
+	*x = AddMemberRequest{}
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddMemberRequest) ProtoMessage() {}
+
+func (x *AddMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddMemberRequest.ProtoReflect.Descriptor instead.
+func (*AddMemberRequest) Descriptor() ([]byte, []int) {
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *AddMemberRequest) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *AddMemberRequest) GetRaftAddr() string {
+	if x != nil {
+		return x.RaftAddr
+	}
+	return ""
+}
+
+// AddMemberResponse is the cluster state with the new member: what a
+// joining node remembers in its data directory.
+type AddMemberResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	RaftId  uint64                 `protobuf:"varint,1,opt,name=raft_id,json=raftId,proto3" json:"raft_id,omitempty"`
+	Members []*ClusterMember       `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	// initial_voters are the raft ids the cluster started with: the
+	// configuration from which a joining node's log replays.
+	InitialVoters []uint64 `protobuf:"varint,3,rep,packed,name=initial_voters,json=initialVoters,proto3" json:"initial_voters,omitempty"`
+	// max_raft_id is the highest raft id given so far.
+	MaxRaftId     uint64 `protobuf:"varint,4,opt,name=max_raft_id,json=maxRaftId,proto3" json:"max_raft_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddMemberResponse) Reset() {
+	*x = AddMemberResponse{}
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddMemberResponse) ProtoMessage() {}
+
+func (x *AddMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddMemberResponse.ProtoReflect.Descriptor instead.
+func (*AddMemberResponse) Descriptor() ([]byte, []int) {
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AddMemberResponse) GetRaftId() uint64 {
+	if x != nil {
+		return x.RaftId
+	}
+	return 0
+}
+
+func (x *AddMemberResponse) GetMembers() []*ClusterMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *AddMemberResponse) GetInitialVoters() []uint64 {
+	if x != nil {
+		return x.InitialVoters
+	}
+	return nil
+}
+
+func (x *AddMemberResponse) GetMaxRaftId() uint64 {
+	if x != nil {
+		return x.MaxRaftId
+	}
+	return 0
+}
+
+type RemoveMemberRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveMemberRequest) Reset() {
+	*x = RemoveMemberRequest{}
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveMemberRequest) ProtoMessage() {}
+
+func (x *RemoveMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveMemberRequest.ProtoReflect.Descriptor instead.
+func (*RemoveMemberRequest) Descriptor() ([]byte, []int) {
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RemoveMemberRequest) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+type RemoveMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveMemberResponse) Reset() {
+	*x = RemoveMemberResponse{}
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveMemberResponse) ProtoMessage() {}
+
+func (x *RemoveMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveMemberResponse.ProtoReflect.Descriptor instead.
+func (*RemoveMemberResponse) Descriptor() ([]byte, []int) {
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{8}
+}
+
+type TransferLeaderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferLeaderRequest) Reset() {
+	*x = TransferLeaderRequest{}
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferLeaderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferLeaderRequest) ProtoMessage() {}
+
+func (x *TransferLeaderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferLeaderRequest.ProtoReflect.Descriptor instead.
+func (*TransferLeaderRequest) Descriptor() ([]byte, []int) {
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *TransferLeaderRequest) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+type TransferLeaderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TransferLeaderResponse) Reset() {
+	*x = TransferLeaderResponse{}
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TransferLeaderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TransferLeaderResponse) ProtoMessage() {}
+
+func (x *TransferLeaderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TransferLeaderResponse.ProtoReflect.Descriptor instead.
+func (*TransferLeaderResponse) Descriptor() ([]byte, []int) {
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{10}
+}
+
 type HealthRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -373,7 +739,7 @@ type HealthRequest struct {
 
 func (x *HealthRequest) Reset() {
 	*x = HealthRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[4]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -385,7 +751,7 @@ func (x *HealthRequest) String() string {
 func (*HealthRequest) ProtoMessage() {}
 
 func (x *HealthRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[4]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -398,7 +764,7 @@ func (x *HealthRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthRequest.ProtoReflect.Descriptor instead.
 func (*HealthRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{4}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 type HealthResponse struct {
@@ -415,7 +781,7 @@ type HealthResponse struct {
 
 func (x *HealthResponse) Reset() {
 	*x = HealthResponse{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[5]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -427,7 +793,7 @@ func (x *HealthResponse) String() string {
 func (*HealthResponse) ProtoMessage() {}
 
 func (x *HealthResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[5]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -440,7 +806,7 @@ func (x *HealthResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthResponse.ProtoReflect.Descriptor instead.
 func (*HealthResponse) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *HealthResponse) GetLive() bool {
@@ -472,7 +838,7 @@ type ListSessionsRequest struct {
 
 func (x *ListSessionsRequest) Reset() {
 	*x = ListSessionsRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[6]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -484,7 +850,7 @@ func (x *ListSessionsRequest) String() string {
 func (*ListSessionsRequest) ProtoMessage() {}
 
 func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[6]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -497,7 +863,7 @@ func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 // Session is one client connection, as SHOW PROCESSLIST shows it.
@@ -526,7 +892,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[7]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -538,7 +904,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[7]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -551,7 +917,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Session) GetId() uint32 {
@@ -633,7 +999,7 @@ type ListSessionsResponse struct {
 
 func (x *ListSessionsResponse) Reset() {
 	*x = ListSessionsResponse{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[8]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +1011,7 @@ func (x *ListSessionsResponse) String() string {
 func (*ListSessionsResponse) ProtoMessage() {}
 
 func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[8]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +1024,7 @@ func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSessionsResponse) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListSessionsResponse) GetSessions() []*Session {
@@ -681,7 +1047,7 @@ type KillSessionRequest struct {
 
 func (x *KillSessionRequest) Reset() {
 	*x = KillSessionRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[9]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -693,7 +1059,7 @@ func (x *KillSessionRequest) String() string {
 func (*KillSessionRequest) ProtoMessage() {}
 
 func (x *KillSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[9]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -706,7 +1072,7 @@ func (x *KillSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillSessionRequest.ProtoReflect.Descriptor instead.
 func (*KillSessionRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *KillSessionRequest) GetId() uint32 {
@@ -731,7 +1097,7 @@ type KillSessionResponse struct {
 
 func (x *KillSessionResponse) Reset() {
 	*x = KillSessionResponse{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[10]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +1109,7 @@ func (x *KillSessionResponse) String() string {
 func (*KillSessionResponse) ProtoMessage() {}
 
 func (x *KillSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[10]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +1122,7 @@ func (x *KillSessionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillSessionResponse.ProtoReflect.Descriptor instead.
 func (*KillSessionResponse) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 type BackupRequest struct {
@@ -777,7 +1143,7 @@ type BackupRequest struct {
 
 func (x *BackupRequest) Reset() {
 	*x = BackupRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[11]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -789,7 +1155,7 @@ func (x *BackupRequest) String() string {
 func (*BackupRequest) ProtoMessage() {}
 
 func (x *BackupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[11]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -802,7 +1168,7 @@ func (x *BackupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupRequest.ProtoReflect.Descriptor instead.
 func (*BackupRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *BackupRequest) GetSince() uint64 {
@@ -830,7 +1196,7 @@ type BackupChunk struct {
 
 func (x *BackupChunk) Reset() {
 	*x = BackupChunk{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[12]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -842,7 +1208,7 @@ func (x *BackupChunk) String() string {
 func (*BackupChunk) ProtoMessage() {}
 
 func (x *BackupChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[12]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -855,7 +1221,7 @@ func (x *BackupChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackupChunk.ProtoReflect.Descriptor instead.
 func (*BackupChunk) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *BackupChunk) GetData() []byte {
@@ -873,7 +1239,7 @@ type CheckRequest struct {
 
 func (x *CheckRequest) Reset() {
 	*x = CheckRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[13]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +1251,7 @@ func (x *CheckRequest) String() string {
 func (*CheckRequest) ProtoMessage() {}
 
 func (x *CheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[13]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +1264,7 @@ func (x *CheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckRequest.ProtoReflect.Descriptor instead.
 func (*CheckRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 type CheckProblem struct {
@@ -912,7 +1278,7 @@ type CheckProblem struct {
 
 func (x *CheckProblem) Reset() {
 	*x = CheckProblem{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[14]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -924,7 +1290,7 @@ func (x *CheckProblem) String() string {
 func (*CheckProblem) ProtoMessage() {}
 
 func (x *CheckProblem) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[14]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,7 +1303,7 @@ func (x *CheckProblem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckProblem.ProtoReflect.Descriptor instead.
 func (*CheckProblem) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CheckProblem) GetObject() string {
@@ -966,7 +1332,7 @@ type CheckResponse struct {
 
 func (x *CheckResponse) Reset() {
 	*x = CheckResponse{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[15]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1344,7 @@ func (x *CheckResponse) String() string {
 func (*CheckResponse) ProtoMessage() {}
 
 func (x *CheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[15]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1357,7 @@ func (x *CheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckResponse.ProtoReflect.Descriptor instead.
 func (*CheckResponse) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CheckResponse) GetOk() bool {
@@ -1026,7 +1392,7 @@ type SlowLogRequest struct {
 
 func (x *SlowLogRequest) Reset() {
 	*x = SlowLogRequest{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[16]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1038,7 +1404,7 @@ func (x *SlowLogRequest) String() string {
 func (*SlowLogRequest) ProtoMessage() {}
 
 func (x *SlowLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[16]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1051,7 +1417,7 @@ func (x *SlowLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlowLogRequest.ProtoReflect.Descriptor instead.
 func (*SlowLogRequest) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SlowLogRequest) GetLimit() uint32 {
@@ -1077,7 +1443,7 @@ type SlowLogEntry struct {
 
 func (x *SlowLogEntry) Reset() {
 	*x = SlowLogEntry{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[17]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1089,7 +1455,7 @@ func (x *SlowLogEntry) String() string {
 func (*SlowLogEntry) ProtoMessage() {}
 
 func (x *SlowLogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[17]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1102,7 +1468,7 @@ func (x *SlowLogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlowLogEntry.ProtoReflect.Descriptor instead.
 func (*SlowLogEntry) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SlowLogEntry) GetTime() *timestamppb.Timestamp {
@@ -1163,7 +1529,7 @@ type SlowLogResponse struct {
 
 func (x *SlowLogResponse) Reset() {
 	*x = SlowLogResponse{}
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[18]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1175,7 +1541,7 @@ func (x *SlowLogResponse) String() string {
 func (*SlowLogResponse) ProtoMessage() {}
 
 func (x *SlowLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[18]
+	mi := &file_guocedb_admin_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1188,7 +1554,7 @@ func (x *SlowLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlowLogResponse.ProtoReflect.Descriptor instead.
 func (*SlowLogResponse) Descriptor() ([]byte, []int) {
-	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_guocedb_admin_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SlowLogResponse) GetEntries() []*SlowLogEntry {
@@ -1222,14 +1588,34 @@ const file_guocedb_admin_v1_admin_proto_rawDesc = "" +
 	"\rapplied_index\x18\x06 \x01(\x04R\fappliedIndex\x12\x1a\n" +
 	"\bwritable\x18\a \x01(\bR\bwritable\x12%\n" +
 	"\x0eleader_changes\x18\b \x01(\x04R\rleaderChanges\x123\n" +
-	"\x05peers\x18\t \x03(\v2\x1d.guocedb.admin.v1.ClusterPeerR\x05peers\"\x8e\x01\n" +
+	"\x05peers\x18\t \x03(\v2\x1d.guocedb.admin.v1.ClusterPeerR\x05peers\"\xa8\x01\n" +
 	"\vClusterPeer\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n" +
 	"\traft_addr\x18\x02 \x01(\tR\braftAddr\x12\x1f\n" +
 	"\vmatch_index\x18\x03 \x01(\x04R\n" +
 	"matchIndex\x12\x10\n" +
 	"\x03lag\x18\x04 \x01(\x04R\x03lag\x12\x16\n" +
-	"\x06active\x18\x05 \x01(\bR\x06active\"\x0f\n" +
+	"\x06active\x18\x05 \x01(\bR\x06active\x12\x18\n" +
+	"\alearner\x18\x06 \x01(\bR\alearner\"x\n" +
+	"\rClusterMember\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x17\n" +
+	"\araft_id\x18\x02 \x01(\x04R\x06raftId\x12\x1b\n" +
+	"\traft_addr\x18\x03 \x01(\tR\braftAddr\x12\x18\n" +
+	"\alearner\x18\x04 \x01(\bR\alearner\"H\n" +
+	"\x10AddMemberRequest\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x1b\n" +
+	"\traft_addr\x18\x02 \x01(\tR\braftAddr\"\xae\x01\n" +
+	"\x11AddMemberResponse\x12\x17\n" +
+	"\araft_id\x18\x01 \x01(\x04R\x06raftId\x129\n" +
+	"\amembers\x18\x02 \x03(\v2\x1f.guocedb.admin.v1.ClusterMemberR\amembers\x12%\n" +
+	"\x0einitial_voters\x18\x03 \x03(\x04R\rinitialVoters\x12\x1e\n" +
+	"\vmax_raft_id\x18\x04 \x01(\x04R\tmaxRaftId\".\n" +
+	"\x13RemoveMemberRequest\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\"\x16\n" +
+	"\x14RemoveMemberResponse\"0\n" +
+	"\x15TransferLeaderRequest\x12\x17\n" +
+	"\anode_id\x18\x01 \x01(\tR\x06nodeId\"\x18\n" +
+	"\x16TransferLeaderResponse\"\x0f\n" +
 	"\rHealthRequest\"R\n" +
 	"\x0eHealthResponse\x12\x12\n" +
 	"\x04live\x18\x01 \x01(\bR\x04live\x12\x14\n" +
@@ -1279,7 +1665,7 @@ const file_guocedb_admin_v1_admin_proto_rawDesc = "" +
 	"\x04user\x18\x06 \x01(\tR\x04user\x12\x1a\n" +
 	"\bdatabase\x18\a \x01(\tR\bdatabase\"K\n" +
 	"\x0fSlowLogResponse\x128\n" +
-	"\aentries\x18\x01 \x03(\v2\x1e.guocedb.admin.v1.SlowLogEntryR\aentries2\xc9\x04\n" +
+	"\aentries\x18\x01 \x03(\v2\x1e.guocedb.admin.v1.SlowLogEntryR\aentries2\xe3\x06\n" +
 	"\fAdminService\x12K\n" +
 	"\x06Status\x12\x1f.guocedb.admin.v1.StatusRequest\x1a .guocedb.admin.v1.StatusResponse\x12K\n" +
 	"\x06Health\x12\x1f.guocedb.admin.v1.HealthRequest\x1a .guocedb.admin.v1.HealthResponse\x12]\n" +
@@ -1287,7 +1673,10 @@ const file_guocedb_admin_v1_admin_proto_rawDesc = "" +
 	"\vKillSession\x12$.guocedb.admin.v1.KillSessionRequest\x1a%.guocedb.admin.v1.KillSessionResponse\x12J\n" +
 	"\x06Backup\x12\x1f.guocedb.admin.v1.BackupRequest\x1a\x1d.guocedb.admin.v1.BackupChunk0\x01\x12H\n" +
 	"\x05Check\x12\x1e.guocedb.admin.v1.CheckRequest\x1a\x1f.guocedb.admin.v1.CheckResponse\x12N\n" +
-	"\aSlowLog\x12 .guocedb.admin.v1.SlowLogRequest\x1a!.guocedb.admin.v1.SlowLogResponseBBZ@github.com/guocedb/guocedb/internal/adminapi/gen/adminv1;adminv1b\x06proto3"
+	"\aSlowLog\x12 .guocedb.admin.v1.SlowLogRequest\x1a!.guocedb.admin.v1.SlowLogResponse\x12T\n" +
+	"\tAddMember\x12\".guocedb.admin.v1.AddMemberRequest\x1a#.guocedb.admin.v1.AddMemberResponse\x12]\n" +
+	"\fRemoveMember\x12%.guocedb.admin.v1.RemoveMemberRequest\x1a&.guocedb.admin.v1.RemoveMemberResponse\x12c\n" +
+	"\x0eTransferLeader\x12'.guocedb.admin.v1.TransferLeaderRequest\x1a(.guocedb.admin.v1.TransferLeaderResponseBBZ@github.com/guocedb/guocedb/internal/adminapi/gen/adminv1;adminv1b\x06proto3"
 
 var (
 	file_guocedb_admin_v1_admin_proto_rawDescOnce sync.Once
@@ -1301,55 +1690,69 @@ func file_guocedb_admin_v1_admin_proto_rawDescGZIP() []byte {
 	return file_guocedb_admin_v1_admin_proto_rawDescData
 }
 
-var file_guocedb_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_guocedb_admin_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_guocedb_admin_v1_admin_proto_goTypes = []any{
-	(*StatusRequest)(nil),         // 0: guocedb.admin.v1.StatusRequest
-	(*StatusResponse)(nil),        // 1: guocedb.admin.v1.StatusResponse
-	(*ClusterStatus)(nil),         // 2: guocedb.admin.v1.ClusterStatus
-	(*ClusterPeer)(nil),           // 3: guocedb.admin.v1.ClusterPeer
-	(*HealthRequest)(nil),         // 4: guocedb.admin.v1.HealthRequest
-	(*HealthResponse)(nil),        // 5: guocedb.admin.v1.HealthResponse
-	(*ListSessionsRequest)(nil),   // 6: guocedb.admin.v1.ListSessionsRequest
-	(*Session)(nil),               // 7: guocedb.admin.v1.Session
-	(*ListSessionsResponse)(nil),  // 8: guocedb.admin.v1.ListSessionsResponse
-	(*KillSessionRequest)(nil),    // 9: guocedb.admin.v1.KillSessionRequest
-	(*KillSessionResponse)(nil),   // 10: guocedb.admin.v1.KillSessionResponse
-	(*BackupRequest)(nil),         // 11: guocedb.admin.v1.BackupRequest
-	(*BackupChunk)(nil),           // 12: guocedb.admin.v1.BackupChunk
-	(*CheckRequest)(nil),          // 13: guocedb.admin.v1.CheckRequest
-	(*CheckProblem)(nil),          // 14: guocedb.admin.v1.CheckProblem
-	(*CheckResponse)(nil),         // 15: guocedb.admin.v1.CheckResponse
-	(*SlowLogRequest)(nil),        // 16: guocedb.admin.v1.SlowLogRequest
-	(*SlowLogEntry)(nil),          // 17: guocedb.admin.v1.SlowLogEntry
-	(*SlowLogResponse)(nil),       // 18: guocedb.admin.v1.SlowLogResponse
-	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(*StatusRequest)(nil),          // 0: guocedb.admin.v1.StatusRequest
+	(*StatusResponse)(nil),         // 1: guocedb.admin.v1.StatusResponse
+	(*ClusterStatus)(nil),          // 2: guocedb.admin.v1.ClusterStatus
+	(*ClusterPeer)(nil),            // 3: guocedb.admin.v1.ClusterPeer
+	(*ClusterMember)(nil),          // 4: guocedb.admin.v1.ClusterMember
+	(*AddMemberRequest)(nil),       // 5: guocedb.admin.v1.AddMemberRequest
+	(*AddMemberResponse)(nil),      // 6: guocedb.admin.v1.AddMemberResponse
+	(*RemoveMemberRequest)(nil),    // 7: guocedb.admin.v1.RemoveMemberRequest
+	(*RemoveMemberResponse)(nil),   // 8: guocedb.admin.v1.RemoveMemberResponse
+	(*TransferLeaderRequest)(nil),  // 9: guocedb.admin.v1.TransferLeaderRequest
+	(*TransferLeaderResponse)(nil), // 10: guocedb.admin.v1.TransferLeaderResponse
+	(*HealthRequest)(nil),          // 11: guocedb.admin.v1.HealthRequest
+	(*HealthResponse)(nil),         // 12: guocedb.admin.v1.HealthResponse
+	(*ListSessionsRequest)(nil),    // 13: guocedb.admin.v1.ListSessionsRequest
+	(*Session)(nil),                // 14: guocedb.admin.v1.Session
+	(*ListSessionsResponse)(nil),   // 15: guocedb.admin.v1.ListSessionsResponse
+	(*KillSessionRequest)(nil),     // 16: guocedb.admin.v1.KillSessionRequest
+	(*KillSessionResponse)(nil),    // 17: guocedb.admin.v1.KillSessionResponse
+	(*BackupRequest)(nil),          // 18: guocedb.admin.v1.BackupRequest
+	(*BackupChunk)(nil),            // 19: guocedb.admin.v1.BackupChunk
+	(*CheckRequest)(nil),           // 20: guocedb.admin.v1.CheckRequest
+	(*CheckProblem)(nil),           // 21: guocedb.admin.v1.CheckProblem
+	(*CheckResponse)(nil),          // 22: guocedb.admin.v1.CheckResponse
+	(*SlowLogRequest)(nil),         // 23: guocedb.admin.v1.SlowLogRequest
+	(*SlowLogEntry)(nil),           // 24: guocedb.admin.v1.SlowLogEntry
+	(*SlowLogResponse)(nil),        // 25: guocedb.admin.v1.SlowLogResponse
+	(*timestamppb.Timestamp)(nil),  // 26: google.protobuf.Timestamp
 }
 var file_guocedb_admin_v1_admin_proto_depIdxs = []int32{
 	2,  // 0: guocedb.admin.v1.StatusResponse.cluster:type_name -> guocedb.admin.v1.ClusterStatus
 	3,  // 1: guocedb.admin.v1.ClusterStatus.peers:type_name -> guocedb.admin.v1.ClusterPeer
-	7,  // 2: guocedb.admin.v1.ListSessionsResponse.sessions:type_name -> guocedb.admin.v1.Session
-	14, // 3: guocedb.admin.v1.CheckResponse.problems:type_name -> guocedb.admin.v1.CheckProblem
-	19, // 4: guocedb.admin.v1.SlowLogEntry.time:type_name -> google.protobuf.Timestamp
-	17, // 5: guocedb.admin.v1.SlowLogResponse.entries:type_name -> guocedb.admin.v1.SlowLogEntry
-	0,  // 6: guocedb.admin.v1.AdminService.Status:input_type -> guocedb.admin.v1.StatusRequest
-	4,  // 7: guocedb.admin.v1.AdminService.Health:input_type -> guocedb.admin.v1.HealthRequest
-	6,  // 8: guocedb.admin.v1.AdminService.ListSessions:input_type -> guocedb.admin.v1.ListSessionsRequest
-	9,  // 9: guocedb.admin.v1.AdminService.KillSession:input_type -> guocedb.admin.v1.KillSessionRequest
-	11, // 10: guocedb.admin.v1.AdminService.Backup:input_type -> guocedb.admin.v1.BackupRequest
-	13, // 11: guocedb.admin.v1.AdminService.Check:input_type -> guocedb.admin.v1.CheckRequest
-	16, // 12: guocedb.admin.v1.AdminService.SlowLog:input_type -> guocedb.admin.v1.SlowLogRequest
-	1,  // 13: guocedb.admin.v1.AdminService.Status:output_type -> guocedb.admin.v1.StatusResponse
-	5,  // 14: guocedb.admin.v1.AdminService.Health:output_type -> guocedb.admin.v1.HealthResponse
-	8,  // 15: guocedb.admin.v1.AdminService.ListSessions:output_type -> guocedb.admin.v1.ListSessionsResponse
-	10, // 16: guocedb.admin.v1.AdminService.KillSession:output_type -> guocedb.admin.v1.KillSessionResponse
-	12, // 17: guocedb.admin.v1.AdminService.Backup:output_type -> guocedb.admin.v1.BackupChunk
-	15, // 18: guocedb.admin.v1.AdminService.Check:output_type -> guocedb.admin.v1.CheckResponse
-	18, // 19: guocedb.admin.v1.AdminService.SlowLog:output_type -> guocedb.admin.v1.SlowLogResponse
-	13, // [13:20] is the sub-list for method output_type
-	6,  // [6:13] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	4,  // 2: guocedb.admin.v1.AddMemberResponse.members:type_name -> guocedb.admin.v1.ClusterMember
+	14, // 3: guocedb.admin.v1.ListSessionsResponse.sessions:type_name -> guocedb.admin.v1.Session
+	21, // 4: guocedb.admin.v1.CheckResponse.problems:type_name -> guocedb.admin.v1.CheckProblem
+	26, // 5: guocedb.admin.v1.SlowLogEntry.time:type_name -> google.protobuf.Timestamp
+	24, // 6: guocedb.admin.v1.SlowLogResponse.entries:type_name -> guocedb.admin.v1.SlowLogEntry
+	0,  // 7: guocedb.admin.v1.AdminService.Status:input_type -> guocedb.admin.v1.StatusRequest
+	11, // 8: guocedb.admin.v1.AdminService.Health:input_type -> guocedb.admin.v1.HealthRequest
+	13, // 9: guocedb.admin.v1.AdminService.ListSessions:input_type -> guocedb.admin.v1.ListSessionsRequest
+	16, // 10: guocedb.admin.v1.AdminService.KillSession:input_type -> guocedb.admin.v1.KillSessionRequest
+	18, // 11: guocedb.admin.v1.AdminService.Backup:input_type -> guocedb.admin.v1.BackupRequest
+	20, // 12: guocedb.admin.v1.AdminService.Check:input_type -> guocedb.admin.v1.CheckRequest
+	23, // 13: guocedb.admin.v1.AdminService.SlowLog:input_type -> guocedb.admin.v1.SlowLogRequest
+	5,  // 14: guocedb.admin.v1.AdminService.AddMember:input_type -> guocedb.admin.v1.AddMemberRequest
+	7,  // 15: guocedb.admin.v1.AdminService.RemoveMember:input_type -> guocedb.admin.v1.RemoveMemberRequest
+	9,  // 16: guocedb.admin.v1.AdminService.TransferLeader:input_type -> guocedb.admin.v1.TransferLeaderRequest
+	1,  // 17: guocedb.admin.v1.AdminService.Status:output_type -> guocedb.admin.v1.StatusResponse
+	12, // 18: guocedb.admin.v1.AdminService.Health:output_type -> guocedb.admin.v1.HealthResponse
+	15, // 19: guocedb.admin.v1.AdminService.ListSessions:output_type -> guocedb.admin.v1.ListSessionsResponse
+	17, // 20: guocedb.admin.v1.AdminService.KillSession:output_type -> guocedb.admin.v1.KillSessionResponse
+	19, // 21: guocedb.admin.v1.AdminService.Backup:output_type -> guocedb.admin.v1.BackupChunk
+	22, // 22: guocedb.admin.v1.AdminService.Check:output_type -> guocedb.admin.v1.CheckResponse
+	25, // 23: guocedb.admin.v1.AdminService.SlowLog:output_type -> guocedb.admin.v1.SlowLogResponse
+	6,  // 24: guocedb.admin.v1.AdminService.AddMember:output_type -> guocedb.admin.v1.AddMemberResponse
+	8,  // 25: guocedb.admin.v1.AdminService.RemoveMember:output_type -> guocedb.admin.v1.RemoveMemberResponse
+	10, // 26: guocedb.admin.v1.AdminService.TransferLeader:output_type -> guocedb.admin.v1.TransferLeaderResponse
+	17, // [17:27] is the sub-list for method output_type
+	7,  // [7:17] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_guocedb_admin_v1_admin_proto_init() }
@@ -1363,7 +1766,7 @@ func file_guocedb_admin_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_guocedb_admin_v1_admin_proto_rawDesc), len(file_guocedb_admin_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

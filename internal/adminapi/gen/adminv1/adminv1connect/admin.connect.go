@@ -54,6 +54,14 @@ const (
 	AdminServiceCheckProcedure = "/guocedb.admin.v1.AdminService/Check"
 	// AdminServiceSlowLogProcedure is the fully-qualified name of the AdminService's SlowLog RPC.
 	AdminServiceSlowLogProcedure = "/guocedb.admin.v1.AdminService/SlowLog"
+	// AdminServiceAddMemberProcedure is the fully-qualified name of the AdminService's AddMember RPC.
+	AdminServiceAddMemberProcedure = "/guocedb.admin.v1.AdminService/AddMember"
+	// AdminServiceRemoveMemberProcedure is the fully-qualified name of the AdminService's RemoveMember
+	// RPC.
+	AdminServiceRemoveMemberProcedure = "/guocedb.admin.v1.AdminService/RemoveMember"
+	// AdminServiceTransferLeaderProcedure is the fully-qualified name of the AdminService's
+	// TransferLeader RPC.
+	AdminServiceTransferLeaderProcedure = "/guocedb.admin.v1.AdminService/TransferLeader"
 )
 
 // AdminServiceClient is a client for the guocedb.admin.v1.AdminService service.
@@ -77,6 +85,18 @@ type AdminServiceClient interface {
 	Check(context.Context, *connect.Request[adminv1.CheckRequest]) (*connect.Response[adminv1.CheckResponse], error)
 	// SlowLog returns the most recent slow statements. Needs PROCESS.
 	SlowLog(context.Context, *connect.Request[adminv1.SlowLogRequest]) (*connect.Response[adminv1.SlowLogResponse], error)
+	// AddMember adds a member to the raft cluster as a learner; the leader
+	// promotes it to voter once it has caught up. Adding a member again at
+	// the same address is not an error (a node started with --join does).
+	// Needs SUPER. On a follower it fails with FailedPrecondition and the
+	// leader's admin address in the Guocedb-Leader-Admin header.
+	AddMember(context.Context, *connect.Request[adminv1.AddMemberRequest]) (*connect.Response[adminv1.AddMemberResponse], error)
+	// RemoveMember removes a member from the raft cluster. Needs SUPER;
+	// redirected like AddMember.
+	RemoveMember(context.Context, *connect.Request[adminv1.RemoveMemberRequest]) (*connect.Response[adminv1.RemoveMemberResponse], error)
+	// TransferLeader hands leadership to a voter and waits until it leads.
+	// Needs SUPER; redirected like AddMember.
+	TransferLeader(context.Context, *connect.Request[adminv1.TransferLeaderRequest]) (*connect.Response[adminv1.TransferLeaderResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the guocedb.admin.v1.AdminService service. By
@@ -132,18 +152,39 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(adminServiceMethods.ByName("SlowLog")),
 			connect.WithClientOptions(opts...),
 		),
+		addMember: connect.NewClient[adminv1.AddMemberRequest, adminv1.AddMemberResponse](
+			httpClient,
+			baseURL+AdminServiceAddMemberProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("AddMember")),
+			connect.WithClientOptions(opts...),
+		),
+		removeMember: connect.NewClient[adminv1.RemoveMemberRequest, adminv1.RemoveMemberResponse](
+			httpClient,
+			baseURL+AdminServiceRemoveMemberProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("RemoveMember")),
+			connect.WithClientOptions(opts...),
+		),
+		transferLeader: connect.NewClient[adminv1.TransferLeaderRequest, adminv1.TransferLeaderResponse](
+			httpClient,
+			baseURL+AdminServiceTransferLeaderProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("TransferLeader")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // adminServiceClient implements AdminServiceClient.
 type adminServiceClient struct {
-	status       *connect.Client[adminv1.StatusRequest, adminv1.StatusResponse]
-	health       *connect.Client[adminv1.HealthRequest, adminv1.HealthResponse]
-	listSessions *connect.Client[adminv1.ListSessionsRequest, adminv1.ListSessionsResponse]
-	killSession  *connect.Client[adminv1.KillSessionRequest, adminv1.KillSessionResponse]
-	backup       *connect.Client[adminv1.BackupRequest, adminv1.BackupChunk]
-	check        *connect.Client[adminv1.CheckRequest, adminv1.CheckResponse]
-	slowLog      *connect.Client[adminv1.SlowLogRequest, adminv1.SlowLogResponse]
+	status         *connect.Client[adminv1.StatusRequest, adminv1.StatusResponse]
+	health         *connect.Client[adminv1.HealthRequest, adminv1.HealthResponse]
+	listSessions   *connect.Client[adminv1.ListSessionsRequest, adminv1.ListSessionsResponse]
+	killSession    *connect.Client[adminv1.KillSessionRequest, adminv1.KillSessionResponse]
+	backup         *connect.Client[adminv1.BackupRequest, adminv1.BackupChunk]
+	check          *connect.Client[adminv1.CheckRequest, adminv1.CheckResponse]
+	slowLog        *connect.Client[adminv1.SlowLogRequest, adminv1.SlowLogResponse]
+	addMember      *connect.Client[adminv1.AddMemberRequest, adminv1.AddMemberResponse]
+	removeMember   *connect.Client[adminv1.RemoveMemberRequest, adminv1.RemoveMemberResponse]
+	transferLeader *connect.Client[adminv1.TransferLeaderRequest, adminv1.TransferLeaderResponse]
 }
 
 // Status calls guocedb.admin.v1.AdminService.Status.
@@ -181,6 +222,21 @@ func (c *adminServiceClient) SlowLog(ctx context.Context, req *connect.Request[a
 	return c.slowLog.CallUnary(ctx, req)
 }
 
+// AddMember calls guocedb.admin.v1.AdminService.AddMember.
+func (c *adminServiceClient) AddMember(ctx context.Context, req *connect.Request[adminv1.AddMemberRequest]) (*connect.Response[adminv1.AddMemberResponse], error) {
+	return c.addMember.CallUnary(ctx, req)
+}
+
+// RemoveMember calls guocedb.admin.v1.AdminService.RemoveMember.
+func (c *adminServiceClient) RemoveMember(ctx context.Context, req *connect.Request[adminv1.RemoveMemberRequest]) (*connect.Response[adminv1.RemoveMemberResponse], error) {
+	return c.removeMember.CallUnary(ctx, req)
+}
+
+// TransferLeader calls guocedb.admin.v1.AdminService.TransferLeader.
+func (c *adminServiceClient) TransferLeader(ctx context.Context, req *connect.Request[adminv1.TransferLeaderRequest]) (*connect.Response[adminv1.TransferLeaderResponse], error) {
+	return c.transferLeader.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the guocedb.admin.v1.AdminService service.
 type AdminServiceHandler interface {
 	// Status reports version, uptime, sizes and counts. Needs PROCESS.
@@ -202,6 +258,18 @@ type AdminServiceHandler interface {
 	Check(context.Context, *connect.Request[adminv1.CheckRequest]) (*connect.Response[adminv1.CheckResponse], error)
 	// SlowLog returns the most recent slow statements. Needs PROCESS.
 	SlowLog(context.Context, *connect.Request[adminv1.SlowLogRequest]) (*connect.Response[adminv1.SlowLogResponse], error)
+	// AddMember adds a member to the raft cluster as a learner; the leader
+	// promotes it to voter once it has caught up. Adding a member again at
+	// the same address is not an error (a node started with --join does).
+	// Needs SUPER. On a follower it fails with FailedPrecondition and the
+	// leader's admin address in the Guocedb-Leader-Admin header.
+	AddMember(context.Context, *connect.Request[adminv1.AddMemberRequest]) (*connect.Response[adminv1.AddMemberResponse], error)
+	// RemoveMember removes a member from the raft cluster. Needs SUPER;
+	// redirected like AddMember.
+	RemoveMember(context.Context, *connect.Request[adminv1.RemoveMemberRequest]) (*connect.Response[adminv1.RemoveMemberResponse], error)
+	// TransferLeader hands leadership to a voter and waits until it leads.
+	// Needs SUPER; redirected like AddMember.
+	TransferLeader(context.Context, *connect.Request[adminv1.TransferLeaderRequest]) (*connect.Response[adminv1.TransferLeaderResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -253,6 +321,24 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(adminServiceMethods.ByName("SlowLog")),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceAddMemberHandler := connect.NewUnaryHandler(
+		AdminServiceAddMemberProcedure,
+		svc.AddMember,
+		connect.WithSchema(adminServiceMethods.ByName("AddMember")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceRemoveMemberHandler := connect.NewUnaryHandler(
+		AdminServiceRemoveMemberProcedure,
+		svc.RemoveMember,
+		connect.WithSchema(adminServiceMethods.ByName("RemoveMember")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceTransferLeaderHandler := connect.NewUnaryHandler(
+		AdminServiceTransferLeaderProcedure,
+		svc.TransferLeader,
+		connect.WithSchema(adminServiceMethods.ByName("TransferLeader")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/guocedb.admin.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceStatusProcedure:
@@ -269,6 +355,12 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceCheckHandler.ServeHTTP(w, r)
 		case AdminServiceSlowLogProcedure:
 			adminServiceSlowLogHandler.ServeHTTP(w, r)
+		case AdminServiceAddMemberProcedure:
+			adminServiceAddMemberHandler.ServeHTTP(w, r)
+		case AdminServiceRemoveMemberProcedure:
+			adminServiceRemoveMemberHandler.ServeHTTP(w, r)
+		case AdminServiceTransferLeaderProcedure:
+			adminServiceTransferLeaderHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -304,4 +396,16 @@ func (UnimplementedAdminServiceHandler) Check(context.Context, *connect.Request[
 
 func (UnimplementedAdminServiceHandler) SlowLog(context.Context, *connect.Request[adminv1.SlowLogRequest]) (*connect.Response[adminv1.SlowLogResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("guocedb.admin.v1.AdminService.SlowLog is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) AddMember(context.Context, *connect.Request[adminv1.AddMemberRequest]) (*connect.Response[adminv1.AddMemberResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("guocedb.admin.v1.AdminService.AddMember is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) RemoveMember(context.Context, *connect.Request[adminv1.RemoveMemberRequest]) (*connect.Response[adminv1.RemoveMemberResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("guocedb.admin.v1.AdminService.RemoveMember is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) TransferLeader(context.Context, *connect.Request[adminv1.TransferLeaderRequest]) (*connect.Response[adminv1.TransferLeaderResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("guocedb.admin.v1.AdminService.TransferLeader is not implemented"))
 }

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/guocedb/guocedb/internal/cluster"
+	"github.com/guocedb/guocedb/internal/raftlog"
+	"github.com/guocedb/guocedb/internal/storage"
+)
+
+// snapshots is the store's side of snapshot streaming for the transport
+// (cluster.SnapshotSource and SnapshotSink): a leader streams a
+// consistent Badger snapshot, a member too far behind loads one. The
+// store and the log are set once the log is open (storage's Attached),
+// before the member waits for its leader: a new member may need a
+// snapshot to get that far.
+type snapshots struct {
+	ms  *cluster.Membership
+	st  atomic.Pointer[storage.Store]
+	log atomic.Pointer[raftlog.Log]
+}
+
+var (
+	_ cluster.SnapshotSource = (*snapshots)(nil)
+	_ cluster.SnapshotSink   = (*snapshots)(nil)
+)
+
+// OpenSnapshot pins a snapshot of the store (a read view at a timestamp,
+// held like a transaction's, so compaction keeps its versions while it
+// streams) at the log's applied index.
+func (sn *snapshots) OpenSnapshot(ctx context.Context) (cluster.SnapshotHeader, func(context.Context, func(cluster.SnapshotRecord) error) error, func(), error) {
+	st, lg := sn.st.Load(), sn.log.Load()
+	if st == nil || lg == nil {
+		return cluster.SnapshotHeader{}, nil, nil, errors.New("storage is not open")
+	}
+	snap, err := st.Snapshot(ctx)
+	if err != nil {
+		return cluster.SnapshotHeader{}, nil, nil, err
+	}
+	idx := snap.LogIndex()
+	term, conf, err := lg.SnapshotMeta(idx)
+	if err != nil {
+		snap.Close()
+		return cluster.SnapshotHeader{}, nil, nil, err
+	}
+	cs := sn.ms.State()
+	hdr := cluster.SnapshotHeader{
+		SnapshotTarget: raftlog.SnapshotTarget{Index: idx, LogTerm: term, Conf: conf},
+		Ts:             snap.Ts(),
+		Members:        cs.Members,
+		InitialVoters:  cs.BootVoters(),
+		MaxRaftID:      cs.MaxRaftID,
+	}
+	scan := func(ctx context.Context, emit func(cluster.SnapshotRecord) error) error {
+		return snap.Scan(ctx, func(e storage.SnapshotEntry) error {
+			v, err := e.Value()
+			if err != nil {
+				return err
+			}
+			return emit(cluster.SnapshotRecord{Key: e.Key(), Value: v, Version: e.Version()})
+		})
+	}
+	return hdr, scan, snap.Close, nil
+}
+
+// InstallSnapshot loads a leader's snapshot into the store, takes the
+// leader's membership, and hands the snapshot to raft. A snapshot this
+// member has already passed is read to its end and acknowledged: raft
+// learns where the member is from its next answer.
+func (sn *snapshots) InstallSnapshot(ctx context.Context, hdr cluster.SnapshotHeader, next func() ([]cluster.SnapshotRecord, error)) error {
+	st, lg := sn.st.Load(), sn.log.Load()
+	if st == nil || lg == nil {
+		return errors.New("storage is not open")
+	}
+	var kvs []storage.SnapshotKV
+	nextKV := func() ([]storage.SnapshotKV, error) {
+		recs, err := next()
+		if recs == nil || err != nil {
+			return nil, err
+		}
+		kvs = kvs[:0]
+		for _, r := range recs {
+			kvs = append(kvs, storage.SnapshotKV{Key: r.Key, Value: r.Value, Version: r.Version})
+		}
+		return kvs, nil
+	}
+	drain := func() error {
+		for {
+			recs, err := next()
+			if recs == nil || err != nil {
+				return err
+			}
+		}
+	}
+	if lg.Stale(hdr.Index) {
+		return drain()
+	}
+	err := st.LoadSnapshot(ctx, hdr.Ts, nextKV)
+	if errors.Is(err, storage.ErrSnapshotStale) {
+		return drain()
+	}
+	if err != nil {
+		return err
+	}
+	if err := sn.ms.Reset(hdr.Members, hdr.InitialVoters, hdr.MaxRaftID); err != nil {
+		return fmt.Errorf("cluster state: %w", err)
+	}
+	if err := lg.InstallSnapshot(ctx, hdr.SnapshotTarget); err != nil && !errors.Is(err, raftlog.ErrSnapshotStale) {
+		return err
+	}
+	return nil
+}
