@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"syscall"
 	"testing"
 	"time"
@@ -79,6 +81,13 @@ func TestClusterReads(t *testing.T) {
 		var me *mysql.MySQLError
 		return errors.As(err, &me) && me.Number == 1290
 	}, 20*time.Second, 100*time.Millisecond, "stale reads refused once the follower heard from no leader for 8 s")
+	// Cut off for longer than 5 s: not ready for a load balancer.
+	resp, err := http.Get("http://" + nodes[fi].P.HTTPAddr + "/readyz")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "%s", body)
+	t.Logf("/readyz on the cut-off follower: %d %s", resp.StatusCode, body)
 }
 
 func requireCode(t *testing.T, err error, code uint16) {
