@@ -96,4 +96,3 @@ func requireCode(t *testing.T, err error, code uint16) {
 	require.True(t, errors.As(err, &me), "want MySQL error %d, got %v", code, err)
 	require.Equal(t, code, me.Number, fmt.Sprint(err))
 }
-
