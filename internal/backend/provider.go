@@ -29,6 +29,7 @@ func NewProvider(ctx context.Context, store *storage.Store, logger *slog.Logger)
 		logger = slog.New(slog.DiscardHandler)
 	}
 	registerLockVariables()
+	registerReadVariables()
 	cat, err := OpenCatalog(ctx, store, logger)
 	if err != nil {
 		return nil, err

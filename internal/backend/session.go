@@ -16,8 +16,12 @@ import (
 // Transaction is a storage transaction seen by go-mysql-server. It is owned
 // by one session and used by one statement at a time.
 type Transaction struct {
-	txn      *storage.Txn
-	readOnly bool
+	txn *storage.Txn
+	// barrier, when set, runs before the first read of table data (a
+	// cluster member's read consistency, reads.go).
+	barrierMu sync.Mutex
+	barrier   func(*sql.Context) error
+	readOnly  bool
 	// readCommitted: each statement reads the latest commits (READ
 	// COMMITTED, READ UNCOMMITTED) as long as the transaction has not
 	// written; otherwise one snapshot for the whole transaction.
@@ -170,6 +174,7 @@ func (s *Session) StartTransaction(ctx *sql.Context, tc sql.TransactionCharacter
 		readOnly:      tc == sql.ReadOnly || (s.sessionReadOnly(ctx) && !explicitReadWrite(ctx)),
 		readCommitted: s.readCommitted(ctx),
 	}
+	s.armReadBarrier(t)
 	s.started = append(s.started, t)
 	return t, nil
 }
@@ -294,6 +299,7 @@ func (s *Session) CommandBegin() error {
 	}
 	if held != nil && held.readCommitted {
 		held.txn.Refresh()
+		s.armReadBarrier(held)
 	}
 	kept := s.started[:0]
 	for _, t := range s.started {

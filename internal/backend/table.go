@@ -171,6 +171,9 @@ func (t *Table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 	if err != nil {
 		return nil, err
 	}
+	if err := tx.beforeRead(ctx); err != nil {
+		return nil, err
+	}
 	part, ok := p.(*partition)
 	if !ok {
 		return nil, fmt.Errorf("unexpected partition %T", p)

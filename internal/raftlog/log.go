@@ -112,6 +112,7 @@ type Log struct {
 	id           uint64 // this node's raft id
 	electionTick int
 	role         roleState
+	reads        readWaits                // linearizable reads (reads.go)
 	recv         chan *pb.Message         // messages from peers, for the run goroutine
 	ops          chan func(*raft.RawNode) // transport reports, for the run goroutine
 	wake         chan struct{}
@@ -477,6 +478,7 @@ func (l *Log) failProposed() {
 // step hands a peer's message to raft. Raft refuses messages from
 // unknown peers and stale terms with an error that needs no action.
 func (l *Log) step(m *pb.Message) {
+	l.noteLeaderContact(m)
 	if err := l.rn.Step(m); err != nil {
 		l.logger.Debug("raft refused a message", "from", m.GetFrom(), "type", m.GetType().String(), "err", err)
 	}
@@ -588,6 +590,7 @@ func (l *Log) handleReady() error {
 		if lostLead := l.observeRole(lastIndex(l.storage)); lostLead {
 			l.failProposed()
 		}
+		l.deliverReads(rd.ReadStates)
 		// Messages go to the other voters only now, after the write
 		// above: raft requires the entries and vote to be durable before
 		// a peer hears of them. A group of one has none.

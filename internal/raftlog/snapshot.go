@@ -129,7 +129,11 @@ func (l *Log) restoreSnapshot(snap *pb.Snapshot) error {
 func (l *Log) raiseApplied(i uint64) {
 	for {
 		cur := l.applied.Load()
-		if i <= cur || l.applied.CompareAndSwap(cur, i) {
+		if i <= cur {
+			return
+		}
+		if l.applied.CompareAndSwap(cur, i) {
+			l.appliedMoved()
 			return
 		}
 	}

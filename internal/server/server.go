@@ -281,8 +281,17 @@ func (s *Server) HTTPAddr() string { return loadString(&s.httpAddr) }
 // the admin module started or when admin-addr is empty.
 func (s *Server) AdminAddr() string { return loadString(&s.adminAddr) }
 
+// A cluster member is not ready when it has not heard from its leader
+// for leaderSilence (a follower hears a heartbeat every 200 ms), or is
+// more than catchUpLag entries behind what it knows is committed.
+const (
+	leaderSilence = 5 * time.Second
+	catchUpLag    = 1000
+)
+
 // Ready reports whether storage is open and the MySQL listener is
-// serving; it backs /readyz.
+// serving, and on a cluster member whether it hears from a leader and
+// is caught up; it backs /readyz.
 func (s *Server) Ready(context.Context) error {
 	if s.store.Load() == nil {
 		if s.storageOpening.Load() {
@@ -297,8 +306,15 @@ func (s *Server) Ready(context.Context) error {
 	// (soon) consistent reads: a load balancer should send clients
 	// elsewhere. Its status is in memory, safe during a close.
 	if st := s.store.Load(); st != nil && st.Clustered() {
-		if rs, ok := st.ClusterStatus(); ok && rs.Leader == 0 {
+		rs, ok := st.ClusterStatus()
+		if ok && rs.Leader == 0 {
 			return errors.New("no cluster leader known (election in progress, or no quorum)")
+		}
+		if since := st.SinceLeaderContact(); since > leaderSilence {
+			return fmt.Errorf("no word from the cluster leader for %s (cut off from it?)", since.Round(time.Second))
+		}
+		if ok && rs.Commit > rs.Applied+catchUpLag {
+			return fmt.Errorf("catching up: %d committed entries not applied here yet", rs.Commit-rs.Applied)
 		}
 	}
 	return nil

@@ -128,6 +128,26 @@ func (s *Store) ClusterStatus() (raftlog.Status, bool) {
 // Clustered reports whether the store is a member of a raft cluster.
 func (s *Store) Clustered() bool { return s.log != nil && s.log.Clustered() }
 
+// ReadBarrier returns once this node has applied every commit
+// acknowledged anywhere in the cluster before the call, so that a
+// snapshot taken next reads them (raftlog.Log.ReadBarrier); at once on a
+// single node. raftlog.ErrNoLeader when no leader confirms in time.
+func (s *Store) ReadBarrier(ctx context.Context) error {
+	if s.log == nil {
+		return nil
+	}
+	return s.log.ReadBarrier(ctx)
+}
+
+// SinceLeaderContact is how long ago this cluster member last heard from
+// its leader; 0 on the leader and on a single node.
+func (s *Store) SinceLeaderContact() time.Duration {
+	if s.log == nil {
+		return 0
+	}
+	return s.log.SinceLeaderContact()
+}
+
 // Writable reports whether commits are accepted here now: on a single
 // node always, on a cluster member while it leads (and its first entry
 // of the term is applied).
