@@ -1,7 +1,6 @@
 package mysqlserver
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -185,13 +184,9 @@ func (e *prefixCast) String() string { return e.Convert.String() }
 
 // WithChildren implements sql.Expression.
 func (e *prefixCast) WithChildren(children ...sql.Expression) (sql.Expression, error) {
-	c, err := e.Convert.WithChildren(children...)
+	conv, err := convertWithChildren("prefixCast", e.Convert, children...)
 	if err != nil {
 		return nil, err
-	}
-	conv, ok := c.(*expression.Convert)
-	if !ok {
-		return nil, fmt.Errorf("prefixCast: unexpected %T", c)
 	}
 	return &prefixCast{Convert: conv, kind: e.kind}, nil
 }

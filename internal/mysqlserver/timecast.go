@@ -102,13 +102,9 @@ func (e *datetimeToTime) String() string { return e.Convert.String() }
 
 // WithChildren implements sql.Expression.
 func (e *datetimeToTime) WithChildren(children ...sql.Expression) (sql.Expression, error) {
-	c, err := e.Convert.WithChildren(children...)
+	conv, err := convertWithChildren("datetimeToTime", e.Convert, children...)
 	if err != nil {
 		return nil, err
-	}
-	conv, ok := c.(*expression.Convert)
-	if !ok {
-		return nil, fmt.Errorf("datetimeToTime: unexpected %T", c)
 	}
 	return &datetimeToTime{Convert: conv}, nil
 }
@@ -133,4 +129,19 @@ func zeroDateParams(prepare *mysql.PrepareData) {
 			prepare.BindVars[key] = sqltypes.StringBindVariable(zero)
 		}
 	}
+}
+
+// convertWithChildren is Convert.WithChildren for the expressions that
+// wrap a Convert (datetimeToTime, prefixCast): the new Convert, or an
+// error naming the wrapper.
+func convertWithChildren(wrapper string, c *expression.Convert, children ...sql.Expression) (*expression.Convert, error) {
+	n, err := c.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	conv, ok := n.(*expression.Convert)
+	if !ok {
+		return nil, fmt.Errorf("%s: unexpected %T", wrapper, n)
+	}
+	return conv, nil
 }
