@@ -1,6 +1,7 @@
 package mysqlserver
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -13,7 +14,9 @@ import (
 //
 // Upstream: vitess' parser of the handshake response reads the user name
 // at offset 32 without checking the length (a response shorter than 32
-// bytes panics: slice bounds out of range), and COM_STMT_RESET of a
+// bytes panics: slice bounds out of range) and converts a length-encoded
+// auth response length of 2^63 or more to a negative int (makeslice
+// panics), and COM_STMT_RESET of a
 // statement id it does not know writes an error and then dereferences
 // the missing statement (nil pointer); an empty command packet is indexed
 // at 0 (index out of range). All were found by FuzzHandshake
@@ -95,7 +98,7 @@ func notePrepared(c *mysql.Conn, id uint32) {
 func (c *packetConn) answerMalformed(pkt []byte, first bool) (reply []byte, close bool) {
 	payload := pkt[4:]
 	if first {
-		if len(payload) < minHandshakeResponse {
+		if len(payload) < minHandshakeResponse || authResponseOverruns(payload) {
 			return errorPayload(erHandshakeError, "08S01", "Bad handshake"), true
 		}
 		return nil, false
@@ -124,6 +127,41 @@ func (c *packetConn) answerMalformed(pkt []byte, first bool) (reply []byte, clos
 		}
 	}
 	return nil, false
+}
+
+// authResponseOverruns reports whether a handshake response's
+// length-encoded auth response claims more bytes than the packet has:
+// vitess converts the length to int unchecked, and a length of 2^63 or
+// more became a negative slice size (a panic in parseClientHandshakePacket,
+// found by FuzzHandshake). Anything else malformed vitess refuses itself.
+func authResponseOverruns(p []byte) bool {
+	const capPluginAuthLenencClientData = 1 << 21
+	if binary.LittleEndian.Uint32(p)&capPluginAuthLenencClientData == 0 {
+		return false
+	}
+	pos := minHandshakeResponse
+	end := bytes.IndexByte(p[pos:], 0) // the user name
+	if end < 0 {
+		return false
+	}
+	pos += end + 1
+	if pos >= len(p) {
+		return false
+	}
+	var n uint64
+	switch b := p[pos]; {
+	case b < 0xfb:
+		n, pos = uint64(b), pos+1
+	case b == 0xfc && pos+3 <= len(p):
+		n, pos = uint64(binary.LittleEndian.Uint16(p[pos+1:])), pos+3
+	case b == 0xfd && pos+4 <= len(p):
+		n, pos = uint64(p[pos+1])|uint64(p[pos+2])<<8|uint64(p[pos+3])<<16, pos+4
+	case b == 0xfe && pos+9 <= len(p):
+		n, pos = binary.LittleEndian.Uint64(p[pos+1:]), pos+9
+	default:
+		return false
+	}
+	return n > uint64(len(p)-pos)
 }
 
 // errorPayload is a MySQL ERR packet's payload.
