@@ -65,12 +65,16 @@ func readPacket(c net.Conn) ([]byte, error) {
 
 // drain reads what the server answers until it stops or hangs up.
 func drain(c net.Conn) {
-	_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	// The answer comes in one burst (one flush per result): wait for its
+	// start, then read until the connection is idle. Commands without an
+	// answer (COM_STMT_CLOSE, COM_QUIT) cost the first wait only.
+	_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 	buf := make([]byte, 4096)
 	for range 256 {
 		if _, err := c.Read(buf); err != nil {
 			return
 		}
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Millisecond))
 	}
 }
 
