@@ -89,6 +89,7 @@ type PeerInfo struct {
 type Transport struct {
 	logger *slog.Logger
 	ln     net.Listener
+	dialer *net.Dialer
 	recv   atomic.Pointer[Receiver]
 	// peers follow the membership (SetState); Send reads them under
 	// peersMu.
@@ -126,18 +127,33 @@ type peer struct {
 	stop chan struct{} // closed when the member is removed
 }
 
-// NewTransport listens on st's raft address and starts a sender per
-// peer. Messages that arrive before SetReceiver are dropped.
-func NewTransport(st *State, logger *slog.Logger) (*Transport, error) {
+// NewTransport listens on listenAddr (st's raft address when empty: the
+// one the others dial) and starts a sender per peer. Outgoing
+// connections leave from listenAddr's host when it is an IP address, so
+// that a peer, or a proxy or firewall in front of it, sees a member's
+// connections come from the member's own address (the test harness's
+// fault-injecting proxies tell members apart by it). Messages that
+// arrive before SetReceiver are dropped.
+func NewTransport(st *State, listenAddr string, logger *slog.Logger) (*Transport, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	self := st.Self()
-	ln, err := net.Listen("tcp", self.RaftAddr)
-	if err != nil {
-		return nil, fmt.Errorf("raft-addr: %w", err)
+	key := "raft-listen-addr"
+	if listenAddr == "" {
+		listenAddr, key = self.RaftAddr, "raft-addr"
 	}
-	t := &Transport{logger: logger, ln: ln, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
+	ln, err := net.Listen("tcp", listenAddr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	dialer := &net.Dialer{Timeout: dialTimeout}
+	if host, _, err := net.SplitHostPort(listenAddr); err == nil {
+		if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
+			dialer.LocalAddr = &net.TCPAddr{IP: ip}
+		}
+	}
+	t := &Transport{logger: logger, ln: ln, dialer: dialer, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
 		self: self.RaftID, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}, snapBusy: map[uint64]bool{}}
 	t.SetState(st)
 	t.wg.Add(2)
@@ -324,7 +340,7 @@ func (t *Transport) sendLoop(p *peer) {
 		case b = <-p.q:
 		}
 		if conn == nil {
-			c, err := net.DialTimeout("tcp", p.addr, dialTimeout)
+			c, err := t.dialer.Dial("tcp", p.addr)
 			if err != nil {
 				fail(err)
 				t.dropped.Add(1)

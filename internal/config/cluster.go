@@ -108,7 +108,7 @@ func (c Config) validateCluster() []error {
 		errs = append(errs, fmt.Errorf("node-id: %q must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", c.NodeID))
 	}
 	if c.RaftAddr == "" {
-		for _, kv := range [][2]string{{"node-id", c.NodeID}, {"initial-cluster", c.InitialCluster}, {"join", c.Join}} {
+		for _, kv := range [][2]string{{"node-id", c.NodeID}, {"raft-listen-addr", c.RaftListenAddr}, {"initial-cluster", c.InitialCluster}, {"join", c.Join}} {
 			if kv[1] != "" {
 				errs = append(errs, fmt.Errorf("%s: needs raft-addr (without raft-addr the server runs as a single node)", kv[0]))
 			}
@@ -117,6 +117,11 @@ func (c Config) validateCluster() []error {
 	}
 	if err := checkPeerAddr(c.RaftAddr); err != nil {
 		errs = append(errs, fmt.Errorf("raft-addr: %w", err))
+	}
+	if c.RaftListenAddr != "" {
+		if err := checkPeerAddr(c.RaftListenAddr); err != nil {
+			errs = append(errs, fmt.Errorf("raft-listen-addr: %w", err))
+		}
 	}
 	if c.Join != "" {
 		if c.InitialCluster != "" {

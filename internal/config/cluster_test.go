@@ -23,6 +23,13 @@ func TestValidateCluster(t *testing.T) {
 		{"raft addr port 0", func(c *Config) { c.RaftAddr = "127.0.0.1:0" }, []string{"raft-addr", "port 0"}},
 		{"raft addr beyond loopback", func(c *Config) { c.RaftAddr = "0.0.0.0:7001" }, []string{"raft-addr", "loopback", "TLS"}},
 		{"raft addr not host port", func(c *Config) { c.RaftAddr = "7001" }, []string{"raft-addr", "HOST:PORT"}},
+		{"listen behind a proxy", func(c *Config) {
+			c.NodeID, c.RaftAddr, c.RaftListenAddr, c.InitialCluster = "a", "127.0.0.1:7001", "127.0.0.11:7101", three
+		}, nil},
+		{"listen addr without raft addr", func(c *Config) { c.RaftListenAddr = "127.0.0.1:7101" }, []string{"raft-listen-addr", "needs raft-addr"}},
+		{"listen addr beyond loopback", func(c *Config) {
+			c.RaftAddr, c.RaftListenAddr = "127.0.0.1:7001", "0.0.0.0:7101"
+		}, []string{"raft-listen-addr", "loopback"}},
 		{"join", func(c *Config) { c.NodeID, c.RaftAddr, c.Join = "d", "127.0.0.1:7004", "127.0.0.1:9308" }, nil},
 		{"join over https", func(c *Config) { c.RaftAddr, c.Join = "127.0.0.1:7004", "https://127.0.0.1:9308" }, nil},
 		{"join not an address", func(c *Config) { c.RaftAddr, c.Join = "127.0.0.1:7004", "n1" }, []string{"join", "admin address"}},

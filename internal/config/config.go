@@ -137,6 +137,11 @@ type Config struct {
 	// RaftAddr is HOST:PORT of this node's raft transport; empty runs a
 	// single node, as before clustering existed.
 	RaftAddr string
+	// RaftListenAddr is HOST:PORT the raft transport listens on when it
+	// differs from RaftAddr, the address the other members dial (behind a
+	// proxy or NAT); empty listens on RaftAddr. Outgoing raft connections
+	// leave from its host.
+	RaftListenAddr string
 	// InitialCluster is id1=host:port,id2=host:port,...: the voters of a
 	// new cluster (etcd's convention). Ignored once the data directory
 	// holds cluster state, so the same command line restarts a node.

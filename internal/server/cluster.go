@@ -34,7 +34,7 @@ func (s *Server) clusterOptions() (opts *raftlog.ClusterOptions, tr *cluster.Tra
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tr, err = cluster.NewTransport(st, s.logger.With("component", "raft-transport"))
+	tr, err = cluster.NewTransport(st, s.cfg.RaftListenAddr, s.logger.With("component", "raft-transport"))
 	if err != nil {
 		return nil, nil, nil, err
 	}
