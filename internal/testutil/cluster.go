@@ -10,8 +10,10 @@ import (
 
 // ClusterNode is one member of a cluster started by StartCluster.
 type ClusterNode struct {
-	// ID is its node id; RaftAddr its raft address.
-	ID, RaftAddr string
+	// ID is its node id; RaftAddr its raft address (the one the others
+	// dial); ListenAddr, when set, where it listens (behind a RaftNet
+	// proxy).
+	ID, RaftAddr, ListenAddr string
 	// P is the running process (replaced by Restart).
 	P *Process
 
@@ -32,10 +34,25 @@ func StartCluster(t testing.TB, bin string, n int) []*ClusterNode {
 // every start.
 func StartClusterArgs(t testing.TB, bin string, n int, extra ...string) []*ClusterNode {
 	t.Helper()
-	nodes := make([]*ClusterNode, n)
+	addrs := make([]string, n)
+	for i := range addrs {
+		addrs[i] = FreeAddr(t)
+	}
+	return startCluster(t, bin, addrs, nil, extra)
+}
+
+// startCluster starts a member per raft address in dial (listening on
+// listen[i] when listen is given), all in one initial cluster, and waits
+// until every one is ready.
+func startCluster(t testing.TB, bin string, dial, listen []string, extra []string) []*ClusterNode {
+	t.Helper()
+	nodes := make([]*ClusterNode, len(dial))
 	var spec []string
 	for i := range nodes {
-		nodes[i] = &ClusterNode{ID: fmt.Sprintf("n%d", i+1), RaftAddr: FreeAddr(t), bin: bin, dataDir: t.TempDir(), extra: extra}
+		nodes[i] = &ClusterNode{ID: fmt.Sprintf("n%d", i+1), RaftAddr: dial[i], bin: bin, dataDir: t.TempDir(), extra: extra}
+		if listen != nil {
+			nodes[i].ListenAddr = listen[i]
+		}
 		spec = append(spec, nodes[i].ID+"="+nodes[i].RaftAddr)
 	}
 	for _, nd := range nodes {
@@ -48,12 +65,24 @@ func StartClusterArgs(t testing.TB, bin string, n int, extra ...string) []*Clust
 	return nodes
 }
 
+// StartClusterNet is StartClusterArgs with a RaftNet in front of the
+// members' raft listeners: the test cuts, drops or delays the traffic
+// between any two of them.
+func StartClusterNet(t testing.TB, bin string, n int, extra ...string) ([]*ClusterNode, *RaftNet) {
+	t.Helper()
+	rn, dial, listen := newRaftNet(t, n)
+	return startCluster(t, bin, dial, listen, extra), rn
+}
+
 // args are the member's cluster flags: the same on every start, as an
 // operator's command line would be.
 func (nd *ClusterNode) args() []string {
 	args := []string{"--node-id", nd.ID, "--raft-addr", nd.RaftAddr, "--initial-cluster", nd.initial}
 	if nd.join != "" {
 		args = []string{"--node-id", nd.ID, "--raft-addr", nd.RaftAddr, "--join", nd.join}
+	}
+	if nd.ListenAddr != "" {
+		args = append(args, "--raft-listen-addr", nd.ListenAddr)
 	}
 	return append(args, nd.extra...)
 }
