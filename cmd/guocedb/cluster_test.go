@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -10,8 +9,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -20,14 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guocedb/guocedb/internal/testutil"
-)
-
-// Bounds of the cluster failover test's write load.
-const (
-	cfWorkers     = 4
-	cfMaxWrites   = 20000            // inserts attempted at most, over all workers
-	cfMaxTime     = 40 * time.Second // writing time at the latest
-	cfAfterWrites = 50               // acknowledged inserts wanted from the new leader
 )
 
 // outcome of one insert, as the client saw it.
@@ -39,23 +28,24 @@ const (
 	unknown                // the connection broke: either
 )
 
-// TestClusterFailover is issue 12's first acceptance on real processes:
-// three members bootstrap, a table written on the leader is read on
-// every member, a follower refuses writes with 1290 and shows
-// @@read_only = 1, the leader is killed with kill -9 under write load, a
-// new leader is elected, no acknowledged insert is lost and no refused
-// one is present, and every member (the killed one restarted) ends with
-// identical rows.
+// TestClusterFailover is issue 12's second and third acceptance on real
+// processes: three members bootstrap, a table written on the leader is
+// read on every member, a follower refuses writes with 1290 and shows
+// @@read_only = 1; then, under a load of two-table transactions whose
+// clients retry on any member, the leader is killed with kill -9 and
+// restarted, 10 cycles (GUOCEDB_CLUSTER_SOAK_CYCLES overrides: make
+// soak), then stopped with SIGTERM (leadership handed over first) and
+// restarted as many times. Each cycle's write gap is logged with their
+// p50 and p99; no acknowledged transaction is lost, none refused is
+// present, none is partial, and every member ends with identical rows.
 func TestClusterFailover(t *testing.T) {
 	bin := testutil.BuildBinary(t)
 	nodes := testutil.StartCluster(t, bin, 3)
-	dead := map[int]bool{}
-	alive := func(i int) bool { return !dead[i] }
-
 	li := testutil.FindLeader(nodes, nil, 30*time.Second)
 	require.GreaterOrEqual(t, li, 0, "no leader")
 	leader := testutil.Connect(t, nodes[li].P.MySQLAddr)
-	_, err := leader.Exec("CREATE DATABASE cf; CREATE TABLE cf.t (id BIGINT PRIMARY KEY, w INT NOT NULL, v VARCHAR(64) NOT NULL)")
+	_, err := leader.Exec("CREATE DATABASE cf; CREATE TABLE cf.t (id BIGINT PRIMARY KEY, w INT NOT NULL, v VARCHAR(64) NOT NULL); " +
+		"CREATE TABLE cf.u (t_id BIGINT NOT NULL, n INT NOT NULL, PRIMARY KEY (t_id, n))")
 	require.NoError(t, err)
 	for i := range 20 {
 		_, err := leader.Exec("INSERT INTO cf.t VALUES (?, 0, ?)", i, fmt.Sprintf("seed-%d", i))
@@ -81,134 +71,36 @@ func TestClusterFailover(t *testing.T) {
 		checkGroupMembers(t, nodes, nd, li, nil)
 	}
 
-	// Write load on the leader; kill -9 it once writes flow.
-	var (
-		mu       sync.Mutex
-		outcomes = map[int64]outcome{}
-		next     atomic.Int64
-		target   atomic.Pointer[string]
-		newAcks  atomic.Int64
-		killed   atomic.Bool
-		killedAt time.Time
-		firstOK  time.Time
-	)
-	addr := nodes[li].P.MySQLAddr
-	oldAddr := addr
-	target.Store(&addr)
-	next.Store(1000)
-	ctx, cancel := context.WithTimeout(context.Background(), cfMaxTime)
-	defer cancel()
-	var wg sync.WaitGroup
-	for w := range cfWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var db *sql.DB
-			var dbAddr string
-			defer func() {
-				if db != nil {
-					_ = db.Close()
-				}
-			}()
-			for ctx.Err() == nil && next.Load() < 1000+cfMaxWrites && newAcks.Load() < cfAfterWrites {
-				a := *target.Load()
-				if db == nil || dbAddr != a {
-					if db != nil {
-						_ = db.Close()
-					}
-					db, _ = sql.Open("mysql", testutil.DSN("root", "", a, "")+"&timeout=2s&readTimeout=10s&writeTimeout=10s")
-					db.SetMaxOpenConns(1)
-					dbAddr = a
-				}
-				id := next.Add(1)
-				start := time.Now()
-				_, err := db.ExecContext(ctx, "INSERT INTO cf.t VALUES (?, ?, ?)", id, w, fmt.Sprintf("load-%d", id))
-				var me *mysql.MySQLError
-				o := acked
-				switch {
-				case err == nil:
-				case errors.As(err, &me):
-					o = refused
-				default:
-					o = unknown
-				}
-				mu.Lock()
-				outcomes[id] = o
-				// Writes sent to the new leader after the kill: the first
-				// one's end bounds the write gap from above (the harness
-				// polls for the new leader every 50 ms).
-				if o == acked && killed.Load() && start.After(killedAt) && a != oldAddr {
-					if firstOK.IsZero() {
-						firstOK = time.Now()
-					}
-					newAcks.Add(1)
-				}
-				mu.Unlock()
-				if o != acked {
-					time.Sleep(20 * time.Millisecond)
-				}
-			}
-		}()
-	}
-	// Let writes flow, then crash the leader.
-	require.Eventually(t, func() bool { return next.Load() > 1200 }, 20*time.Second, 10*time.Millisecond, "no write load")
-	mu.Lock()
-	killedAt = time.Now()
-	killed.Store(true)
-	mu.Unlock()
-	nodes[li].P.Kill9()
-	dead[li] = true
-	nl := testutil.FindLeader(nodes, alive, 30*time.Second)
-	require.GreaterOrEqual(t, nl, 0, "no new leader after kill -9")
-	require.NotEqual(t, li, nl)
-	newAddr := nodes[nl].P.MySQLAddr
-	target.Store(&newAddr)
-	checkGroupMembers(t, nodes, nodes[nl], nl, dead)
-	wg.Wait()
-	cancel()
-	require.GreaterOrEqual(t, newAcks.Load(), int64(cfAfterWrites), "the new leader took too few writes")
+	// Write load with clients retrying on any member; the leader is
+	// killed (then graceful stops), restarted, cycle after cycle.
+	cycles := foCycles(t)
+	load := startFoLoad(nodes, time.Duration(cycles)*time.Minute)
+	defer load.stop()
+	kills := failoverCycles(t, nodes, load, cycles, false, func(nl int, dead map[int]bool) {
+		checkGroupMembers(t, nodes, nodes[nl], nl, dead)
+	})
+	stops := failoverCycles(t, nodes, load, cycles, true, nil)
+	load.stop()
+	killP99 := logGaps(t, "kill -9", kills)
+	stopP99 := logGaps(t, "graceful stop (SIGTERM)", stops)
+	// Issue 12 wants p99 <= 3 s for kill -9 (outside the race detector)
+	// and <= 500 ms for a graceful stop: the figures above are the
+	// measurement. A loaded CI machine stretches both, so the asserted
+	// bounds are generous: they catch a failover that does not happen
+	// in time at all.
+	require.Less(t, killP99, 15*time.Second, "kill -9 write gap p99")
+	require.Less(t, stopP99, 5*time.Second, "graceful stop write gap p99")
 
-	var nAcked, nRefused, nUnknown int
-	for _, o := range outcomes {
-		switch o {
-		case acked:
-			nAcked++
-		case refused:
-			nRefused++
-		default:
-			nUnknown++
-		}
-	}
-	t.Logf("kill -9 of %s: new leader %s; inserts acknowledged %d, refused %d, unknown %d; write gap %s",
-		nodes[li].ID, nodes[nl].ID, nAcked, nRefused, nUnknown, firstOK.Sub(killedAt).Round(time.Millisecond))
-
-	// The killed member comes back with the same command line and
-	// catches up from the log.
-	nodes[li].Restart(t)
-	dead[li] = false
-
-	newLeader := testutil.Connect(t, newAddr)
+	li = testutil.FindLeader(nodes, nil, 30*time.Second)
+	require.GreaterOrEqual(t, li, 0, "no leader after the cycles")
+	newLeader := testutil.Connect(t, nodes[li].P.MySQLAddr)
+	verifyFoLoad(t, newLeader, load)
 	var want string
 	require.Eventually(t, func() bool {
 		d, err := dumpRows(newLeader)
 		want = d
 		return err == nil
 	}, 10*time.Second, 50*time.Millisecond)
-	present := map[int64]bool{}
-	for _, line := range strings.Split(want, "\n") {
-		var id int64
-		if _, err := fmt.Sscanf(line, "%d", &id); err == nil {
-			present[id] = true
-		}
-	}
-	for id, o := range outcomes {
-		switch o {
-		case acked:
-			require.True(t, present[id], "acknowledged insert %d lost", id)
-		case refused:
-			require.False(t, present[id], "insert %d was answered with an error but is present", id)
-		}
-	}
 	for _, nd := range nodes {
 		db := testutil.Connect(t, nd.P.MySQLAddr)
 		require.Eventually(t, func() bool {
@@ -216,6 +108,8 @@ func TestClusterFailover(t *testing.T) {
 			return err == nil && got == want
 		}, 30*time.Second, 100*time.Millisecond, "member %s does not hold the leader's rows", nd.ID)
 	}
+	requireSameChecksums(t, nodes, "cf.t")
+	requireSameChecksums(t, nodes, "cf.u")
 	// Without a quorum the last member knows no leader: /readyz says so.
 	nodes[0].P.Kill9()
 	nodes[1].P.Kill9()

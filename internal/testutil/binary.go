@@ -92,3 +92,8 @@ func moduleRoot() (string, error) {
 	}
 	return filepath.Dir(gomod), nil
 }
+
+// RaceEnabled reports whether the tests, and so the binary BuildBinary
+// builds, run under the race detector (several times slower: timing
+// figures taken then are not the product's).
+func RaceEnabled() bool { return raceEnabled }
