@@ -55,7 +55,9 @@ func runCluster(e env) int {
 		return exitUsage
 	}
 	if sub == "add" {
-		if err := config.CheckPeerAddr(args[1]); err != nil {
+		// The form only: whether the address may leave loopback (TLS
+		// between members) is the cluster's to say.
+		if err := config.CheckPeerAddr(args[1], true); err != nil {
 			fmt.Fprintf(e.stderr, "guocedb cluster add: raft address: %v\n", err)
 			return exitUsage
 		}

@@ -57,7 +57,7 @@ func startGroup(t *testing.T, n int) []*member {
 		dir := t.TempDir()
 		st, err := Prepare(dir, cfg, false, nil)
 		require.NoError(t, err)
-		tr, err := NewTransport(st, "", nil)
+		tr, err := NewTransport(st, "", nil, nil)
 		require.NoError(t, err)
 		m := &member{tr: tr}
 		lg, _, err := raftlog.Open(raftlog.Options{

@@ -178,7 +178,7 @@ func (m *Membership) Add(ctx context.Context, nodeID, raftAddr string) (*State, 
 	if !config.ValidNodeID(nodeID) {
 		return nil, fmt.Errorf("%w: node id %q must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", ErrInvalidMember, nodeID)
 	}
-	if err := config.CheckPeerAddr(raftAddr); err != nil {
+	if err := config.CheckPeerAddr(raftAddr, m.tr.Secure()); err != nil {
 		return nil, fmt.Errorf("%w: raft address: %v", ErrInvalidMember, err)
 	}
 	m.changeMu.Lock()

@@ -20,7 +20,7 @@ import (
 // learners promoted by the leader.
 func startMember(t *testing.T, dir string, st *State) (*member, *Membership) {
 	t.Helper()
-	tr, err := NewTransport(st, "", nil)
+	tr, err := NewTransport(st, "", nil, nil)
 	require.NoError(t, err)
 	ms := NewMembership(dir, st, tr, nil)
 	m := &member{tr: tr}

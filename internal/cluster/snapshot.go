@@ -159,7 +159,7 @@ func (t *Transport) streamSnapshot(src SnapshotSource, p *peer, m *pb.Message) (
 	}
 	defer release()
 	hdr.From, hdr.Term, hdr.To = m.GetFrom(), m.GetTerm(), p.id
-	c, err := t.dialer.Dial("tcp", p.addr)
+	c, err := t.dial(p.addr)
 	if err != nil {
 		return 0, err
 	}

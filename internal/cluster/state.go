@@ -187,7 +187,7 @@ func Prepare(dataDir string, cfg config.Config, hasLog bool, join JoinFunc) (*St
 	if cfg.InitialCluster == "" {
 		return nil, errors.New("initial-cluster or join: one is required on the first start of a cluster member (it is remembered afterwards)")
 	}
-	members, err := config.ParseInitialCluster(cfg.InitialCluster)
+	members, err := config.ParseInitialCluster(cfg.InitialCluster, cfg.PeersSecure())
 	if err != nil {
 		return nil, fmt.Errorf("initial-cluster: %w", err)
 	}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -75,13 +76,14 @@ type PeerInfo struct {
 	LastSeen time.Time
 }
 
-// Transport carries raft messages between members over plain TCP on the
-// raft address: one outgoing connection per peer, each message a frame
+// Transport carries raft messages between members over TCP on the raft
+// address: one outgoing connection per peer, each message a frame
 // [u32 length][kind][payload] (kind: frameRaft, a protobuf
 // raftpb.Message, or frameInfo, the sender's MemberInfo, sent on connect
-// and every second). It has no TLS or authentication
-// yet, which is why raft addresses are refused beyond loopback
-// (config.checkPeerAddr).
+// and every second). With PeerTLS every connection is TLS, both sides
+// verified against the cluster CA; without it there is no
+// authentication, which is why raft addresses are then refused beyond
+// loopback (config.checkPeerAddr).
 //
 // Send never blocks the Ready loop: each peer has a queue and a sender
 // goroutine; a full queue drops (raft retransmits) and tells raft the
@@ -90,6 +92,7 @@ type Transport struct {
 	logger *slog.Logger
 	ln     net.Listener
 	dialer *net.Dialer
+	tls    *PeerTLS // nil: plain TCP
 	recv   atomic.Pointer[Receiver]
 	// peers follow the membership (SetState); Send reads them under
 	// peersMu.
@@ -133,8 +136,10 @@ type peer struct {
 // that a peer, or a proxy or firewall in front of it, sees a member's
 // connections come from the member's own address (the test harness's
 // fault-injecting proxies tell members apart by it). Messages that
-// arrive before SetReceiver are dropped.
-func NewTransport(st *State, listenAddr string, logger *slog.Logger) (*Transport, error) {
+// arrive before SetReceiver are dropped. With peerTLS every connection,
+// both ways, runs over TLS with members verified by the cluster CA;
+// without it, plain TCP.
+func NewTransport(st *State, listenAddr string, peerTLS *PeerTLS, logger *slog.Logger) (*Transport, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -153,7 +158,7 @@ func NewTransport(st *State, listenAddr string, logger *slog.Logger) (*Transport
 			dialer.LocalAddr = &net.TCPAddr{IP: ip}
 		}
 	}
-	t := &Transport{logger: logger, ln: ln, dialer: dialer, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
+	t := &Transport{logger: logger, ln: ln, dialer: dialer, tls: peerTLS, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
 		self: self.RaftID, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}, snapBusy: map[uint64]bool{}}
 	t.SetState(st)
 	t.wg.Add(2)
@@ -256,6 +261,24 @@ func (t *Transport) infoLoop() {
 	}
 }
 
+// Secure reports whether members talk over verified TLS: raft
+// addresses may then leave loopback.
+func (t *Transport) Secure() bool { return t.tls != nil }
+
+// dial connects to a peer's raft address, over TLS when members use it.
+func (t *Transport) dial(addr string) (net.Conn, error) {
+	c, err := t.dialer.Dial("tcp", addr)
+	if err != nil || t.tls == nil {
+		return c, err
+	}
+	tc, err := t.tls.client(c, addr)
+	if err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return tc, nil
+}
+
 // Addr is the address the transport listens on.
 func (t *Transport) Addr() net.Addr { return t.ln.Addr() }
 
@@ -340,7 +363,7 @@ func (t *Transport) sendLoop(p *peer) {
 		case b = <-p.q:
 		}
 		if conn == nil {
-			c, err := t.dialer.Dial("tcp", p.addr)
+			c, err := t.dial(p.addr)
 			if err != nil {
 				fail(err)
 				t.dropped.Add(1)
@@ -411,15 +434,36 @@ func (t *Transport) acceptLoop() {
 	}
 }
 
+// handshake completes the TLS handshake of an accepted connection when
+// members use TLS, bounded by handshakeTimeout; a plaintext peer, or one
+// whose certificate the cluster CA did not sign, fails here.
+func (t *Transport) handshake(c net.Conn) (net.Conn, bool) {
+	if t.tls == nil {
+		return c, true
+	}
+	tc := tls.Server(c, t.tls.listen)
+	_ = tc.SetDeadline(time.Now().Add(handshakeTimeout))
+	if err := tc.Handshake(); err != nil {
+		t.logger.Warn("raft peer refused: TLS handshake failed", "err", err, "remote", c.RemoteAddr().String())
+		return nil, false
+	}
+	_ = tc.SetDeadline(time.Time{})
+	return tc, true
+}
+
 // readLoop reads frames from one peer's connection until it closes.
-func (t *Transport) readLoop(c net.Conn) {
+func (t *Transport) readLoop(raw net.Conn) {
 	defer t.wg.Done()
 	defer func() {
 		t.mu.Lock()
-		delete(t.conns, c)
+		delete(t.conns, raw)
 		t.mu.Unlock()
-		_ = c.Close()
+		_ = raw.Close()
 	}()
+	c, ok := t.handshake(raw)
+	if !ok {
+		return
+	}
 	r := bufio.NewReaderSize(c, 64<<10)
 	var hdr [4]byte
 	for {

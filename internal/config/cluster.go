@@ -25,8 +25,9 @@ type Member struct {
 
 // ParseInitialCluster reads id1=host:port,id2=host:port,... into members
 // sorted by id. Every id must be valid and unique, every address a
-// HOST:PORT with a non-zero port, and unique.
-func ParseInitialCluster(v string) ([]Member, error) {
+// HOST:PORT with a non-zero port (on loopback unless secure), and
+// unique.
+func ParseInitialCluster(v string, secure bool) ([]Member, error) {
 	var out []Member
 	ids := map[string]bool{}
 	addrs := map[string]bool{}
@@ -42,7 +43,7 @@ func ParseInitialCluster(v string) ([]Member, error) {
 		if !ValidNodeID(id) {
 			return nil, fmt.Errorf("%q: node id %q must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", item, id)
 		}
-		if err := checkPeerAddr(addr); err != nil {
+		if err := checkPeerAddr(addr, secure); err != nil {
 			return nil, fmt.Errorf("%q: %w", item, err)
 		}
 		if ids[id] {
@@ -63,9 +64,9 @@ func ParseInitialCluster(v string) ([]Member, error) {
 
 // checkPeerAddr accepts the address of a raft peer: HOST:PORT with a
 // port other than 0 (the others must be able to dial it), and on
-// loopback, since the raft transport has no TLS or authentication yet:
-// anyone who can reach it could append to the log.
-func checkPeerAddr(addr string) error {
+// loopback unless secure (members talk over verified TLS): without TLS,
+// anyone who can reach a raft listener could append to the log.
+func checkPeerAddr(addr string, secure bool) error {
 	if err := checkAddr(addr); err != nil {
 		return err
 	}
@@ -73,15 +74,15 @@ func checkPeerAddr(addr string) error {
 	if port == "0" {
 		return fmt.Errorf("%q has port 0; peers need a fixed port", addr)
 	}
-	if host == "" || !isLoopback(addr) {
-		return fmt.Errorf("%q is not a loopback address; the raft transport has no TLS yet, so members must listen on 127.0.0.1 (or localhost)", addr)
+	if host == "" || !secure && !isLoopback(addr) {
+		return fmt.Errorf("%q is not a loopback address; without TLS between members (tls-cert and tls-key, and cluster-ca) members must listen on 127.0.0.1 (or localhost)", addr)
 	}
 	return nil
 }
 
 // CheckPeerAddr is the check raft-addr passes, for a member's address
-// given elsewhere (guocedb cluster add).
-func CheckPeerAddr(addr string) error { return checkPeerAddr(addr) }
+// given elsewhere (guocedb cluster add); secure as for checkPeerAddr.
+func CheckPeerAddr(addr string, secure bool) error { return checkPeerAddr(addr, secure) }
 
 // checkJoinAddr accepts a member's admin address as the admin commands
 // take it: HOST:PORT, http://HOST:PORT or https://HOST:PORT.
@@ -108,18 +109,29 @@ func (c Config) validateCluster() []error {
 		errs = append(errs, fmt.Errorf("node-id: %q must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit", c.NodeID))
 	}
 	if c.RaftAddr == "" {
-		for _, kv := range [][2]string{{"node-id", c.NodeID}, {"raft-listen-addr", c.RaftListenAddr}, {"initial-cluster", c.InitialCluster}, {"join", c.Join}} {
+		for _, kv := range [][2]string{{"node-id", c.NodeID}, {"raft-listen-addr", c.RaftListenAddr}, {"cluster-ca", c.ClusterCA}, {"initial-cluster", c.InitialCluster}, {"join", c.Join}} {
 			if kv[1] != "" {
 				errs = append(errs, fmt.Errorf("%s: needs raft-addr (without raft-addr the server runs as a single node)", kv[0]))
 			}
 		}
 		return errs
 	}
-	if err := checkPeerAddr(c.RaftAddr); err != nil {
+	secure := c.PeersSecure()
+	switch {
+	case c.ClusterCA != "" && !c.TLSEnabled():
+		errs = append(errs, errors.New("cluster-ca: needs TLS on (tls-cert and tls-key, or tls-auto-generate): members talk over TLS only with a certificate of their own"))
+	case c.ClusterCA != "":
+		if err := checkReadable(c.ClusterCA); err != nil {
+			errs = append(errs, fmt.Errorf("cluster-ca: %w", err))
+		}
+	case c.TLSEnabled():
+		errs = append(errs, errors.New("cluster-ca: required on a cluster member with TLS on: members talk over TLS and verify each other's certificates against this CA bundle"))
+	}
+	if err := checkPeerAddr(c.RaftAddr, secure); err != nil {
 		errs = append(errs, fmt.Errorf("raft-addr: %w", err))
 	}
 	if c.RaftListenAddr != "" {
-		if err := checkPeerAddr(c.RaftListenAddr); err != nil {
+		if err := checkPeerAddr(c.RaftListenAddr, secure); err != nil {
 			errs = append(errs, fmt.Errorf("raft-listen-addr: %w", err))
 		}
 	}
@@ -132,7 +144,7 @@ func (c Config) validateCluster() []error {
 		}
 	}
 	if c.InitialCluster != "" {
-		members, err := ParseInitialCluster(c.InitialCluster)
+		members, err := ParseInitialCluster(c.InitialCluster, secure)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("initial-cluster: %w", err))
 		} else if c.NodeID != "" {

@@ -30,6 +30,22 @@ func TestValidateCluster(t *testing.T) {
 		{"listen addr beyond loopback", func(c *Config) {
 			c.RaftAddr, c.RaftListenAddr = "127.0.0.1:7001", "0.0.0.0:7101"
 		}, []string{"raft-listen-addr", "loopback"}},
+		// Any readable file passes Validate's check of cluster-ca; the
+		// server reads the certificates at start.
+		{"tls between members", func(c *Config) {
+			c.NodeID, c.RaftAddr, c.InitialCluster = "a", "10.0.0.1:7001", "a=10.0.0.1:7001,b=10.0.0.2:7001,c=10.0.0.3:7001"
+			c.TLSAutoGenerate, c.ClusterCA = true, "cluster_test.go"
+		}, nil},
+		{"tls without cluster ca", func(c *Config) {
+			c.RaftAddr, c.TLSAutoGenerate = "127.0.0.1:7001", true
+		}, []string{"cluster-ca", "required", "TLS"}},
+		{"cluster ca without tls", func(c *Config) {
+			c.RaftAddr, c.ClusterCA = "127.0.0.1:7001", "cluster_test.go"
+		}, []string{"cluster-ca", "needs TLS"}},
+		{"cluster ca unreadable", func(c *Config) {
+			c.RaftAddr, c.TLSAutoGenerate, c.ClusterCA = "127.0.0.1:7001", true, "/nonexistent/ca.pem"
+		}, []string{"cluster-ca", "no such file"}},
+		{"cluster ca without raft addr", func(c *Config) { c.ClusterCA = "cluster_test.go" }, []string{"cluster-ca", "needs raft-addr"}},
 		{"join", func(c *Config) { c.NodeID, c.RaftAddr, c.Join = "d", "127.0.0.1:7004", "127.0.0.1:9308" }, nil},
 		{"join over https", func(c *Config) { c.RaftAddr, c.Join = "127.0.0.1:7004", "https://127.0.0.1:9308" }, nil},
 		{"join not an address", func(c *Config) { c.RaftAddr, c.Join = "127.0.0.1:7004", "n1" }, []string{"join", "admin address"}},
@@ -72,7 +88,7 @@ func TestValidateCluster(t *testing.T) {
 }
 
 func TestParseInitialClusterSorts(t *testing.T) {
-	m, err := ParseInitialCluster(" c=127.0.0.1:7003, a=localhost:7001 ,b=[::1]:7002")
+	m, err := ParseInitialCluster(" c=127.0.0.1:7003, a=localhost:7001 ,b=[::1]:7002", false)
 	require.NoError(t, err)
 	var ids []string
 	for _, x := range m {

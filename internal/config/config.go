@@ -142,6 +142,13 @@ type Config struct {
 	// proxy or NAT); empty listens on RaftAddr. Outgoing raft connections
 	// leave from its host.
 	RaftListenAddr string
+	// ClusterCA is a PEM file of the CA certificates that members'
+	// certificates must chain to. A member with TLS on (TLSEnabled)
+	// needs it: its raft transport, snapshot streams and member info
+	// then run over TLS, each side presenting the server's certificate
+	// and verifying the other's against this bundle, and raft addresses
+	// may leave loopback.
+	ClusterCA string
 	// InitialCluster is id1=host:port,id2=host:port,...: the voters of a
 	// new cluster (etcd's convention). Ignored once the data directory
 	// holds cluster state, so the same command line restarts a node.
@@ -190,6 +197,10 @@ func (c Config) SlowLogPath() string {
 func (c Config) TLSEnabled() bool {
 	return (c.TLSCert != "" && c.TLSKey != "") || c.TLSAutoGenerate
 }
+
+// PeersSecure reports whether members talk to each other over verified
+// TLS: a cluster member with TLS on and a cluster CA.
+func (c Config) PeersSecure() bool { return c.TLSEnabled() && c.ClusterCA != "" }
 
 // Default returns the configuration used when nothing else is given.
 func Default() Config {

@@ -34,7 +34,23 @@ func (s *Server) clusterOptions() (opts *raftlog.ClusterOptions, tr *cluster.Tra
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tr, err = cluster.NewTransport(st, s.cfg.RaftListenAddr, s.logger.With("component", "raft-transport"))
+	var peerTLS *cluster.PeerTLS
+	if s.cfg.PeersSecure() {
+		serverTLS, err := mysqlserver.LoadTLS(mysqlserver.TLSOptions{
+			CertFile:     s.cfg.TLSCert,
+			KeyFile:      s.cfg.TLSKey,
+			AutoGenerate: s.cfg.TLSAutoGenerate,
+			MinVersion:   s.cfg.TLSMinVersion,
+			DataDir:      s.cfg.DataDir,
+		})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if peerTLS, err = cluster.NewPeerTLS(serverTLS, s.cfg.ClusterCA); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	tr, err = cluster.NewTransport(st, s.cfg.RaftListenAddr, peerTLS, s.logger.With("component", "raft-transport"))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -42,7 +58,7 @@ func (s *Server) clusterOptions() (opts *raftlog.ClusterOptions, tr *cluster.Tra
 	snaps := &snapshots{ms: ms}
 	s.membership.Store(ms)
 	s.transport.Store(tr)
-	s.logger.Info("starting as a cluster member", "node_id", st.NodeID, "raft_id", st.Self().RaftID, "raft_addr", st.Self().RaftAddr, "members", len(st.Members))
+	s.logger.Info("starting as a cluster member", "node_id", st.NodeID, "raft_id", st.Self().RaftID, "raft_addr", st.Self().RaftAddr, "members", len(st.Members), "tls", peerTLS != nil)
 	return &raftlog.ClusterOptions{
 			ID: st.Self().RaftID,
 			// The configuration at index 0: the log's membership changes
