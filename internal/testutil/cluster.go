@@ -107,6 +107,14 @@ func (nd *ClusterNode) Restart(t testing.TB) {
 	nd.P = StartProcess(t, nd.bin, nd.dataDir, nd.args()...)
 }
 
+// RestartNoWait starts the member again like Restart without waiting
+// until it is ready (WaitReady on nd.P): a test that restarts a member
+// as a supervisor would, while it goes on measuring the others.
+func (nd *ClusterNode) RestartNoWait(t testing.TB) {
+	t.Helper()
+	nd.P = StartProcessNoWait(t, nd.bin, nd.dataDir, nd.args()...)
+}
+
 // FindLeader polls the given members until one reports @@read_only = 0
 // (it leads and accepts writes), for at most timeout, and returns its
 // index in nodes, or -1.
