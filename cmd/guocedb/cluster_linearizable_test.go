@@ -22,7 +22,7 @@ const (
 	linKeys     = 3     // registers
 	linWorkers  = 6     // clients
 	linMaxOps   = 20000 // operations at most, over all clients
-	linOpTimout = 8 * time.Second
+	linOpTimeout = 8 * time.Second
 )
 
 // Register operations.
@@ -246,7 +246,7 @@ func runRegisters(ctx context.Context, rc *regCluster) *regHistory {
 					in.old = last[in.key]
 				}
 				var out regOutput
-				octx, cancel := context.WithTimeout(ctx, linOpTimout)
+				octx, cancel := context.WithTimeout(ctx, linOpTimeout)
 				call := h.now()
 				var err error
 				switch in.op {
