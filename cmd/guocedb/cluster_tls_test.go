@@ -18,11 +18,14 @@ import (
 // CA talk to each other over TLS only: the cluster elects a leader and
 // replicates; a peer speaking plaintext on a raft address, and one
 // presenting a certificate another CA signed, are refused, and the
-// cluster goes on.
+// cluster goes on; a new member joins and catches up from a snapshot
+// streamed over TLS.
 func TestClusterTLS(t *testing.T) {
 	bin := testutil.BuildBinary(t)
 	certs := testutil.NewTestCerts(t)
-	nodes := testutil.StartClusterArgs(t, bin, 3, "--tls-cert", certs.CertFile, "--tls-key", certs.KeyFile, "--cluster-ca", certs.CAFile)
+	// Members keep 50 entries of log: a joiner needs a snapshot stream.
+	flags := []string{"--tls-cert", certs.CertFile, "--tls-key", certs.KeyFile, "--cluster-ca", certs.CAFile, "--raft-log-retain", "50"}
+	nodes := testutil.StartClusterArgs(t, bin, 3, flags...)
 	li := testutil.FindLeader(nodes, nil, 30*time.Second)
 	require.GreaterOrEqual(t, li, 0, "no leader")
 	leader := testutil.Connect(t, nodes[li].P.MySQLAddr)
@@ -84,8 +87,22 @@ func TestClusterTLS(t *testing.T) {
 	t.Logf("refused: a plaintext peer, and a peer with another CA's certificate (%v)", err)
 
 	// The members still replicate.
-	_, err = leader.Exec("INSERT INTO tl.t VALUES (2)")
-	require.NoError(t, err)
-	waitCount(2)
+	for i := 2; i <= 200; i++ {
+		_, err = leader.Exec("INSERT INTO tl.t VALUES (?)", i)
+		require.NoError(t, err)
+	}
+	waitCount(200)
+
+	// A fourth member joins through the admin API (https) once the
+	// leader's log no longer starts at its first entry: it catches up
+	// from a snapshot streamed over TLS.
+	require.Eventually(t, func() bool { return metricValue(nodes[li].P.HTTPAddr, "guocedb_commitlog_checkpoint_index") > 0 },
+		30*time.Second, 200*time.Millisecond, "no checkpoint on the leader")
+	n4 := testutil.JoinCluster(t, bin, "n4", "", "https://"+nodes[li].P.AdminAddr, flags...)
+	nodes = append(nodes, n4)
+	waitCount(200)
+	sent := metricValue(nodes[li].P.HTTPAddr, "guocedb_raft_snapshot_sent_bytes_total")
+	require.Positive(t, sent, "the leader sent no snapshot")
+	t.Logf("n4 joined over TLS from a %0.f-byte snapshot", sent)
 	requireSameChecksums(t, nodes, "tl.t")
 }

@@ -78,16 +78,22 @@ func adminClusterError(err error) error {
 // address (redirected to the leader) to add this node, authenticating as
 // root with this server's root password (the cluster shares its
 // accounts, so a joiner is configured like the members), and trusting
-// this server's own certificate for https:// (members share one).
+// for https:// this server's own certificate (members may share one)
+// and the cluster CA (which signs the members' certificates).
 func (s *Server) join(nodeID, raftAddr string) (*cluster.State, error) {
 	var opts []adminclient.Option
-	if strings.HasPrefix(s.cfg.Join, "https://") && s.cfg.TLSCert != "" {
-		pem, err := os.ReadFile(s.cfg.TLSCert)
-		if err != nil {
-			return nil, fmt.Errorf("tls-cert: %w", err)
-		}
+	if strings.HasPrefix(s.cfg.Join, "https://") && (s.cfg.TLSCert != "" || s.cfg.ClusterCA != "") {
 		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(pem)
+		for _, f := range []struct{ key, path string }{{"tls-cert", s.cfg.TLSCert}, {"cluster-ca", s.cfg.ClusterCA}} {
+			if f.path == "" {
+				continue
+			}
+			pem, err := os.ReadFile(f.path)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f.key, err)
+			}
+			pool.AppendCertsFromPEM(pem)
+		}
 		opts = append(opts, adminclient.WithTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
 	}
 	c, err := adminclient.New(s.cfg.Join, adminclient.Credentials{User: "root", Password: s.cfg.RootPassword}, opts...)
