@@ -19,9 +19,9 @@ import (
 
 // Bounds of the register workload.
 const (
-	linKeys     = 3     // registers
-	linWorkers  = 6     // clients
-	linMaxOps   = 20000 // operations at most, over all clients
+	linKeys      = 3     // registers
+	linWorkers   = 6     // clients
+	linMaxOps    = 20000 // operations at most, over all clients
 	linOpTimeout = 8 * time.Second
 )
 
