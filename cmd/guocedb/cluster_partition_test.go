@@ -81,7 +81,7 @@ func TestClusterPartition(t *testing.T) {
 	nl := testutil.FindLeader(nodes, others, 30*time.Second)
 	require.GreaterOrEqual(t, nl, 0, "the majority elected no leader")
 	elected := time.Since(cut)
-	t.Logf("partitioned leader %s stepped down after %s (election timeout %s); %s leads the majority %s after the partition",
+	t.Logf("partitioned leader %s stepped down after %s (election timeout %s); %s leads the majority (seen %s after the partition)",
 		nodes[li].ID, stepDown.Round(time.Millisecond), electionTimeout, nodes[nl].ID, elected.Round(time.Millisecond))
 	// CheckQuorum checks once per election timeout: a step-down takes
 	// between one and two of them. A loaded machine delays ticks, so
