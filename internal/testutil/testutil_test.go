@@ -16,6 +16,13 @@ func TestFreePort(t *testing.T) {
 		require.NoError(t, err, "port %d should be bindable", port)
 		require.NoError(t, ln.Close())
 	}
+	// Never the same port twice (a cluster's addresses must differ).
+	seen := map[int]bool{}
+	for i := 0; i < 200; i++ {
+		port := FreePort(t)
+		require.False(t, seen[port], "port %d handed out twice", port)
+		seen[port] = true
+	}
 }
 
 func TestDSN(t *testing.T) {
