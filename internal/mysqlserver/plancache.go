@@ -41,9 +41,10 @@ const DefaultPlanCacheSize = 256
 //   - only plans made of a small set of node kinds are kept (cacheable);
 //   - the values' literal types are part of the key (go-mysql-server
 //     types an integer literal by its magnitude);
-//   - before a plan is reused for the first time, the substituted copy
-//     must print exactly as the analyzer's own plan for the same values
-//     (verify); a statement that fails that is never cached again.
+//   - before a plan is reused with another value in a position, the
+//     substituted copy must once have printed exactly as the analyzer's
+//     own plan for values that differed there (checked); a statement
+//     that fails that a few times is never cached again.
 //
 // A plan is valid for one catalog generation (any DDL moves it), one
 // privilege generation (GRANT, REVOKE, CREATE USER, ...: privileges are
@@ -81,13 +82,17 @@ type planEntry struct {
 	// plan was analyzed for the values in bound.
 	plan  sql.Node
 	bound []boundValue
-	// verified: a substituted copy printed as the analyzer's plan.
-	verified bool
+	// checked[i]: a copy with another value in position i printed as
+	// the analyzer's plan for that value.
+	checked []bool
 	// dead: it did not, or no plan could be kept; the statement is
 	// always analyzed (until the key changes).
 	dead bool
 	// tries counts executions that could not make a plan to keep.
 	tries int
+	// stmt is a text statement's syntax tree (the database, aliases
+	// and row locking of each execution come from it).
+	stmt ast.Statement
 }
 
 // maxPlanTries is how many executions may fail to make a plan to keep
@@ -501,16 +506,28 @@ func sameValue(v any, o boundValue, numeric bool) bool {
 	return false
 }
 
-// differs: every parameter has another value than in the plan, so that
-// comparing a substituted plan with the analyzer's shows any place a
-// value went that substitute does not know.
-func differs(a, b []boundValue) bool {
-	for i := range a {
-		if a[i].v == b[i].v {
-			return false
+// reuse returns the entry's plan with vals put in, when every value that
+// differs from the plan's own is in a checked position; false when the
+// execution must be analyzed.
+func (e *planEntry) reuse(ctx *sql.Context, vals []boundValue) (sql.Node, bool, error) {
+	if e.plan == nil {
+		return nil, false, nil
+	}
+	same := true
+	for i := range vals {
+		if vals[i] != e.bound[i] {
+			if !e.checked[i] {
+				return nil, false, nil
+			}
+			same = false
 		}
 	}
-	return true
+	if same {
+		// The very values it was analyzed for.
+		return e.plan, true, nil
+	}
+	p, _, err := substitute(ctx, e.plan, e.bound, vals)
+	return p, err == nil, err
 }
 
 // executePrepared runs one COM_STMT_EXECUTE, through the plan cache when
@@ -547,19 +564,12 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 	if e.dead {
 		return full()
 	}
-	if e.plan != nil && sameValues(e.bound, vals) {
-		// The very values it was analyzed for.
+	if p, ok, err := e.reuse(sctx, vals); err != nil {
+		return full()
+	} else if ok {
 		pc.metrics.PlanCacheHit()
 		s.ClearWarnings()
-		return h.executeBound(ctx, c, gms, s, query, e.plan, send)
-	}
-	if e.plan != nil && e.verified {
-		if p, _, err := substitute(sctx, e.plan, e.bound, vals); err == nil {
-			pc.metrics.PlanCacheHit()
-			s.ClearWarnings()
-			return h.executeBound(ctx, c, gms, s, query, p, send)
-		}
-		return full()
+		return h.executeBound(ctx, c, gms, s, query, p, send)
 	}
 	// Analyze, as go-mysql-server's execute would, but keep the plan.
 	pc.metrics.PlanCacheMiss()
@@ -573,30 +583,51 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 	// execution is the statement's too.
 	h.noteExecuteDatabase(c, prepare)
 	p := analyzed.(sql.Node)
-	switch {
-	case e.plan == nil:
+	keepPlan(sctx, e, p, vals)
+	return h.executeBound(ctx, c, gms, s, query, p, send)
+}
+
+// keepPlan learns from an analyzed execution: the first one's plan is
+// kept if it is cacheable and every value was found in it; a later one
+// with other values in positions not yet checked checks them: putting
+// its values into the kept plan must give the analyzer's plan, or the
+// entry starts again from this plan.
+func keepPlan(ctx *sql.Context, e *planEntry, p sql.Node, vals []boundValue) {
+	if e.plan == nil {
 		if !cacheablePlan(p) {
 			e.dead = true
-		} else if _, found, err := substitute(sctx, p, vals, vals); err == nil && allTrue(found) {
-			e.plan, e.bound = p, vals
+		} else if _, found, err := substitute(ctx, p, vals, vals); err == nil && allTrue(found) {
+			e.plan, e.bound, e.checked = p, vals, make([]bool, len(vals))
 		} else if e.tries++; e.tries >= maxPlanTries {
 			e.dead = true
 		}
-	case differs(e.bound, vals):
-		sub, _, err := substitute(sctx, e.plan, e.bound, vals)
-		if err == nil && sql.DebugString(sub) == sql.DebugString(p) {
-			e.verified = true
-			break
-		}
-		// A constant of the statement had a parameter's value (k + 1
-		// with id = 1) and was taken for it: start again from this
-		// execution's plan.
-		e.plan, e.bound = nil, nil
-		if e.tries++; e.tries >= maxPlanTries {
-			e.dead = true
+		return
+	}
+	var differ []int
+	unchecked := false
+	for i := range vals {
+		if vals[i] != e.bound[i] {
+			differ = append(differ, i)
+			unchecked = unchecked || !e.checked[i]
 		}
 	}
-	return h.executeBound(ctx, c, gms, s, query, p, send)
+	if !unchecked {
+		return
+	}
+	sub, _, err := substitute(ctx, e.plan, e.bound, vals)
+	if err == nil && sql.DebugString(sub) == sql.DebugString(p) {
+		for _, i := range differ {
+			e.checked[i] = true
+		}
+		return
+	}
+	// A constant of the statement had a parameter's value (k + 1 with
+	// id = 1) and was taken for it: start again from this execution's
+	// plan.
+	e.plan, e.bound, e.checked = nil, nil, nil
+	if e.tries++; e.tries >= maxPlanTries {
+		e.dead = true
+	}
 }
 
 // executeBound runs an analyzed plan through go-mysql-server's handler

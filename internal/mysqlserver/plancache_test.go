@@ -260,3 +260,97 @@ func TestPlanCacheKeepsRowLocks(t *testing.T) {
 	_, err = a.ExecContext(context.Background(), "ROLLBACK")
 	require.NoError(t, err)
 }
+
+// TestPlanCacheText: text statements that differ only in their literals
+// share a plan, and every result is still the statement's own: literals
+// that are not values (ORDER BY positions, quoted aliases), repeated
+// values, constants next to values, escapes, negative numbers, LIMIT,
+// row locks and definition changes.
+func TestPlanCacheText(t *testing.T) {
+	srv, db := startPlanServer(t)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		_, err := db.Exec(fmt.Sprintf(q, args...))
+		require.NoError(t, err, q)
+	}
+	exec("CREATE DATABASE tx")
+	exec("CREATE TABLE tx.t (id INT PRIMARY KEY, k INT NOT NULL, c VARCHAR(40) NOT NULL, KEY k (k))")
+	before := srv.Metrics().Snapshot()
+	const n = 100
+	for i := 1; i <= n; i++ {
+		exec("INSERT INTO tx.t (id, k, c) VALUES (%d, %d, 'c%d')", i, n+1-i, i)
+	}
+	one := func(q string, args ...any) string {
+		t.Helper()
+		var s string
+		require.NoError(t, db.QueryRow(fmt.Sprintf(q, args...)).Scan(&s), q)
+		return s
+	}
+	for i := 1; i <= n; i++ {
+		require.Equal(t, fmt.Sprintf("c%d", i), one("SELECT c FROM tx.t WHERE id = %d", i))
+		require.Equal(t, fmt.Sprint(n+1-i), one("SELECT id FROM tx.t WHERE k = %d", i))
+		// ORDER BY a position: another position is another plan.
+		pos := 1 + i%2
+		var gotID, gotK int
+		require.NoError(t, db.QueryRow(fmt.Sprintf("SELECT id, k FROM tx.t WHERE id BETWEEN %d AND %d ORDER BY %d LIMIT 1", 1, 10, pos)).Scan(&gotID, &gotK))
+		if pos == 1 {
+			require.Equal(t, []int{1, 100}, []int{gotID, gotK}, "ORDER BY 1")
+		} else {
+			require.Equal(t, []int{10, 91}, []int{gotID, gotK}, "ORDER BY 2")
+		}
+		// A quoted alias is a name, not a value.
+		rows, err := db.Query(fmt.Sprintf("SELECT c AS 'a%d' FROM tx.t WHERE id = %d", i, i))
+		require.NoError(t, err)
+		cols, err := rows.Columns()
+		require.NoError(t, err)
+		require.NoError(t, rows.Close())
+		require.Equal(t, []string{fmt.Sprintf("a%d", i)}, cols)
+		// A constant with a value's value, and the value twice.
+		require.Equal(t, fmt.Sprint(n+1-i+1), one("SELECT k + 1 FROM tx.t WHERE id = %d", i))
+		require.Equal(t, fmt.Sprintf("c%d", i), one("SELECT c FROM tx.t WHERE id = %d AND id = %d", i, i))
+		require.Equal(t, fmt.Sprint(i), one("SELECT COUNT(*) FROM (SELECT id FROM tx.t ORDER BY id LIMIT %d) s", i))
+		require.Equal(t, fmt.Sprint(-i), one("SELECT -%d + 0 FROM tx.t WHERE id = 1", i))
+		exec("UPDATE tx.t SET c = 'it''s \\'%d\\'' WHERE id = %d", i, i)
+		require.Equal(t, fmt.Sprintf("it's '%d'", i), one("SELECT c FROM tx.t WHERE id = %d", i))
+	}
+	after := srv.Metrics().Snapshot()
+	hits := after.PlanCacheHits - before.PlanCacheHits
+	t.Logf("text plan cache: %d hits, %d misses", hits, after.PlanCacheMisses-before.PlanCacheMisses)
+	require.Greater(t, hits, uint64(4*n)) // INSERT, UPDATE, three lookups, k + 1
+
+	// Definition changes reach cached text plans.
+	exec("ALTER TABLE tx.t ADD COLUMN d INT NOT NULL DEFAULT 7")
+	var id, k, d int
+	var c string
+	require.NoError(t, db.QueryRow("SELECT * FROM tx.t WHERE id = 3").Scan(&id, &k, &c, &d))
+	require.Equal(t, 7, d)
+	exec("ALTER TABLE tx.t DROP COLUMN c")
+	_, err := db.Exec("UPDATE tx.t SET c = 'x' WHERE id = 4")
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "1054")
+	require.NoError(t, db.QueryRow("SELECT k FROM tx.t WHERE id = 5").Scan(&k))
+	require.Equal(t, n+1-5, k)
+
+	// Row locks of cached text statements: NOWAIT fails on a locked row.
+	ctx := context.Background()
+	a, err := db.Conn(ctx)
+	require.NoError(t, err)
+	defer a.Close()
+	db.SetMaxOpenConns(2)
+	b, err := db.Conn(ctx)
+	require.NoError(t, err)
+	defer b.Close()
+	for i := 1; i <= 5; i++ {
+		require.NoError(t, b.QueryRowContext(ctx, fmt.Sprintf("SELECT k FROM tx.t WHERE id = %d FOR UPDATE NOWAIT", i)).Scan(&k))
+	}
+	_, err = a.ExecContext(ctx, "BEGIN")
+	require.NoError(t, err)
+	_, err = a.ExecContext(ctx, "UPDATE tx.t SET k = k + 1 WHERE id = 8")
+	require.NoError(t, err)
+	err = b.QueryRowContext(ctx, "SELECT k FROM tx.t WHERE id = 8 FOR UPDATE NOWAIT").Scan(&k)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "3572")
+	require.NoError(t, b.QueryRowContext(ctx, "SELECT k FROM tx.t WHERE id = 9 FOR UPDATE NOWAIT").Scan(&k))
+	_, err = a.ExecContext(ctx, "ROLLBACK")
+	require.NoError(t, err)
+}
