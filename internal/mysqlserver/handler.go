@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
@@ -61,6 +62,8 @@ type handler struct {
 	plans *planCache
 	// parser is the engine's parser (lockingParser).
 	parser sql.Parser
+	// engine runs cached point lookups (plancache_spool.go).
+	engine *sqle.Engine
 	// locks renders the row lock table (SHOW ENGINE INNODB STATUS,
 	// locktables.go).
 	locks lockViews

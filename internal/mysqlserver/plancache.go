@@ -90,6 +90,10 @@ type planEntry struct {
 	dead bool
 	// tries counts executions that could not make a plan to keep.
 	tries int
+	// point: the plan reads at most one row (pointPlan), and fields are
+	// its column definitions, for spoolPoint.
+	point  bool
+	fields []*querypb.Field
 	// stmt is a text statement's syntax tree (the database, aliases
 	// and row locking of each execution come from it).
 	stmt ast.Statement
@@ -167,7 +171,7 @@ func grantsGeneration(db *mysql_db.MySQLDb) func(*sql.Context) uint64 {
 // resolution, literal collation and conversion, limits, the foreign key
 // and unique checks planned into writes, and the isolation level.
 var planSessionVars = []string{
-	"sql_mode", "collation_connection", "character_set_client", "time_zone",
+	"sql_mode", "collation_connection", "character_set_client", "character_set_results", "time_zone",
 	"transaction_isolation", "sql_select_limit", "foreign_key_checks", "unique_checks",
 	"div_precision_increment", "optimizer_switch", "sql_auto_is_null", "lc_time_names",
 }
@@ -569,12 +573,12 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 	} else if ok {
 		pc.metrics.PlanCacheHit()
 		s.ClearWarnings()
-		return h.executeBound(ctx, c, gms, s, query, p, send)
+		return h.executeCached(ctx, c, gms, s, query, e, p, send)
 	}
 	// Analyze, as go-mysql-server's execute would, but keep the plan.
 	pc.metrics.PlanCacheMiss()
 	s.ClearWarnings()
-	analyzed, _, err := gms.ComBind(ctx, c, query, stmt, prepare)
+	analyzed, fields, err := gms.ComBind(ctx, c, query, stmt, prepare)
 	if err != nil {
 		return sql.CastSQLError(err)
 	}
@@ -583,7 +587,7 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 	// execution is the statement's too.
 	h.noteExecuteDatabase(c, prepare)
 	p := analyzed.(sql.Node)
-	keepPlan(sctx, e, p, vals)
+	keepPlan(sctx, e, p, vals, fields)
 	return h.executeBound(ctx, c, gms, s, query, p, send)
 }
 
@@ -592,12 +596,13 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 // with other values in positions not yet checked checks them: putting
 // its values into the kept plan must give the analyzer's plan, or the
 // entry starts again from this plan.
-func keepPlan(ctx *sql.Context, e *planEntry, p sql.Node, vals []boundValue) {
+func keepPlan(ctx *sql.Context, e *planEntry, p sql.Node, vals []boundValue, fields []*querypb.Field) {
 	if e.plan == nil {
 		if !cacheablePlan(p) {
 			e.dead = true
 		} else if _, found, err := substitute(ctx, p, vals, vals); err == nil && allTrue(found) {
 			e.plan, e.bound, e.checked = p, vals, make([]bool, len(vals))
+			e.point, e.fields = pointPlan(ctx, p), fields
 		} else if e.tries++; e.tries >= maxPlanTries {
 			e.dead = true
 		}
@@ -634,12 +639,28 @@ func keepPlan(ctx *sql.Context, e *planEntry, p sql.Node, vals []boundValue) {
 // (process list, result spooling, status flags), doing first what its
 // execute path does around analysis.
 func (h *handler) executeBound(ctx context.Context, c *mysql.Conn, gms *server.Handler, s *backend.Session, query string, p sql.Node, send mysql.ResultSpoolFn) error {
+	h.countQuestion(ctx, s, p)
+	return gms.ComExecuteBound(ctx, c, query, p, send)
+}
+
+// executeCached runs a plan from the cache: a point lookup through
+// spoolPoint, any other through go-mysql-server.
+func (h *handler) executeCached(ctx context.Context, c *mysql.Conn, gms *server.Handler, s *backend.Session, query string, e *planEntry, p sql.Node, send mysql.ResultSpoolFn) error {
+	if !e.point || e.fields == nil || h.engine == nil {
+		return h.executeBound(ctx, c, gms, s, query, p, send)
+	}
+	h.countQuestion(ctx, s, p)
+	return h.spoolPoint(ctx, c, s, query, p, copyFields(e.fields), send)
+}
+
+// countQuestion counts the statement in the status variables, as
+// go-mysql-server's engine does around analysis.
+func (h *handler) countQuestion(ctx context.Context, s *backend.Session, p sql.Node) {
 	sctx := sql.NewContext(ctx, sql.WithSession(s))
 	sql.IncrementStatusVariable(sctx, "Questions", 1)
 	if plan.NodeRepresentsSelect(p) {
 		sql.IncrementStatusVariable(sctx, "Com_select", 1)
 	}
-	return gms.ComExecuteBound(ctx, c, query, p, send)
 }
 
 func sameValues(a, b []boundValue) bool {

@@ -354,3 +354,112 @@ func TestPlanCacheText(t *testing.T) {
 	_, err = a.ExecContext(ctx, "ROLLBACK")
 	require.NoError(t, err)
 }
+
+// TestPlanCachePointSpool: a cached point lookup runs through spoolPoint,
+// which must answer exactly as go-mysql-server's own path: the same
+// column definitions and values for every type, NULLs, a missing row,
+// in both protocols, inside and outside a transaction.
+func TestPlanCachePointSpool(t *testing.T) {
+	srv, db := startPlanServer(t)
+	for _, q := range []string{
+		"CREATE DATABASE ps",
+		`CREATE TABLE ps.t (id INT PRIMARY KEY, u BIGINT UNSIGNED, d DECIMAL(10,2), v VARCHAR(20), c CHAR(5),
+			tx TEXT, b BLOB, dt DATETIME, da DATE, f FLOAT, g DOUBLE, j JSON, e ENUM('x','y'), s SET('p','q'),
+			bt BIT(8), y YEAR, n INT, UNIQUE KEY uv (v))`,
+		`INSERT INTO ps.t VALUES (1, 18446744073709551615, 12.34, 'vee', 'cc', 'text', 0x0102, '2024-01-02 03:04:05',
+			'2024-01-02', 1.5, 2.25, '{"a": 1}', 'y', 'p,q', b'101', 2024, NULL)`,
+		`INSERT INTO ps.t (id, v) VALUES (2, 'two')`,
+	} {
+		_, err := db.Exec(q)
+		require.NoError(t, err)
+	}
+	type answer struct {
+		cols []string
+		rows [][]string
+	}
+	read := func(rows *gosql.Rows, err error) answer {
+		t.Helper()
+		require.NoError(t, err)
+		defer rows.Close()
+		var a answer
+		cts, err := rows.ColumnTypes()
+		require.NoError(t, err)
+		for _, ct := range cts {
+			l, _ := ct.Length()
+			p, s, _ := ct.DecimalSize()
+			nl, _ := ct.Nullable()
+			a.cols = append(a.cols, fmt.Sprintf("%s %s %d %d,%d %v %v", ct.Name(), ct.DatabaseTypeName(), l, p, s, nl, ct.ScanType()))
+		}
+		for rows.Next() {
+			vals := make([]gosql.RawBytes, len(cts))
+			ptrs := make([]any, len(cts))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			require.NoError(t, rows.Scan(ptrs...))
+			var row []string
+			for _, v := range vals {
+				if v == nil {
+					row = append(row, "NULL")
+				} else {
+					row = append(row, string(v))
+				}
+			}
+			a.rows = append(a.rows, row)
+		}
+		require.NoError(t, rows.Err())
+		return a
+	}
+	prep, err := db.Prepare("SELECT * FROM ps.t WHERE id = ?")
+	require.NoError(t, err)
+	defer prep.Close()
+	byV, err := db.Prepare("SELECT id, v, d + 1 AS d1 FROM ps.t WHERE v = ?")
+	require.NoError(t, err)
+	defer byV.Close()
+	first := map[string]answer{}
+	before := srv.Metrics().Snapshot()
+	for round := 0; round < 4; round++ {
+		for _, id := range []int{1, 2, 3} {
+			for kind, a := range map[string]answer{
+				"text":     read(db.Query(fmt.Sprintf("SELECT * FROM ps.t WHERE id = %d", id))),
+				"prepared": read(prep.Query(id)),
+			} {
+				key := fmt.Sprint(kind, id)
+				if round == 0 {
+					first[key] = a
+					continue
+				}
+				require.Equal(t, first[key], a, "%s id = %d, round %d", kind, id, round)
+			}
+		}
+		for _, v := range []string{"vee", "two", "none"} {
+			a := read(byV.Query(v))
+			key := "v" + v
+			if round == 0 {
+				first[key] = a
+				continue
+			}
+			require.Equal(t, first[key], a, "v = %s, round %d", v, round)
+		}
+	}
+	require.Len(t, first["text1"].rows, 1)
+	require.Equal(t, first["text1"], first["prepared1"])
+	require.Empty(t, first["text3"].rows)
+	require.Equal(t, "NULL", first["text1"].rows[0][16])
+	require.Greater(t, srv.Metrics().Snapshot().PlanCacheHits-before.PlanCacheHits, uint64(20))
+
+	// In a transaction: the cached point read sees the transaction's own
+	// write and leaves the transaction open.
+	tx, err := db.Begin()
+	require.NoError(t, err)
+	_, err = tx.Exec("UPDATE ps.t SET v = 'changed' WHERE id = 2")
+	require.NoError(t, err)
+	var v string
+	for i := 0; i < 3; i++ {
+		require.NoError(t, tx.QueryRow("SELECT v FROM ps.t WHERE id = 2").Scan(&v))
+		require.Equal(t, "changed", v)
+	}
+	require.NoError(t, tx.Rollback())
+	require.NoError(t, db.QueryRow("SELECT v FROM ps.t WHERE id = 2").Scan(&v))
+	require.Equal(t, "two", v)
+}

@@ -132,7 +132,7 @@ func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, 
 		pc.metrics.PlanCacheHit()
 		s.ClearWarnings()
 		h.noteStatement(c, s, query, e.stmt)
-		return "", h.executeBound(ctx, c, gms, s, query, p, send)
+		return "", h.executeCached(ctx, c, gms, s, query, e, p, send)
 	}
 	stmt, _, _, err := h.parser.ParseWithOptions(sctx, query, ';', false, mode.ParserOptions())
 	if err != nil || !cacheableStatement(stmt) {
@@ -142,7 +142,7 @@ func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, 
 	}
 	pc.metrics.PlanCacheMiss()
 	s.ClearWarnings()
-	analyzed, _, err := gms.ComBind(ctx, c, query, stmt, &mysql.PrepareData{})
+	analyzed, fields, err := gms.ComBind(ctx, c, query, stmt, &mysql.PrepareData{})
 	if err != nil {
 		return "", sql.CastSQLError(err)
 	}
@@ -150,7 +150,7 @@ func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, 
 	// database and row locking (backend.Session.CommandEnd).
 	h.noteStatement(c, s, query, stmt)
 	p := analyzed.(sql.Node)
-	keepPlan(sctx, e, p, vals)
+	keepPlan(sctx, e, p, vals, fields)
 	e.stmt = stmt
 	return "", h.executeBound(ctx, c, gms, s, query, p, send)
 }

@@ -368,6 +368,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		}
 		h.preparedStmt = engine.PreparedDataCache.GetCachedStmt
 		h.parser = engine.Parser
+		h.engine = engine
 		h.cacheStmt = engine.PreparedDataCache.CacheStmt
 		h.procParams = catalogProcedureParams(engine.Analyzer.Catalog)
 		h.locks = lockViews{p: provider}
