@@ -309,6 +309,10 @@ func cacheableStatement(stmt ast.Statement) bool {
 		return s.Into == nil
 	case *ast.Insert, *ast.Update, *ast.Delete:
 		return true
+	case *ast.Begin, *ast.Commit, *ast.Rollback:
+		// No values, and their plans hold no state: sysbench and
+		// drivers send them as prepared statements.
+		return true
 	}
 	return false
 }
@@ -322,7 +326,8 @@ func cacheablePlan(n sql.Node) bool {
 		switch n := n.(type) {
 		case *plan.Project, *plan.Filter, *plan.Limit, *plan.Offset, *plan.Sort, *plan.TopN,
 			*plan.GroupBy, *plan.Distinct, *plan.OrderedDistinct, *plan.ResolvedTable, *plan.TableAlias,
-			*plan.InsertDestination, *plan.Values, *plan.Update, *plan.UpdateSource, *plan.DeleteFrom:
+			*plan.InsertDestination, *plan.Values, *plan.Update, *plan.UpdateSource, *plan.DeleteFrom,
+			*plan.StartTransaction, *plan.Commit, *plan.Rollback:
 		case *plan.InsertInto:
 			// The source is not a child (go-mysql-server analyzes it apart).
 			ok = cacheablePlan(n.Source)

@@ -463,3 +463,52 @@ func TestPlanCachePointSpool(t *testing.T) {
 	require.NoError(t, db.QueryRow("SELECT v FROM ps.t WHERE id = 2").Scan(&v))
 	require.Equal(t, "two", v)
 }
+
+// TestPlanCacheTransactionStatements: BEGIN, COMMIT and ROLLBACK sent as
+// prepared or text statements come from the cache and still begin, end
+// and undo transactions.
+func TestPlanCacheTransactionStatements(t *testing.T) {
+	srv, db := startPlanServer(t)
+	for _, q := range []string{"CREATE DATABASE pt", "CREATE TABLE pt.t (id INT PRIMARY KEY)"} {
+		_, err := db.Exec(q)
+		require.NoError(t, err)
+	}
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	require.NoError(t, err)
+	defer conn.Close()
+	prep := func(q string) *gosql.Stmt {
+		st, err := conn.PrepareContext(ctx, q)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = st.Close() })
+		return st
+	}
+	begin, commit, rollback := prep("BEGIN"), prep("COMMIT"), prep("ROLLBACK")
+	insert := prep("INSERT INTO pt.t VALUES (?)")
+	before := srv.Metrics().Snapshot()
+	for i := 1; i <= 40; i++ {
+		run := func(st *gosql.Stmt, args ...any) {
+			_, err := st.Exec(args...)
+			require.NoError(t, err)
+		}
+		if i%2 == 0 {
+			run(begin)
+			run(insert, i)
+			run(rollback)
+		} else {
+			run(begin)
+			run(insert, i)
+			run(commit)
+		}
+		// The same as text.
+		for _, q := range []string{"BEGIN", fmt.Sprintf("INSERT INTO pt.t VALUES (%d)", 1000+i), map[bool]string{true: "ROLLBACK", false: "COMMIT"}[i%2 == 0]} {
+			_, err := conn.ExecContext(ctx, q)
+			require.NoError(t, err)
+		}
+	}
+	var n, odd int
+	require.NoError(t, conn.QueryRowContext(ctx, "SELECT COUNT(*), SUM(id % 2) FROM pt.t").Scan(&n, &odd))
+	require.Equal(t, 40, n)
+	require.Equal(t, 40, odd)
+	require.Greater(t, srv.Metrics().Snapshot().PlanCacheHits-before.PlanCacheHits, uint64(150))
+}

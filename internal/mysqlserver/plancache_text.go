@@ -23,7 +23,7 @@ import (
 //
 // A statement is left to go-mysql-server's own text path unless it is one
 // statement (nothing after it but semicolons), of a cacheable kind, has
-// between one and maxTextLiterals literals, all of them integers or
+// at most maxTextLiterals literals, all of them integers or
 // quoted strings, and no comment, placeholder, variable or other
 // literal kind: a decimal, float, hex or bit literal would need a type
 // of its own in the key, a comment may carry optimizer hints or version
@@ -56,7 +56,7 @@ func textShape(query string, ansiQuotes bool) (string, []boundValue, bool) {
 		typ, val := tkn.Scan()
 		switch typ {
 		case 0:
-			return b.String(), vals, len(vals) > 0 && b.Len() > 0
+			return b.String(), vals, b.Len() > 0
 		case ';':
 			end = true
 			continue
