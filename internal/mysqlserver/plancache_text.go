@@ -159,7 +159,7 @@ func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, 
 // locking of a statement whose plan comes from the cache (parsing notes
 // them otherwise).
 func (h *handler) noteStatement(c *mysql.Conn, s *backend.Session, query string, stmt ast.Statement) {
-	db, aliases := statementNames(stmt)
+	db, aliases := preparedNames.of(stmt)
 	s.SetStatementDatabase(db)
 	h.aliases.note(c.ConnectionID, aliases)
 	s.SetStatementLock(lockOf(query, stmt))

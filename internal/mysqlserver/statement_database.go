@@ -101,8 +101,9 @@ func statementNames(stmt ast.Statement) (string, tableAliases) {
 }
 
 // preparedNames memoizes statementNames for the syntax trees of prepared
-// statements, which go-mysql-server keeps while the statement lives: a
-// tree is walked at its first execution, not at every one.
+// statements, which go-mysql-server keeps while the statement lives, and
+// of cached text statements: a tree is walked at its first execution,
+// not at every one.
 var preparedNames = namesMemo{m: make(map[ast.Statement]memoNames)}
 
 type namesMemo struct {
