@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -289,15 +290,25 @@ func boundValueOf(val sqltypes.Value) (boundValue, bool) {
 // of int8, uint8, int16, uint16, int32, uint32, int64, uint64 that holds
 // it.
 func intLiteral(s string) (boundValue, bool) {
-	for i, bits := range []int{8, 16, 32, 64} {
-		if v, err := strconv.ParseInt(s, 10, bits); err == nil {
-			sized := [...]any{int8(v), int16(v), int32(v), v}
-			return boundValue{class: byte('1' + 2*i), v: sized[i]}, true
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		switch {
+		case v >= math.MinInt8 && v <= math.MaxInt8:
+			return boundValue{class: '1', v: int8(v)}, true
+		case v >= 0 && v <= math.MaxUint8:
+			return boundValue{class: '2', v: uint8(v)}, true
+		case v >= math.MinInt16 && v <= math.MaxInt16:
+			return boundValue{class: '3', v: int16(v)}, true
+		case v >= 0 && v <= math.MaxUint16:
+			return boundValue{class: '4', v: uint16(v)}, true
+		case v >= math.MinInt32 && v <= math.MaxInt32:
+			return boundValue{class: '5', v: int32(v)}, true
+		case v >= 0 && v <= math.MaxUint32:
+			return boundValue{class: '6', v: uint32(v)}, true
 		}
-		if u, err := strconv.ParseUint(s, 10, bits); err == nil {
-			sized := [...]any{uint8(u), uint16(u), uint32(u), u}
-			return boundValue{class: byte('2' + 2*i), v: sized[i]}, true
-		}
+		return boundValue{class: '7', v: v}, true
+	}
+	if u, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return boundValue{class: '8', v: u}, true
 	}
 	return boundValue{}, false
 }

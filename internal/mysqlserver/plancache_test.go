@@ -512,3 +512,25 @@ func TestPlanCacheTransactionStatements(t *testing.T) {
 	require.Equal(t, 40, odd)
 	require.Greater(t, srv.Metrics().Snapshot().PlanCacheHits-before.PlanCacheHits, uint64(150))
 }
+
+// TestIntLiteral: integers are typed as go-mysql-server's binder types
+// them, by the smallest of int8, uint8, ... uint64 that holds them.
+func TestIntLiteral(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want any
+	}{
+		{"0", int8(0)}, {"-128", int8(-128)}, {"128", uint8(128)}, {"-129", int16(-129)}, {"255", uint8(255)},
+		{"256", int16(256)}, {"32768", uint16(32768)}, {"65536", int32(65536)}, {"-32769", int32(-32769)},
+		{"2147483648", uint32(2147483648)}, {"4294967296", int64(4294967296)}, {"-2147483649", int64(-2147483649)},
+		{"9223372036854775808", uint64(9223372036854775808)}, {"007", int8(7)},
+	} {
+		v, ok := intLiteral(tc.in)
+		require.True(t, ok, tc.in)
+		require.Equal(t, tc.want, v.v, tc.in)
+	}
+	for _, bad := range []string{"18446744073709551616", "-9223372036854775809", "1x", ""} {
+		_, ok := intLiteral(bad)
+		require.False(t, ok, bad)
+	}
+}
