@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	sqle "github.com/dolthub/go-mysql-server"
+	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
@@ -55,9 +57,13 @@ type handler struct {
 	users interface {
 		ValidateHash(salt []byte, user string, authResponse []byte, addr net.Addr) (mysql.Getter, error)
 	}
-	// plans is the prepared statement plan cache (plancache.go); nil
-	// when off.
+	// plans is the plan cache of prepared and text statements
+	// (plancache.go, plancache_text.go); nil when off.
 	plans *planCache
+	// parser is the engine's parser (lockingParser).
+	parser sql.Parser
+	// engine runs cached point lookups (plancache_spool.go).
+	engine *sqle.Engine
 	// locks renders the row lock table (SHOW ENGINE INNODB STATUS,
 	// locktables.go).
 	locks lockViews
@@ -228,7 +234,8 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	}
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
-			return h.Handler.ComQuery(ctx, c, query, send)
+			_, err := h.executeText(ctx, c, query, false, send)
+			return err
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return query })
 	err = mapError(err, query)
@@ -292,7 +299,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			var err error
-			rest, err = h.Handler.ComMultiQuery(ctx, c, query, send)
+			rest, err = h.executeText(ctx, c, query, true, send)
 			return err
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,9 +42,10 @@ const DefaultPlanCacheSize = 256
 //   - only plans made of a small set of node kinds are kept (cacheable);
 //   - the values' literal types are part of the key (go-mysql-server
 //     types an integer literal by its magnitude);
-//   - before a plan is reused for the first time, the substituted copy
-//     must print exactly as the analyzer's own plan for the same values
-//     (verify); a statement that fails that is never cached again.
+//   - before a plan is reused with another value in a position, the
+//     substituted copy must once have printed exactly as the analyzer's
+//     own plan for values that differed there (checked); a statement
+//     that fails that a few times is never cached again.
 //
 // A plan is valid for one catalog generation (any DDL moves it), one
 // privilege generation (GRANT, REVOKE, CREATE USER, ...: privileges are
@@ -81,13 +83,21 @@ type planEntry struct {
 	// plan was analyzed for the values in bound.
 	plan  sql.Node
 	bound []boundValue
-	// verified: a substituted copy printed as the analyzer's plan.
-	verified bool
+	// checked[i]: a copy with another value in position i printed as
+	// the analyzer's plan for that value.
+	checked []bool
 	// dead: it did not, or no plan could be kept; the statement is
 	// always analyzed (until the key changes).
 	dead bool
 	// tries counts executions that could not make a plan to keep.
 	tries int
+	// point: the plan reads at most one row (pointPlan), and fields are
+	// its column definitions, for spoolPoint.
+	point  bool
+	fields []*querypb.Field
+	// stmt is a text statement's syntax tree (the database, aliases
+	// and row locking of each execution come from it).
+	stmt ast.Statement
 }
 
 // maxPlanTries is how many executions may fail to make a plan to keep
@@ -162,7 +172,7 @@ func grantsGeneration(db *mysql_db.MySQLDb) func(*sql.Context) uint64 {
 // resolution, literal collation and conversion, limits, the foreign key
 // and unique checks planned into writes, and the isolation level.
 var planSessionVars = []string{
-	"sql_mode", "collation_connection", "character_set_client", "time_zone",
+	"sql_mode", "collation_connection", "character_set_client", "character_set_results", "time_zone",
 	"transaction_isolation", "sql_select_limit", "foreign_key_checks", "unique_checks",
 	"div_precision_increment", "optimizer_switch", "sql_auto_is_null", "lc_time_names",
 }
@@ -280,15 +290,25 @@ func boundValueOf(val sqltypes.Value) (boundValue, bool) {
 // of int8, uint8, int16, uint16, int32, uint32, int64, uint64 that holds
 // it.
 func intLiteral(s string) (boundValue, bool) {
-	for i, bits := range []int{8, 16, 32, 64} {
-		if v, err := strconv.ParseInt(s, 10, bits); err == nil {
-			sized := [...]any{int8(v), int16(v), int32(v), v}
-			return boundValue{class: byte('1' + 2*i), v: sized[i]}, true
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		switch {
+		case v >= math.MinInt8 && v <= math.MaxInt8:
+			return boundValue{class: '1', v: int8(v)}, true
+		case v >= 0 && v <= math.MaxUint8:
+			return boundValue{class: '2', v: uint8(v)}, true
+		case v >= math.MinInt16 && v <= math.MaxInt16:
+			return boundValue{class: '3', v: int16(v)}, true
+		case v >= 0 && v <= math.MaxUint16:
+			return boundValue{class: '4', v: uint16(v)}, true
+		case v >= math.MinInt32 && v <= math.MaxInt32:
+			return boundValue{class: '5', v: int32(v)}, true
+		case v >= 0 && v <= math.MaxUint32:
+			return boundValue{class: '6', v: uint32(v)}, true
 		}
-		if u, err := strconv.ParseUint(s, 10, bits); err == nil {
-			sized := [...]any{uint8(u), uint16(u), uint32(u), u}
-			return boundValue{class: byte('2' + 2*i), v: sized[i]}, true
-		}
+		return boundValue{class: '7', v: v}, true
+	}
+	if u, err := strconv.ParseUint(s, 10, 64); err == nil {
+		return boundValue{class: '8', v: u}, true
 	}
 	return boundValue{}, false
 }
@@ -299,6 +319,10 @@ func cacheableStatement(stmt ast.Statement) bool {
 	case *ast.Select:
 		return s.Into == nil
 	case *ast.Insert, *ast.Update, *ast.Delete:
+		return true
+	case *ast.Begin, *ast.Commit, *ast.Rollback:
+		// No values, and their plans hold no state: sysbench and
+		// drivers send them as prepared statements.
 		return true
 	}
 	return false
@@ -313,7 +337,8 @@ func cacheablePlan(n sql.Node) bool {
 		switch n := n.(type) {
 		case *plan.Project, *plan.Filter, *plan.Limit, *plan.Offset, *plan.Sort, *plan.TopN,
 			*plan.GroupBy, *plan.Distinct, *plan.OrderedDistinct, *plan.ResolvedTable, *plan.TableAlias,
-			*plan.InsertDestination, *plan.Values, *plan.Update, *plan.UpdateSource, *plan.DeleteFrom:
+			*plan.InsertDestination, *plan.Values, *plan.Update, *plan.UpdateSource, *plan.DeleteFrom,
+			*plan.StartTransaction, *plan.Commit, *plan.Rollback:
 		case *plan.InsertInto:
 			// The source is not a child (go-mysql-server analyzes it apart).
 			ok = cacheablePlan(n.Source)
@@ -501,16 +526,28 @@ func sameValue(v any, o boundValue, numeric bool) bool {
 	return false
 }
 
-// differs: every parameter has another value than in the plan, so that
-// comparing a substituted plan with the analyzer's shows any place a
-// value went that substitute does not know.
-func differs(a, b []boundValue) bool {
-	for i := range a {
-		if a[i].v == b[i].v {
-			return false
+// reuse returns the entry's plan with vals put in, when every value that
+// differs from the plan's own is in a checked position; false when the
+// execution must be analyzed.
+func (e *planEntry) reuse(ctx *sql.Context, vals []boundValue) (sql.Node, bool, error) {
+	if e.plan == nil {
+		return nil, false, nil
+	}
+	same := true
+	for i := range vals {
+		if vals[i] != e.bound[i] {
+			if !e.checked[i] {
+				return nil, false, nil
+			}
+			same = false
 		}
 	}
-	return true
+	if same {
+		// The very values it was analyzed for.
+		return e.plan, true, nil
+	}
+	p, _, err := substitute(ctx, e.plan, e.bound, vals)
+	return p, err == nil, err
 }
 
 // executePrepared runs one COM_STMT_EXECUTE, through the plan cache when
@@ -547,24 +584,17 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 	if e.dead {
 		return full()
 	}
-	if e.plan != nil && sameValues(e.bound, vals) {
-		// The very values it was analyzed for.
+	if p, ok, err := e.reuse(sctx, vals); err != nil {
+		return full()
+	} else if ok {
 		pc.metrics.PlanCacheHit()
 		s.ClearWarnings()
-		return h.executeBound(ctx, c, gms, s, query, e.plan, send)
-	}
-	if e.plan != nil && e.verified {
-		if p, _, err := substitute(sctx, e.plan, e.bound, vals); err == nil {
-			pc.metrics.PlanCacheHit()
-			s.ClearWarnings()
-			return h.executeBound(ctx, c, gms, s, query, p, send)
-		}
-		return full()
+		return h.executeCached(ctx, c, gms, s, query, e, p, send)
 	}
 	// Analyze, as go-mysql-server's execute would, but keep the plan.
 	pc.metrics.PlanCacheMiss()
 	s.ClearWarnings()
-	analyzed, _, err := gms.ComBind(ctx, c, query, stmt, prepare)
+	analyzed, fields, err := gms.ComBind(ctx, c, query, stmt, prepare)
 	if err != nil {
 		return sql.CastSQLError(err)
 	}
@@ -573,42 +603,80 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 	// execution is the statement's too.
 	h.noteExecuteDatabase(c, prepare)
 	p := analyzed.(sql.Node)
-	switch {
-	case e.plan == nil:
+	keepPlan(sctx, e, p, vals, fields)
+	return h.executeBound(ctx, c, gms, s, query, p, send)
+}
+
+// keepPlan learns from an analyzed execution: the first one's plan is
+// kept if it is cacheable and every value was found in it; a later one
+// with other values in positions not yet checked checks them: putting
+// its values into the kept plan must give the analyzer's plan, or the
+// entry starts again from this plan.
+func keepPlan(ctx *sql.Context, e *planEntry, p sql.Node, vals []boundValue, fields []*querypb.Field) {
+	if e.plan == nil {
 		if !cacheablePlan(p) {
 			e.dead = true
-		} else if _, found, err := substitute(sctx, p, vals, vals); err == nil && allTrue(found) {
-			e.plan, e.bound = p, vals
+		} else if _, found, err := substitute(ctx, p, vals, vals); err == nil && allTrue(found) {
+			e.plan, e.bound, e.checked = p, vals, make([]bool, len(vals))
+			e.point, e.fields = pointPlan(ctx, p), fields
 		} else if e.tries++; e.tries >= maxPlanTries {
 			e.dead = true
 		}
-	case differs(e.bound, vals):
-		sub, _, err := substitute(sctx, e.plan, e.bound, vals)
-		if err == nil && sql.DebugString(sub) == sql.DebugString(p) {
-			e.verified = true
-			break
-		}
-		// A constant of the statement had a parameter's value (k + 1
-		// with id = 1) and was taken for it: start again from this
-		// execution's plan.
-		e.plan, e.bound = nil, nil
-		if e.tries++; e.tries >= maxPlanTries {
-			e.dead = true
+		return
+	}
+	var differ []int
+	unchecked := false
+	for i := range vals {
+		if vals[i] != e.bound[i] {
+			differ = append(differ, i)
+			unchecked = unchecked || !e.checked[i]
 		}
 	}
-	return h.executeBound(ctx, c, gms, s, query, p, send)
+	if !unchecked {
+		return
+	}
+	sub, _, err := substitute(ctx, e.plan, e.bound, vals)
+	if err == nil && sql.DebugString(sub) == sql.DebugString(p) {
+		for _, i := range differ {
+			e.checked[i] = true
+		}
+		return
+	}
+	// A constant of the statement had a parameter's value (k + 1 with
+	// id = 1) and was taken for it: start again from this execution's
+	// plan.
+	e.plan, e.bound, e.checked = nil, nil, nil
+	if e.tries++; e.tries >= maxPlanTries {
+		e.dead = true
+	}
 }
 
 // executeBound runs an analyzed plan through go-mysql-server's handler
 // (process list, result spooling, status flags), doing first what its
 // execute path does around analysis.
 func (h *handler) executeBound(ctx context.Context, c *mysql.Conn, gms *server.Handler, s *backend.Session, query string, p sql.Node, send mysql.ResultSpoolFn) error {
+	h.countQuestion(ctx, s, p)
+	return gms.ComExecuteBound(ctx, c, query, p, send)
+}
+
+// executeCached runs a plan from the cache: a point lookup through
+// spoolPoint, any other through go-mysql-server.
+func (h *handler) executeCached(ctx context.Context, c *mysql.Conn, gms *server.Handler, s *backend.Session, query string, e *planEntry, p sql.Node, send mysql.ResultSpoolFn) error {
+	if !e.point || e.fields == nil || h.engine == nil {
+		return h.executeBound(ctx, c, gms, s, query, p, send)
+	}
+	h.countQuestion(ctx, s, p)
+	return h.spoolPoint(ctx, c, s, query, p, copyFields(e.fields), send)
+}
+
+// countQuestion counts the statement in the status variables, as
+// go-mysql-server's engine does around analysis.
+func (h *handler) countQuestion(ctx context.Context, s *backend.Session, p sql.Node) {
 	sctx := sql.NewContext(ctx, sql.WithSession(s))
 	sql.IncrementStatusVariable(sctx, "Questions", 1)
 	if plan.NodeRepresentsSelect(p) {
 		sql.IncrementStatusVariable(sctx, "Com_select", 1)
 	}
-	return gms.ComExecuteBound(ctx, c, query, p, send)
 }
 
 func sameValues(a, b []boundValue) bool {

@@ -367,6 +367,8 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			h.aliases = lp.aliases // the parser notes them, fixFields reads them
 		}
 		h.preparedStmt = engine.PreparedDataCache.GetCachedStmt
+		h.parser = engine.Parser
+		h.engine = engine
 		h.cacheStmt = engine.PreparedDataCache.CacheStmt
 		h.procParams = catalogProcedureParams(engine.Analyzer.Catalog)
 		h.locks = lockViews{p: provider}

@@ -3,6 +3,7 @@ package mysqlserver
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/mysql"
@@ -99,6 +100,43 @@ func statementNames(stmt ast.Statement) (string, tableAliases) {
 	return db, aliases
 }
 
+// preparedNames memoizes statementNames for the syntax trees of prepared
+// statements, which go-mysql-server keeps while the statement lives, and
+// of cached text statements: a tree is walked at its first execution,
+// not at every one.
+var preparedNames = namesMemo{m: make(map[ast.Statement]memoNames)}
+
+type namesMemo struct {
+	mu sync.Mutex
+	m  map[ast.Statement]memoNames
+}
+
+type memoNames struct {
+	db      string
+	aliases tableAliases
+}
+
+// maxMemoNames bounds the memo (it keeps the trees it has seen alive);
+// when full it starts again.
+const maxMemoNames = 4096
+
+func (nm *namesMemo) of(stmt ast.Statement) (string, tableAliases) {
+	nm.mu.Lock()
+	n, ok := nm.m[stmt]
+	nm.mu.Unlock()
+	if ok {
+		return n.db, n.aliases
+	}
+	db, aliases := statementNames(stmt)
+	nm.mu.Lock()
+	if len(nm.m) >= maxMemoNames {
+		clear(nm.m)
+	}
+	nm.m[stmt] = memoNames{db: db, aliases: aliases}
+	nm.mu.Unlock()
+	return db, aliases
+}
+
 // noteExecuteDatabase gives c's session the database of the prepared
 // statement it executes: COM_STMT_EXECUTE binds go-mysql-server's cached
 // AST and parses nothing.
@@ -108,7 +146,7 @@ func (h *handler) noteExecuteDatabase(c *mysql.Conn, prepare *mysql.PrepareData)
 		return
 	}
 	if stmt, ok := h.preparedStmt(c.ConnectionID, prepare.PrepareStmt); ok {
-		db, aliases := statementNames(stmt)
+		db, aliases := preparedNames.of(stmt)
 		s.SetStatementDatabase(db)
 		h.aliases.note(c.ConnectionID, aliases)
 		s.SetStatementLock(lockOf(prepare.PrepareStmt, stmt))
