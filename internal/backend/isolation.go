@@ -81,10 +81,25 @@ var sessionAliases = map[string]string{
 	"tx_read_only":          "transaction_read_only",
 }
 
+// InitSessionVariable implements sql.Session, counting the change
+// (VarsGeneration).
+func (s *Session) InitSessionVariable(ctx *sql.Context, name string, value any) error {
+	defer s.varsGen.Add(1)
+	return s.BaseSession.InitSessionVariable(ctx, name, value)
+}
+
+// VarsGeneration moves whenever one of the session's system variables
+// may have changed: what is derived from them (the plan cache's key,
+// the parsed sql_mode) is kept until it moves. go-mysql-server writes
+// them only through SetSessionVariable and InitSessionVariable.
+func (s *Session) VarsGeneration() uint64 { return s.varsGen.Load() }
+
 // SetSessionVariable implements sql.Session; it keeps the tx_ aliases in
 // step with their transaction_ variables (go-mysql-server has both but
 // sets only the one named).
 func (s *Session) SetSessionVariable(ctx *sql.Context, name string, value any) error {
+	// Counted even when it fails: the value may have changed before.
+	defer s.varsGen.Add(1)
 	if err := s.BaseSession.SetSessionVariable(ctx, name, value); err != nil {
 		return err
 	}

@@ -117,6 +117,34 @@ type Session struct {
 	stmtDB atomic.Pointer[string]
 	// stmtLock: see SetStatementLock (locking.go).
 	stmtLock atomic.Pointer[StatementLock]
+
+	// varsGen: see VarsGeneration (isolation.go).
+	varsGen atomic.Uint64
+	// memo is what the SQL layer derived from the variables at
+	// generation memoGen (VarsMemo).
+	memoMu  sync.Mutex
+	memoGen uint64
+	memo    any
+}
+
+// VarsMemo returns what the SQL layer keeps derived from the session's
+// variables, if they did not change since it was stored.
+func (s *Session) VarsMemo() (any, bool) {
+	gen := s.varsGen.Load()
+	s.memoMu.Lock()
+	defer s.memoMu.Unlock()
+	if s.memo == nil || s.memoGen != gen {
+		return nil, false
+	}
+	return s.memo, true
+}
+
+// SetVarsMemo stores v as derived from the variables at generation gen
+// (read with VarsGeneration before deriving it).
+func (s *Session) SetVarsMemo(gen uint64, v any) {
+	s.memoMu.Lock()
+	s.memoGen, s.memo = gen, v
+	s.memoMu.Unlock()
 }
 
 var (

@@ -59,12 +59,6 @@ type planCache struct {
 	grants   func(*sql.Context) uint64
 	writable func() bool
 
-	// vars are the planSessionVars sessions have (some are global
-	// only in go-mysql-server; asking a session for one builds an error
-	// with a stack trace), found at the first execution.
-	varsOnce sync.Once
-	vars     []string
-
 	mu    sync.Mutex
 	conns map[uint32]*connPlans
 }
@@ -195,29 +189,17 @@ func (pc *planCache) key(ctx *sql.Context, vals []boundValue) (string, bool) {
 	b.WriteString(client.User)
 	b.WriteByte('@')
 	b.WriteString(client.Address)
-	pc.varsOnce.Do(func() {
-		for _, name := range planSessionVars {
-			if _, err := ctx.Session.GetSessionVariable(ctx, name); err == nil {
-				pc.vars = append(pc.vars, name)
-			}
-		}
-	})
-	for _, name := range pc.vars {
-		v, err := ctx.Session.GetSessionVariable(ctx, name)
-		if err != nil {
+	if sv := sessionVarsOf(ctx); sv != nil {
+		if !sv.planKeyOK {
 			return "", false
 		}
-		b.WriteByte(0)
-		switch v := v.(type) {
-		case string:
-			b.WriteString(v)
-		case int64:
-			b.WriteString(strconv.FormatInt(v, 10))
-		case int8:
-			b.WriteString(strconv.Itoa(int(v)))
-		default:
-			fmt.Fprint(&b, v)
+		b.WriteString(sv.planKey)
+	} else {
+		vars, ok := planVarsKey(ctx)
+		if !ok {
+			return "", false
 		}
+		b.WriteString(vars)
 	}
 	return b.String(), true
 }

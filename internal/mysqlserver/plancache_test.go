@@ -534,3 +534,47 @@ func TestIntLiteral(t *testing.T) {
 		require.False(t, ok, bad)
 	}
 }
+
+// TestPlanCacheFollowsSessionVariables: the session's derived settings
+// (parsed sql_mode, the plan cache key) follow every SET at once, for
+// cached text and prepared statements alike.
+func TestPlanCacheFollowsSessionVariables(t *testing.T) {
+	_, db := startPlanServer(t)
+	for _, q := range []string{"CREATE DATABASE sv", "CREATE TABLE sv.t (id INT PRIMARY KEY, n TINYINT)", "INSERT INTO sv.t VALUES (1, 0)"} {
+		_, err := db.Exec(q)
+		require.NoError(t, err)
+	}
+	ins, err := db.Prepare("UPDATE sv.t SET n = ? WHERE id = 1")
+	require.NoError(t, err)
+	defer ins.Close()
+	for i := 0; i < 4; i++ {
+		_, err := db.Exec("SET sql_mode = 'STRICT_TRANS_TABLES'")
+		require.NoError(t, err)
+		_, err = db.Exec(fmt.Sprintf("UPDATE sv.t SET n = %d WHERE id = 1", 300+i))
+		require.Error(t, err, "strict, round %d", i)
+		require.Contains(t, err.Error(), "1264")
+		_, err = ins.Exec(300 + i)
+		require.Error(t, err, "strict prepared, round %d", i)
+
+		_, err = db.Exec("SET sql_mode = ''")
+		require.NoError(t, err)
+		_, err = db.Exec(fmt.Sprintf("UPDATE sv.t SET n = %d WHERE id = 1", 300+i))
+		require.NoError(t, err, "not strict, round %d", i)
+		var n int
+		require.NoError(t, db.QueryRow("SELECT n FROM sv.t WHERE id = 1").Scan(&n))
+		require.Equal(t, 127, n)
+		_, err = ins.Exec(-300 - i)
+		require.NoError(t, err, "not strict prepared, round %d", i)
+
+		// ANSI_QUOTES: "id" is the column, then a string again.
+		_, err = db.Exec("SET sql_mode = 'ANSI_QUOTES'")
+		require.NoError(t, err)
+		var got string
+		require.NoError(t, db.QueryRow(`SELECT "id" FROM sv.t WHERE id = 1`).Scan(&got))
+		require.Equal(t, "1", got)
+		_, err = db.Exec("SET sql_mode = ''")
+		require.NoError(t, err)
+		require.NoError(t, db.QueryRow(`SELECT "id" FROM sv.t WHERE id = 1`).Scan(&got))
+		require.Equal(t, "id", got)
+	}
+}
