@@ -41,14 +41,17 @@ const (
 
 // TestClusterFailover is issue 12's first acceptance on real processes:
 // three members bootstrap, a table written on the leader is read on
-// every member, a follower refuses writes with 1290 and shows
+// every member, a follower with follower-writes = reject refuses writes
+// with 1290 and shows
 // @@read_only = 1, the leader is killed with kill -9 under write load, a
 // new leader is elected, no acknowledged insert is lost and no refused
 // one is present, and every member (the killed one restarted) ends with
 // identical rows.
 func TestClusterFailover(t *testing.T) {
 	bin := testutil.BuildBinary(t)
-	nodes := testutil.StartCluster(t, bin, 3)
+	// Followers refuse writes: the load must reach the leader itself, and
+	// follower-writes = reject is checked below.
+	nodes := testutil.StartClusterArgs(t, bin, 3, "--follower-writes", "reject")
 	dead := map[int]bool{}
 	alive := func(i int) bool { return !dead[i] }
 

@@ -61,10 +61,20 @@ type handler struct {
 	// locks renders the row lock table (SHOW ENGINE INNODB STATUS,
 	// locktables.go).
 	locks lockViews
+
+	// fwd is set on a cluster member with follower-writes = forward
+	// (forward.go); fwdSessions are the connections whose session runs
+	// on the leader, fwdIn those that are such sessions of another
+	// member, under mu.
+	fwd         *Forwarding
+	writable    func() bool
+	fwdSessions map[*mysql.Conn]*forwardedSession
+	fwdIn       map[*mysql.Conn]bool
 }
 
 func newHandler(h mysql.Handler) *handler {
-	return &handler{Handler: h, conns: make(map[*mysql.Conn]bool), txns: make(map[*mysql.Conn]*txnLog)}
+	return &handler{Handler: h, conns: make(map[*mysql.Conn]bool), txns: make(map[*mysql.Conn]*txnLog),
+		fwdSessions: make(map[*mysql.Conn]*forwardedSession), fwdIn: make(map[*mysql.Conn]bool)}
 }
 
 // maxPreparedParams is the most placeholders a prepared statement may
@@ -132,9 +142,11 @@ func (h *handler) NewConnection(c *mysql.Conn) {
 
 func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	h.aliases.forget(c.ConnectionID)
+	h.dropForward(c)
 	h.mu.Lock()
 	delete(h.conns, c)
 	delete(h.txns, c)
+	delete(h.fwdIn, c)
 	h.mu.Unlock()
 	h.plans.forget(c.ConnectionID)
 	h.Handler.ConnectionClosed(c)
@@ -147,6 +159,9 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 		return errShuttingDown
 	}
 	defer h.running.Done()
+	if fs := h.forwarded(c); fs != nil {
+		return h.relay(context.Background(), c, fs, "USE "+quoteIdent(schemaName), func(*sqltypes.Result, bool) error { return nil })
+	}
 	err := h.Handler.ComInitDB(c, schemaName)
 	if err == nil {
 		h.setReady(c)
@@ -160,6 +175,7 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 // (at login or with USE); until then SHOW PROCESSLIST would show an
 // "unauthenticated user" connecting.
 func (h *handler) ready(c *mysql.Conn) {
+	h.noteInbound(c)
 	h.mu.Lock()
 	done := h.conns[c]
 	h.mu.Unlock()
@@ -204,7 +220,18 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return err
 	}
 	if ok, err := h.changeUser(c, query, cb); ok {
+		if err == nil {
+			h.dropForward(c) // the leader's session is the old account's
+		}
 		return mapError(err, query)
+	}
+	if fs := h.forwarded(c); fs != nil {
+		return h.relay(ctx, c, fs, query, encodeResults(c, cb))
+	}
+	if h.leaderBound(c, probe.cmd) {
+		err = h.forwardStatement(ctx, c, query, encodeResults(c, cb))
+		noteError(c, err)
+		return err
 	}
 	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
 		h.untracked(c)
@@ -231,6 +258,9 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 			return h.Handler.ComQuery(ctx, c, query, send)
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return query })
+	if isNeedsLeader(err) {
+		err = h.forwardStatement(ctx, c, query, encodeResults(c, cb))
+	}
 	err = mapError(err, query)
 	noteError(c, err)
 	closeOnUnknownOutcome(c, err)
@@ -265,7 +295,20 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return "", err
 	}
 	if ok, err := h.changeUser(c, query, cb); ok {
+		if err == nil {
+			h.dropForward(c)
+		}
 		return "", mapError(err, query)
+	}
+	if fs := h.forwarded(c); fs != nil {
+		first, rest := splitFirstStatement(query)
+		return rest, h.relay(ctx, c, fs, first, encodeResults(c, cb))
+	}
+	if h.leaderBound(c, probe.cmd) {
+		first, rest := splitFirstStatement(query)
+		err = h.forwardStatement(ctx, c, first, encodeResults(c, cb))
+		noteError(c, err)
+		return rest, err
 	}
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)
@@ -296,6 +339,11 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			return err
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
+	if isNeedsLeader(err) {
+		var first string
+		first, rest = splitFirstStatement(query)
+		err = h.forwardStatement(ctx, c, first, encodeResults(c, cb))
+	}
 	err = mapError(err, query)
 	noteError(c, err)
 	closeOnUnknownOutcome(c, err)
@@ -322,6 +370,12 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		countExplainParams(ctx, query, opts, prepare)
 	}
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
+	if isNeedsLeader(err) {
+		// It will run on the leader (ComStmtExecute): a statement that
+		// needs the leader writes or locks, and has no result columns
+		// to announce, or announces them with its execution.
+		fields, err = nil, nil
+	}
 	if isPreparedDo(query) {
 		fields = nil // DO has no result columns
 	}
@@ -350,6 +404,16 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		return callback(res)
 	}))
 	zeroDateParams(prepare)
+	if fs := h.forwarded(c); fs != nil {
+		return h.relayPrepared(ctx, c, fs, prepare, fixed)
+	}
+	if h.leaderBound(c, probe.cmd) {
+		fs, err := h.startForward(ctx, c)
+		if err != nil {
+			return err
+		}
+		return h.relayPrepared(ctx, c, fs, prepare, fixed)
+	}
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
@@ -374,6 +438,12 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 			return h.executePrepared(ctx, c, bound, send)
 		}, send, outParams)
 	}, fixed, func() string { return prepare.PrepareStmt })
+	if isNeedsLeader(err) {
+		var fs *forwardedSession
+		if fs, err = h.startForward(ctx, c); err == nil {
+			err = h.relayPrepared(ctx, c, fs, prepare, fixed)
+		}
+	}
 	err = mapError(err, prepare.PrepareStmt)
 	noteError(c, err)
 	closeOnUnknownOutcome(c, err)
@@ -387,5 +457,7 @@ func (h *handler) ComResetConnection(c *mysql.Conn) error {
 	defer h.running.Done()
 	h.forget(c)
 	h.plans.forget(c.ConnectionID)
+	// A reset session starts afresh, here.
+	h.dropForward(c)
 	return h.Handler.ComResetConnection(c)
 }
