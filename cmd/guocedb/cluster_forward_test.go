@@ -250,6 +250,32 @@ func TestClusterForwardLocks(t *testing.T) {
 	require.NoError(t, leader.QueryRow("SELECT v FROM lk.t WHERE id = 1").Scan(&v))
 	require.Equal(t, 101, v, "B's update ran after A's commit")
 
+	// A locking read outside a transaction, on a fresh session of
+	// follower 2, waits too: the analyzer sees its locking clause and
+	// moves it to the leader.
+	_, err = a.ExecContext(ctx, "BEGIN")
+	require.NoError(t, err)
+	require.NoError(t, a.QueryRowContext(ctx, "SELECT v FROM lk.t WHERE id = 2 FOR UPDATE").Scan(&v))
+	c := connOn(f2)
+	cDone := make(chan error, 1)
+	go func() {
+		var x int
+		cDone <- c.QueryRowContext(ctx, "SELECT v FROM lk.t WHERE id = 2 FOR UPDATE").Scan(&x)
+	}()
+	select {
+	case err := <-cDone:
+		t.Fatalf("a locking read of a row locked on another node did not wait: %v", err)
+	case <-time.After(time.Second):
+	}
+	_, err = a.ExecContext(ctx, "COMMIT")
+	require.NoError(t, err)
+	select {
+	case err := <-cDone:
+		require.NoError(t, err, "the locking read after A committed")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the locking read still waits after A committed")
+	}
+
 	// Opposite orders across two followers: one of them is chosen as the
 	// deadlock's victim (1213), the other goes on.
 	for _, c := range []*sql.Conn{a, b} {
