@@ -49,6 +49,9 @@ func TestClusterForwardWrites(t *testing.T) {
 	// A read stays on the follower; the session moves at its first write.
 	var connID, leaderConnID int64
 	require.NoError(t, conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&connID))
+	var ro int
+	require.NoError(t, conn.QueryRowContext(ctx, "SELECT @@read_only").Scan(&ro))
+	require.Equal(t, 1, ro, "a read runs on the follower")
 	_, err = conn.ExecContext(ctx, "USE fw")
 	require.NoError(t, err)
 	_, err = conn.ExecContext(ctx, "INSERT INTO t VALUES (1, 'text')")
@@ -58,6 +61,8 @@ func TestClusterForwardWrites(t *testing.T) {
 	require.NoError(t, conn.QueryRowContext(ctx, "SELECT v FROM t WHERE id = 1").Scan(&v))
 	require.Equal(t, "text", v)
 	require.NoError(t, conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&leaderConnID))
+	require.NoError(t, conn.QueryRowContext(ctx, "SELECT @@read_only").Scan(&ro))
+	require.Equal(t, 0, ro, "the session runs on the leader after its first write")
 	t.Logf("session %d on %s runs on the leader as %d", connID, f1.ID, leaderConnID)
 	// Prepared statements (go-sql-driver prepares every statement with
 	// arguments), a quote and a question mark in the values.
@@ -84,11 +89,31 @@ func TestClusterForwardWrites(t *testing.T) {
 	_, err = tx.Exec("INSERT INTO fw.t VALUES (11, 'rolled back')")
 	require.NoError(t, err)
 	require.NoError(t, tx.Rollback())
+	// With autocommit off, a session's reads and writes are one
+	// transaction on the leader: its SELECT moves it already, and a
+	// rolled back write leaves nothing.
+	ac, err := db2.Conn(ctx)
+	require.NoError(t, err)
+	_, err = ac.ExecContext(ctx, "SET autocommit = 0")
+	require.NoError(t, err)
+	require.NoError(t, ac.QueryRowContext(ctx, "SELECT @@read_only").Scan(&ro))
+	require.Equal(t, 0, ro, "a SELECT with autocommit off runs on the leader")
+	_, err = ac.ExecContext(ctx, "INSERT INTO fw.t VALUES (14, 'no autocommit')")
+	require.NoError(t, err)
+	_, err = ac.ExecContext(ctx, "ROLLBACK")
+	require.NoError(t, err)
+	_, err = ac.ExecContext(ctx, "INSERT INTO fw.t VALUES (15, 'no autocommit')")
+	require.NoError(t, err)
+	_, err = ac.ExecContext(ctx, "COMMIT")
+	require.NoError(t, err)
+	_, err = ac.ExecContext(ctx, "SET autocommit = 1") // back to the pool
+	require.NoError(t, err)
+	require.NoError(t, ac.Close())
 	// Multi-statement text: the first statement moves the session.
 	_, err = db2.Exec("INSERT INTO fw.t VALUES (12, 'multi-a'); INSERT INTO fw.t VALUES (13, 'multi-b')")
 	require.NoError(t, err)
 
-	want := "1=text 2=it's ? 2 3=it's ? 3 4=it's ? 4 10=tx+ 12=multi-a 13=multi-b"
+	want := "1=text 2=it's ? 2 3=it's ? 3 4=it's ? 4 10=tx+ 12=multi-a 13=multi-b 15=no autocommit"
 	for _, nd := range nodes {
 		db := testutil.Connect(t, nd.P.MySQLAddr)
 		require.Equal(t, want, fwRows(t, db), "rows on %s", nd.ID)

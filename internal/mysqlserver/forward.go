@@ -122,11 +122,33 @@ func (h *handler) dropForward(c *mysql.Conn) {
 // locking SELECT, a write inside a CALL's text the classifier does not
 // know) is left to that rule, and at worst to the store's commit, which
 // refuses with 1290 (storage.ErrFollower).
+//
+// With autocommit off, every statement opens or continues a transaction:
+// its SELECTs go to the leader too, so that the transaction's reads and
+// writes are one transaction there.
 func (h *handler) leaderBound(c *mysql.Conn, cmd metrics.Command) bool {
-	if h.fwd == nil || h.writable == nil || !leaderCommand(cmd) || h.writable() {
+	if h.fwd == nil || h.writable == nil {
 		return false
 	}
-	return !h.inbound(c)
+	if !leaderCommand(cmd) && (cmd != metrics.CommandSelect || !autocommitOff(c)) {
+		return false
+	}
+	return !h.writable() && !h.inbound(c)
+}
+
+// autocommitOff reports whether c's session runs with autocommit = 0.
+func autocommitOff(c *mysql.Conn) bool {
+	s := connSession(c)
+	if s == nil {
+		return false
+	}
+	ctx := sql.NewEmptyContext()
+	v, err := s.GetSessionVariable(ctx, "autocommit")
+	if err != nil {
+		return false
+	}
+	on, err := sql.ConvertToBool(ctx, v)
+	return err == nil && !on
 }
 
 // leaderCommand reports whether statements of cmd need the leader under
