@@ -113,7 +113,32 @@ func TestClusterForwardWrites(t *testing.T) {
 	_, err = db2.Exec("INSERT INTO fw.t VALUES (12, 'multi-a'); INSERT INTO fw.t VALUES (13, 'multi-b')")
 	require.NoError(t, err)
 
-	want := "1=text 2=it's ? 2 3=it's ? 3 4=it's ? 4 10=tx+ 12=multi-a 13=multi-b 15=no autocommit"
+	// A CALL that writes moves the session; its result sets all come
+	// back.
+	_, err = leader.Exec("CREATE PROCEDURE fw.p(x INT) BEGIN INSERT INTO fw.t VALUES (x, 'proc'); SELECT COUNT(*) FROM fw.t WHERE id = x; SELECT 'second'; END")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		var n int
+		return db2.QueryRow("SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = 'fw'").Scan(&n) == nil && n == 1
+	}, 10*time.Second, 50*time.Millisecond, "the follower has the procedure")
+	rows, err := db2.Query("CALL fw.p(16)")
+	require.NoError(t, err)
+	var sets []string
+	for {
+		for rows.Next() {
+			var x string
+			require.NoError(t, rows.Scan(&x))
+			sets = append(sets, x)
+		}
+		if !rows.NextResultSet() {
+			break
+		}
+	}
+	require.NoError(t, rows.Err())
+	require.NoError(t, rows.Close())
+	require.Equal(t, []string{"1", "second"}, sets, "the CALL's result sets through a follower")
+
+	want := "1=text 2=it's ? 2 3=it's ? 3 4=it's ? 4 10=tx+ 12=multi-a 13=multi-b 15=no autocommit 16=proc"
 	for _, nd := range nodes {
 		db := testutil.Connect(t, nd.P.MySQLAddr)
 		require.Equal(t, want, fwRows(t, db), "rows on %s", nd.ID)

@@ -178,7 +178,7 @@ func (h *handler) forwardStatement(ctx context.Context, c *mysql.Conn, query str
 	if err != nil {
 		return err
 	}
-	return h.relay(ctx, c, fs, query, send)
+	return h.relay(ctx, c, fs, query, send, false)
 }
 
 // startForward logs in on the leader as c's account and gives the new
@@ -214,9 +214,11 @@ func (h *handler) startForward(ctx context.Context, c *mysql.Conn) (*forwardedSe
 	}
 	params := &mysql.ConnParams{
 		Host: host, Port: port,
-		Uname:            forwardLoginName(u.User, u.Host),
-		Pass:             forwardPassword(key, u.User, u.Host),
-		Charset:          "utf8mb4",
+		Uname:   forwardLoginName(u.User, u.Host),
+		Pass:    forwardPassword(key, u.User, u.Host),
+		Charset: "utf8mb4",
+		// Affected rows count as the client asked (matched or changed).
+		Flags:            uint64(c.Capabilities & mysql.CapabilityClientFoundRows),
 		ConnectTimeoutMs: uint64(forwardConnectTimeout / time.Millisecond),
 	}
 	cctx, cancel := context.WithTimeout(ctx, forwardConnectTimeout)
@@ -325,8 +327,10 @@ func serverAnswer(se *mysql.SQLError) bool {
 // The leader's errors reach the client unchanged. When the connection to
 // the leader breaks, or the leader no longer leads, mid-command, the
 // command's outcome is unknown: the client's connection is closed (it
-// sees 2013), never answered OK or a definite error.
-func (h *handler) relay(ctx context.Context, c *mysql.Conn, fs *forwardedSession, query string, send mysql.ResultSpoolFn) error {
+// sees 2013), never answered OK or a definite error. binaryRows says
+// that the client executed a prepared statement (rows of extra result
+// sets are then written in the binary protocol).
+func (h *handler) relay(ctx context.Context, c *mysql.Conn, fs *forwardedSession, query string, send mysql.ResultSpoolFn, binaryRows bool) error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	h.obs.m.CommandForwarded()
@@ -334,22 +338,49 @@ func (h *handler) relay(ctx context.Context, c *mysql.Conn, fs *forwardedSession
 		return h.lostLeader(c, errors.New("the leader changed since the session moved there"))
 	}
 	stop := h.watchLeader(fs)
+	var sets []*sqltypes.Result
 	res, status, err := fs.conn.ExecuteFetchMulti(ctx, query, maxForwardedRows, true)
+	if err == nil {
+		sets = append(sets, res)
+	}
 	for err == nil && uint16(status)&mysql.ServerMoreResultsExists != 0 {
-		// A CALL's later result sets: the client gets the first one
-		// (forward.go's limits in the cluster DESIGN.md).
-		_, status, _, err = fs.conn.ReadQueryResult(ctx, maxForwardedRows, true)
+		// A CALL's result sets, then its OK (or the error that stopped
+		// the procedure).
+		res, status, _, err = fs.conn.ReadQueryResult(ctx, maxForwardedRows, true)
+		if err == nil {
+			sets = append(sets, res)
+		}
 	}
 	stop()
-	if err != nil {
-		var se *mysql.SQLError
-		if errors.As(err, &se) && serverAnswer(se) {
-			se.Query = ""
-			return se
-		}
+	var se *mysql.SQLError
+	if err != nil && (!errors.As(err, &se) || !serverAnswer(se)) {
 		return h.lostLeader(c, err)
 	}
-	return send(res, false)
+	var final *sqltypes.Result
+	if err == nil {
+		final, sets = sets[len(sets)-1], sets[:len(sets)-1]
+	}
+	if pc := resultWriterOf(c.Conn); len(sets) > 0 && pc != nil {
+		// Result sets before the last answer go below vitess, as a local
+		// CALL's do (call.go).
+		if err := c.FlushBuffer(); err != nil {
+			return err
+		}
+		for _, set := range sets {
+			payloads, err := resultPackets(set, c.Capabilities, c.StatusFlags, binaryRows)
+			if err != nil {
+				return err
+			}
+			if err := pc.sendPackets(payloads); err != nil {
+				return err
+			}
+		}
+	}
+	if err != nil {
+		se.Query = ""
+		return se
+	}
+	return send(final, false)
 }
 
 // relayPrepared runs an execution of a prepared statement on the leader,
@@ -359,7 +390,7 @@ func (h *handler) relayPrepared(ctx context.Context, c *mysql.Conn, fs *forwarde
 	if err != nil {
 		return mysql.NewSQLError(mysql.ERUnknownError, mysql.SSUnknownSQLState, "%v", err)
 	}
-	return h.relay(ctx, c, fs, query, send)
+	return h.relay(ctx, c, fs, query, send, true)
 }
 
 // splitFirstStatement splits a multi-statement text after its first

@@ -160,7 +160,7 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 	}
 	defer h.running.Done()
 	if fs := h.forwarded(c); fs != nil {
-		return h.relay(context.Background(), c, fs, "USE "+quoteIdent(schemaName), func(*sqltypes.Result, bool) error { return nil })
+		return h.relay(context.Background(), c, fs, "USE "+quoteIdent(schemaName), func(*sqltypes.Result, bool) error { return nil }, false)
 	}
 	err := h.Handler.ComInitDB(c, schemaName)
 	if err == nil {
@@ -226,7 +226,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return mapError(err, query)
 	}
 	if fs := h.forwarded(c); fs != nil {
-		return h.relay(ctx, c, fs, query, encodeResults(c, cb))
+		return h.relay(ctx, c, fs, query, encodeResults(c, cb), false)
 	}
 	if h.leaderBound(c, probe.cmd) {
 		err = h.forwardStatement(ctx, c, query, encodeResults(c, cb))
@@ -302,7 +302,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	}
 	if fs := h.forwarded(c); fs != nil {
 		first, rest := splitFirstStatement(query)
-		return rest, h.relay(ctx, c, fs, first, encodeResults(c, cb))
+		return rest, h.relay(ctx, c, fs, first, encodeResults(c, cb), false)
 	}
 	if h.leaderBound(c, probe.cmd) {
 		first, rest := splitFirstStatement(query)
