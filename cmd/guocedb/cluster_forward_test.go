@@ -300,6 +300,33 @@ func TestClusterForwardLocks(t *testing.T) {
 	require.NoError(t, leader.QueryRow("SELECT v FROM lk.t WHERE id = 1").Scan(&v))
 	require.Equal(t, 101, v, "B's update ran after A's commit")
 
+	// KILL QUERY on follower 2 of its session waiting on the leader stops
+	// the statement there (1317); the session goes on.
+	_, err = a.ExecContext(ctx, "BEGIN")
+	require.NoError(t, err)
+	require.NoError(t, a.QueryRowContext(ctx, "SELECT v FROM lk.t WHERE id = 1 FOR UPDATE").Scan(&v))
+	d := connOn(f2)
+	var dID int64
+	require.NoError(t, d.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&dID)) // still on follower 2
+	dDone := make(chan error, 1)
+	go func() {
+		_, err := d.ExecContext(ctx, "UPDATE lk.t SET v = v + 1 WHERE id = 1")
+		dDone <- err
+	}()
+	time.Sleep(500 * time.Millisecond)
+	killer := testutil.Connect(t, f2.P.MySQLAddr)
+	_, err = killer.Exec(fmt.Sprintf("KILL QUERY %d", dID))
+	require.NoError(t, err)
+	select {
+	case err := <-dDone:
+		requireMySQLErr(t, err, 1317)
+	case <-time.After(20 * time.Second):
+		t.Fatal("KILL QUERY on the follower did not stop the forwarded statement")
+	}
+	require.NoError(t, d.QueryRowContext(ctx, "SELECT 1").Scan(&v), "the killed statement's session goes on")
+	_, err = a.ExecContext(ctx, "ROLLBACK")
+	require.NoError(t, err)
+
 	// A locking read outside a transaction, on a fresh session of
 	// follower 2, waits too: the analyzer sees its locking clause and
 	// moves it to the leader.

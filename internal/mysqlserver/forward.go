@@ -196,36 +196,13 @@ func (h *handler) startForward(ctx context.Context, c *mysql.Conn) (*forwardedSe
 	if !ok {
 		return nil, errNoLeaderToForward("no leader is known")
 	}
-	key, ok := h.fwd.Key()
-	if !ok {
-		return nil, errNoLeaderToForward("the cluster's forwarding key is not written yet")
-	}
 	u, ok := c.UserData.(sql.MysqlConnectionUser)
 	if !ok {
 		return nil, errNoLeaderToForward("the session has no account")
 	}
-	host, portText, err := net.SplitHostPort(addr)
+	conn, err := h.dialLeader(ctx, addr, u, c.Capabilities&mysql.CapabilityClientFoundRows)
 	if err != nil {
-		return nil, errNoLeaderToForward("bad leader address " + addr)
-	}
-	port, err := strconv.Atoi(portText)
-	if err != nil {
-		return nil, errNoLeaderToForward("bad leader address " + addr)
-	}
-	params := &mysql.ConnParams{
-		Host: host, Port: port,
-		Uname:   forwardLoginName(u.User, u.Host),
-		Pass:    forwardPassword(key, u.User, u.Host),
-		Charset: "utf8mb4",
-		// Affected rows count as the client asked (matched or changed).
-		Flags:            uint64(c.Capabilities & mysql.CapabilityClientFoundRows),
-		ConnectTimeoutMs: uint64(forwardConnectTimeout / time.Millisecond),
-	}
-	cctx, cancel := context.WithTimeout(ctx, forwardConnectTimeout)
-	defer cancel()
-	conn, err := mysql.Connect(cctx, params)
-	if err != nil {
-		return nil, errNoLeaderToForward(fmt.Sprintf("login on %s: %v", addr, err))
+		return nil, errNoLeaderToForward(err.Error())
 	}
 	for _, stmt := range sessionReplay(c) {
 		if _, err := conn.ExecuteFetch(stmt, 0, false); err != nil {
@@ -250,6 +227,39 @@ func (h *handler) startForward(ctx context.Context, c *mysql.Conn) (*forwardedSe
 	h.mu.Unlock()
 	h.obs.m.SessionForwarded()
 	return fs, nil
+}
+
+// dialLeader logs in on the leader at addr for account u (forward_auth.go);
+// flags are client capabilities to pass on.
+func (h *handler) dialLeader(ctx context.Context, addr string, u sql.MysqlConnectionUser, flags uint32) (*mysql.Conn, error) {
+	key, ok := h.fwd.Key()
+	if !ok {
+		return nil, errors.New("the cluster's forwarding key is not written yet")
+	}
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("bad leader address %s", addr)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, fmt.Errorf("bad leader address %s", addr)
+	}
+	params := &mysql.ConnParams{
+		Host: host, Port: port,
+		Uname:   forwardLoginName(u.User, u.Host),
+		Pass:    forwardPassword(key, u.User, u.Host),
+		Charset: "utf8mb4",
+		// Affected rows count as the client asked (matched or changed).
+		Flags:            uint64(flags),
+		ConnectTimeoutMs: uint64(forwardConnectTimeout / time.Millisecond),
+	}
+	cctx, cancel := context.WithTimeout(ctx, forwardConnectTimeout)
+	defer cancel()
+	conn, err := mysql.Connect(cctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("login on %s: %w", addr, err)
+	}
+	return conn, nil
 }
 
 // sessionReplay returns the statements that give a new session on the

@@ -225,7 +225,9 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		}
 		return mapError(err, query)
 	}
-	if fs := h.forwarded(c); fs != nil {
+	// KILL names this node's connection ids: it runs here
+	// (killForwarded), even in a session that runs on the leader.
+	if fs := h.forwarded(c); fs != nil && probe.cmd != metrics.CommandKill {
 		return h.relay(ctx, c, fs, query, encodeResults(c, cb), false)
 	}
 	if h.leaderBound(c, probe.cmd) {
@@ -258,6 +260,9 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 			return h.Handler.ComQuery(ctx, c, query, send)
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return query })
+	if err == nil {
+		h.killForwarded(ctx, probe.cmd, query)
+	}
 	if isNeedsLeader(err) {
 		err = h.forwardStatement(ctx, c, query, encodeResults(c, cb))
 	}
@@ -300,7 +305,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		}
 		return "", mapError(err, query)
 	}
-	if fs := h.forwarded(c); fs != nil {
+	if fs := h.forwarded(c); fs != nil && probe.cmd != metrics.CommandKill {
 		first, rest := splitFirstStatement(query)
 		return rest, h.relay(ctx, c, fs, first, encodeResults(c, cb), false)
 	}
@@ -339,6 +344,9 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			return err
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
+	if err == nil {
+		h.killForwarded(ctx, probe.cmd, strings.TrimSuffix(query, rest))
+	}
 	if isNeedsLeader(err) {
 		var first string
 		first, rest = splitFirstStatement(query)
