@@ -144,6 +144,11 @@ func TestClusterForwardWrites(t *testing.T) {
 		require.Equal(t, want, fwRows(t, db), "rows on %s", nd.ID)
 	}
 
+	// LOAD DATA LOCAL is refused on a follower, clearly: the leader would
+	// ask the follower for the client's file.
+	_, err = db1.Exec("LOAD DATA LOCAL INFILE '/nonexistent.csv' INTO TABLE fw.t")
+	requireMySQLErr(t, err, 1235)
+
 	// Privileges hold on the leader: a user without INSERT gets 1142
 	// through a follower.
 	_, err = leader.Exec("CREATE USER 'reader'@'%' IDENTIFIED BY 'pw'; GRANT SELECT ON fw.* TO 'reader'@'%'")

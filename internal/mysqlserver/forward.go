@@ -393,6 +393,24 @@ func (h *handler) relay(ctx context.Context, c *mysql.Conn, fs *forwardedSession
 	return send(final, false)
 }
 
+// localLoadNotForwarded refuses LOAD DATA LOCAL INFILE in a session that
+// runs on the leader: the leader would ask this node, not the client,
+// for the file. Nothing ran, so the error is definite.
+func localLoadNotForwarded(cmd metrics.Command, query string) error {
+	if cmd != metrics.CommandLoad {
+		return nil
+	}
+	stmt, err := ast.Parse(query)
+	if err != nil {
+		return nil // the leader answers the syntax error
+	}
+	if l, ok := stmt.(*ast.Load); ok && bool(l.Local) {
+		return mysql.NewSQLError(mysql.ERNotSupportedYet, mysql.SSUnknownSQLState,
+			"LOAD DATA LOCAL INFILE is not forwarded from a follower to the cluster's leader yet: run it on the leader")
+	}
+	return nil
+}
+
 // relayPrepared runs an execution of a prepared statement on the leader,
 // as text (interpolate).
 func (h *handler) relayPrepared(ctx context.Context, c *mysql.Conn, fs *forwardedSession, prepare *mysql.PrepareData, send func(*sqltypes.Result, bool) error) error {
