@@ -63,6 +63,11 @@ const maxForwardedRows = 1 << 24
 // forwardConnectTimeout bounds the login on the leader.
 const forwardConnectTimeout = 5 * time.Second
 
+// forwardNoLeaderGrace is how long a running forwarded command may go on
+// while this node knows no leader: about two election timeouts, after
+// which a healthy cluster has one again.
+const forwardNoLeaderGrace = 6 * time.Second
+
 // forwardWatchInterval is how often a running forwarded command checks
 // that its leader still leads.
 const forwardWatchInterval = 250 * time.Millisecond
@@ -432,20 +437,31 @@ func splitFirstStatement(query string) (first, rest string) {
 	return first, rest
 }
 
-// watchLeader closes fs's connection when another member leads while a
-// command runs there (a stopped or cut-off leader would otherwise hold
-// the command forever); the returned func ends the watch.
+// watchLeader closes fs's connection when another member leads, or no
+// member has led for forwardNoLeaderGrace, while a command runs there: a
+// stopped or cut-off leader would otherwise hold the command until TCP
+// gave up. The returned func ends the watch.
 func (h *handler) watchLeader(fs *forwardedSession) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(forwardWatchInterval)
 		defer t.Stop()
+		var noLeaderSince time.Time
 		for {
 			select {
 			case <-done:
 				return
-			case <-t.C:
-				if addr, ok := h.fwd.Leader(); ok && addr != fs.addr {
+			case now := <-t.C:
+				addr, ok := h.fwd.Leader()
+				switch {
+				case ok && addr != fs.addr:
+					fs.conn.Close()
+					return
+				case ok:
+					noLeaderSince = time.Time{}
+				case noLeaderSince.IsZero():
+					noLeaderSince = now
+				case now.Sub(noLeaderSince) >= forwardNoLeaderGrace:
 					fs.conn.Close()
 					return
 				}
