@@ -40,7 +40,15 @@ type Forwarding struct {
 	// Member reports whether a client IP is a cluster member's: the
 	// leader accepts forwarded logins only from members.
 	Member func(ip string) bool
+	// Reject is follower-writes = reject on this member: as a follower
+	// it refuses writes with 1290 and forwards nothing, as a leader it
+	// still takes the sessions of members that forward (a cluster whose
+	// members disagree on the setting, as during a rolling change).
+	Reject bool
 }
+
+// forwards reports whether f has followers forward (not Reject).
+func (f *Forwarding) forwards() bool { return f != nil && !f.Reject }
 
 // forwardedSession is a client session that runs on the leader: conn is
 // the follower's connection there, logged in as the session's account.

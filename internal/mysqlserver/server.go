@@ -74,10 +74,10 @@ type Config struct {
 	// GroupMembers fills performance_schema.replication_group_members on
 	// a cluster member; nil on a single node (the table is empty).
 	GroupMembers GroupMembersFunc
-	// Forward, on a cluster member with follower-writes = forward, runs a
-	// follower's sessions on the leader from their first statement that
-	// needs it, and lets the leader take such sessions (forward.go); nil
-	// refuses writes on a follower with 1290.
+	// Forward, on a cluster member, lets the leader take the sessions of
+	// followers that forward them and, unless Forward.Reject, runs this
+	// node's sessions on the leader from their first statement that needs
+	// it when it follows (forward.go); nil on a single node.
 	Forward *Forwarding
 	// NetWriteTimeout bounds one write to a client (MySQL's
 	// net_write_timeout): a client that stops reading a result loses its
@@ -271,7 +271,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		logger = slog.New(slog.DiscardHandler)
 	}
 	files := &filePolicy{dir: cfg.SecureFilePriv}
-	engine, provider, err := newEngine(context.Background(), store, cfg.RootPassword, cfg.Version, logger, files, cfg.Forward != nil)
+	engine, provider, err := newEngine(context.Background(), store, cfg.RootPassword, cfg.Version, logger, files, cfg.Forward.forwards())
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +352,9 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
 		h.obs = obs
-		h.fwd, h.writable = cfg.Forward, store.Writable
+		if cfg.Forward.forwards() {
+			h.fwd, h.writable = cfg.Forward, store.Writable
+		}
 		// The session starts at login, so that a connection that has
 		// sent nothing yet (a pool's idle one) is in the process list
 		// under its user, sleeping, as in MySQL. vitess sets the same

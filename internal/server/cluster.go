@@ -231,13 +231,14 @@ func (s *Server) groupMembers() []mysqlserver.GroupMember {
 	return out
 }
 
-// forwarding is follower-writes = forward's view of the cluster (see
-// mysqlserver.Forwarding); nil on a single node or with reject.
+// forwarding is the cluster as forwarded sessions see it (see
+// mysqlserver.Forwarding); nil on a single node.
 func (s *Server) forwarding(st *storage.Store) *mysqlserver.Forwarding {
-	if !st.Clustered() || s.cfg.FollowerWrites != "forward" {
+	if !st.Clustered() {
 		return nil
 	}
-	return &mysqlserver.Forwarding{Leader: s.leaderMySQLAddr, Key: st.ForwardKey, Member: s.memberIP}
+	return &mysqlserver.Forwarding{Leader: s.leaderMySQLAddr, Key: st.ForwardKey, Member: s.memberIP,
+		Reject: s.cfg.FollowerWrites != "forward"}
 }
 
 // leaderMySQLAddr is the leader's MySQL address as it announced it; a
