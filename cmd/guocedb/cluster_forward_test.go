@@ -55,6 +55,8 @@ func TestClusterForwardWrites(t *testing.T) {
 	require.Equal(t, 1, ro, "a read runs on the follower")
 	_, err = conn.ExecContext(ctx, "USE fw")
 	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, "SET SESSION time_zone = '+05:00'")
+	require.NoError(t, err)
 	_, err = conn.ExecContext(ctx, "INSERT INTO t VALUES (1, 'text')")
 	require.NoError(t, err, "a text write through a follower")
 	// Read-your-writes on the forwarded session, without waiting.
@@ -64,6 +66,18 @@ func TestClusterForwardWrites(t *testing.T) {
 	require.NoError(t, conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&leaderConnID))
 	require.NoError(t, conn.QueryRowContext(ctx, "SELECT @@read_only").Scan(&ro))
 	require.Equal(t, 0, ro, "the session runs on the leader after its first write")
+	var tz string
+	require.NoError(t, conn.QueryRowContext(ctx, "SELECT @@session.time_zone").Scan(&tz))
+	require.Equal(t, "+05:00", tz, "the session's variables moved with it")
+	// A table created through the moved session takes a prepared insert
+	// at once, applied here or not.
+	_, err = conn.ExecContext(ctx, "CREATE TABLE u (id INT PRIMARY KEY)")
+	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, "INSERT INTO u VALUES (?)", 1)
+	require.NoError(t, err)
+	var cnt int
+	require.NoError(t, conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM u WHERE id = ?", 1).Scan(&cnt))
+	require.Equal(t, 1, cnt)
 	t.Logf("session %d on %s runs on the leader as %d", connID, f1.ID, leaderConnID)
 	// Prepared statements (go-sql-driver prepares every statement with
 	// arguments), a quote and a question mark in the values.

@@ -160,7 +160,13 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 	}
 	defer h.running.Done()
 	if fs := h.forwarded(c); fs != nil {
-		return h.relay(context.Background(), c, fs, "USE "+quoteIdent(schemaName), func(*sqltypes.Result, bool) error { return nil }, false)
+		err := h.relay(context.Background(), c, fs, "USE "+quoteIdent(schemaName), func(*sqltypes.Result, bool) error { return nil }, false)
+		if err == nil {
+			// Here too, for what still runs here (prepares, KILL): the
+			// database may not be applied here yet.
+			_ = h.Handler.ComInitDB(c, schemaName)
+		}
+		return err
 	}
 	err := h.Handler.ComInitDB(c, schemaName)
 	if err == nil {
@@ -390,10 +396,12 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		countExplainParams(ctx, query, opts, prepare)
 	}
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
-	if isNeedsLeader(err) {
-		// It will run on the leader (ComStmtExecute): a statement that
-		// needs the leader writes or locks, and has no result columns
-		// to announce, or announces them with its execution.
+	if isNeedsLeader(err) || (err != nil && h.forwarded(c) != nil) {
+		// It will run on the leader (ComStmtExecute), which announces
+		// its columns with the execution, and answers its errors then.
+		// A statement that needs the leader writes or locks; one of a
+		// session that runs there may name what the leader created a
+		// moment ago and this node has not applied yet.
 		fields, err = nil, nil
 	}
 	if isPreparedDo(query) {
