@@ -231,9 +231,10 @@ func TestClusterForwardWrites(t *testing.T) {
 	other := nodes[3-li-nl]
 	require.Eventually(t, func() bool {
 		dbo := testutil.Connect(t, other.P.MySQLAddr)
-		_, err := dbo.Exec("INSERT INTO fw.t VALUES (99, 'after')")
+		_, err := dbo.Exec("REPLACE INTO fw.t VALUES (99, 'after')")
 		return err == nil
 	}, 30*time.Second, 200*time.Millisecond, "a write through %s after the failover", other.ID)
+	requireSameChecksums(t, []*testutil.ClusterNode{nodes[nl], other}, "fw.t", "fw.u")
 }
 
 // fwRows returns fw.t as "id=v ...".
@@ -404,6 +405,8 @@ func TestClusterForwardLocks(t *testing.T) {
 		_, _ = c.ExecContext(ctx, "COMMIT")
 	}
 
+	requireSameChecksums(t, nodes, "lk.t")
+
 	// The leader stops (SIGSTOP) while a moved session's statement runs
 	// there: once another member leads, the follower closes the client's
 	// connection (the outcome is unknown) instead of holding it.
@@ -437,4 +440,35 @@ func requireMySQLErr(t *testing.T, err error, code uint16) {
 	var me *mysql.MySQLError
 	require.True(t, errors.As(err, &me), "want MySQL error %d, got %v", code, err)
 	require.Equal(t, code, me.Number, "%v", err)
+}
+
+// requireSameChecksums waits until CHECKSUM TABLE of each table answers
+// the same on every node in nodes (acceptance 7: members hold identical
+// data).
+func requireSameChecksums(t *testing.T, nodes []*testutil.ClusterNode, tables ...string) {
+	t.Helper()
+	dbs := make([]*sql.DB, len(nodes))
+	for i, nd := range nodes {
+		dbs[i] = testutil.Connect(t, nd.P.MySQLAddr)
+	}
+	for _, table := range tables {
+		var sums []int64
+		require.Eventually(t, func() bool {
+			sums = sums[:0]
+			for _, db := range dbs {
+				var name string
+				var sum sql.NullInt64
+				if err := db.QueryRow("CHECKSUM TABLE "+table).Scan(&name, &sum); err != nil || !sum.Valid {
+					return false
+				}
+				sums = append(sums, sum.Int64)
+			}
+			for _, s := range sums[1:] {
+				if s != sums[0] {
+					return false
+				}
+			}
+			return true
+		}, 20*time.Second, 100*time.Millisecond, "CHECKSUM TABLE %s differs between members: %v", table, sums)
+	}
 }
