@@ -403,6 +403,10 @@ func (h *handler) relay(ctx context.Context, c *mysql.Conn, fs *forwardedSession
 		se.Query = ""
 		return se
 	}
+	// The client learns the session's transaction state from the status
+	// flags, which are the leader's now.
+	const txnFlags = mysql.ServerInTransaction | mysql.ServerStatusAutocommit
+	c.StatusFlags = c.StatusFlags&^txnFlags | uint16(status)&txnFlags
 	return send(final, false)
 }
 
