@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -176,6 +177,16 @@ func TestClusterForwardWrites(t *testing.T) {
 	requireMySQLErr(t, err, 1142)
 	_, err = reader.Exec("UPDATE t SET v = 'no' WHERE id = ?", 1)
 	requireMySQLErr(t, err, 1142)
+
+	// A forwarded login needs the cluster's key: a client that names one
+	// is refused (1045), whatever password it tries.
+	forged := "guocedb-forward/" + hex.EncodeToString([]byte("root")) + "/" + hex.EncodeToString([]byte("localhost"))
+	for _, pw := range []string{"", "x"} {
+		fdb, err := sql.Open("mysql", testutil.DSN(forged, pw, nodes[li].P.MySQLAddr, ""))
+		require.NoError(t, err)
+		requireMySQLErr(t, fdb.Ping(), 1045)
+		require.NoError(t, fdb.Close())
+	}
 
 	// The counters of forwarding on the follower.
 	resp, err := http.Get("http://" + f1.P.HTTPAddr + "/metrics")
