@@ -416,6 +416,18 @@ func TestClusterForwardLocks(t *testing.T) {
 		_, _ = c.ExecContext(ctx, "COMMIT")
 	}
 
+	// Named locks are the leader's too: GET_LOCK on two followers.
+	g1, g2 := connOn(f1), connOn(f2)
+	var got sql.NullInt64
+	require.NoError(t, g1.QueryRowContext(ctx, "SELECT GET_LOCK('lk', 0)").Scan(&got))
+	require.Equal(t, int64(1), got.Int64, "the first GET_LOCK")
+	require.NoError(t, g2.QueryRowContext(ctx, "SELECT GET_LOCK('lk', 0)").Scan(&got))
+	require.Equal(t, int64(0), got.Int64, "GET_LOCK of a name held through another member")
+	require.NoError(t, g1.QueryRowContext(ctx, "SELECT RELEASE_LOCK('lk')").Scan(&got))
+	require.Equal(t, int64(1), got.Int64)
+	require.NoError(t, g2.QueryRowContext(ctx, "SELECT GET_LOCK('lk', 0)").Scan(&got))
+	require.Equal(t, int64(1), got.Int64, "GET_LOCK after the release")
+
 	requireSameChecksums(t, nodes, "lk.t")
 
 	// The leader stops (SIGSTOP) while a moved session's statement runs

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/vitess/go/mysql"
@@ -33,7 +34,7 @@ import (
 // node; READ ONLY stays here), locking reads and LOCK TABLES.
 func refuseWritesOnFollower(writable func() bool, forward bool) analyzer.RuleFunc {
 	return func(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-		if forward && needsLeader(ctx, n) && !writable() {
+		if forward && !writable() && needsLeader(ctx, n) {
 			return nil, transform.SameTree, errNeedsLeader
 		}
 		if n.IsReadOnly() || writable() {
@@ -63,7 +64,22 @@ func needsLeader(ctx *sql.Context, n sql.Node) bool {
 	if s, ok := ctx.Session.(*backend.Session); ok && s.StatementLocks() {
 		return true
 	}
-	return !n.IsReadOnly()
+	return !n.IsReadOnly() || usesNamedLocks(n)
+}
+
+// usesNamedLocks reports whether n calls a named lock function (GET_LOCK,
+// RELEASE_LOCK, ...): go-mysql-server keeps named locks in the process,
+// so they hold cluster-wide only when taken on the leader.
+func usesNamedLocks(n sql.Node) bool {
+	found := false
+	transform.InspectExpressions(n, func(e sql.Expression) bool {
+		switch e.(type) {
+		case *function.GetLock, *function.ReleaseLock, *function.ReleaseAllLocks, *function.IsFreeLock, *function.IsUsedLock:
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // errNeedsLeader is refuseWritesOnFollower's answer to a statement that

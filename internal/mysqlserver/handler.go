@@ -249,6 +249,10 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	}
 	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
 		h.untracked(c)
+		if isNeedsLeader(err) {
+			// DO GET_LOCK(...): named locks are the leader's.
+			err = h.forwardStatement(ctx, c, query, encodeResults(c, cb))
+		}
 		return mapError(err, query)
 	}
 	if _, ok, err := h.diagnosticsQuery(ctx, c, query, false, cb); ok {
