@@ -183,6 +183,29 @@ func leaderCommand(cmd metrics.Command) bool {
 	return false
 }
 
+// onLeader runs a text statement on the leader when c's session runs
+// there, or must move there for it (leaderBound); ok is false when the
+// statement runs here. With multi, query may hold several statements:
+// only the first runs, and rest is what vitess hands back.
+func (h *handler) onLeader(ctx context.Context, c *mysql.Conn, cmd metrics.Command, query string, multi bool, send mysql.ResultSpoolFn) (rest string, ok bool, err error) {
+	fs := h.forwarded(c)
+	// KILL names this node's connection ids: it runs here, also in a
+	// session that runs on the leader (killForwarded).
+	if fs == nil && !h.leaderBound(c, cmd) || fs != nil && cmd == metrics.CommandKill {
+		return "", false, nil
+	}
+	if multi {
+		query, rest = splitFirstStatement(query)
+	}
+	if err := localLoadNotForwarded(cmd, query); err != nil {
+		return rest, true, err
+	}
+	if fs == nil {
+		return rest, true, h.forwardStatement(ctx, c, query, send)
+	}
+	return rest, true, h.relay(ctx, c, fs, query, send, false)
+}
+
 // forwardStatement moves c's session to the leader and runs query there:
 // the local run of query failed with errNeedsLeader, before it did
 // anything.

@@ -231,19 +231,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		}
 		return mapError(err, query)
 	}
-	// KILL names this node's connection ids: it runs here
-	// (killForwarded), even in a session that runs on the leader.
-	if fs := h.forwarded(c); fs != nil && probe.cmd != metrics.CommandKill {
-		if err := localLoadNotForwarded(probe.cmd, query); err != nil {
-			return err
-		}
-		return h.relay(ctx, c, fs, query, encodeResults(c, cb), false)
-	}
-	if h.leaderBound(c, probe.cmd) {
-		if err := localLoadNotForwarded(probe.cmd, query); err != nil {
-			return err
-		}
-		err = h.forwardStatement(ctx, c, query, encodeResults(c, cb))
+	if _, ok, err := h.onLeader(ctx, c, probe.cmd, query, false, encodeResults(c, cb)); ok {
 		noteError(c, err)
 		return err
 	}
@@ -321,19 +309,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		}
 		return "", mapError(err, query)
 	}
-	if fs := h.forwarded(c); fs != nil && probe.cmd != metrics.CommandKill {
-		first, rest := splitFirstStatement(query)
-		if err := localLoadNotForwarded(probe.cmd, first); err != nil {
-			return rest, err
-		}
-		return rest, h.relay(ctx, c, fs, first, encodeResults(c, cb), false)
-	}
-	if h.leaderBound(c, probe.cmd) {
-		first, rest := splitFirstStatement(query)
-		if err := localLoadNotForwarded(probe.cmd, first); err != nil {
-			return rest, err
-		}
-		err = h.forwardStatement(ctx, c, first, encodeResults(c, cb))
+	if rest, ok, err := h.onLeader(ctx, c, probe.cmd, query, true, encodeResults(c, cb)); ok {
 		noteError(c, err)
 		return rest, err
 	}
