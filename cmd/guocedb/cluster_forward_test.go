@@ -58,6 +58,8 @@ func TestClusterForwardWrites(t *testing.T) {
 	require.NoError(t, err)
 	_, err = conn.ExecContext(ctx, "SET SESSION time_zone = '+05:00'")
 	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, "SET @greeting = 'it''s me', @n = 42, @d = 1.50")
+	require.NoError(t, err)
 	_, err = conn.ExecContext(ctx, "INSERT INTO t VALUES (1, 'text')")
 	require.NoError(t, err, "a text write through a follower")
 	// Read-your-writes on the forwarded session, without waiting.
@@ -70,6 +72,10 @@ func TestClusterForwardWrites(t *testing.T) {
 	var tz string
 	require.NoError(t, conn.QueryRowContext(ctx, "SELECT @@session.time_zone").Scan(&tz))
 	require.Equal(t, "+05:00", tz, "the session's variables moved with it")
+	var greeting, d string
+	var nv int
+	require.NoError(t, conn.QueryRowContext(ctx, "SELECT @greeting, @n, @d").Scan(&greeting, &nv, &d))
+	require.Equal(t, []any{"it's me", 42, "1.50"}, []any{greeting, nv, d}, "the user variables moved with it")
 	// A table created through the moved session takes a prepared insert
 	// at once, applied here or not.
 	_, err = conn.ExecContext(ctx, "CREATE TABLE u (id INT PRIMARY KEY)")

@@ -218,10 +218,11 @@ func (h *handler) forwardStatement(ctx context.Context, c *mysql.Conn, query str
 }
 
 // startForward logs in on the leader as c's account and gives the new
-// session c's state: the current database and the session variables
-// that differ from the global ones. User variables, temporary tables
-// and prepared statements stay behind (prepared statements are relayed
-// as text, see interpolate).
+// session c's state: the current database, the session variables that
+// differ from the global ones and the user variables its statements
+// named (forward_uservars.go). Temporary tables and prepared statements
+// stay behind (prepared statements are relayed as text, see
+// interpolate).
 func (h *handler) startForward(ctx context.Context, c *mysql.Conn) (*forwardedSession, error) {
 	if h.fwd == nil || h.inbound(c) {
 		// A session forwarded here is never forwarded again: two members
@@ -240,7 +241,7 @@ func (h *handler) startForward(ctx context.Context, c *mysql.Conn) (*forwardedSe
 	if err != nil {
 		return nil, errNoLeaderToForward(err.Error())
 	}
-	for _, stmt := range sessionReplay(c) {
+	for _, stmt := range append(sessionReplay(c), h.userVarReplay(c)...) {
 		if _, err := conn.ExecuteFetch(stmt, 0, false); err != nil {
 			var se *mysql.SQLError
 			if !errors.As(err, &se) || !serverAnswer(se) {

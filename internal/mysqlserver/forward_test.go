@@ -53,3 +53,21 @@ func TestForwardLogin(t *testing.T) {
 	require.NotEqual(t, forwardPassword(k1, "a", "b"), forwardPassword(k1, "a", "c"))
 	require.NotEqual(t, forwardPassword(k1, "ab", ""), forwardPassword(k1, "a", "b"))
 }
+
+// TestUserVarNames checks the names a moving session's user variables
+// are looked up by.
+func TestUserVarNames(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"SET @a = 1, @B_2 = 'x'", []string{"a", "b_2"}},
+		{"SELECT @@session.sql_mode, @x.y, '@not', \"@no\", `@no`", []string{"x.y"}},
+		{"SELECT 1 INTO @out", []string{"out"}},
+		{"SELECT 'it''s @no', @yes", []string{"yes"}},
+		{"SELECT @", nil},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, userVarNames(tt.in), tt.in)
+	}
+}

@@ -70,11 +70,15 @@ type handler struct {
 	writable    func() bool
 	fwdSessions map[*mysql.Conn]*forwardedSession
 	fwdIn       map[*mysql.Conn]bool
+	// userVars are the user variable names each connection mentioned
+	// (forward_uservars.go), under mu.
+	userVars map[*mysql.Conn]map[string]bool
 }
 
 func newHandler(h mysql.Handler) *handler {
 	return &handler{Handler: h, conns: make(map[*mysql.Conn]bool), txns: make(map[*mysql.Conn]*txnLog),
-		fwdSessions: make(map[*mysql.Conn]*forwardedSession), fwdIn: make(map[*mysql.Conn]bool)}
+		fwdSessions: make(map[*mysql.Conn]*forwardedSession), fwdIn: make(map[*mysql.Conn]bool),
+		userVars: make(map[*mysql.Conn]map[string]bool)}
 }
 
 // maxPreparedParams is the most placeholders a prepared statement may
@@ -147,6 +151,7 @@ func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	delete(h.conns, c)
 	delete(h.txns, c)
 	delete(h.fwdIn, c)
+	delete(h.userVars, c)
 	h.mu.Unlock()
 	h.plans.forget(c.ConnectionID)
 	h.Handler.ConnectionClosed(c)
@@ -235,6 +240,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		noteError(c, err)
 		return err
 	}
+	h.noteUserVars(c, query)
 	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
 		h.untracked(c)
 		if isNeedsLeader(err) {
@@ -313,6 +319,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		noteError(c, err)
 		return rest, err
 	}
+	h.noteUserVars(c, query)
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)
 		return rest, mapError(err, query)
@@ -422,6 +429,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		}
 		return h.relayPrepared(ctx, c, fs, prepare, fixed)
 	}
+	h.noteUserVars(c, prepare.PrepareStmt)
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
@@ -467,5 +475,8 @@ func (h *handler) ComResetConnection(c *mysql.Conn) error {
 	h.plans.forget(c.ConnectionID)
 	// A reset session starts afresh, here.
 	h.dropForward(c)
+	h.mu.Lock()
+	delete(h.userVars, c)
+	h.mu.Unlock()
 	return h.Handler.ComResetConnection(c)
 }
