@@ -160,25 +160,27 @@ func mysqlCode(err error) uint16 {
 	return 0
 }
 
-// requireSameChecksums waits until CHECKSUM TABLE of table is the same
+// requireSameChecksums waits until CHECKSUM TABLE of each table is the same
 // on every member (issue 12's seventh acceptance: after a test, all
 // members hold identical data).
-func requireSameChecksums(t *testing.T, nodes []*testutil.ClusterNode, table string) {
+func requireSameChecksums(t *testing.T, nodes []*testutil.ClusterNode, tables ...string) {
 	t.Helper()
-	var sums []string
-	require.Eventually(t, func() bool {
-		sums = sums[:0]
-		for _, nd := range nodes {
-			sums = append(sums, tableChecksum(nd.P.MySQLAddr, table))
-		}
-		for _, s := range sums {
-			if s == "" || s != sums[0] {
-				return false
+	for _, table := range tables {
+		var sums []string
+		require.Eventually(t, func() bool {
+			sums = sums[:0]
+			for _, nd := range nodes {
+				sums = append(sums, tableChecksum(nd.P.MySQLAddr, table))
 			}
-		}
-		return true
-	}, 30*time.Second, 200*time.Millisecond, "CHECKSUM TABLE %s differs across members", table)
-	t.Logf("CHECKSUM TABLE %s on every member: %s", table, sums[0])
+			for _, s := range sums {
+				if s == "" || s != sums[0] {
+					return false
+				}
+			}
+			return true
+		}, 30*time.Second, 200*time.Millisecond, "CHECKSUM TABLE %s differs across members: %v", table, sums)
+		t.Logf("CHECKSUM TABLE %s on every member: %s", table, sums[0])
+	}
 }
 
 // tableChecksum returns CHECKSUM TABLE of table on addr, "" when it

@@ -31,7 +31,8 @@ const (
 
 // TestClusterFailover is issue 12's second and third acceptance on real
 // processes: three members bootstrap, a table written on the leader is
-// read on every member, a follower refuses writes with 1290 and shows
+// read on every member, a follower with follower-writes = reject refuses
+// writes with 1290 and shows
 // @@read_only = 1; then, under a load of two-table transactions whose
 // clients retry on any member, the leader is killed with kill -9 and
 // restarted, 10 cycles (GUOCEDB_CLUSTER_SOAK_CYCLES overrides: make
@@ -43,7 +44,10 @@ const (
 // UNREACHABLE, and a member left alone reports not ready.
 func TestClusterFailover(t *testing.T) {
 	bin := testutil.BuildBinary(t)
-	nodes := testutil.StartCluster(t, bin, 3)
+	// Followers refuse writes (the default forwards them): the load must
+	// reach the leader itself, and follower-writes = reject is checked
+	// below.
+	nodes := testutil.StartClusterArgs(t, bin, 3, "--follower-writes", "reject")
 	li := testutil.FindLeader(nodes, nil, 30*time.Second)
 	require.GreaterOrEqual(t, li, 0, "no leader")
 	leader := testutil.Connect(t, nodes[li].P.MySQLAddr)

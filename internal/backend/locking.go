@@ -79,6 +79,11 @@ func (s *Session) SetStatementLock(l *StatementLock) { s.stmtLock.Store(l) }
 
 func (s *Session) statementLock() *StatementLock { return s.stmtLock.Load() }
 
+// StatementLocks reports whether the running statement locks rows as it
+// reads (a locking clause, UPDATE, DELETE): a cluster follower forwards
+// such a statement to the leader, which holds the lock table.
+func (s *Session) StatementLocks() bool { return s.statementLock() != nil }
+
 // DefaultLockWaitTimeout is innodb_lock_wait_timeout's default, InnoDB's.
 const DefaultLockWaitTimeout = 50 * time.Second
 

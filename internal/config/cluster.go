@@ -102,7 +102,7 @@ func checkJoinAddr(addr string) error {
 func (c Config) validateCluster() []error {
 	var errs []error
 	if !contains(FollowerWritesModes(), c.FollowerWrites) {
-		errs = append(errs, fmt.Errorf("follower-writes: %q is not one of %s (forward is not implemented yet)",
+		errs = append(errs, fmt.Errorf("follower-writes: %q is not one of %s",
 			c.FollowerWrites, strings.Join(FollowerWritesModes(), ", ")))
 	}
 	if c.NodeID != "" && !ValidNodeID(c.NodeID) {

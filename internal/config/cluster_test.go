@@ -68,7 +68,8 @@ func TestValidateCluster(t *testing.T) {
 			c.NodeID, c.RaftAddr, c.InitialCluster = "a", "127.0.0.1:7001", "a=127.0.0.1:7001,b"
 		}, []string{"initial-cluster", "ID=HOST:PORT"}},
 		{"empty list", func(c *Config) { c.RaftAddr, c.InitialCluster = "127.0.0.1:7001", " , " }, []string{"initial-cluster", "no member"}},
-		{"follower writes forward", func(c *Config) { c.FollowerWrites = "forward" }, []string{"follower-writes", "reject"}},
+		{"follower writes forward", func(c *Config) { c.FollowerWrites = "forward" }, nil},
+		{"follower writes unknown", func(c *Config) { c.FollowerWrites = "proxy" }, []string{"follower-writes", "forward, reject"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -166,9 +166,10 @@ type Config struct {
 }
 
 // FollowerWritesModes returns the accepted values of follower-writes:
-// reject refuses writes on a follower with MySQL error 1290 (forwarding
-// to the leader is not implemented yet).
-func FollowerWritesModes() []string { return []string{"reject"} }
+// forward runs a session on the leader from its first statement that
+// needs it (mysqlserver's forward.go), reject refuses writes on a
+// follower with MySQL error 1290.
+func FollowerWritesModes() []string { return []string{"forward", "reject"} }
 
 // DefaultRaftLogRetain is raft-log-retain: about a minute of heavy
 // writes, so that a member restarted within that catches up from the
@@ -176,7 +177,7 @@ func FollowerWritesModes() []string { return []string{"reject"} }
 const DefaultRaftLogRetain = 100000
 
 // DefaultFollowerWrites is the follower-writes mode.
-const DefaultFollowerWrites = "reject"
+const DefaultFollowerWrites = "forward"
 
 // Clustered reports whether the node runs as a member of a raft cluster.
 func (c Config) Clustered() bool { return c.RaftAddr != "" }

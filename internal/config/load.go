@@ -188,7 +188,7 @@ func settings() []setting {
 				c.RaftLogRetain = n
 				return nil
 			}},
-		{name: "follower-writes", usage: "what a follower does with writes: " + strings.Join(FollowerWritesModes(), "|") + " (error 1290)",
+		{name: "follower-writes", usage: "what a follower does with writes: " + strings.Join(FollowerWritesModes(), "|") + " (forward: run the session on the leader; reject: error 1290)",
 			get: func(c Config) string { return c.FollowerWrites },
 			set: func(c *Config, v string) error { c.FollowerWrites = v; return nil }},
 	}

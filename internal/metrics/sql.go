@@ -39,6 +39,11 @@ type SQL struct {
 	// statement plan cache's lookups (mysqlserver/plancache.go).
 	planHits, planMisses, planEvictions atomic.Uint64
 
+	// forwardedSessions and forwardedCommands count a cluster follower's
+	// sessions moved to the leader and the commands relayed there
+	// (mysqlserver/forward.go).
+	forwardedSessions, forwardedCommands atomic.Uint64
+
 	// authFailures and auditSeq are the security counters (security.go).
 	authFailures atomic.Uint64
 	auditSeq     atomic.Uint64
@@ -160,6 +165,7 @@ type Snapshot struct {
 	RowsRead, RowsWritten, RowsSent      uint64
 	PlanCacheHits, PlanCacheMisses       uint64
 	PlanCacheEvictions                   uint64
+	ForwardedSessions, ForwardedCommands uint64
 }
 
 // Snapshot returns the current counters.
@@ -181,12 +187,20 @@ func (m *SQL) Snapshot() Snapshot {
 		PlanCacheHits:      m.planHits.Load(),
 		PlanCacheMisses:    m.planMisses.Load(),
 		PlanCacheEvictions: m.planEvictions.Load(),
+		ForwardedSessions:  m.forwardedSessions.Load(),
+		ForwardedCommands:  m.forwardedCommands.Load(),
 	}
 	for i := range s.Commands {
 		s.Commands[i] = m.commands[i].Load()
 	}
 	return s
 }
+
+// SessionForwarded counts a follower's session moved to the leader.
+func (m *SQL) SessionForwarded() { m.forwardedSessions.Add(1) }
+
+// CommandForwarded counts a command a follower relayed to the leader.
+func (m *SQL) CommandForwarded() { m.forwardedCommands.Add(1) }
 
 // PlanCacheHit counts an execution that reused a cached plan.
 func (m *SQL) PlanCacheHit() { m.planHits.Add(1) }
@@ -224,13 +238,15 @@ var (
 	descPlanHits     = desc("plan_cache_hits_total", "Prepared statement executions that reused a cached plan.")
 	descPlanMisses   = desc("plan_cache_misses_total", "Prepared statement executions that were analyzed (no usable cached plan).")
 	descPlanEvicted  = desc("plan_cache_evictions_total", "Cached plans dropped to keep each connection's plan cache within plan-cache-size.")
+	descFwdSessions  = desc("forwarded_sessions_total", "Client sessions a cluster follower moved to the leader (follower-writes = forward).")
+	descFwdCommands  = desc("forwarded_commands_total", "Commands a cluster follower relayed to the leader for its forwarded sessions.")
 )
 
 // Describe implements prometheus.Collector.
 func (c sqlCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConnsOpen, descConnsTotal, descConnsRefused, descConnsMax, descRunning,
 		descStatements, descSlow, descBytesRecv, descBytesSent, descRowsRead, descRowsWritten, descRowsSent,
-		descPlanHits, descPlanMisses, descPlanEvicted} {
+		descPlanHits, descPlanMisses, descPlanEvicted, descFwdSessions, descFwdCommands} {
 		ch <- d
 	}
 }
@@ -259,4 +275,6 @@ func (c sqlCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descPlanHits, s.PlanCacheHits)
 	counter(descPlanMisses, s.PlanCacheMisses)
 	counter(descPlanEvicted, s.PlanCacheEvictions)
+	counter(descFwdSessions, s.ForwardedSessions)
+	counter(descFwdCommands, s.ForwardedCommands)
 }

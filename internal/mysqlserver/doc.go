@@ -31,6 +31,11 @@
 // packetconn_tls.go), and a server-side cursor per prepared statement
 // (stmt_cursors.go).
 //
+// On a cluster follower with follower-writes = forward, the handler runs
+// a session on the leader from its first statement that needs it
+// (forward.go), and the leader takes such sessions through a login of
+// its own (forward_auth.go); see internal/cluster/DESIGN.md.
+//
 // The handler also observes every connection and statement for the
 // server's counters (metrics.go: metrics.SQL and the slow query log), and
 // SHOW STATUS answers from those counters (statusvars.go); the hooks in

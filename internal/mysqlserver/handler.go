@@ -67,10 +67,24 @@ type handler struct {
 	// locks renders the row lock table (SHOW ENGINE INNODB STATUS,
 	// locktables.go).
 	locks lockViews
+
+	// fwd is set on a cluster member with follower-writes = forward
+	// (forward.go); fwdSessions are the connections whose session runs
+	// on the leader, fwdIn those that are such sessions of another
+	// member, under mu.
+	fwd         *Forwarding
+	writable    func() bool
+	fwdSessions map[*mysql.Conn]*forwardedSession
+	fwdIn       map[*mysql.Conn]bool
+	// userVars are the user variable names each connection mentioned
+	// (forward_uservars.go), under mu.
+	userVars map[*mysql.Conn]map[string]bool
 }
 
 func newHandler(h mysql.Handler) *handler {
-	return &handler{Handler: h, conns: make(map[*mysql.Conn]bool), txns: make(map[*mysql.Conn]*txnLog)}
+	return &handler{Handler: h, conns: make(map[*mysql.Conn]bool), txns: make(map[*mysql.Conn]*txnLog),
+		fwdSessions: make(map[*mysql.Conn]*forwardedSession), fwdIn: make(map[*mysql.Conn]bool),
+		userVars: make(map[*mysql.Conn]map[string]bool)}
 }
 
 // maxPreparedParams is the most placeholders a prepared statement may
@@ -138,9 +152,12 @@ func (h *handler) NewConnection(c *mysql.Conn) {
 
 func (h *handler) ConnectionClosed(c *mysql.Conn) {
 	h.aliases.forget(c.ConnectionID)
+	h.dropForward(c)
 	h.mu.Lock()
 	delete(h.conns, c)
 	delete(h.txns, c)
+	delete(h.fwdIn, c)
+	delete(h.userVars, c)
 	h.mu.Unlock()
 	h.plans.forget(c.ConnectionID)
 	h.Handler.ConnectionClosed(c)
@@ -153,6 +170,15 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 		return errShuttingDown
 	}
 	defer h.running.Done()
+	if fs := h.forwarded(c); fs != nil {
+		err := h.relay(context.Background(), c, fs, "USE "+quoteIdent(schemaName), func(*sqltypes.Result, bool) error { return nil }, false)
+		if err == nil {
+			// Here too, for what still runs here (prepares, KILL): the
+			// database may not be applied here yet.
+			_ = h.Handler.ComInitDB(c, schemaName)
+		}
+		return err
+	}
 	err := h.Handler.ComInitDB(c, schemaName)
 	if err == nil {
 		h.setReady(c)
@@ -166,6 +192,7 @@ func (h *handler) ComInitDB(c *mysql.Conn, schemaName string) error {
 // (at login or with USE); until then SHOW PROCESSLIST would show an
 // "unauthenticated user" connecting.
 func (h *handler) ready(c *mysql.Conn) {
+	h.noteInbound(c)
 	h.mu.Lock()
 	done := h.conns[c]
 	h.mu.Unlock()
@@ -210,10 +237,22 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return err
 	}
 	if ok, err := h.changeUser(c, query, cb); ok {
+		if err == nil {
+			h.dropForward(c) // the leader's session is the old account's
+		}
 		return mapError(err, query)
 	}
+	if _, ok, err := h.onLeader(ctx, c, probe.cmd, query, false, encodeResults(c, cb)); ok {
+		noteError(c, err)
+		return err
+	}
+	h.noteUserVars(c, query)
 	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
 		h.untracked(c)
+		if isNeedsLeader(err) {
+			// DO GET_LOCK(...): named locks are the leader's.
+			err = h.forwardStatement(ctx, c, query, encodeResults(c, cb))
+		}
 		return mapError(err, query)
 	}
 	if _, ok, err := h.diagnosticsQuery(ctx, c, query, false, cb); ok {
@@ -238,6 +277,12 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 			return err
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return query })
+	if err == nil {
+		h.killForwarded(ctx, probe.cmd, query)
+	}
+	if isNeedsLeader(err) {
+		err = h.forwardStatement(ctx, c, query, encodeResults(c, cb))
+	}
 	err = mapError(err, query)
 	noteError(c, err)
 	closeOnUnknownOutcome(c, err)
@@ -272,8 +317,16 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return "", err
 	}
 	if ok, err := h.changeUser(c, query, cb); ok {
+		if err == nil {
+			h.dropForward(c)
+		}
 		return "", mapError(err, query)
 	}
+	if rest, ok, err := h.onLeader(ctx, c, probe.cmd, query, true, encodeResults(c, cb)); ok {
+		noteError(c, err)
+		return rest, err
+	}
+	h.noteUserVars(c, query)
 	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
 		h.untracked(c)
 		return rest, mapError(err, query)
@@ -303,6 +356,14 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 			return err
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
+	if err == nil {
+		h.killForwarded(ctx, probe.cmd, strings.TrimSuffix(query, rest))
+	}
+	if isNeedsLeader(err) {
+		var first string
+		first, rest = splitFirstStatement(query)
+		err = h.forwardStatement(ctx, c, first, encodeResults(c, cb))
+	}
 	err = mapError(err, query)
 	noteError(c, err)
 	closeOnUnknownOutcome(c, err)
@@ -329,6 +390,14 @@ func (h *handler) ComPrepare(ctx context.Context, c *mysql.Conn, query string, p
 		countExplainParams(ctx, query, opts, prepare)
 	}
 	fields, err := h.Handler.ComPrepare(ctx, c, query, prepare)
+	if isNeedsLeader(err) || (err != nil && h.forwarded(c) != nil) {
+		// It will run on the leader (ComStmtExecute), which announces
+		// its columns with the execution, and answers its errors then.
+		// A statement that needs the leader writes or locks; one of a
+		// session that runs there may name what the leader created a
+		// moment ago and this node has not applied yet.
+		fields, err = nil, nil
+	}
 	if isPreparedDo(query) {
 		fields = nil // DO has no result columns
 	}
@@ -357,6 +426,17 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		return callback(res)
 	}))
 	zeroDateParams(prepare)
+	if fs := h.forwarded(c); fs != nil {
+		return h.relayPrepared(ctx, c, fs, prepare, fixed)
+	}
+	if h.leaderBound(c, probe.cmd) {
+		fs, err := h.startForward(ctx, c)
+		if err != nil {
+			return err
+		}
+		return h.relayPrepared(ctx, c, fs, prepare, fixed)
+	}
+	h.noteUserVars(c, prepare.PrepareStmt)
 	if isPreparedDo(prepare.PrepareStmt) {
 		return mapError(h.execPreparedDo(ctx, c, prepare, callback), prepare.PrepareStmt)
 	}
@@ -381,6 +461,12 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 			return h.executePrepared(ctx, c, bound, send)
 		}, send, outParams)
 	}, fixed, func() string { return prepare.PrepareStmt })
+	if isNeedsLeader(err) {
+		var fs *forwardedSession
+		if fs, err = h.startForward(ctx, c); err == nil {
+			err = h.relayPrepared(ctx, c, fs, prepare, fixed)
+		}
+	}
 	err = mapError(err, prepare.PrepareStmt)
 	noteError(c, err)
 	closeOnUnknownOutcome(c, err)
@@ -394,5 +480,10 @@ func (h *handler) ComResetConnection(c *mysql.Conn) error {
 	defer h.running.Done()
 	h.forget(c)
 	h.plans.forget(c.ConnectionID)
+	// A reset session starts afresh, here.
+	h.dropForward(c)
+	h.mu.Lock()
+	delete(h.userVars, c)
+	h.mu.Unlock()
 	return h.Handler.ComResetConnection(c)
 }

@@ -27,7 +27,9 @@ const (
 )
 
 // newAnalyzer is go-mysql-server's default analyzer plus guocedb's rules.
-func newAnalyzer(provider sql.DatabaseProvider, files *filePolicy, writable func() bool) *analyzer.Analyzer {
+// forward says whether a follower forwards what needs the leader
+// (follower-writes = forward) or refuses it.
+func newAnalyzer(provider sql.DatabaseProvider, files *filePolicy, writable func() bool, forward bool) *analyzer.Analyzer {
 	installStrictWrites()
 	a := analyzer.NewBuilder(provider).
 		AddPreAnalyzeRule(ruleDropUniqueByName, dropUniqueConstraint).
@@ -35,7 +37,7 @@ func newAnalyzer(provider sql.DatabaseProvider, files *filePolicy, writable func
 		AddPreAnalyzeRule(ruleDecimalAggregates, decimalSumAndAvg).
 		AddPostValidationRule(ruleSetOpRows, clearMax1Row).
 		AddPostValidationRule(ruleReadOnlySession, refuseWritesInReadOnlySession).
-		AddPostValidationRule(ruleFollowerWrites, refuseWritesOnFollower(writable)).
+		AddPostValidationRule(ruleFollowerWrites, refuseWritesOnFollower(writable, forward)).
 		AddPostValidationRule(ruleViewNotDDL, clearDDLFlagOfViewReads).
 		AddPostValidationRule(ruleConvertUsing, convertUsingWithoutEncoder).
 		Build()

@@ -24,12 +24,17 @@ var errInsecureTransport = mysql.NewSQLError(erSecureTransportRequired, "HY000",
 //
 // The login guard (accountlock.go) wraps everything, so that it also sees
 // the 3159 refusals.
-func listenerFactory(requireSecure bool, guard *loginGuard) server.ProtocolListenerFunc {
+func listenerFactory(requireSecure bool, guard *loginGuard, fwd *Forwarding) server.ProtocolListenerFunc {
 	return func(cfg server.Config, lcfg mysql.ListenerConfig, sel server.ServerEventListener) (server.ProtocolListener, error) {
 		if requireSecure {
 			lcfg.AuthServer = secureAuthServer{AuthServer: lcfg.AuthServer}
 		}
 		lcfg.AuthServer = guardAuthServer{AuthServer: lcfg.AuthServer, g: guard}
+		if fwd != nil {
+			// Outermost: a follower's forwarded session passed the
+			// login checks on the follower (forward_auth.go).
+			lcfg.AuthServer = forwardAuthServer{AuthServer: lcfg.AuthServer, f: fwd}
+		}
 		cfg.RequireSecureTransport = false
 		return server.MySQLProtocolListenerFactory(cfg, lcfg, sel)
 	}

@@ -74,6 +74,11 @@ type Config struct {
 	// GroupMembers fills performance_schema.replication_group_members on
 	// a cluster member; nil on a single node (the table is empty).
 	GroupMembers GroupMembersFunc
+	// Forward, on a cluster member, lets the leader take the sessions of
+	// followers that forward them and, unless Forward.Reject, runs this
+	// node's sessions on the leader from their first statement that needs
+	// it when it follows (forward.go); nil on a single node.
+	Forward *Forwarding
 	// NetWriteTimeout bounds one write to a client (MySQL's
 	// net_write_timeout): a client that stops reading a result loses its
 	// connection, and so its session, instead of holding them forever.
@@ -101,7 +106,7 @@ type Server struct {
 // Server-side files (LOAD DATA INFILE, INTO OUTFILE, LOAD_FILE) are
 // disabled in it, as with an empty Config.SecureFilePriv.
 func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version string, logger *slog.Logger) (*sqle.Engine, *backend.Provider, error) {
-	return newEngine(ctx, store, rootPassword, version, logger, &filePolicy{})
+	return newEngine(ctx, store, rootPassword, version, logger, &filePolicy{}, false)
 }
 
 // go-mysql-server creates its process-wide status variable registry in
@@ -112,13 +117,14 @@ func NewEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 func init() { variables.InitStatusVariables() }
 
 // newEngine is NewEngine under the server's file policy, whose accounts
-// it fills in.
-func newEngine(ctx context.Context, store *storage.Store, rootPassword, version string, logger *slog.Logger, files *filePolicy) (*sqle.Engine, *backend.Provider, error) {
+// it fills in; forward says whether a follower forwards writes to the
+// leader (Config.Forward).
+func newEngine(ctx context.Context, store *storage.Store, rootPassword, version string, logger *slog.Logger, files *filePolicy, forward bool) (*sqle.Engine, *backend.Provider, error) {
 	provider, err := backend.NewProvider(ctx, store, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	engine := sqle.New(newAnalyzer(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, files, store.Writable),
+	engine := sqle.New(newAnalyzer(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, files, store.Writable, forward),
 		&sqle.Config{VersionPostfix: "guocedb-" + version})
 	files.db = engine.Analyzer.Catalog.MySQLDb
 	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}
@@ -265,7 +271,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		logger = slog.New(slog.DiscardHandler)
 	}
 	files := &filePolicy{dir: cfg.SecureFilePriv}
-	engine, provider, err := newEngine(context.Background(), store, cfg.RootPassword, cfg.Version, logger, files)
+	engine, provider, err := newEngine(context.Background(), store, cfg.RootPassword, cfg.Version, logger, files, cfg.Forward.forwards())
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +343,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			tls:          cfg.TLS,
 		},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
-		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, guard),
+		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, guard, cfg.Forward),
 	}
 	// Before the wire server takes the list over: it adds and readies
 	// every connection through it.
@@ -346,6 +352,9 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	wrap := func(inner mysql.Handler) (mysql.Handler, error) {
 		h = newHandler(inner)
 		h.obs = obs
+		if cfg.Forward.forwards() {
+			h.fwd, h.writable = cfg.Forward, store.Writable
+		}
 		// The session starts at login, so that a connection that has
 		// sent nothing yet (a pool's idle one) is in the process list
 		// under its user, sleeping, as in MySQL. vitess sets the same

@@ -246,3 +246,94 @@ func (s *Server) groupMembers() []mysqlserver.GroupMember {
 	}
 	return out
 }
+
+// forwarding is the cluster as forwarded sessions see it (see
+// mysqlserver.Forwarding); nil on a single node.
+func (s *Server) forwarding(st *storage.Store) *mysqlserver.Forwarding {
+	if !st.Clustered() {
+		return nil
+	}
+	return &mysqlserver.Forwarding{Leader: s.leaderMySQLAddr, Key: st.ForwardKey, Member: s.memberIP,
+		Reject: s.cfg.FollowerWrites != "forward"}
+}
+
+// leaderMySQLAddr is the leader's MySQL address as it announced it; a
+// leader listening on every interface is reached at its raft host.
+func (s *Server) leaderMySQLAddr() (string, bool) {
+	cs, tr, st := s.clusterState(), s.transport.Load(), s.store.Load()
+	if cs == nil || tr == nil || st == nil {
+		return "", false
+	}
+	rs, _ := st.ClusterStatus()
+	if rs.Leader == 0 {
+		return "", false
+	}
+	for _, m := range cs.Members {
+		if m.RaftID != rs.Leader {
+			continue
+		}
+		var addr string
+		if m.NodeID == cs.NodeID {
+			if a := s.mysqlAddr.Load(); a != nil {
+				addr = *a
+			}
+		} else if p, ok := tr.Peers()[m.RaftID]; ok {
+			addr = p.MySQLAddr
+		}
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return "", false
+		}
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			if host, _, err = net.SplitHostPort(m.RaftAddr); err != nil {
+				return "", false
+			}
+		}
+		return net.JoinHostPort(host, port), true
+	}
+	return "", false
+}
+
+// memberIP reports whether ip is the address of a member's raft or MySQL
+// listener (a member connects from the address it listens on, the
+// machines of a cluster being reached at those). Loopback counts when a
+// member listens on loopback: a cluster on one machine.
+func (s *Server) memberIP(ip string) bool {
+	cs, tr := s.clusterState(), s.transport.Load()
+	if cs == nil || tr == nil {
+		return false
+	}
+	want := net.ParseIP(ip)
+	if want == nil {
+		return false
+	}
+	match := func(addr string) bool {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return false
+		}
+		if h := net.ParseIP(host); h != nil {
+			return h.Equal(want) || (h.IsLoopback() && want.IsLoopback())
+		}
+		ips, err := net.LookupIP(host)
+		if err != nil {
+			return false
+		}
+		for _, h := range ips {
+			if h.Equal(want) {
+				return true
+			}
+		}
+		return false
+	}
+	peers := tr.Peers()
+	for _, m := range cs.Members {
+		if match(m.RaftAddr) {
+			return true
+		}
+		if p, ok := peers[m.RaftID]; ok && match(p.MySQLAddr) {
+			return true
+		}
+	}
+	return false
+}

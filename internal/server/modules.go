@@ -179,6 +179,7 @@ func (s *Server) mysqlService() (services.Service, error) {
 			SlowLog:                slow,
 			Digests:                s.digests,
 			GroupMembers:           s.groupMembers,
+			Forward:                s.forwarding(st),
 		}, st, s.logger.With("component", "mysql"))
 		if err != nil {
 			return listening{}, errors.Join(err, slow.Close(), auditLog.Close())

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"time"
@@ -106,14 +107,52 @@ func (s *Store) Initialized() bool {
 	return err == nil && ok
 }
 
+// forwardKeyKey holds the cluster's forwarding key: 32 random bytes the
+// first leader writes through the log, so every member (and no one
+// else) has it. Followers prove with it that a login on the leader
+// speaks for one of their sessions (mysqlserver's forward_auth.go).
+var forwardKeyKey = []byte("\x00meta/cluster-forward-key")
+
 // MarkInitialized records, on a cluster's leader, that the server built
 // on the store is initialized (accounts, catalog), so that followers
-// start serving. It is a no-op on a single node and once recorded.
+// start serving, together with the cluster's forwarding key. It is a
+// no-op on a single node and once both are recorded; a cluster
+// initialized before forwarding existed gets its key from the next
+// leader that starts.
 func (s *Store) MarkInitialized(ctx context.Context) error {
-	if s.Initialized() {
+	if s.log == nil || !s.log.Clustered() {
 		return nil
 	}
-	return s.DirectCommit(ctx, &WriteSet{Mutations: []Mutation{{Key: initializedKey, Value: []byte{1}}}})
+	var ms []Mutation
+	if !s.Initialized() {
+		ms = append(ms, Mutation{Key: initializedKey, Value: []byte{1}})
+	}
+	if _, ok := s.ForwardKey(); !ok {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return fmt.Errorf("forwarding key: %w", err)
+		}
+		ms = append(ms, Mutation{Key: forwardKeyKey, Value: key})
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	return s.DirectCommit(ctx, &WriteSet{Mutations: ms})
+}
+
+// ForwardKey returns the cluster's forwarding key (see forwardKeyKey);
+// ok is false on a single node and before a leader wrote it.
+func (s *Store) ForwardKey() (key []byte, ok bool) {
+	if s.log == nil || !s.log.Clustered() {
+		return nil, false
+	}
+	txn := s.Begin()
+	defer txn.Discard()
+	v, ok, err := txn.Get(forwardKeyKey)
+	if err != nil || !ok || len(v) == 0 {
+		return nil, false
+	}
+	return bytes.Clone(v), true
 }
 
 // ClusterStatus returns the raft state of the commit log; ok is false on

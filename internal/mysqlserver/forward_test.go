@@ -1,0 +1,73 @@
+package mysqlserver
+
+import (
+	"testing"
+
+	"github.com/dolthub/vitess/go/sqltypes"
+	querypb "github.com/dolthub/vitess/go/vt/proto/query"
+	"github.com/stretchr/testify/require"
+)
+
+// TestInterpolate checks the text a forwarded prepared statement is
+// relayed as: placeholders outside quotes and comments take their
+// values as literals.
+func TestInterpolate(t *testing.T) {
+	binds := map[string]*querypb.BindVariable{
+		"v1": sqltypes.Int64BindVariable(7),
+		"v2": sqltypes.StringBindVariable("it's ?"),
+		"v3": sqltypes.NullBindVariable,
+		"v4": sqltypes.BytesBindVariable([]byte{0xff, 0x00}),
+	}
+	tests := []struct{ in, want string }{
+		{"INSERT INTO t VALUES (?, ?)", "INSERT INTO t VALUES (7, 'it\\'s ?')"},
+		{"SELECT '?', \"?\", `?` FROM t WHERE a = ?", "SELECT '?', \"?\", `?` FROM t WHERE a = 7"},
+		{"SELECT 'a\\'?' , ? -- ?\n", "SELECT 'a\\'?' , 7 -- ?\n"},
+		{"SELECT /* ? */ ? # ?", "SELECT /* ? */ 7 # ?"},
+		{"SELECT 'it''s ?', ?, ?", "SELECT 'it''s ?', 7, 'it\\'s ?'"},
+		{"UPDATE t SET a = ?, b = ?, c = ?, d = ?", "UPDATE t SET a = 7, b = 'it\\'s ?', c = null, d = X'ff00'"},
+	}
+	for _, tt := range tests {
+		got, err := interpolate(tt.in, binds)
+		require.NoError(t, err, tt.in)
+		require.Equal(t, tt.want, got, tt.in)
+	}
+	_, err := interpolate("SELECT ?, ?, ?, ?, ?", binds)
+	require.ErrorContains(t, err, "parameter 5")
+}
+
+// TestForwardLogin checks that a forwarded login's name carries any
+// account unambiguously and that its password depends on the key and
+// the whole account.
+func TestForwardLogin(t *testing.T) {
+	for _, acct := range [][2]string{{"root", "localhost"}, {"a/b@c", "%"}, {"", "10.0.0.1"}, {"ü", "h/x"}} {
+		u, h, ok := parseForwardLogin(forwardLoginName(acct[0], acct[1]))
+		require.True(t, ok)
+		require.Equal(t, acct, [2]string{u, h})
+	}
+	for _, name := range []string{"root", "guocedb-forward/", "guocedb-forward/zz/00", "guocedb-forward/00"} {
+		_, _, ok := parseForwardLogin(name)
+		require.False(t, ok, name)
+	}
+	k1, k2 := []byte("key one"), []byte("key two")
+	require.NotEqual(t, forwardPassword(k1, "a", "b"), forwardPassword(k2, "a", "b"))
+	require.NotEqual(t, forwardPassword(k1, "a", "b"), forwardPassword(k1, "a", "c"))
+	require.NotEqual(t, forwardPassword(k1, "ab", ""), forwardPassword(k1, "a", "b"))
+}
+
+// TestUserVarNames checks the names a moving session's user variables
+// are looked up by.
+func TestUserVarNames(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"SET @a = 1, @B_2 = 'x'", []string{"a", "b_2"}},
+		{"SELECT @@session.sql_mode, @x.y, '@not', \"@no\", `@no`", []string{"x.y"}},
+		{"SELECT 1 INTO @out", []string{"out"}},
+		{"SELECT 'it''s @no', @yes", []string{"yes"}},
+		{"SELECT @", nil},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, userVarNames(tt.in), tt.in)
+	}
+}
