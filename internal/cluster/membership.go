@@ -220,6 +220,11 @@ func (m *Membership) changeError(err error) error {
 	return err
 }
 
+// liveWindow is how recently the transport must have heard from a peer
+// for a membership change to count it as reachable: about two election
+// timeouts (1.5 s each by default).
+const liveWindow = 3 * time.Second
+
 // Remove removes member nodeID (on the leader). The last voter cannot
 // be removed, nor a voter whose removal would leave fewer live voters
 // than a quorum. The leader itself is removed by handing leadership to
@@ -243,13 +248,24 @@ func (m *Membership) Remove(ctx context.Context, nodeID string) error {
 			return fmt.Errorf("%w: %s is the last voter; a cluster needs one", ErrRefused, nodeID)
 		}
 		// Live voters after the removal: this leader and the active
-		// voting peers, the target not counted.
+		// voting peers, the target not counted. Raft's activity flag is
+		// cleared at every election timeout (CheckQuorum) and set again
+		// by the peer's next answer, so a peer heard from by the
+		// transport within liveWindow counts too: without it, a removal
+		// in the moment after the reset was refused.
 		live := 0
 		if target.RaftID != rs.ID {
 			live = 1
 		}
+		var heard map[uint64]PeerInfo
+		if m.tr != nil {
+			heard = m.tr.Peers()
+		}
 		for _, p := range rs.Peers {
-			if p.Active && !p.Learner && p.ID != target.RaftID {
+			if p.Learner || p.ID == target.RaftID {
+				continue
+			}
+			if info, ok := heard[p.ID]; p.Active || (ok && time.Since(info.LastSeen) < liveWindow) {
 				live++
 			}
 		}
