@@ -1,31 +1,140 @@
 package acceptance
 
 import (
+	"database/sql"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-// TestStoredFunctionsRefused: CREATE FUNCTION is not supported yet; it
-// fails with MySQL's 1235 (not supported yet) naming the feature, in the
-// text and the binary protocol, and the connection goes on. Statements
-// that merely mention a function still parse as before.
-func TestStoredFunctionsRefused(t *testing.T) {
+// TestStoredFunctions: CREATE FUNCTION with a RETURN body and with a
+// BEGIN ... END body (DECLARE, SET, IF, a loop, a SELECT ... INTO of a
+// table), calls in the select list, WHERE, INSERT values, UPDATE SET,
+// in the text and the binary protocol (placeholders as arguments), a
+// function calling another, the body reading the caller's transaction,
+// SHOW CREATE FUNCTION, SHOW FUNCTION STATUS, information_schema.ROUTINES,
+// DROP FUNCTION [IF EXISTS], and MySQL's error codes.
+func TestStoredFunctions(t *testing.T) {
 	_, db := start(t)
 	c := conn(t, db)
-	for _, q := range []string{
-		"CREATE FUNCTION f(x INT) RETURNS INT DETERMINISTIC BEGIN DECLARE y INT; SET y = x * 2; RETURN y; END",
-		"CREATE FUNCTION f(x INT) RETURNS INT DETERMINISTIC RETURN x * 2",
-		"/* c */ CREATE DEFINER = `root`@`%` FUNCTION f() RETURNS INT RETURN 1",
-	} {
-		err := execErr(c, q)
-		requireErrCode(t, err, 1235, q)
-		require.Contains(t, err.Error(), "CREATE FUNCTION")
-		// With a placeholder the driver prepares: vitess parses first.
-		err = execErr(c, q+" -- ?", 1)
-		require.Error(t, err)
-		requireErrCode(t, execErr(c, "CREATE FUNCTION g(x INT) RETURNS INT RETURN x + ?", 1), 1235)
+	mustExec(t, c, "CREATE DATABASE fdb")
+	mustExec(t, c, "USE fdb")
+	mustExec(t, c, "CREATE TABLE t (id INT PRIMARY KEY, v INT)")
+	mustExec(t, c, "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)")
+
+	mustExec(t, c, "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2")
+	mustExec(t, c, `CREATE FUNCTION grade(x INT) RETURNS VARCHAR(10) DETERMINISTIC
+BEGIN
+  DECLARE r VARCHAR(10);
+  IF x >= 20 THEN SET r = 'high'; ELSE SET r = 'low'; END IF;
+  RETURN r;
+END`)
+	mustExec(t, c, `CREATE FUNCTION fact(n INT) RETURNS BIGINT DETERMINISTIC
+BEGIN
+  DECLARE acc BIGINT DEFAULT 1;
+  DECLARE i INT DEFAULT 1;
+  WHILE i <= n DO
+    SET acc = acc * i;
+    SET i = i + 1;
+  END WHILE;
+  RETURN acc;
+END`)
+	mustExec(t, c, `CREATE FUNCTION total() RETURNS INT READS SQL DATA
+BEGIN
+  DECLARE s INT;
+  SELECT SUM(v) INTO s FROM t;
+  RETURN s;
+END`)
+	mustExec(t, c, "CREATE FUNCTION quad(x INT) RETURNS INT DETERMINISTIC RETURN twice(twice(x))")
+	mustExec(t, c, "CREATE FUNCTION early(x INT) RETURNS INT DETERMINISTIC BEGIN IF x > 0 THEN RETURN 1; END IF; RETURN -1; END")
+	mustExec(t, c, "CREATE FUNCTION noreturn(x INT) RETURNS INT DETERMINISTIC BEGIN IF x > 0 THEN RETURN 1; END IF; END")
+
+	for _, binary := range []bool{false, true} {
+		name := map[bool]string{false: "text", true: "binary"}[binary]
+		t.Run(name, func(t *testing.T) {
+			q := func(query string, args ...any) [][]string {
+				t.Helper()
+				if binary {
+					args = append(args, 0)
+					query += " LIMIT 1000 OFFSET ?"
+				}
+				return queryRows(t, c, query, args...)
+			}
+			require.Equal(t, [][]string{{"42"}}, q("SELECT twice(21)"))
+			require.Equal(t, [][]string{{"high", "low"}}, q("SELECT grade(25), grade(5)"))
+			require.Equal(t, [][]string{{"120"}}, q("SELECT fact(5)"))
+			require.Equal(t, [][]string{{"60"}}, q("SELECT total()"))
+			require.Equal(t, [][]string{{"12"}}, q("SELECT quad(3)"))
+			require.Equal(t, [][]string{{"1", "-1"}}, q("SELECT early(5), early(-5)"))
+			require.Equal(t, [][]string{{"2", "40"}}, q("SELECT id, twice(v) FROM t WHERE twice(v) = 40"))
+			require.Equal(t, [][]string{{"1", "low"}, {"2", "high"}, {"3", "high"}}, q("SELECT id, grade(v) FROM t ORDER BY id"))
+			require.Equal(t, [][]string{{"<NULL>"}}, q("SELECT twice(NULL)"))
+			if binary {
+				require.Equal(t, [][]string{{"14"}}, queryRows(t, c, "SELECT twice(?)", 7))
+			}
+		})
 	}
-	requireErrCode(t, execErr(c, "CREATE FUNCTON f() RETURNS INT RETURN 1"), 1064)
+
+	mustExec(t, c, "INSERT INTO t VALUES (4, twice(20))")
+	mustExec(t, c, "UPDATE t SET v = twice(v) WHERE id = 1")
+	require.Equal(t, "40", queryValue(t, c, "SELECT v FROM t WHERE id = 4"))
+	require.Equal(t, "20", queryValue(t, c, "SELECT v FROM t WHERE id = 1"))
+
+	// The body reads the caller's transaction.
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "INSERT INTO t VALUES (5, 1000)")
+	require.Equal(t, "1110", queryValue(t, c, "SELECT total()"))
+	mustExec(t, c, "ROLLBACK")
+	require.Equal(t, "110", queryValue(t, c, "SELECT total()"))
+
+	// Errors as MySQL's.
+	requireErrCode(t, execErr(c, "CREATE FUNCTION twice(x INT) RETURNS INT RETURN x"), 1304)
+	mustExec(t, c, "CREATE FUNCTION IF NOT EXISTS twice(x INT) RETURNS INT RETURN x")
+	requireErrCode(t, queryErr(c, "SELECT twice(1, 2)"), 1318)
+	requireErrCode(t, queryErr(c, "SELECT nosuch(1)"), 1305)
+	requireErrCode(t, queryErr(c, "SELECT noreturn(-1)"), 1321)
+	require.Equal(t, "1", queryValue(t, c, "SELECT noreturn(1)"))
+	requireErrCode(t, execErr(c, "CREATE FUNCTION rs() RETURNS INT BEGIN SELECT 1; RETURN 1; END"), 1415)
+	requireErrCode(t, execErr(c, "CREATE FUNCTION nr() RETURNS INT BEGIN DECLARE x INT; END"), 1320)
+	requireErrCode(t, execErr(c, "CREATE FUNCTION bad( RETURNS INT RETURN 1"), 1064)
+	mustExec(t, c, "CREATE FUNCTION rec(n INT) RETURNS INT DETERMINISTIC RETURN IF(n <= 0, 0, rec(n - 1))")
+	requireErrCode(t, queryErr(c, "SELECT rec(2)"), 1424)
+	// Prepared, as in MySQL: not in the prepared statement protocol.
+	requireErrCode(t, execErr(c, "CREATE FUNCTION p1(x INT) RETURNS INT RETURN x + ?", 1), 1295)
+
+	// Metadata.
+	rows := queryRows(t, c, "SHOW CREATE FUNCTION twice")
+	require.Len(t, rows, 1)
+	require.Equal(t, "twice", rows[0][0])
+	require.Equal(t, "CREATE DEFINER=`root`@`localhost` FUNCTION `twice`(x INT) RETURNS INT\n    DETERMINISTIC\nRETURN x * 2", rows[0][2])
+	var names []string
+	for _, r := range queryRows(t, c, "SHOW FUNCTION STATUS WHERE Db = 'fdb'") {
+		require.Equal(t, "FUNCTION", r[2])
+		names = append(names, r[1])
+	}
+	require.Equal(t, []string{"early", "fact", "grade", "noreturn", "quad", "rec", "total", "twice"}, names)
+	require.Equal(t, [][]string{{"twice", "FUNCTION", "int", "YES"}},
+		queryRows(t, c, "SELECT ROUTINE_NAME, ROUTINE_TYPE, DATA_TYPE, IS_DETERMINISTIC FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = 'fdb' AND ROUTINE_NAME = 'twice'"))
+
+	mustExec(t, c, "DROP FUNCTION twice")
+	requireErrCode(t, execErr(c, "DROP FUNCTION twice"), 1305)
+	mustExec(t, c, "DROP FUNCTION IF EXISTS twice")
+	requireErrCode(t, queryErr(c, "SELECT twice(1)"), 1305)
+	requireErrCode(t, queryErr(c, "SHOW CREATE FUNCTION twice"), 1305)
 	require.Equal(t, "1", queryValue(t, c, "SELECT 1"))
+}
+
+// TestStoredFunctionsSurviveRestart: a function is in the catalog.
+func TestStoredFunctionsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	phase(t, dir, "create", func(t *testing.T, _ string, db *sql.DB) {
+		c := conn(t, db)
+		mustExec(t, c, "CREATE DATABASE fdb")
+		mustExec(t, c, "CREATE FUNCTION fdb.plus1(x INT) RETURNS INT DETERMINISTIC RETURN x + 1")
+	})
+	phase(t, dir, "after restart", func(t *testing.T, _ string, db *sql.DB) {
+		c := conn(t, db)
+		mustExec(t, c, "USE fdb")
+		require.Equal(t, "8", queryValue(t, c, "SELECT plus1(7)"))
+	})
 }

@@ -55,6 +55,9 @@ type handler struct {
 	users interface {
 		ValidateHash(salt []byte, user string, authResponse []byte, addr net.Addr) (mysql.Getter, error)
 	}
+	// functions answers CREATE/DROP/SHOW CREATE FUNCTION
+	// (stored_functions.go); nil in handlers built without an engine.
+	functions *storedFunctions
 	// plans is the prepared statement plan cache (plancache.go); nil
 	// when off.
 	plans *planCache
@@ -221,6 +224,11 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if _, ok, err := h.engineStatusQuery(query, false, cb); ok {
 		return err
 	}
+	if _, ok, err := h.routineQuery(ctx, c, query, false, cb); ok {
+		err = mapError(err, query)
+		noteError(c, err)
+		return err
+	}
 	if _, ok, err := h.checksumTableQuery(ctx, c, query, false, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
@@ -280,6 +288,11 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return rest, err
 	}
 	if rest, ok, err := h.engineStatusQuery(query, true, cb); ok {
+		return rest, err
+	}
+	if rest, ok, err := h.routineQuery(ctx, c, query, true, cb); ok {
+		err = mapError(err, query)
+		noteError(c, err)
 		return rest, err
 	}
 	if rest, ok, err := h.checksumTableQuery(ctx, c, query, true, cb); ok {
