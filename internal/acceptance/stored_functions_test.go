@@ -45,6 +45,17 @@ BEGIN
   SELECT SUM(v) INTO s FROM t;
   RETURN s;
 END`)
+	// Variables of every kind of type hold their declared type's values.
+	mustExec(t, c, `CREATE FUNCTION discounted(amount DECIMAL(12,2)) RETURNS DECIMAL(12,2) DETERMINISTIC
+BEGIN
+  DECLARE d DECIMAL(12,2) DEFAULT 0;
+  DECLARE f FLOAT;
+  DECLARE s VARCHAR(20);
+  IF amount > 10 THEN SET d = amount / 10; END IF;
+  SET f = 1.5;
+  SET s = CONCAT('x', f);
+  RETURN amount - d + f - 1.5 + LENGTH(s) - 4;
+END`)
 	mustExec(t, c, "CREATE FUNCTION quad(x INT) RETURNS INT DETERMINISTIC RETURN twice(twice(x))")
 	mustExec(t, c, "CREATE FUNCTION early(x INT) RETURNS INT DETERMINISTIC BEGIN IF x > 0 THEN RETURN 1; END IF; RETURN -1; END")
 	mustExec(t, c, "CREATE FUNCTION noreturn(x INT) RETURNS INT DETERMINISTIC BEGIN IF x > 0 THEN RETURN 1; END IF; END")
@@ -63,6 +74,7 @@ END`)
 			require.Equal(t, [][]string{{"42"}}, q("SELECT twice(21)"))
 			require.Equal(t, [][]string{{"high", "low"}}, q("SELECT grade(25), grade(5)"))
 			require.Equal(t, [][]string{{"120"}}, q("SELECT fact(5)"))
+			require.Equal(t, [][]string{{"18.00", "5.00"}}, q("SELECT discounted(20), discounted(5)"))
 			require.Equal(t, [][]string{{"60"}}, q("SELECT total()"))
 			require.Equal(t, [][]string{{"12"}}, q("SELECT quad(3)"))
 			require.Equal(t, [][]string{{"1", "-1"}}, q("SELECT early(5), early(-5)"))
@@ -112,7 +124,7 @@ END`)
 		require.Equal(t, "FUNCTION", r[2])
 		names = append(names, r[1])
 	}
-	require.Equal(t, []string{"early", "fact", "grade", "noreturn", "quad", "rec", "total", "twice"}, names)
+	require.Equal(t, []string{"discounted", "early", "fact", "grade", "noreturn", "quad", "rec", "total", "twice"}, names)
 	require.Equal(t, [][]string{{"twice", "FUNCTION", "int", "YES"}},
 		queryRows(t, c, "SELECT ROUTINE_NAME, ROUTINE_TYPE, DATA_TYPE, IS_DETERMINISTIC FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = 'fdb' AND ROUTINE_NAME = 'twice'"))
 

@@ -138,11 +138,14 @@ type compiledFunction struct {
 	intos map[*ast.Select]*selectInto
 }
 
-// selectInto is a SELECT ... INTO of a body. go-mysql-server's
-// interpreter clears the statement's INTO when it runs it (so a second
-// run would be a result set) and stores the values unconverted (a SUM's
-// DECIMAL in an INT variable then reads back as garbage): each call puts
-// the INTO back, and the runner converts the row to the targets' types.
+// selectInto is a SELECT ... INTO of a body, or the SELECT the
+// interpreter runs for a SET. go-mysql-server's interpreter clears the
+// statement's INTO when it runs it (so a second run would be a result
+// set), and it stores values in variables unconverted, then writes them
+// back into statements with fmt verbs of the declared type (a SUM's
+// DECIMAL in an INT variable, or 2 in a DECIMAL one, reads back as
+// garbage): each call puts the INTO back, and the runner converts the
+// row to the targets' types.
 type selectInto struct {
 	into    *ast.Into
 	targets []sql.Type // nil for a user variable or an unknown name
@@ -189,7 +192,7 @@ func compileFunction(f *functionDef, opts ast.ParserOptions) (*compiledFunction,
 	if cf.ops, err = procedures.Parse(body); err != nil {
 		return nil, err
 	}
-	declared := map[string]sql.Type{}
+	declared := map[string]sql.Type{returnVar: cf.ret}
 	for _, p := range cf.params {
 		declared[p.name] = p.typ
 	}
@@ -205,19 +208,34 @@ func compileFunction(f *functionDef, opts ast.ParserOptions) (*compiledFunction,
 			}
 		}
 		sel, ok := op.PrimaryData.(*ast.Select)
-		if !ok || op.OpCode != procedures.OpCode_Select {
+		if !ok {
 			continue
 		}
-		if sel.Into == nil {
-			return nil, mysql.NewSQLError(1415, "0A000", "Not allowed to return a result set from a function")
+		switch op.OpCode {
+		case procedures.OpCode_Select:
+			if sel.Into == nil {
+				return nil, mysql.NewSQLError(1415, "0A000", "Not allowed to return a result set from a function")
+			}
+			si := &selectInto{into: sel.Into}
+			for _, v := range sel.Into.Variables {
+				si.targets = append(si.targets, storedType(declared[v.Lowered()]))
+			}
+			cf.intos[sel] = si
+		case procedures.OpCode_Set:
+			target := strings.ToLower(strings.Trim(op.Target, "`"))
+			cf.intos[sel] = &selectInto{targets: []sql.Type{storedType(declared[target])}}
 		}
-		si := &selectInto{into: sel.Into}
-		for _, v := range sel.Into.Variables {
-			si.targets = append(si.targets, declared[v.Lowered()])
-		}
-		cf.intos[sel] = si
 	}
 	return cf, nil
+}
+
+// storedType is the type a variable's value is converted to: the
+// interpreter writes FLOAT variables back as float64 values only.
+func storedType(typ sql.Type) sql.Type {
+	if typ != nil && types.IsFloat(typ) {
+		return types.Float64
+	}
+	return typ
 }
 
 // rewriteReturns replaces every RETURN expr in s by SET guocedb_return =
@@ -351,7 +369,7 @@ func (c *functionCall) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if v, _, err = c.fn.params[i].typ.Convert(ctx, v); err != nil {
+		if v, _, err = storedType(c.fn.params[i].typ).Convert(ctx, v); err != nil {
 			return nil, err
 		}
 		vals[i] = v
