@@ -43,7 +43,8 @@ const (
 // three members bootstrap, a table written on the leader is read on
 // every member, a follower refuses writes with 1290 and shows
 // @@read_only = 1, the leader is killed with kill -9 under write load, a
-// new leader is elected, no acknowledged insert is lost and no refused
+// new leader is elected (a stored function created on the leader runs
+// on every member), no acknowledged insert is lost and no refused
 // one is present, and every member (the killed one restarted) ends with
 // identical rows.
 func TestClusterFailover(t *testing.T) {
@@ -57,6 +58,9 @@ func TestClusterFailover(t *testing.T) {
 	leader := testutil.Connect(t, nodes[li].P.MySQLAddr)
 	_, err := leader.Exec("CREATE DATABASE cf; CREATE TABLE cf.t (id BIGINT PRIMARY KEY, w INT NOT NULL, v VARCHAR(64) NOT NULL)")
 	require.NoError(t, err)
+	// A stored function is catalog DDL: it replicates before the rows.
+	_, err = leader.Exec("CREATE FUNCTION cf.twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2")
+	require.NoError(t, err)
 	for i := range 20 {
 		_, err := leader.Exec("INSERT INTO cf.t VALUES (?, 0, ?)", i, fmt.Sprintf("seed-%d", i))
 		require.NoError(t, err)
@@ -64,6 +68,9 @@ func TestClusterFailover(t *testing.T) {
 	for i, nd := range nodes {
 		db := testutil.Connect(t, nd.P.MySQLAddr)
 		waitRows(t, db, 20)
+		var twice int
+		require.NoError(t, db.QueryRow("SELECT cf.twice(21)").Scan(&twice), "member %s", nd.ID)
+		require.Equal(t, 42, twice, "member %s", nd.ID)
 		if i == li {
 			continue
 		}

@@ -146,7 +146,37 @@ func TestStoredFunctionsSurviveRestart(t *testing.T) {
 	})
 	phase(t, dir, "after restart", func(t *testing.T, _ string, db *sql.DB) {
 		c := conn(t, db)
+		// Qualified, without a current database.
+		require.Equal(t, "6", queryValue(t, c, "SELECT fdb.plus1(5)"))
+		require.Equal(t, "7", queryValue(t, c, "SELECT `fdb`.`plus1`(?)", 6))
+		requireErrCode(t, queryErr(c, "SELECT plus1(5)"), 1305)
 		mustExec(t, c, "USE fdb")
 		require.Equal(t, "8", queryValue(t, c, "SELECT plus1(7)"))
 	})
+}
+
+// TestStoredFunctionPrivileges: CREATE FUNCTION needs CREATE ROUTINE on
+// the database, DROP FUNCTION ALTER ROUTINE, a call EXECUTE (on the
+// database), as in MySQL. go-mysql-server v0.20.0 refuses grants on one
+// function ("fine grain function permissions currently unsupported").
+func TestStoredFunctionPrivileges(t *testing.T) {
+	addr, db := start(t)
+	c := conn(t, db)
+	mustExec(t, c, "CREATE DATABASE fdb")
+	mustExec(t, c, "CREATE FUNCTION fdb.one() RETURNS INT DETERMINISTIC RETURN 1")
+	mustExec(t, c, "CREATE USER 'fu'@'%' IDENTIFIED BY 'pw'")
+	mustExec(t, c, "GRANT SELECT ON fdb.* TO 'fu'@'%'")
+	u := conn(t, openAs(t, "fu", "pw", addr, "fdb"))
+
+	requireErrCode(t, queryErr(u, "SELECT one()"), 1370)
+	requireErrCode(t, execErr(u, "CREATE FUNCTION two() RETURNS INT RETURN 2"), 1044)
+	requireErrCode(t, execErr(u, "DROP FUNCTION one"), 1370)
+
+	mustExec(t, c, "GRANT EXECUTE ON fdb.* TO 'fu'@'%'")
+	require.Equal(t, "1", queryValue(t, u, "SELECT one()"))
+	requireErrCode(t, execErr(u, "CREATE FUNCTION two() RETURNS INT RETURN 2"), 1044)
+	mustExec(t, c, "GRANT CREATE ROUTINE, ALTER ROUTINE ON fdb.* TO 'fu'@'%'")
+	mustExec(t, u, "CREATE FUNCTION two() RETURNS INT RETURN 2")
+	require.Equal(t, "2", queryValue(t, u, "SELECT two()"))
+	mustExec(t, u, "DROP FUNCTION two")
 }

@@ -36,7 +36,7 @@ func (p lockingParser) ParseSimple(query string) (ast.Statement, error) {
 		stmt, err = p.Parser.ParseSimple(rewriteStatement(q))
 		return err
 	})
-	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), err
+	return withQualifiedFunctions(query, withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt))))), err
 }
 
 func (p lockingParser) Parse(ctx *sql.Context, query string, multi bool) (ast.Statement, string, string, error) {
@@ -61,7 +61,7 @@ func (p lockingParser) ParseWithOptions(ctx context.Context, query string, delim
 	}
 	noteStatementDatabase(ctx, stmt, p.aliases)
 	noteStatementLock(ctx, query, stmt)
-	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), s, rest, unsupportedStatement(query, err)
+	return withQualifiedFunctions(query, withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt))))), s, rest, unsupportedStatement(query, err)
 }
 
 func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, options ast.ParserOptions) (ast.Statement, int, error) {
@@ -78,7 +78,7 @@ func (p lockingParser) ParseOneWithOptions(ctx context.Context, query string, op
 	})
 	noteStatementDatabase(ctx, stmt, p.aliases)
 	noteStatementLock(ctx, query, stmt)
-	return withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt)))), n, err
+	return withQualifiedFunctions(query, withLoadDataGrants(withBooleanMatch(query, withTraditionalExplain(withMarkedExists(stmt))))), n, err
 }
 
 // parseGuarded runs parse on query and keeps a panic inside vitess's

@@ -83,6 +83,9 @@ func (fs *storedFunctions) function(ctx *sql.Context, name string) (sql.Function
 		return nil, false
 	}
 	db := ctx.GetCurrentDatabase()
+	if i := strings.IndexByte(name, '.'); i >= 0 { // withQualifiedFunctions
+		db, name = name[:i], name[i+1:]
+	}
 	if db == "" {
 		return nil, false
 	}
@@ -118,6 +121,25 @@ func (fs *storedFunctions) function(ctx *sql.Context, name string) (sql.Function
 		}
 		return &functionCall{fs: fs, fn: cf, args: args}, nil
 	}}, true
+}
+
+// withQualifiedFunctions names a call db.f(...) "db.f" in the AST: the
+// plan builder drops a function's qualifier and looks the name up alone,
+// so a stored function could only be called in the current database.
+// storedFunctions.function splits the name again. Only statements whose
+// text has a dot are walked.
+func withQualifiedFunctions(query string, stmt ast.Statement) ast.Statement {
+	if stmt == nil || strings.IndexByte(query, '.') < 0 {
+		return stmt
+	}
+	_ = ast.Walk(func(node ast.SQLNode) (bool, error) {
+		if f, ok := node.(*ast.FuncExpr); ok && !f.Qualifier.IsEmpty() {
+			f.Name = ast.NewColIdent(f.Qualifier.String() + "." + f.Name.String())
+			f.Qualifier = ast.TableIdent{}
+		}
+		return true, nil
+	}, stmt)
+	return stmt
 }
 
 // funcParam is a parameter of a stored function.
