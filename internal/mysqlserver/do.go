@@ -8,6 +8,8 @@ import (
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/sqltypes"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"github.com/guocedb/guocedb/internal/sqltext"
 )
 
 // go-mysql-server v0.20.0 does not parse DO expr[, expr]... (drivers and
@@ -109,10 +111,14 @@ func sendOK(callback mysql.ResultSpoolFn, more bool) error {
 
 // doQuery runs the DO statement first of query (single or multi) and
 // returns the rest of a multi-statement query.
-func (h *handler) doQuery(ctx context.Context, c *mysql.Conn, query string, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
+func (h *handler) doQuery(ctx context.Context, c *mysql.Conn, query string, st *sqltext.Statement, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
 	// The first statement starts where query does: a query that does not
 	// start with DO is not split (this runs for every query of a client
-	// with multi-statements on).
+	// with multi-statements on). The classification's first word gates
+	// the check of the text (which admits no comment before DO).
+	if !strings.EqualFold(st.Word(0), "do") {
+		return "", false, nil
+	}
 	if _, ok := asDoSelect(query); !ok {
 		return "", false, nil
 	}

@@ -209,27 +209,27 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	if ok, err := h.changeUser(c, query, cb); ok {
 		return mapError(err, query)
 	}
-	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
+	if _, ok, err := h.doQuery(ctx, c, query, &probe.stmt, false, cb); ok {
 		h.untracked(c)
 		return mapError(err, query)
 	}
-	if _, ok, err := h.diagnosticsQuery(ctx, c, query, false, cb); ok {
+	if _, ok, err := h.diagnosticsQuery(ctx, c, query, &probe.stmt, false, cb); ok {
 		return err
 	}
-	if _, ok, err := h.getDiagnosticsQuery(ctx, c, query, false, cb); ok {
+	if _, ok, err := h.getDiagnosticsQuery(ctx, c, query, &probe.stmt, false, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
 		return err
 	}
-	if _, ok, err := h.engineStatusQuery(query, false, cb); ok {
+	if _, ok, err := h.engineStatusQuery(query, &probe.stmt, false, cb); ok {
 		return err
 	}
-	if _, ok, err := h.routineQuery(ctx, c, query, false, cb); ok {
+	if _, ok, err := h.routineQuery(ctx, c, query, &probe.stmt, false, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
 		return err
 	}
-	if _, ok, err := h.checksumTableQuery(ctx, c, query, false, cb); ok {
+	if _, ok, err := h.checksumTableQuery(ctx, c, query, &probe.stmt, false, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
 		return err
@@ -275,27 +275,27 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	if ok, err := h.changeUser(c, query, cb); ok {
 		return "", mapError(err, query)
 	}
-	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
+	if rest, ok, err := h.doQuery(ctx, c, query, &probe.stmt, true, cb); ok {
 		h.untracked(c)
 		return rest, mapError(err, query)
 	}
-	if rest, ok, err := h.diagnosticsQuery(ctx, c, query, true, cb); ok {
+	if rest, ok, err := h.diagnosticsQuery(ctx, c, query, &probe.stmt, true, cb); ok {
 		return rest, err
 	}
-	if rest, ok, err := h.getDiagnosticsQuery(ctx, c, query, true, cb); ok {
+	if rest, ok, err := h.getDiagnosticsQuery(ctx, c, query, &probe.stmt, true, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
 		return rest, err
 	}
-	if rest, ok, err := h.engineStatusQuery(query, true, cb); ok {
+	if rest, ok, err := h.engineStatusQuery(query, &probe.stmt, true, cb); ok {
 		return rest, err
 	}
-	if rest, ok, err := h.routineQuery(ctx, c, query, true, cb); ok {
+	if rest, ok, err := h.routineQuery(ctx, c, query, &probe.stmt, true, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
 		return rest, err
 	}
-	if rest, ok, err := h.checksumTableQuery(ctx, c, query, true, cb); ok {
+	if rest, ok, err := h.checksumTableQuery(ctx, c, query, &probe.stmt, true, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
 		return rest, err

@@ -13,6 +13,7 @@ import (
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 
 	"github.com/guocedb/guocedb/internal/backend"
+	"github.com/guocedb/guocedb/internal/sqltext"
 )
 
 // Stored functions: CREATE FUNCTION, DROP FUNCTION and SHOW CREATE
@@ -134,6 +135,14 @@ func versionedCode(q string) string {
 		}
 	}
 	return b.String()
+}
+
+// isRoutineGate reports whether a statement classified st can be one
+// routineQuery answers: its first word (version comments entered) is
+// CREATE, DROP or SHOW.
+func isRoutineGate(st *sqltext.Statement) bool {
+	w := st.Word(0)
+	return strings.EqualFold(w, "create") || strings.EqualFold(w, "drop") || strings.EqualFold(w, "show")
 }
 
 // routineName is a [db.]name of a routine statement.
@@ -336,8 +345,8 @@ type functionDB interface {
 // routineQuery answers the CREATE FUNCTION, DROP FUNCTION or SHOW CREATE
 // FUNCTION first of query and returns the rest of a multi-statement
 // query; ok is false for any other statement.
-func (h *handler) routineQuery(ctx context.Context, c *mysql.Conn, query string, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
-	if !containsFold(query, "function") {
+func (h *handler) routineQuery(ctx context.Context, c *mysql.Conn, query string, st *sqltext.Statement, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
+	if !isRoutineGate(st) || !containsFold(query, "function") {
 		return "", false, nil
 	}
 	code := versionedCode(query)
