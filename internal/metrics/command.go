@@ -265,4 +265,3 @@ func lookupFold(m map[string]Command, w string) (Command, bool) {
 	c, ok := m[string(b)]
 	return c, ok
 }
-
