@@ -128,12 +128,23 @@ END`)
 	require.Equal(t, [][]string{{"twice", "FUNCTION", "int", "YES"}},
 		queryRows(t, c, "SELECT ROUTINE_NAME, ROUTINE_TYPE, DATA_TYPE, IS_DETERMINISTIC FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = 'fdb' AND ROUTINE_NAME = 'twice'"))
 
+	require.Equal(t, [][]string{{"fdb", "quad", "FUNCTION"}},
+		queryRows(t, c, "SELECT ROUTINE_SCHEMA, ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_NAME LIKE 'qua%'"))
+	require.Len(t, queryRows(t, c, "SHOW FUNCTION STATUS LIKE 'tw%'"), 1)
+
 	mustExec(t, c, "DROP FUNCTION twice")
 	requireErrCode(t, execErr(c, "DROP FUNCTION twice"), 1305)
 	mustExec(t, c, "DROP FUNCTION IF EXISTS twice")
 	requireErrCode(t, queryErr(c, "SELECT twice(1)"), 1305)
 	requireErrCode(t, queryErr(c, "SHOW CREATE FUNCTION twice"), 1305)
 	require.Equal(t, "1", queryValue(t, c, "SELECT 1"))
+
+	// A database's functions go with it.
+	mustExec(t, c, "DROP DATABASE fdb")
+	mustExec(t, c, "CREATE DATABASE fdb")
+	mustExec(t, c, "USE fdb")
+	requireErrCode(t, queryErr(c, "SELECT quad(1)"), 1305)
+	require.Empty(t, queryRows(t, c, "SHOW FUNCTION STATUS WHERE Db = 'fdb'"))
 }
 
 // TestStoredFunctionsSurviveRestart: a function is in the catalog.
