@@ -443,6 +443,7 @@ func (fs *storedFunctions) create(ctx *sql.Context, query string) error {
 	if !fs.allowed(ctx, d.Name(), "", sql.PrivilegeType_CreateRoutine) {
 		return denied(ctx, "CREATE ROUTINE", d.Name(), "")
 	}
+	f.db = d.Name()
 	mode := loadSQLMode(ctx)
 	if _, err := compileFunction(f, mode.ParserOptions()); err != nil {
 		return err
