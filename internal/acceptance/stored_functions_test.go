@@ -99,6 +99,14 @@ END`)
 	mustExec(t, c, "ROLLBACK")
 	require.Equal(t, "110", queryValue(t, c, "SELECT total()"))
 
+	// Called from another database, the body runs in its own.
+	mustExec(t, c, "CREATE DATABASE other")
+	mustExec(t, c, "CREATE TABLE other.t (id INT PRIMARY KEY, v INT)")
+	mustExec(t, c, "USE other")
+	require.Equal(t, "110", queryValue(t, c, "SELECT fdb.total()"))
+	requireErrCode(t, queryErr(c, "SELECT total()"), 1305)
+	mustExec(t, c, "USE fdb")
+
 	// Errors as MySQL's.
 	requireErrCode(t, execErr(c, "CREATE FUNCTION twice(x INT) RETURNS INT RETURN x"), 1304)
 	mustExec(t, c, "CREATE FUNCTION IF NOT EXISTS twice(x INT) RETURNS INT RETURN x")

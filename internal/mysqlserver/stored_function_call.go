@@ -423,10 +423,13 @@ func (c *functionCall) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	set(returnVar, c.fn.ret, nil, false)
 	ret := ctx.Session.GetStoredProcParam(returnVar)
 
-	// The body runs in the function's database, as in MySQL.
-	if cur := ctx.GetCurrentDatabase(); !strings.EqualFold(cur, c.fn.def.db) {
-		ctx.SetCurrentDatabase(c.fn.def.db)
-		defer ctx.SetCurrentDatabase(cur)
+	// The body runs in the function's database, as in MySQL. Not by
+	// SetCurrentDatabase: that replaces the session's logger, which
+	// go-mysql-server's connection poller reads meanwhile (a data race).
+	if rs, ok := ctx.Session.(interface{ SetRoutineDatabase(*string) *string }); ok {
+		db := c.fn.def.db
+		prev := rs.SetRoutineDatabase(&db)
+		defer rs.SetRoutineDatabase(prev)
 	}
 	for sel, si := range c.fn.intos {
 		sel.Into = si.into
