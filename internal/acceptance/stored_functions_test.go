@@ -56,6 +56,15 @@ BEGIN
   SET s = CONCAT('x', f);
   RETURN amount - d + f - 1.5 + LENGTH(s) - 4;
 END`)
+	// RETURN expr bodies of every kind (built once into an expression,
+	// or, with a subquery, run by the interpreter).
+	mustExec(t, c, "CREATE FUNCTION hello(s VARCHAR(20)) RETURNS VARCHAR(40) DETERMINISTIC RETURN CONCAT('hello ', s)")
+	mustExec(t, c, "CREATE FUNCTION nextday(d DATE) RETURNS DATE DETERMINISTIC RETURN DATE_ADD(d, INTERVAL 1 DAY)")
+	mustExec(t, c, "CREATE FUNCTION dbname() RETURNS VARCHAR(64) RETURN DATABASE()")
+	mustExec(t, c, "CREATE FUNCTION rnd(x DOUBLE) RETURNS DECIMAL(10,2) DETERMINISTIC RETURN ROUND(x, 2)")
+	mustExec(t, c, "CREATE FUNCTION withvar(x INT) RETURNS INT RETURN x + @fv")
+	mustExec(t, c, "CREATE FUNCTION cnt(lo INT) RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM t WHERE v >= lo)")
+	mustExec(t, c, "CREATE FUNCTION `case`(`x` INT) RETURNS VARCHAR(5) DETERMINISTIC RETURN CASE WHEN `x` > 0 THEN 'pos' WHEN x < 0 THEN 'neg' ELSE 'zero' END")
 	mustExec(t, c, "CREATE FUNCTION quad(x INT) RETURNS INT DETERMINISTIC RETURN twice(twice(x))")
 	mustExec(t, c, "CREATE FUNCTION early(x INT) RETURNS INT DETERMINISTIC BEGIN IF x > 0 THEN RETURN 1; END IF; RETURN -1; END")
 	mustExec(t, c, "CREATE FUNCTION noreturn(x INT) RETURNS INT DETERMINISTIC BEGIN IF x > 0 THEN RETURN 1; END IF; END")
@@ -75,6 +84,10 @@ END`)
 			require.Equal(t, [][]string{{"high", "low"}}, q("SELECT grade(25), grade(5)"))
 			require.Equal(t, [][]string{{"120"}}, q("SELECT fact(5)"))
 			require.Equal(t, [][]string{{"18.00", "5.00"}}, q("SELECT discounted(20), discounted(5)"))
+			mustExec(t, c, "SET @fv = 100")
+			require.Equal(t, [][]string{{"hello you", "2024-03-01", "fdb", "1.24", "101"}},
+				q("SELECT hello('you'), nextday('2024-02-29'), dbname(), rnd(1.235), withvar(1)"))
+			require.Equal(t, [][]string{{"2", "pos", "neg", "zero"}}, q("SELECT cnt(20), `case`(3), `case`(-3), `case`(0)"))
 			require.Equal(t, [][]string{{"60"}}, q("SELECT total()"))
 			require.Equal(t, [][]string{{"12"}}, q("SELECT quad(3)"))
 			require.Equal(t, [][]string{{"1", "-1"}}, q("SELECT early(5), early(-5)"))
@@ -104,6 +117,8 @@ END`)
 	mustExec(t, c, "CREATE TABLE other.t (id INT PRIMARY KEY, v INT)")
 	mustExec(t, c, "USE other")
 	require.Equal(t, "110", queryValue(t, c, "SELECT fdb.total()"))
+	require.Equal(t, "fdb", queryValue(t, c, "SELECT fdb.dbname()"))
+	require.Equal(t, "other", queryValue(t, c, "SELECT DATABASE()"))
 	requireErrCode(t, queryErr(c, "SELECT total()"), 1305)
 	mustExec(t, c, "USE fdb")
 
@@ -134,7 +149,7 @@ END`)
 		require.Equal(t, "FUNCTION", r[2])
 		names = append(names, r[1])
 	}
-	require.Equal(t, []string{"discounted", "early", "fact", "grade", "noreturn", "quad", "rec", "total", "twice"}, names)
+	require.Equal(t, []string{"case", "cnt", "dbname", "discounted", "early", "fact", "grade", "hello", "nextday", "noreturn", "quad", "rec", "rnd", "total", "twice", "withvar"}, names)
 	require.Equal(t, [][]string{{"twice", "FUNCTION", "int", "YES"}},
 		queryRows(t, c, "SELECT ROUTINE_NAME, ROUTINE_TYPE, DATA_TYPE, IS_DETERMINISTIC FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = 'fdb' AND ROUTINE_NAME = 'twice'"))
 

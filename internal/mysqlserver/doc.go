@@ -47,7 +47,8 @@
 //
 // Execute, guocedb's own executors and functions: loaddata.go,
 // loaddata_reader.go, explain.go, explain_access.go, date_functions.go,
-// stored_function_call.go, fileaccess.go, stats.go, plancache.go.
+// stored_function_call.go, stored_function_fast.go, fileaccess.go,
+// stats.go, plancache.go.
 //
 // Metadata, what is sent back about results and the server: fields.go,
 // errors.go (MySQL error codes), infoschema.go,

@@ -129,7 +129,7 @@ func newEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	engine.Analyzer.Runner = recordingRunner{engine}
 	// Stored functions run their bodies through the same runner and
 	// check EXECUTE against the engine's accounts.
-	functions.runner, functions.privileges = engine.Analyzer.Runner, engine.Analyzer.Catalog.MySQLDb
+	functions.runner, functions.privileges, functions.catalog = engine.Analyzer.Runner, engine.Analyzer.Catalog.MySQLDb, engine.Analyzer.Catalog
 	dedupStatusVariables()
 	charsetVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),

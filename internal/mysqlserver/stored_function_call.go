@@ -53,6 +53,8 @@ const (
 type storedFunctions struct {
 	provider   sql.DatabaseProvider
 	privileges *mysql_db.MySQLDb
+	// catalog builds RETURN expr bodies (stored_function_fast.go).
+	catalog sql.Catalog
 	// runner runs the statements of a body: the analyzer's, set once the
 	// engine exists (before it serves).
 	runner sql.StatementRunner
@@ -111,7 +113,8 @@ func (fs *storedFunctions) function(ctx *sql.Context, name string) (sql.Function
 			return nil, err
 		}
 		f.db = dbName
-		cf, err := compileFunction(f, sql.NewSqlModeFromString(def.SQLMode).ParserOptions())
+		opts := sql.NewSqlModeFromString(def.SQLMode).ParserOptions()
+		cf, err := compileFunction(f, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +122,20 @@ func (fs *storedFunctions) function(ctx *sql.Context, name string) (sql.Function
 			return nil, mysql.NewSQLError(1318, "42000",
 				"Incorrect number of arguments for FUNCTION %s.%s; expected %d, got %d", dbName, def.Name, len(cf.params), len(args))
 		}
-		return &functionCall{fs: fs, fn: cf, args: args}, nil
+		// Building the body builds the calls in it: a function that
+		// calls itself would build forever.
+		building := "guocedb_building:" + strings.ToLower(dbName+"."+def.Name)
+		mark := ctx.Session.NewStoredProcParam(building, &sql.StoredProcParam{Type: types.Boolean})
+		if mark.Value == true {
+			return nil, mysql.NewSQLError(1424, mysql.SSUnknownSQLState, "Recursive stored functions and triggers are not allowed.")
+		}
+		mark.Value = true
+		defer func() { mark.Value = nil }()
+		if rs, ok := ctx.Session.(interface{ SetRoutineDatabase(*string) *string }); ok {
+			prev := rs.SetRoutineDatabase(&dbName)
+			defer rs.SetRoutineDatabase(prev)
+		}
+		return &functionCall{fs: fs, fn: cf, args: args, fast: fs.buildFastReturn(ctx, cf, opts)}, nil
 	}}, true
 }
 
@@ -306,6 +322,8 @@ type functionCall struct {
 	fs   *storedFunctions
 	fn   *compiledFunction
 	args []sql.Expression
+	// fast is the body built once, when it is a plain RETURN expr.
+	fast *fastReturn
 	// mu serializes runs: the interpreter rewrites the operations' AST.
 	mu sync.Mutex
 }
@@ -353,7 +371,7 @@ func (c *functionCall) WithChildren(children ...sql.Expression) (sql.Expression,
 	if len(children) != len(c.args) {
 		return nil, sql.ErrInvalidChildrenNumber.New(c, len(children), len(c.args))
 	}
-	return &functionCall{fs: c.fs, fn: c.fn, args: children}, nil
+	return &functionCall{fs: c.fs, fn: c.fn, args: children, fast: c.fast}, nil
 }
 
 // GetAsOf implements procedures.InterpreterNode.
@@ -398,6 +416,20 @@ func (c *functionCall) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.fast != nil {
+		if rs, ok := ctx.Session.(interface{ SetRoutineDatabase(*string) *string }); ok {
+			db := c.fn.def.db
+			prev := rs.SetRoutineDatabase(&db)
+			defer rs.SetRoutineDatabase(prev)
+		}
+		c.fast.vals = vals
+		v, err := c.fast.expr.Eval(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		v, _, err = c.fn.ret.Convert(ctx, v)
+		return v, err
+	}
 
 	var saved []savedParam
 	set := func(name string, typ sql.Type, v any, isSet bool) {
