@@ -73,10 +73,6 @@ func newStoredFunctions(provider sql.DatabaseProvider) *storedFunctions {
 	return fs
 }
 
-// forget drops what is cached of a function; nothing is cached today
-// (every plan compiles its calls), so it is the place to add it.
-func (fs *storedFunctions) forget(db, name string) {}
-
 // function returns the stored function name of the session's current
 // database as a go-mysql-server function, or false.
 func (fs *storedFunctions) function(ctx *sql.Context, name string) (sql.Function, bool) {

@@ -501,7 +501,6 @@ func (fs *storedFunctions) drop(ctx *sql.Context, query string) error {
 	if err != nil {
 		return err
 	}
-	fs.forget(d.Name(), name.name)
 	if !existed {
 		if ifExists {
 			ctx.Session.Warn(&sql.Warning{Level: "Note", Code: 1305, Message: fmt.Sprintf("FUNCTION %s.%s does not exist", d.Name(), name.name)})
