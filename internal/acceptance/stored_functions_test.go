@@ -216,3 +216,26 @@ func TestStoredFunctionPrivileges(t *testing.T) {
 	require.Equal(t, "2", queryValue(t, u, "SELECT two()"))
 	mustExec(t, u, "DROP FUNCTION two")
 }
+
+// TestStoredFunctionBadInput: malformed function statements are syntax
+// errors (1064) and the connection goes on.
+func TestStoredFunctionBadInput(t *testing.T) {
+	_, db := start(t)
+	c := conn(t, db)
+	mustExec(t, c, "CREATE DATABASE fdb")
+	mustExec(t, c, "USE fdb")
+	for _, q := range []string{
+		"CREATE FUNCTION", "CREATE FUNCTION f", "CREATE FUNCTION f(", "CREATE FUNCTION f(x INT",
+		"CREATE FUNCTION f() RETURNS", "CREATE FUNCTION f() RETURNS INT", "CREATE FUNCTION f() RETURNS INT RETURN",
+		"CREATE FUNCTION f() RETURNS INT BEGIN RETURN 1;", "CREATE FUNCTION f() RETURNS INT RETURN 'x",
+		"CREATE FUNCTION f(IN x INT) RETURNS INT RETURN x", "CREATE FUNCTION f() RETURNS NOSUCHTYPE RETURN 1",
+		"DROP FUNCTION", "DROP FUNCTION f g", "SHOW CREATE FUNCTION", "SHOW CREATE FUNCTION a.b.c",
+	} {
+		err := execErr(c, q)
+		require.Error(t, err, q)
+		requireErrCode(t, err, 1064, q)
+	}
+	requireErrCode(t, execErr(c, "CREATE FUNCTION nodb.f() RETURNS INT RETURN 1"), 1049)
+	requireErrCode(t, execErr(c, "CREATE AGGREGATE FUNCTION f() RETURNS INT RETURN 1"), 1235)
+	require.Equal(t, "1", queryValue(t, c, "SELECT 1"))
+}

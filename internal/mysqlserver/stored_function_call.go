@@ -192,7 +192,7 @@ func compileFunction(f *functionDef, opts ast.ParserOptions) (*compiledFunction,
 	proc := "CREATE PROCEDURE " + quoteIdent(f.name) + "(" + f.params + ") " + f.traits + " " + f.body
 	stmt, err := ast.ParseWithOptions(context.Background(), proc, opts)
 	if err != nil {
-		return nil, err
+		return nil, asSyntaxError(err)
 	}
 	ddl, ok := stmt.(*ast.DDL)
 	if !ok || ddl.ProcedureSpec == nil {
@@ -211,7 +211,7 @@ func compileFunction(f *functionDef, opts ast.ParserOptions) (*compiledFunction,
 	}
 	tbl, err := ast.ParseWithOptions(context.Background(), "CREATE TABLE t (c "+f.returns+")", opts)
 	if err != nil {
-		return nil, err
+		return nil, asSyntaxError(err)
 	}
 	if td, ok := tbl.(*ast.DDL); !ok || td.TableSpec == nil || len(td.TableSpec.Columns) != 1 {
 		return nil, fmt.Errorf("syntax error at position %d near '%s'", len(f.returns), f.returns)
@@ -270,6 +270,16 @@ func storedType(typ sql.Type) sql.Type {
 		return types.Float64
 	}
 	return typ
+}
+
+// asSyntaxError is MySQL's 1064 for a vitess parse error, whose text
+// starts with its own code line ("Code: INVALID_ARGUMENT").
+func asSyntaxError(err error) error {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, "\n"); ok && strings.HasPrefix(msg, "Code: ") {
+		msg = rest
+	}
+	return mysql.NewSQLError(mysql.ERParseError, mysql.SSClientError, "%s", strings.TrimSpace(msg))
 }
 
 // rewriteReturns replaces every RETURN expr in s by SET guocedb_return =

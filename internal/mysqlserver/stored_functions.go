@@ -256,6 +256,24 @@ func parseCreateFunction(q string) (*functionDef, error) {
 		return nil, syntax(open)
 	}
 	f.params = strings.TrimSpace(q[toks[open].end:toks[i].start])
+	// A function's parameters have no direction (vitess reads one as a
+	// procedure's would).
+	paramStart, pd := true, 0
+	for j := open + 1; j < i; j++ {
+		switch t := toks[j]; {
+		case paramStart && (t.is("IN") || t.is("OUT") || t.is("INOUT")):
+			return nil, syntax(j)
+		case t.text == "," && pd == 0:
+			paramStart = true
+		default:
+			paramStart = false
+			if t.text == "(" {
+				pd++
+			} else if t.text == ")" {
+				pd--
+			}
+		}
+	}
 	i++
 	if i >= len(toks) || !toks[i].is("RETURNS") {
 		return nil, syntax(i)
