@@ -70,6 +70,7 @@ func statementCorpus(t *testing.T) []string {
 func TestClassificationAgreesWithOldScans(t *testing.T) {
 	corpus := statementCorpus(t)
 	require.Greater(t, len(corpus), 500, "corpus too small to mean anything")
+	t.Logf("corpus: %d statements", len(corpus))
 	for _, q := range corpus {
 		st := sqltext.Classify(q)
 		require.Equal(t, sqltext.FirstWord(q), st.First(), "first word of %q", q)
