@@ -125,9 +125,10 @@ func TestClients(t *testing.T) {
 			dependsOn: []string{gapBitCharset},
 			copies:    []string{"types_text"},
 			features: withLines(map[string][]string{
-				"procedures": {"call: 1 2"},
-				"streaming":  {"streamed: 1 2 3 4"},
-				"warnings":   {"warnings: 1"},
+				"procedures":       {"call: 1 2"},
+				"stored functions": {"function: 42"},
+				"streaming":        {"streamed: 1 2 3 4"},
+				"warnings":         {"warnings: 1"},
 			}),
 		},
 		{

@@ -49,9 +49,9 @@ func TestMariaDBDumpRoundTrip(t *testing.T) {
 		{"plain", nil, nil},
 		{"single-transaction", []string{"--single-transaction"}, nil},
 		{"routines-triggers-events", []string{"--routines", "--triggers", "--events"},
-			[]string{"CREATE PROCEDURE add_order", "EVENT `nightly`"}},
+			[]string{"CREATE PROCEDURE add_order", "FUNCTION `order_count`", "FUNCTION `discounted`", "EVENT `nightly`"}},
 		{"single-transaction-routines-triggers-events", []string{"--single-transaction", "--routines", "--triggers", "--events"},
-			[]string{"CREATE PROCEDURE add_order", "EVENT `nightly`"}},
+			[]string{"CREATE PROCEDURE add_order", "FUNCTION `order_count`", "FUNCTION `discounted`", "EVENT `nightly`"}},
 	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
@@ -95,6 +95,14 @@ func TestMariaDBDumpRoundTrip(t *testing.T) {
 				_, err = conn.ExecContext(ctx, "INSERT INTO orders (customer_id, total) VALUES (1, 2.50)")
 			}
 			require.NoError(t, err)
+			var discounted string
+			err = conn.QueryRowContext(ctx, "SELECT discounted(20)").Scan(&discounted)
+			if len(v.has) == 0 {
+				require.Error(t, err, "a dump without --routines has no functions")
+			} else {
+				require.NoError(t, err)
+				require.Equal(t, "18.00", discounted, "the function runs after the reload")
+			}
 			var audits, total string
 			require.NoError(t, conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit").Scan(&audits))
 			require.Equal(t, "2", audits, "the trigger fires after the reload")

@@ -88,6 +88,12 @@ while cur.nextset():
         got.append(row[0])
 print("call:", " ".join(str(g) for g in got))
 
+# A stored function with a BEGIN ... END body, called with a parameter.
+cur.execute("CREATE FUNCTION mysqldb_twice(x INT) RETURNS INT DETERMINISTIC "
+            "BEGIN DECLARE y INT; SET y = x * 2; RETURN y; END")
+cur.execute("SELECT mysqldb_twice(%s)", (21,))
+print("function:", cur.fetchone()[0])
+
 # Rows streamed one by one (mysql_use_result).
 ss = conn.cursor(MySQLdb.cursors.SSCursor)
 ss.execute("SELECT id FROM types ORDER BY id")

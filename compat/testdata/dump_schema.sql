@@ -1,6 +1,6 @@
 -- A schema with what mariadb-dump has to carry: composite, prefix,
 -- unique and FULLTEXT indexes, foreign keys, AUTO_INCREMENT, a view, a
--- trigger, a procedure and an event, loaded next to testdata/types.sql.
+-- trigger, a procedure, two functions and an event, loaded next to testdata/types.sql.
 CREATE TABLE customers (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   email VARCHAR(191) NOT NULL,
@@ -41,5 +41,15 @@ CREATE VIEW customer_totals AS
 CREATE TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW INSERT INTO audit (order_id, what) VALUES (NEW.id, 'insert');
 CREATE PROCEDURE add_order(IN cust BIGINT UNSIGNED, IN amount DECIMAL(12,2))
   INSERT INTO orders (customer_id, total) VALUES (cust, amount);
+CREATE FUNCTION order_count(cust BIGINT UNSIGNED) RETURNS INT READS SQL DATA
+  RETURN (SELECT COUNT(*) FROM orders WHERE customer_id = cust);
+DELIMITER //
+CREATE FUNCTION discounted(amount DECIMAL(12,2)) RETURNS DECIMAL(12,2) DETERMINISTIC
+BEGIN
+  DECLARE d DECIMAL(12,2) DEFAULT 0;
+  IF amount > 10 THEN SET d = amount / 10; END IF;
+  RETURN amount - d;
+END //
+DELIMITER ;
 CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABLE DO DELETE FROM audit WHERE id < 0;
 CALL add_order(3, 7.25);

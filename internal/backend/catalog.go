@@ -23,6 +23,7 @@ const (
 	kindTrigger   = "trigger"
 	kindProcedure = "procedure"
 	kindEvent     = "event"
+	kindFunction  = "function"
 )
 
 // gcPrefix marks key ranges of dropped or rewritten tables that still have
@@ -220,7 +221,7 @@ func newDBState(d databaseDef) *dbState {
 		def:    d,
 		tables: make(map[string]*tableState),
 		objects: map[string]map[string][]byte{
-			kindView: {}, kindTrigger: {}, kindProcedure: {}, kindEvent: {},
+			kindView: {}, kindTrigger: {}, kindProcedure: {}, kindEvent: {}, kindFunction: {},
 		},
 	}
 }

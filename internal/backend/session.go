@@ -115,6 +115,8 @@ type Session struct {
 
 	// stmtDB: see SetStatementDatabase (statement_database.go).
 	stmtDB atomic.Pointer[string]
+	// routineDB: see SetRoutineDatabase (statement_database.go).
+	routineDB atomic.Pointer[string]
 	// stmtLock: see SetStatementLock (locking.go).
 	stmtLock atomic.Pointer[StatementLock]
 

@@ -29,9 +29,20 @@ func (s *Session) SetStatementDatabase(db string) {
 	s.stmtDB.CompareAndSwap(nil, &db)
 }
 
-// GetCurrentDatabase implements sql.Session: the current database, else
-// the statement's database (SetStatementDatabase), else "".
+// SetRoutineDatabase makes db (nil: none) the current database while a
+// stored function's body runs, as MySQL runs a routine in its own
+// database, and returns the previous one to put back. Unlike
+// SetCurrentDatabase it leaves the session's logger alone, which
+// go-mysql-server's connection poller reads while a statement runs.
+func (s *Session) SetRoutineDatabase(db *string) (prev *string) { return s.routineDB.Swap(db) }
+
+// GetCurrentDatabase implements sql.Session: a running routine's
+// database (SetRoutineDatabase), else the current database, else the
+// statement's database (SetStatementDatabase), else "".
 func (s *Session) GetCurrentDatabase() string {
+	if p := s.routineDB.Load(); p != nil {
+		return *p
+	}
 	if db := s.BaseSession.GetCurrentDatabase(); db != "" {
 		return db
 	}

@@ -1,6 +1,10 @@
 package metrics
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/guocedb/guocedb/internal/sqltext"
+)
 
 // Command is the kind of a client statement, named as MySQL names its
 // Com_* status counters (Com_select, Com_insert, ...). The zero value is
@@ -169,8 +173,15 @@ var showModifiers = map[string]bool{"global": true, "session": true, "full": tru
 // content runs). It reads a few words only and allocates nothing for the
 // common statements: the MySQL handler calls it for every statement.
 func Classify(query string) Command {
-	var words [5]string
-	n := leadingWords(query, words[:])
+	st := sqltext.Classify(query)
+	return ClassifyStatement(&st)
+}
+
+// ClassifyStatement is Classify of a statement already read by
+// sqltext.Classify (the MySQL handler reads each statement once).
+func ClassifyStatement(st *sqltext.Statement) Command {
+	words := st.Words()
+	n := len(words)
 	if n == 0 {
 		return CommandOther
 	}
@@ -253,52 +264,4 @@ func lookupFold(m map[string]Command, w string) (Command, bool) {
 	}
 	c, ok := m[string(b)]
 	return c, ok
-}
-
-// leadingWords fills words with the first words of q and returns how
-// many it found. It stops at the first character that is neither part of
-// a word, white space, a comment nor an opening parenthesis.
-func leadingWords(q string, words []string) int {
-	n := 0
-	for i := 0; i < len(q) && n < len(words); {
-		switch c := q[i]; {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '(':
-			i++
-		case c == '#' || c == '-' && strings.HasPrefix(q[i:], "-- "):
-			for i < len(q) && q[i] != '\n' {
-				i++
-			}
-		case c == '/' && strings.HasPrefix(q[i:], "/*!"):
-			// A version comment's content runs: skip the marker and the
-			// version digits.
-			i += 3
-			for i < len(q) && q[i] >= '0' && q[i] <= '9' {
-				i++
-			}
-		case c == '/' && strings.HasPrefix(q[i:], "/*"):
-			end := strings.Index(q[i+2:], "*/")
-			if end < 0 {
-				return n
-			}
-			i += end + 4
-		case isWordByte(c):
-			j := i
-			for j < len(q) && isWordByte(q[j]) {
-				j++
-			}
-			words[n] = q[i:j]
-			n++
-			i = j
-		case c == '=' || c == '@' || c == '`' || c == '\'' || c == '"' || c == '.' || c == '%':
-			// DEFINER = `u`@`h` and the like: skip the value's characters.
-			i++
-		default:
-			return n
-		}
-	}
-	return n
-}
-
-func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '$'
 }

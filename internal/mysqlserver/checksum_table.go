@@ -26,8 +26,8 @@ import (
 // and its transaction's snapshot apply. A table that does not exist gets
 // a NULL checksum and a warning (1146), as in MySQL. It reports whether
 // query was that statement.
-func (h *handler) checksumTableQuery(ctx context.Context, c *mysql.Conn, query string, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
-	if !sqltext.StartsWith(query, "checksum") {
+func (h *handler) checksumTableQuery(ctx context.Context, c *mysql.Conn, query string, st *sqltext.Statement, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
+	if !st.Is("checksum") {
 		return "", false, nil
 	}
 	first, rest := query, ""

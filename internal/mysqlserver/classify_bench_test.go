@@ -1,9 +1,11 @@
 package mysqlserver
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/guocedb/guocedb/internal/metrics"
+	"github.com/guocedb/guocedb/internal/sqltext"
 )
 
 // benchStatements are typical client statements: sysbench's point select
@@ -16,23 +18,31 @@ var benchStatements = []string{
 }
 
 // BenchmarkStatementHeuristics measures the text classification every
-// client statement pays before go-mysql-server parses it: the metrics
-// command, the KILL check, the DO check, the replay kind and the CALL
-// check (handler.go, in the order ComQuery runs them). The command is
-// computed once and gates the others (stmtclass.go).
+// client statement pays before go-mysql-server parses it: the one
+// classification (sqltext.Classify) and its command, then the KILL, DO,
+// SHOW ERRORS, GET DIAGNOSTICS, SHOW ENGINE STATUS, CHECKSUM TABLE and
+// stored function gates, the replay kind and the CALL check (handler.go,
+// in the order ComQuery runs them; stmtclass.go).
 func BenchmarkStatementHeuristics(b *testing.B) {
 	h := &handler{connectionExists: func(uint32) bool { return true }}
 	b.ReportAllocs()
 	var sink int
 	for i := range b.N {
 		q := benchStatements[i%len(benchStatements)]
-		cmd := metrics.Classify(q)
+		st := sqltext.Classify(q)
+		cmd := metrics.ClassifyStatement(&st)
 		sink += int(cmd)
 		if h.unknownThread(cmd, q) != nil {
 			b.Fatal("not a KILL")
 		}
-		if _, ok := asDoSelect(q); ok {
+		if strings.EqualFold(st.Word(0), "do") {
 			b.Fatal("not a DO")
+		}
+		if st.Is("show") || st.Is("get") || st.Is("checksum") {
+			b.Fatal("not a SHOW, GET or CHECKSUM")
+		}
+		if isRoutineGate(&st) && containsFold(q, "function") {
+			b.Fatal("not a routine statement")
 		}
 		sink += int(replayKind(cmd, q))
 		if mayBeCall(cmd, q) {

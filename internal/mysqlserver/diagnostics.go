@@ -43,9 +43,9 @@ func noteError(c *mysql.Conn, err error) {
 // diagnosticsQuery answers the SHOW ERRORS / SHOW COUNT(*) statement first
 // of query, and returns the rest of a multi-statement query. ok is false
 // when query does not start with one.
-func (h *handler) diagnosticsQuery(_ context.Context, c *mysql.Conn, query string, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
+func (h *handler) diagnosticsQuery(_ context.Context, c *mysql.Conn, query string, st *sqltext.Statement, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
 	// Only SHOW statements are parsed here, and only the first of them.
-	if !sqltext.StartsWith(query, "show") {
+	if !st.Is("show") {
 		return "", false, nil
 	}
 	first, rest := query, ""

@@ -52,6 +52,8 @@ var errorCodes = []errorCode{
 	// A table named without a database, and no current database.
 	{kindPattern(sql.ErrNoDatabaseSelected), mysql.ERNoDb, mysql.SSNoDB},
 	{kindPattern(sql.ErrSavepointDoesNotExist), mysql.ERSPDoesNotExist, mysql.SSClientError},
+	// A call of a function that is neither built in nor stored.
+	{kindPattern(sql.ErrFunctionNotFound), mysql.ERSPDoesNotExist, mysql.SSClientError},
 	{kindPattern(sql.ErrPrivilegeCheckFailed), 1142, mysql.SSClientError},
 	{kindPattern(sql.ErrTableAccessDeniedForUser), 1142, mysql.SSClientError},
 	{kindPattern(sql.ErrDatabaseAccessDeniedForUser), mysql.ERDBAccessDenied, mysql.SSClientError},

@@ -300,16 +300,19 @@ type filePolicyProvider struct {
 	// implements (creating databases, table functions, ...) shows through.
 	*backend.Provider
 	loadFile sql.Function
+	// functions are the stored functions of the provider's databases
+	// (stored_function_call.go).
+	functions *storedFunctions
 }
 
 var _ sql.FunctionProvider = filePolicyProvider{}
 
 // Function implements sql.FunctionProvider.
-func (p filePolicyProvider) Function(_ *sql.Context, name string) (sql.Function, bool) {
+func (p filePolicyProvider) Function(ctx *sql.Context, name string) (sql.Function, bool) {
 	if strings.EqualFold(name, "load_file") {
 		return p.loadFile, true
 	}
-	return nil, false
+	return p.functions.function(ctx, name)
 }
 
 // addSecureFilePrivVariable shows the server's directory as the

@@ -143,8 +143,8 @@ func diagnosticsTokens(s string) []string {
 // getDiagnosticsQuery answers the GET DIAGNOSTICS statement first of
 // query and returns the rest of a multi-statement query; ok is false
 // when query does not start with one.
-func (h *handler) getDiagnosticsQuery(ctx context.Context, c *mysql.Conn, query string, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
-	if !sqltext.StartsWith(query, "get") {
+func (h *handler) getDiagnosticsQuery(ctx context.Context, c *mysql.Conn, query string, st *sqltext.Statement, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
+	if !st.Is("get") {
 		return "", false, nil
 	}
 	first, rest := query, ""

@@ -57,6 +57,9 @@ type handler struct {
 	users interface {
 		ValidateHash(salt []byte, user string, authResponse []byte, addr net.Addr) (mysql.Getter, error)
 	}
+	// functions answers CREATE/DROP/SHOW CREATE FUNCTION
+	// (stored_functions.go); nil in handlers built without an engine.
+	functions *storedFunctions
 	// plans is the plan cache of prepared and text statements
 	// (plancache.go, plancache_text.go); nil when off.
 	plans *planCache
@@ -247,7 +250,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		return err
 	}
 	h.noteUserVars(c, query)
-	if _, ok, err := h.doQuery(ctx, c, query, false, cb); ok {
+	if _, ok, err := h.doQuery(ctx, c, query, &probe.stmt, false, cb); ok {
 		h.untracked(c)
 		if isNeedsLeader(err) {
 			// DO GET_LOCK(...): named locks are the leader's.
@@ -255,18 +258,23 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		}
 		return mapError(err, query)
 	}
-	if _, ok, err := h.diagnosticsQuery(ctx, c, query, false, cb); ok {
+	if _, ok, err := h.diagnosticsQuery(ctx, c, query, &probe.stmt, false, cb); ok {
 		return err
 	}
-	if _, ok, err := h.getDiagnosticsQuery(ctx, c, query, false, cb); ok {
+	if _, ok, err := h.getDiagnosticsQuery(ctx, c, query, &probe.stmt, false, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
 		return err
 	}
-	if _, ok, err := h.engineStatusQuery(query, false, cb); ok {
+	if _, ok, err := h.engineStatusQuery(query, &probe.stmt, false, cb); ok {
 		return err
 	}
-	if _, ok, err := h.checksumTableQuery(ctx, c, query, false, cb); ok {
+	if _, ok, err := h.routineQuery(ctx, c, query, &probe.stmt, false, cb); ok {
+		err = mapError(err, query)
+		noteError(c, err)
+		return err
+	}
+	if _, ok, err := h.checksumTableQuery(ctx, c, query, &probe.stmt, false, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
 		return err
@@ -327,22 +335,27 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		return rest, err
 	}
 	h.noteUserVars(c, query)
-	if rest, ok, err := h.doQuery(ctx, c, query, true, cb); ok {
+	if rest, ok, err := h.doQuery(ctx, c, query, &probe.stmt, true, cb); ok {
 		h.untracked(c)
 		return rest, mapError(err, query)
 	}
-	if rest, ok, err := h.diagnosticsQuery(ctx, c, query, true, cb); ok {
+	if rest, ok, err := h.diagnosticsQuery(ctx, c, query, &probe.stmt, true, cb); ok {
 		return rest, err
 	}
-	if rest, ok, err := h.getDiagnosticsQuery(ctx, c, query, true, cb); ok {
+	if rest, ok, err := h.getDiagnosticsQuery(ctx, c, query, &probe.stmt, true, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
 		return rest, err
 	}
-	if rest, ok, err := h.engineStatusQuery(query, true, cb); ok {
+	if rest, ok, err := h.engineStatusQuery(query, &probe.stmt, true, cb); ok {
 		return rest, err
 	}
-	if rest, ok, err := h.checksumTableQuery(ctx, c, query, true, cb); ok {
+	if rest, ok, err := h.routineQuery(ctx, c, query, &probe.stmt, true, cb); ok {
+		err = mapError(err, query)
+		noteError(c, err)
+		return rest, err
+	}
+	if rest, ok, err := h.checksumTableQuery(ctx, c, query, &probe.stmt, true, cb); ok {
 		err = mapError(err, query)
 		noteError(c, err)
 		return rest, err

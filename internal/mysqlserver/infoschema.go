@@ -92,7 +92,11 @@ func (it *decimalDefaultIter) Next(ctx *sql.Context) (sql.Row, error) {
 // (AssignCatalog; AssignProcedures for routines and parameters): a data
 // race between concurrent information_schema queries, which the race
 // detector reports (monitoring tools and exporters run them in parallel).
-type isolatedInfoSchema struct{ sql.Database }
+// It also adds the stored functions to ROUTINES.
+type isolatedInfoSchema struct {
+	sql.Database
+	functions *storedFunctions
+}
 
 // GetTableInsensitive implements sql.Database.
 func (db isolatedInfoSchema) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table, bool, error) {
@@ -109,7 +113,11 @@ func (db isolatedInfoSchema) GetTableInsensitive(ctx *sql.Context, name string) 
 	case sql.CatalogTable:
 		// statistics, routines and parameters: types the package does
 		// not export, so a fresh database's instance stands in.
-		return information_schema.NewInformationSchemaDatabase().GetTableInsensitive(ctx, name)
+		fresh, ok, err := information_schema.NewInformationSchemaDatabase().GetTableInsensitive(ctx, name)
+		if ok && err == nil && strings.EqualFold(name, information_schema.RoutinesTableName) {
+			fresh = functionRoutines{Table: fresh, fs: db.functions}
+		}
+		return fresh, ok, err
 	}
 	return t, true, nil
 }

@@ -265,8 +265,8 @@ func installInnodbTrx(ctx *sql.Context, infoSchema sql.Database, v lockViews) {
 // engineStatusQuery answers SHOW ENGINE INNODB STATUS, which
 // go-mysql-server's grammar lacks, with MySQL's three columns (Type, Name,
 // Status). It reports whether query was that statement.
-func (h *handler) engineStatusQuery(query string, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
-	if h.locks.p == nil || !sqltext.StartsWith(query, "show") {
+func (h *handler) engineStatusQuery(query string, st *sqltext.Statement, multi bool, callback mysql.ResultSpoolFn) (string, bool, error) {
+	if h.locks.p == nil || !st.Is("show") {
 		return "", false, nil
 	}
 	first, rest := query, ""

@@ -18,6 +18,7 @@ import (
 	"github.com/guocedb/guocedb/internal/digest"
 	"github.com/guocedb/guocedb/internal/metrics"
 	"github.com/guocedb/guocedb/internal/slowlog"
+	"github.com/guocedb/guocedb/internal/sqltext"
 )
 
 // observer measures client statements and connections for the server's
@@ -36,9 +37,12 @@ type observer struct {
 // stmtProbe follows one client statement from start to finish. It lives
 // on the connection's goroutine.
 type stmtProbe struct {
-	o      *observer
-	c      *mysql.Conn
-	text   string
+	o    *observer
+	c    *mysql.Conn
+	text string
+	// stmt is the statement's one classification (sqltext.Classify);
+	// cmd is its command. Features consult them, not the text.
+	stmt   sqltext.Statement
 	cmd    metrics.Command
 	start  time.Time
 	sess   *backend.Session
@@ -71,7 +75,8 @@ func trackingSessionBuilder(inner server.SessionBuilder) server.SessionBuilder {
 
 // start begins measuring text on c.
 func (o *observer) start(c *mysql.Conn, text string) *stmtProbe {
-	p := &stmtProbe{o: o, c: c, text: text, cmd: metrics.Classify(text), start: time.Now(), sess: connSession(c)}
+	p := &stmtProbe{o: o, c: c, text: text, stmt: sqltext.Classify(text), start: time.Now(), sess: connSession(c)}
+	p.cmd = metrics.ClassifyStatement(&p.stmt)
 	if p.sess != nil {
 		p.read0, p.write0 = p.sess.RowCounts()
 	}

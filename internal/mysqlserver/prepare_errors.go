@@ -47,8 +47,8 @@ func prepareSyntaxError(pkt []byte, query string) ([]byte, bool) {
 	code, state, msg := uint16(mysql.ERParseError), mysql.SSClientError, ""
 	if _, err := ast.Parse(query); err != nil {
 		msg = err.Error()
-		if unsupportedStatement(query, err) == errStoredFunctions {
-			code, msg = mysql.ERNotSupportedYet, errStoredFunctions.Error()
+		if unsupportedStatement(query, err) == errRoutinePrepared {
+			code, state, msg = uint16(errRoutinePrepared.Num), errRoutinePrepared.State, errRoutinePrepared.Message
 		}
 	} else if strings.Contains(text, "cannot prepare multiple statements") {
 		msg = "You have an error in your SQL syntax: a prepared statement is one statement"

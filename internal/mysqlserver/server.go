@@ -124,14 +124,18 @@ func newEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 	if err != nil {
 		return nil, nil, err
 	}
-	engine := sqle.New(newAnalyzer(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, files, store.Writable, forward),
+	functions := newStoredFunctions(provider)
+	engine := sqle.New(newAnalyzer(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files), functions: functions}, files, store.Writable, forward),
 		&sqle.Config{VersionPostfix: "guocedb-" + version})
 	files.db = engine.Analyzer.Catalog.MySQLDb
 	engine.Analyzer.Catalog.StatsProvider = emptySafeStats{engine.Analyzer.Catalog.StatsProvider}
-	engine.Analyzer.Catalog.InfoSchema = isolatedInfoSchema{engine.Analyzer.Catalog.InfoSchema}
+	engine.Analyzer.Catalog.InfoSchema = isolatedInfoSchema{Database: engine.Analyzer.Catalog.InfoSchema, functions: functions}
 	// Procedures run their statements through the analyzer's runner: the
 	// recording one keeps a CALL's result sets (callresults.go).
 	engine.Analyzer.Runner = recordingRunner{engine}
+	// Stored functions run their bodies through the same runner and
+	// check EXECUTE against the engine's accounts.
+	functions.runner, functions.privileges, functions.catalog = engine.Analyzer.Runner, engine.Analyzer.Catalog.MySQLDb, engine.Analyzer.Catalog
 	dedupStatusVariables()
 	charsetVariables()
 	// Every parse, from the wire and from the analyzer (views, triggers),
@@ -157,6 +161,12 @@ func newEngine(ctx context.Context, store *storage.Store, rootPassword, version 
 		return nil, nil, errors.Join(err, provider.Close())
 	}
 	return engine, provider, nil
+}
+
+// engineFiles is the provider newEngine gave the analyzer: guocedb's
+// LOAD_FILE and stored functions over the backend.
+func engineFiles(engine *sqle.Engine) filePolicyProvider {
+	return engine.Analyzer.Catalog.DbProvider.(filePolicyProvider)
 }
 
 // assignPersistedGlobals gives the global variables the values SET PERSIST
@@ -310,7 +320,8 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 	// The analyzer reaches databases through the catalog's provider, so
 	// performance_schema is added there (perfschema.go), over the one
 	// that hands out guocedb's LOAD_FILE (fileaccess.go).
-	engine.Analyzer.Catalog.DbProvider = newPerfSchemaProvider(filePolicyProvider{Provider: provider, loadFile: loadFileFunction(files)}, digests, cfg.GroupMembers)
+	fileProvider := engineFiles(engine)
+	engine.Analyzer.Catalog.DbProvider = newPerfSchemaProvider(fileProvider, digests, cfg.GroupMembers)
 	installInnodbTrx(sql.NewEmptyContext(), engine.Analyzer.Catalog.InfoSchema, lockViews{p: provider})
 	obs := &observer{m: m, slow: cfg.SlowLog, digests: digests, logger: logger, audit: newAuditor(cfg.Audit)}
 	blob, err := provider.Catalog().LoadLoginState()
@@ -372,6 +383,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			return false
 		}
 		h.floatScale = provider.FloatScale
+		h.functions = fileProvider.functions
 		if lp, ok := engine.Parser.(lockingParser); ok {
 			h.aliases = lp.aliases // the parser notes them, fixFields reads them
 		}

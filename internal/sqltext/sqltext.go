@@ -1,10 +1,13 @@
-// Package sqltext reads the leading keyword of SQL statement text without
-// parsing it, for the few places that must classify a statement cheaply
-// before (or apart from) go-mysql-server's parser: per statement, so it
-// allocates nothing and looks no further than the first word.
+// Package sqltext reads the leading keywords of SQL statement text
+// without parsing it, for the places that must classify a statement
+// cheaply before (or apart from) go-mysql-server's parser: per statement,
+// so it allocates nothing and looks no further than the first few words.
+// Classify is the one pass the MySQL handler makes over each client
+// statement; FirstWord and StartsWith serve callers with text alone (the
+// CLI, the row count estimate).
 //
-// It must not grow into a parser: anything that needs more than the first
-// word belongs to the parser's AST.
+// It must not grow into a parser: anything that needs more than the
+// leading words belongs to the parser's AST.
 package sqltext
 
 import "strings"
