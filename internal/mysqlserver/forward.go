@@ -155,7 +155,10 @@ func autocommitOff(c *mysql.Conn) bool {
 	if s == nil {
 		return false
 	}
-	ctx := sql.NewEmptyContext()
+	// A context on the session itself: sql.NewEmptyContext builds a
+	// whole new session (every system and status variable), which cost
+	// half a follower's CPU when this ran for every statement.
+	ctx := sql.NewContext(context.Background(), sql.WithSession(s))
 	v, err := s.GetSessionVariable(ctx, "autocommit")
 	if err != nil {
 		return false
