@@ -661,15 +661,6 @@ func (h *handler) countQuestion(ctx context.Context, s *backend.Session, p sql.N
 	}
 }
 
-func sameValues(a, b []boundValue) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func allTrue(bs []bool) bool {
 	for _, b := range bs {
 		if !b {
