@@ -554,23 +554,11 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 		return full()
 	}
 	sctx := sql.NewContext(ctx, sql.WithSession(s))
-	key, ok := pc.key(sctx, vals)
+	e, p, ok := pc.lookup(sctx, c.ConnectionID, s, query, vals)
 	if !ok {
 		return full()
 	}
-	id := query + "\x00" + classes(vals)
-	e := pc.entry(c.ConnectionID, s, id)
-	if e.key != key {
-		*e = planEntry{query: id, key: key}
-	}
-	if e.dead {
-		return full()
-	}
-	if p, ok, err := e.reuse(sctx, vals); err != nil {
-		return full()
-	} else if ok {
-		pc.metrics.PlanCacheHit()
-		s.ClearWarnings()
+	if p != nil {
 		return h.executeCached(ctx, c, gms, s, query, e, p, send)
 	}
 	// Analyze, as go-mysql-server's execute would, but keep the plan.
@@ -584,9 +572,38 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 	// database and row locking (backend.Session.CommandEnd): the
 	// execution is the statement's too.
 	h.noteExecuteDatabase(c, prepare)
-	p := analyzed.(sql.Node)
+	p = analyzed.(sql.Node)
 	keepPlan(sctx, e, p, vals, fields)
 	return h.executeBound(ctx, c, gms, s, query, p, send)
+}
+
+// lookup finds the entry of statement id (its text, or a text
+// statement's shape) for an execution with vals: with a plan to run (a
+// hit, counted, the session's warnings cleared), or without one (the
+// execution is analyzed, and keepPlan learns from it); ok is false when
+// the execution is left to go-mysql-server.
+func (pc *planCache) lookup(ctx *sql.Context, connID uint32, s *backend.Session, id string, vals []boundValue) (*planEntry, sql.Node, bool) {
+	key, ok := pc.key(ctx, vals)
+	if !ok {
+		return nil, nil, false
+	}
+	id += "\x00" + classes(vals)
+	e := pc.entry(connID, s, id)
+	if e.key != key {
+		*e = planEntry{query: id, key: key}
+	}
+	if e.dead {
+		return nil, nil, false
+	}
+	p, hit, err := e.reuse(ctx, vals)
+	if err != nil {
+		return nil, nil, false
+	}
+	if hit {
+		pc.metrics.PlanCacheHit()
+		s.ClearWarnings()
+	}
+	return e, p, true
 }
 
 // keepPlan learns from an analyzed execution: the first one's plan is

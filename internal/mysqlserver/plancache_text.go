@@ -114,23 +114,12 @@ func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, 
 	if !ok {
 		return full()
 	}
-	key, ok := pc.key(sctx, vals)
+	// Shapes start with a byte no statement text starts with.
+	e, p, ok := pc.lookup(sctx, c.ConnectionID, s, "\x01"+shape, vals)
 	if !ok {
 		return full()
 	}
-	id := "\x01" + shape + "\x00" + classes(vals)
-	e := pc.entry(c.ConnectionID, s, id)
-	if e.key != key {
-		*e = planEntry{query: id, key: key}
-	}
-	if e.dead {
-		return full()
-	}
-	if p, ok, err := e.reuse(sctx, vals); err != nil {
-		return full()
-	} else if ok {
-		pc.metrics.PlanCacheHit()
-		s.ClearWarnings()
+	if p != nil {
 		h.noteStatement(c, s, query, e.stmt)
 		return "", h.executeCached(ctx, c, gms, s, query, e, p, send)
 	}
@@ -149,7 +138,7 @@ func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, 
 	// Binding ended a command of its own, which ends the statement's
 	// database and row locking (backend.Session.CommandEnd).
 	h.noteStatement(c, s, query, stmt)
-	p := analyzed.(sql.Node)
+	p = analyzed.(sql.Node)
 	keepPlan(sctx, e, p, vals, fields)
 	e.stmt = stmt
 	return "", h.executeBound(ctx, c, gms, s, query, p, send)
