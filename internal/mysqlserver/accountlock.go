@@ -369,10 +369,18 @@ type guardAuthServer struct {
 }
 
 func (s guardAuthServer) AuthMethods() []mysql.AuthMethod {
-	inner := s.AuthServer.AuthMethods()
-	out := make([]mysql.AuthMethod, len(inner))
-	for i, m := range inner {
-		out[i] = guardAuthMethod{AuthMethod: m, g: s.g}
+	return wrappedAuthMethods(s.AuthServer, func(m mysql.AuthMethod) mysql.AuthMethod {
+		return guardAuthMethod{AuthMethod: m, g: s.g}
+	})
+}
+
+// wrappedAuthMethods returns the methods of inner, each wrapped by wrap
+// (the login guard here, forwarded logins in forward_auth.go).
+func wrappedAuthMethods(inner mysql.AuthServer, wrap func(mysql.AuthMethod) mysql.AuthMethod) []mysql.AuthMethod {
+	methods := inner.AuthMethods()
+	out := make([]mysql.AuthMethod, len(methods))
+	for i, m := range methods {
+		out[i] = wrap(m)
 	}
 	return out
 }

@@ -68,12 +68,9 @@ type forwardAuthServer struct {
 
 // AuthMethods implements mysql.AuthServer.
 func (s forwardAuthServer) AuthMethods() []mysql.AuthMethod {
-	inner := s.AuthServer.AuthMethods()
-	out := make([]mysql.AuthMethod, len(inner))
-	for i, m := range inner {
-		out[i] = forwardAuthMethod{AuthMethod: m, f: s.f}
-	}
-	return out
+	return wrappedAuthMethods(s.AuthServer, func(m mysql.AuthMethod) mysql.AuthMethod {
+		return forwardAuthMethod{AuthMethod: m, f: s.f}
+	})
 }
 
 // forwardAuthMethod is one inner method with forwarded logins checked
