@@ -18,6 +18,7 @@ func runServe(e env) int {
 	logger := newLogger(cfg, e.stderr)
 	routeLogrus(logger)
 	logger.Info("starting guocedb", "version", version, "commit", commit)
+	applyMemoryLimit(cfg, e.lookupEnv, logger)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -136,10 +136,11 @@ func TestSumOfIntegers(t *testing.T) {
 	require.Equal(t, [][]string{{"25005000", "12502500.0000"}}, queryRows(t, db, "SELECT SUM(v), AVG(v) FROM agg.t"))
 }
 
-// TestAlterLargeTableInBatches rewrites a table whose data is larger than
-// one Badger transaction can hold (about 15% of the 64 MiB memtable), so
-// ALTER must commit the rewrite in batches; then updates every row in one
-// statement, a write set past the same limit, and deletes them all.
+// TestAlterLargeTableInBatches rewrites a table whose data (15 MiB) is
+// about a whole 16 MiB memtable and far more than one Badger batch (15% of
+// it), so ALTER must commit the rewrite in batches; then updates every
+// row in one statement, a write set past the same limit that the apply
+// spreads over batches and memtables, and deletes them all.
 func TestAlterLargeTableInBatches(t *testing.T) {
 	_, db := start(t)
 	mustExec(t, db, "CREATE DATABASE big")

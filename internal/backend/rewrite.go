@@ -11,8 +11,9 @@ import (
 	"github.com/guocedb/guocedb/internal/storage"
 )
 
-// rewriteBatchBytes bounds one commit of a table rewrite, far below
-// Badger's transaction size limit (about 15% of the memtable).
+// rewriteBatchBytes bounds one commit of a table rewrite: a small commit
+// log entry, and a write set that does not hold the memory of a whole
+// table (the apply would split a larger one over Badger batches).
 const rewriteBatchBytes = 4 << 20
 
 // rewriter fills a new table id with rows in bounded batches and installs

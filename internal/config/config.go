@@ -51,6 +51,27 @@ func AuditEvents() []string {
 // connection keeps.
 const DefaultPlanCacheSize = 256
 
+// DefaultMemTableSize is memtable-size: small enough that the memtables
+// being filled and flushed stay a small part of the server's memory, large
+// enough that a flush writes a table of a useful size (see storage's
+// DESIGN.md, "Memory"). It does not bound a transaction.
+const DefaultMemTableSize = 16 << 20
+
+// DefaultBlockCacheSize is block-cache-size: about twice the blocks of
+// sysbench's 4 x 10,000 rows with its inserts; the page cache holds the
+// compressed tables beyond it.
+const DefaultBlockCacheSize = 32 << 20
+
+// MemoryLimitAuto is the MemoryLimit that derives the limit from the
+// storage settings (AutoMemoryLimit), unless GOMEMLIMIT is set.
+const MemoryLimitAuto int64 = -1
+
+// DefaultQueryMemory is what the automatic memory limit adds to the most
+// the storage layer holds, for connections, statements and the garbage
+// they leave between two collections. Past the limit the collector runs
+// more often (at most half the CPU), never fails an allocation.
+const DefaultQueryMemory = 64 << 20
+
 // DefaultAuditLogMaxSize is the size at which the audit log rotates.
 const DefaultAuditLogMaxSize = 100 << 20
 
@@ -119,6 +140,19 @@ type Config struct {
 	AuditUsers []string
 	// AuditLogMaxSize rotates the audit log at this many bytes; 0 never.
 	AuditLogMaxSize int64
+	// MemTableSize is the size of one Badger memtable in bytes (Badger
+	// keeps up to three in memory, each with a log of twice its size
+	// mapped in).
+	MemTableSize int64
+	// BlockCacheSize is Badger's cache of decompressed table blocks in
+	// bytes.
+	BlockCacheSize int64
+	// MemoryLimit is the Go runtime's soft memory limit in bytes
+	// (runtime/debug.SetMemoryLimit): the garbage collector works harder
+	// as the heap nears it instead of letting it double. MemoryLimitAuto
+	// derives it (AutoMemoryLimit) or takes GOMEMLIMIT when that is set;
+	// 0 sets no limit.
+	MemoryLimit int64
 	// PlanCacheSize is how many analyzed plans of prepared statements
 	// each connection keeps; 0 turns the plan cache off.
 	PlanCacheSize int
@@ -217,6 +251,9 @@ func Default() Config {
 		TLSMinVersion:   DefaultTLSMinVersion,
 		AuditLogMaxSize: DefaultAuditLogMaxSize,
 		PlanCacheSize:   DefaultPlanCacheSize,
+		MemTableSize:    DefaultMemTableSize,
+		BlockCacheSize:  DefaultBlockCacheSize,
+		MemoryLimit:     MemoryLimitAuto,
 		FollowerWrites:  DefaultFollowerWrites,
 		RaftLogRetain:   DefaultRaftLogRetain,
 	}
@@ -264,6 +301,7 @@ func (c Config) Validate() error {
 	if c.AuditLogMaxSize < 0 {
 		errs = append(errs, errors.New("audit-log-max-size: must not be negative"))
 	}
+	errs = append(errs, c.validateMemory()...)
 	errs = append(errs, c.validateCluster()...)
 	// Only the MySQL listener grants data access; an open root account on a
 	// reachable address is refused. The HTTP listener exposes health,

@@ -155,6 +155,47 @@ func settings() []setting {
 				c.PlanCacheSize = n
 				return nil
 			}},
+		// Memory (README "Memory").
+		{name: "memtable-size", usage: "`SIZE` of one Badger memtable (bytes, or with KB, MB, GB; 8MB to 1GB); up to three are in memory",
+			get: func(c Config) string { return formatSize(c.MemTableSize) },
+			set: func(c *Config, v string) error {
+				n, err := parseSize(v)
+				c.MemTableSize = n
+				return err
+			}},
+		{name: "block-cache-size", usage: "`SIZE` of Badger's cache of decompressed table blocks (at least 1MB)",
+			get: func(c Config) string { return formatSize(c.BlockCacheSize) },
+			set: func(c *Config, v string) error {
+				n, err := parseSize(v)
+				c.BlockCacheSize = n
+				return err
+			}},
+		{name: "memory-limit", usage: "Go's soft memory `LIMIT` (a SIZE): auto derives it from memtable-size and block-cache-size unless GOMEMLIMIT is set; off sets none",
+			get: func(c Config) string {
+				switch c.MemoryLimit {
+				case MemoryLimitAuto:
+					return "auto"
+				case 0:
+					return "off"
+				}
+				return formatSize(c.MemoryLimit)
+			},
+			set: func(c *Config, v string) error {
+				switch strings.ToLower(strings.TrimSpace(v)) {
+				case "auto":
+					c.MemoryLimit = MemoryLimitAuto
+					return nil
+				case "off", "0":
+					c.MemoryLimit = 0
+					return nil
+				}
+				n, err := parseSize(v)
+				if err != nil {
+					return fmt.Errorf("%q is not auto, off or a size such as 512MB", v)
+				}
+				c.MemoryLimit = n
+				return nil
+			}},
 		// Encryption at rest (README "Encryption at rest").
 		{name: "encryption-key-file", usage: "`FILE` with the master key (64 hex characters, mode 0600) that encrypts the data directory at rest; empty: not encrypted",
 			get: func(c Config) string { return c.EncryptionKeyFile },

@@ -44,7 +44,7 @@ func (s *Server) storageService() (services.Service, error) {
 	start := func(ctx context.Context) error {
 		s.storageOpening.Store(true)
 		defer s.storageOpening.Store(false)
-		opts := storage.DefaultOptions()
+		opts := s.cfg.StorageOptions()
 		if s.cfg.EncryptionKeyFile != "" {
 			key, err := encryption.LoadKeyFile(s.cfg.EncryptionKeyFile)
 			if err != nil {

@@ -74,6 +74,9 @@ func OpenReadOnlyKey(dir string, key *encryption.Key, logger *slog.Logger) (*Sto
 		return nil, fmt.Errorf("data directory %q: %w", dir, err)
 	}
 	o := DefaultOptions()
+	if o.MemTableSize, err = memTableSizeFor(dir, o.MemTableSize); err != nil {
+		return nil, fmt.Errorf("data directory %q: %w", dir, err)
+	}
 	counters := &storeCounters{}
 	bo := badger.DefaultOptions(dir).
 		WithReadOnly(true).

@@ -56,8 +56,9 @@ type Options struct {
 	// the replay after a crash. 0 means the default (5s); negative, only
 	// at open and at a clean close.
 	CheckpointInterval time.Duration
-	// MemTableSize bounds one memtable; the largest atomic transaction is
-	// about 15% of it.
+	// MemTableSize bounds one memtable. It does not bound a transaction:
+	// the apply splits a write set over Badger batches (at most 15% of a
+	// memtable each), which may span memtables (DESIGN.md, "Memory").
 	MemTableSize int64
 	// NumMemtables bounds the memtables kept in memory (the active one and
 	// those waiting to be flushed): the largest part of the server's memory.
@@ -90,13 +91,17 @@ type Options struct {
 	badgerTweak func(badger.Options) badger.Options
 }
 
-// DefaultOptions returns durable settings sized for a small server.
+// DefaultOptions returns durable settings sized for a small server
+// (config's memtable-size and block-cache-size defaults are the same).
+// The memtables are 16 MiB: three of them (active, waiting, flushing) and
+// a flush's table are most of Badger's memory; a transaction may be far
+// larger, since its apply spans memtables (DESIGN.md, "Memory").
 func DefaultOptions() Options {
 	return Options{
 		SyncWrites:     true,
-		MemTableSize:   64 << 20,
+		MemTableSize:   16 << 20,
 		NumMemtables:   2,
-		BlockCacheSize: 64 << 20,
+		BlockCacheSize: 32 << 20,
 		IndexCacheSize: 16 << 20,
 	}
 }
@@ -179,13 +184,21 @@ func OpenContext(ctx context.Context, dir string, opts Options, logger *slog.Log
 	if err != nil {
 		return nil, fmt.Errorf("data directory %q: %w", dir, err)
 	}
+	memTableSize, err := memTableSizeFor(dir, opts.MemTableSize)
+	if err != nil {
+		return nil, fmt.Errorf("data directory %q: %w", dir, err)
+	}
+	if memTableSize != opts.MemTableSize {
+		logger.Warn("a memtable log was written with a larger memtable size; using it until the next start",
+			"memtable_size", memTableSize, "configured", opts.MemTableSize)
+	}
 	counters := &storeCounters{}
 	bo := badger.DefaultOptions(dir).
 		// The commit log is the write-ahead log: Badger is made durable at
 		// checkpoints only (see checkpoint), never per commit.
 		WithSyncWrites(false).
 		WithDetectConflicts(false). // the oracle detects conflicts itself
-		WithMemTableSize(opts.MemTableSize).
+		WithMemTableSize(memTableSize).
 		WithNumMemtables(opts.NumMemtables).
 		WithBlockCacheSize(opts.BlockCacheSize).
 		WithIndexCacheSize(opts.IndexCacheSize).
