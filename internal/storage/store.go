@@ -135,6 +135,10 @@ type Store struct {
 	readOnly bool
 	// partial: a snapshot load was interrupted (install.go).
 	partial atomic.Bool
+	// snapCheckpoint is how many bytes of a snapshot's records a load
+	// writes between two progress records (snapshotCheckpointBytes;
+	// tests lower it).
+	snapCheckpoint int
 	// key is the master key; nil when the directory is not encrypted.
 	key *encryption.Key
 	// sealer encrypts the commit log's entries; nil without key.
@@ -204,20 +208,21 @@ func OpenContext(ctx context.Context, dir string, opts Options, logger *slog.Log
 		cpInterval = defaultCheckpointInterval
 	}
 	s := &Store{
-		db:         db,
-		dir:        dir,
-		oracle:     newOracle(db.MaxVersion()),
-		committer:  readOnlyCommitter{},
-		seed:       maphash.MakeSeed(),
-		locks:      lockmgr.New(lockmgr.Options{MaxLocks: opts.MaxLocks}),
-		logger:     logger,
-		counters:   counters,
-		stop:       make(chan struct{}),
-		watchCh:    make(chan struct{}, 1),
-		cpInterval: cpInterval,
-		noSync:     !opts.SyncWrites,
-		key:        opts.EncryptionKey,
-		sealer:     sealer,
+		db:             db,
+		dir:            dir,
+		oracle:         newOracle(db.MaxVersion()),
+		committer:      readOnlyCommitter{},
+		seed:           maphash.MakeSeed(),
+		locks:          lockmgr.New(lockmgr.Options{MaxLocks: opts.MaxLocks}),
+		logger:         logger,
+		counters:       counters,
+		stop:           make(chan struct{}),
+		watchCh:        make(chan struct{}, 1),
+		cpInterval:     cpInterval,
+		noSync:         !opts.SyncWrites,
+		snapCheckpoint: snapshotCheckpointBytes,
+		key:            opts.EncryptionKey,
+		sealer:         sealer,
 	}
 	if _, err := os.Stat(filepath.Join(dir, snapshotMarker)); err == nil {
 		s.partial.Store(true)
