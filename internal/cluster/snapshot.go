@@ -443,6 +443,8 @@ func (t *Transport) receiveSnapshot(c net.Conn, r *bufio.Reader, hb []byte) {
 		case <-ctx.Done():
 		}
 	}()
+	t.snapRecvMu.Lock()
+	defer t.snapRecvMu.Unlock()
 	t.logger.Info("receiving a snapshot from the leader", "index", hdr.Index, "ts", hdr.Ts)
 	// read returns the stream's next frame: first the one read ahead
 	// while waiting for frameSnapFrom, if any.

@@ -120,6 +120,10 @@ type Transport struct {
 	// for a receiver's resume request. snapLegacy makes this member
 	// stream and receive as the release before resumable streams did
 	// (tests of mixed releases set it).
+	// snapRecvMu serializes received streams: a stream that follows a
+	// cut one must not ask where to resume before the cut one's load
+	// has stopped and recorded its progress, nor load beside it.
+	snapRecvMu     sync.Mutex
 	snapKept       map[uint64]*keptSnapshot
 	snapRetain     time.Duration
 	snapResumeWait time.Duration
