@@ -135,9 +135,12 @@ func newCutProxy(t *testing.T, target string) *cutProxy {
 	return p
 }
 
-// serve forwards the next connection with the current settings.
-func (p *cutProxy) serve(t *testing.T) {
+// serve forwards the next connection with the current settings (a
+// copy: the test changes them for the next stream while this one's
+// goroutines may still run).
+func (p *cutProxy) serve() {
 	p.cut = make(chan struct{})
+	afterFrames, half, dropAck, cutCh := p.afterFrames, p.half, p.dropAck, p.cut
 	go func() {
 		in, err := p.ln.Accept()
 		if err != nil {
@@ -153,14 +156,14 @@ func (p *cutProxy) serve(t *testing.T) {
 			once.Do(func() {
 				_ = in.Close()
 				_ = out.Close()
-				close(p.cut)
+				close(cutCh)
 			})
 		}
 		forward := func(from, to net.Conn, leader bool) {
 			defer func() { _ = from.Close(); _ = to.Close() }()
 			r := bufio.NewReader(from)
 			for n := 0; ; n++ {
-				if leader && p.afterFrames >= 0 && n == p.afterFrames && !p.half {
+				if leader && afterFrames >= 0 && n == afterFrames && !half {
 					cut()
 					return
 				}
@@ -172,11 +175,11 @@ func (p *cutProxy) serve(t *testing.T) {
 				if _, err := io.ReadFull(r, body); err != nil {
 					return
 				}
-				if !leader && p.dropAck && body[0] == frameSnapAck {
+				if !leader && dropAck && body[0] == frameSnapAck {
 					cut()
 					return
 				}
-				if leader && p.afterFrames >= 0 && n == p.afterFrames && p.half {
+				if leader && afterFrames >= 0 && n == afterFrames && half {
 					_, _ = to.Write(append(h[:], body[:len(body)/2]...))
 					time.Sleep(50 * time.Millisecond)
 					cut()
@@ -247,7 +250,7 @@ func newSnapPair(t *testing.T, rows int) *snapPair {
 // through the proxy; it returns the bytes sent and records emitted.
 func (sp *snapPair) stream(t *testing.T) (int64, int64, error) {
 	t.Helper()
-	sp.proxy.serve(t)
+	sp.proxy.serve()
 	before := sp.src.emitted.Load()
 	m := &pb.Message{Type: pb.MessageType_MsgSnap.Enum(), From: proto.Uint64(1), To: proto.Uint64(2), Term: proto.Uint64(1),
 		Snapshot: &pb.Snapshot{Metadata: &pb.SnapshotMetadata{Index: proto.Uint64(1), Term: proto.Uint64(1)}}}
