@@ -496,3 +496,58 @@ func TestSnapshotKeptReleased(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(1), sp2.src.released.Load(), "a stream that succeeds releases its snapshot")
 }
+
+// TestSnapshotReceiveBadFrames: a receiver answers a stream it cannot
+// take with a failed ack naming the reason, without a hang: a leader
+// that resumes after a key the receiver did not ask for, a malformed
+// chunk, a frame of another kind.
+func TestSnapshotReceiveBadFrames(t *testing.T) {
+	sp := newSnapPair(t, 10)
+	frame := func(kind byte, p []byte) []byte {
+		var fh [5]byte
+		binary.BigEndian.PutUint32(fh[:4], uint32(len(p)+1))
+		fh[4] = kind
+		return append(fh[:], p...)
+	}
+	cases := []struct {
+		name      string
+		resumable bool
+		frames    [][]byte
+		want      string
+	}{
+		{"unasked resume key", true, [][]byte{frame(frameSnapFrom, []byte("row/000005"))}, "did not ask for"},
+		{"malformed chunk", false, [][]byte{frame(frameSnapChunk, []byte{0xff, 0xff, 0xff})}, "malformed record"},
+		{"other frame", false, [][]byte{frame(frameSnapResume, []byte{1})}, "unexpected frame kind 6"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", sp.recv.Addr().String())
+			require.NoError(t, err)
+			defer func() { _ = c.Close() }()
+			require.NoError(t, c.SetDeadline(time.Now().Add(30*time.Second)))
+			hb, err := json.Marshal(SnapshotHeader{SnapshotTarget: raftlog.SnapshotTarget{Index: 5, LogTerm: 1}, To: 2, Ts: 1 << 40, Resumable: tc.resumable})
+			require.NoError(t, err)
+			_, err = c.Write(frame(frameSnapBegin, hb))
+			require.NoError(t, err)
+			r := bufio.NewReader(c)
+			if tc.resumable {
+				kind, p, err := readFrame(r)
+				require.NoError(t, err)
+				require.Equal(t, frameSnapResume, kind)
+				req, ts, err := decodeResume(p)
+				require.NoError(t, err)
+				require.Equal(t, uint64(1<<40), ts)
+				require.Nil(t, req.after, "nothing loaded: from the first key")
+			}
+			for _, f := range tc.frames {
+				_, err = c.Write(f)
+				require.NoError(t, err)
+			}
+			kind, p, err := readFrame(r)
+			require.NoError(t, err)
+			require.Equal(t, frameSnapAck, kind)
+			require.Equal(t, byte(1), p[0], "a failed ack")
+			require.Contains(t, string(p[1:]), tc.want)
+		})
+	}
+}
