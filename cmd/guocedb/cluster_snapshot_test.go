@@ -85,12 +85,18 @@ func TestClusterSnapshotResume(t *testing.T) {
 	require.NotNil(t, m, "the joiner resumed the stream; output:\n%s", out)
 	skipped, _ := strconv.ParseUint(m[1], 10, 64)
 	require.Equal(t, progress.Keys, skipped, "it skipped the keys it recorded")
-	lout := nodes[li].P.Output()
+	// The leader streamed the rest only: its "sent a snapshot" line (it
+	// logs it once the joiner's ack arrives, which may be after the
+	// joiner is ready) has fewer bytes than the table.
+	sentRe := regexp.MustCompile(`sent a snapshot to a peer.*bytes=(\d+)`)
+	var lout string
+	var sent [][]string
+	require.Eventually(t, func() bool {
+		lout = nodes[li].P.Output()
+		sent = sentRe.FindAllStringSubmatch(lout, -1)
+		return len(sent) > 0
+	}, 30*time.Second, 50*time.Millisecond, "the leader logged no completed snapshot stream")
 	require.Regexp(t, `resuming a snapshot stream.*keys_skipped=`+m[1], lout, "the leader resumed the stream")
-	// The leader streamed the rest only: its last "sent a snapshot"
-	// line has fewer bytes than the table.
-	sent := regexp.MustCompile(`sent a snapshot to a peer.*bytes=(\d+)`).FindAllStringSubmatch(lout, -1)
-	require.NotEmpty(t, sent)
 	last, _ := strconv.ParseInt(sent[len(sent)-1][1], 10, 64)
 	first := "?"
 	if f := regexp.MustCompile(`sending a snapshot to a peer failed.*bytes=(\d+)`).FindStringSubmatch(lout); f != nil {
