@@ -324,13 +324,22 @@ type resumeRequest struct {
 // is an error: the stream fails, and the receiver's next stream (of a
 // newer snapshot, if the leader has no other) starts over.
 func (t *Transport) readResume(c net.Conn, r *bufio.Reader, ts uint64) (resumeRequest, bool, error) {
+	// Peek consumes nothing: a length that arrives in part just before
+	// the wait ends stays buffered for the ack's read.
 	_ = c.SetReadDeadline(time.Now().Add(t.snapResumeWait))
-	kind, p, err := readFrame(r)
-	_ = c.SetReadDeadline(time.Time{})
+	_, err := r.Peek(4)
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
+		_ = c.SetReadDeadline(time.Time{})
 		return resumeRequest{}, false, nil
 	}
+	var kind byte
+	var p []byte
+	if err == nil {
+		_ = c.SetReadDeadline(time.Now().Add(snapIOTimeout))
+		kind, p, err = readFrame(r)
+	}
+	_ = c.SetReadDeadline(time.Time{})
 	if err != nil {
 		return resumeRequest{}, false, fmt.Errorf("reading the receiver's resume request: %w", err)
 	}
