@@ -91,8 +91,9 @@ func textShape(query string, ansiQuotes bool) (string, []boundValue, bool) {
 }
 
 // executeText runs one text statement (and returns the rest of a
-// multi-statement text), through the plan cache when it allows.
-func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, multi bool, send mysql.ResultSpoolFn) (string, error) {
+// multi-statement text), through the plan cache when it allows; then
+// shapeOut receives the text's shape (for its digest).
+func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, multi bool, send mysql.ResultSpoolFn, shapeOut *string) (string, error) {
 	full := func() (string, error) {
 		if multi {
 			return h.Handler.ComMultiQuery(ctx, c, query, send)
@@ -114,6 +115,9 @@ func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, 
 	if !ok {
 		return full()
 	}
+	// The whole text is one statement of this shape: its digest text is
+	// the shape's (digest.Statement.Shape).
+	*shapeOut = shape
 	// Shapes start with a byte no statement text starts with.
 	e, p, ok := pc.lookup(sctx, c.ConnectionID, s, "\x01"+shape, vals)
 	if !ok {

@@ -549,10 +549,19 @@ type badgerLogger struct {
 
 func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...)) }
-func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Infof(f string, a ...any)    { b.debug(f, a) }
+
+// Debugf is called several times per write (Badger's write loop logs
+// each request); the text is built only when debug logging is on.
 func (b badgerLogger) Debugf(f string, a ...any) {
 	b.counters.observeLog(f, a)
-	b.l.Debug(fmt.Sprintf(f, a...))
+	b.debug(f, a)
+}
+
+func (b badgerLogger) debug(f string, a []any) {
+	if b.l.Enabled(context.Background(), slog.LevelDebug) {
+		b.l.Debug(fmt.Sprintf(f, a...))
+	}
 }
 
 // Compact merges the LSM tree into its last level and waits for it to
