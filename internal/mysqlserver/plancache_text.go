@@ -2,7 +2,6 @@ package mysqlserver
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/server"
@@ -83,9 +82,9 @@ func textShape(query string, ansiQuotes bool) (string, []boundValue, bool) {
 			// A second statement, or a variable.
 			return "", nil, false
 		}
-		b.WriteByte(0)
-		b.WriteString(strconv.Itoa(typ))
-		b.WriteByte(' ')
+		// The token's type in three bytes (strconv would allocate per
+		// token: the types are above its small-number cache).
+		b.Write([]byte{0, byte(typ >> 16), byte(typ >> 8), byte(typ), ' '})
 		b.Write(val)
 	}
 }
