@@ -281,7 +281,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	}
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
-			_, err := h.executeText(ctx, c, query, false, send)
+			_, err := h.executeText(ctx, c, query, false, send, &probe.shape)
 			return err
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return query })
@@ -365,7 +365,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			var err error
-			rest, err = h.executeText(ctx, c, query, true, send)
+			rest, err = h.executeText(ctx, c, query, true, send, &probe.shape)
 			return err
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
