@@ -18,6 +18,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+	"github.com/dolthub/vitess/go/vt/vttls"
 
 	"github.com/guocedb/guocedb/internal/metrics"
 )
@@ -45,6 +46,29 @@ type Forwarding struct {
 	// still takes the sessions of members that forward (a cluster whose
 	// members disagree on the setting, as during a rolling change).
 	Reject bool
+	// TLS, set when the server has TLS (and so cluster-ca), secures the
+	// connection a forwarded session runs over, as raft's links are;
+	// nil: plain TCP, which config.Validate allows on loopback only.
+	TLS *ForwardTLS
+}
+
+// ForwardTLS is how a follower reaches the leader's MySQL listener for a
+// forwarded session: over TLS only, the leader's certificate verified
+// against the cluster CA for the host of the leader's address (as raft
+// peers verify each other), the member's own certificate offered. A
+// leader that does not offer TLS, or whose certificate does not verify,
+// is not forwarded to: the statement is refused (1290), never sent in
+// plaintext. Files, because vitess' client loads them itself (and keeps
+// them loaded, per path).
+type ForwardTLS struct {
+	// CertFile and KeyFile are the member's certificate and key
+	// (tls-cert and tls-key, or the generated pair: TLSOptions.Files).
+	CertFile, KeyFile string
+	// CAFile is cluster-ca.
+	CAFile string
+	// MinVersion is tls-min-version ("TLSv1.2", "TLSv1.3"; empty is
+	// TLSv1.2).
+	MinVersion string
 }
 
 // forwards reports whether f has followers forward (not Reject).
@@ -293,10 +317,22 @@ func (h *handler) dialLeader(ctx context.Context, addr string, u sql.MysqlConnec
 		Flags:            uint64(flags),
 		ConnectTimeoutMs: uint64(forwardConnectTimeout / time.Millisecond),
 	}
+	if t := h.fwd.TLS; t != nil {
+		// VerifyIdentity: TLS required (a leader that does not offer it
+		// fails the login), the chain checked against the cluster CA and
+		// the name against the host dialed. ServerName is set: vitess
+		// would otherwise ask for "IP:127.0.0.1".
+		params.SslMode = vttls.VerifyIdentity
+		params.SslCa, params.SslCert, params.SslKey = t.CAFile, t.CertFile, t.KeyFile
+		params.ServerName, params.TLSMinVersion = host, t.MinVersion
+	}
 	cctx, cancel := context.WithTimeout(ctx, forwardConnectTimeout)
 	defer cancel()
 	conn, err := mysql.Connect(cctx, params)
 	if err != nil {
+		if h.fwd.TLS != nil {
+			return nil, fmt.Errorf("login over TLS on %s: %w", addr, err)
+		}
 		return nil, fmt.Errorf("login on %s: %w", addr, err)
 	}
 	return conn, nil

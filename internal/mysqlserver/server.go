@@ -354,7 +354,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			tls:          cfg.TLS,
 		},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
-		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, guard, cfg.Forward),
+		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, cfg.TLS != nil, guard, cfg.Forward),
 	}
 	// Before the wire server takes the list over: it adds and readies
 	// every connection through it.
