@@ -12,7 +12,7 @@
 //
 // On a cluster follower with follower-writes = forward, the handler runs
 // a session on the leader from its first statement that needs it
-// (forward.go, forward_uservars.go), and the leader takes such sessions
+// (forward.go, forward_uservars.go, forward_results.go, forward_set.go), and the leader takes such sessions
 // through a login of its own (forward_auth.go), over TLS when the server
 // has TLS (ForwardTLS); see internal/cluster/DESIGN.md.
 //

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -86,6 +87,18 @@ type forwardedSession struct {
 	// is gone with the old leader's role, and the client's connection is
 	// closed (see relay).
 	addr string
+	// warnings is the leader's warning count of the statement relayed
+	// last, read by vitess after the command (handler.WarningCount).
+	warnings atomic.Uint32
+}
+
+// WarningCount implements mysql.Handler: a session that runs on the
+// leader has the leader's warnings.
+func (h *handler) WarningCount(c *mysql.Conn) uint16 {
+	if fs := h.forwarded(c); fs != nil {
+		return uint16(fs.warnings.Load())
+	}
+	return h.Handler.WarningCount(c)
 }
 
 // maxForwardedRows bounds one forwarded result: vitess' client holds a
@@ -212,7 +225,7 @@ func leaderCommand(cmd metrics.Command) bool {
 
 // onLeader runs a text statement on the leader when c's session runs
 // there, or must move there for it (leaderBound); ok is false when the
-// statement runs here. With multi, query may hold several statements:
+// statement runs here (KILL, SET GLOBAL: this member's). With multi, query may hold several statements:
 // only the first runs, and rest is what vitess hands back.
 func (h *handler) onLeader(ctx context.Context, c *mysql.Conn, cmd metrics.Command, query string, multi bool, send mysql.ResultSpoolFn) (rest string, ok bool, err error) {
 	fs := h.forwarded(c)
@@ -223,6 +236,17 @@ func (h *handler) onLeader(ctx context.Context, c *mysql.Conn, cmd metrics.Comma
 	}
 	if multi {
 		query, rest = splitFirstStatement(query)
+	}
+	if fs != nil && cmd == metrics.CommandSetOption {
+		// Global variables are this member's (forward_set.go).
+		switch scopeOfSet(query) {
+		case setGlobal:
+			return "", false, nil
+		case setPersist:
+			return rest, true, errPersistOnFollower
+		case setMixed:
+			return rest, true, errMixedSetForwarded
+		}
 	}
 	if err := localLoadNotForwarded(cmd, query); err != nil {
 		return rest, true, err
@@ -424,20 +448,23 @@ func (h *handler) relay(ctx context.Context, c *mysql.Conn, fs *forwardedSession
 		return h.lostLeader(c, errors.New("the leader changed since the session moved there"))
 	}
 	stop := h.watchLeader(fs)
-	var sets []*sqltypes.Result
-	res, status, err := fs.conn.ExecuteFetchMulti(ctx, query, maxForwardedRows, true)
-	if err == nil {
-		sets = append(sets, res)
-	}
-	for err == nil && uint16(status)&mysql.ServerMoreResultsExists != 0 {
-		// A CALL's result sets, then its OK (or the error that stopped
-		// the procedure).
-		res, status, _, err = fs.conn.ReadQueryResult(ctx, maxForwardedRows, true)
-		if err == nil {
-			sets = append(sets, res)
+	var (
+		sets   []*sqltypes.Result
+		answer relayedAnswer
+	)
+	err := fs.conn.WriteComQuery(query)
+	for more := err == nil; more; more = answer.status&mysql.ServerMoreResultsExists != 0 {
+		// With more: a CALL's result sets, then its OK (or the error
+		// that stopped the procedure).
+		if answer, err = readRelayed(ctx, fs.conn, maxForwardedRows); err != nil {
+			break
 		}
+		sets = append(sets, answer.res)
 	}
 	stop()
+	// The client's OK or EOF carries the leader's count
+	// (handler.WarningCount); SHOW WARNINGS runs there too.
+	fs.warnings.Store(uint32(answer.warnings))
 	var se *mysql.SQLError
 	if err != nil && (!errors.As(err, &se) || !serverAnswer(se)) {
 		return h.lostLeader(c, err)
@@ -469,7 +496,7 @@ func (h *handler) relay(ctx context.Context, c *mysql.Conn, fs *forwardedSession
 	// The client learns the session's transaction state from the status
 	// flags, which are the leader's now.
 	const txnFlags = mysql.ServerInTransaction | mysql.ServerStatusAutocommit
-	c.StatusFlags = c.StatusFlags&^txnFlags | uint16(status)&txnFlags
+	c.StatusFlags = c.StatusFlags&^txnFlags | answer.status&txnFlags
 	return send(final, false)
 }
 

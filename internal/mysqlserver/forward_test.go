@@ -71,3 +71,30 @@ func TestUserVarNames(t *testing.T) {
 		require.Equal(t, tt.want, userVarNames(tt.in), tt.in)
 	}
 }
+
+// TestScopeOfSet checks what a SET in a session that runs on the leader
+// is taken to assign: global ones run on the member the client is
+// connected to.
+func TestScopeOfSet(t *testing.T) {
+	tests := []struct {
+		in   string
+		want setScope
+	}{
+		{"SET GLOBAL max_connections = 10", setGlobal},
+		{"SET @@global.max_connections = 10", setGlobal},
+		{"SET @@GLOBAL.max_connections = 10, GLOBAL net_write_timeout = 5", setGlobal},
+		{"SET SESSION sql_mode = ''", setLocal},
+		{"SET sql_mode = ''", setLocal},
+		{"SET @@sql_mode = ''", setLocal},
+		{"SET @x = 1", setLocal},
+		{"SET NAMES utf8mb4", setLocal},
+		{"SET PERSIST max_connections = 10", setPersist},
+		{"SET @@persist_only.max_connections = 10", setPersist},
+		{"SET GLOBAL max_connections = 10, sql_mode = ''", setMixed},
+		{"SET GLOBAL", setLocal},
+		{"SELECT 1", setLocal},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, scopeOfSet(tt.in), tt.in)
+	}
+}
