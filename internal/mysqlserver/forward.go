@@ -88,15 +88,22 @@ type forwardedSession struct {
 	// closed (see relay).
 	addr string
 	// warnings is the leader's warning count of the statement relayed
-	// last, read by vitess after the command (handler.WarningCount).
+	// last, read by vitess after the command (handler.WarningCount), or
+	// ranHere when the session's last statement ran on this node.
 	warnings atomic.Uint32
 }
+
+// ranHere marks a forwarded session whose last statement ran on this
+// node (KILL, SET GLOBAL): its warnings are this node's.
+const ranHere = 1 << 16
 
 // WarningCount implements mysql.Handler: a session that runs on the
 // leader has the leader's warnings.
 func (h *handler) WarningCount(c *mysql.Conn) uint16 {
 	if fs := h.forwarded(c); fs != nil {
-		return uint16(fs.warnings.Load())
+		if n := fs.warnings.Load(); n != ranHere {
+			return uint16(n)
+		}
 	}
 	return h.Handler.WarningCount(c)
 }
@@ -229,9 +236,13 @@ func leaderCommand(cmd metrics.Command) bool {
 // only the first runs, and rest is what vitess hands back.
 func (h *handler) onLeader(ctx context.Context, c *mysql.Conn, cmd metrics.Command, query string, multi bool, send mysql.ResultSpoolFn) (rest string, ok bool, err error) {
 	fs := h.forwarded(c)
-	// KILL names this node's connection ids: it runs here, also in a
-	// session that runs on the leader (killForwarded).
-	if fs == nil && !h.leaderBound(c, cmd) || fs != nil && cmd == metrics.CommandKill {
+	if fs == nil && !h.leaderBound(c, cmd) {
+		return "", false, nil
+	}
+	if fs != nil && cmd == metrics.CommandKill {
+		// KILL names this node's connection ids: it runs here, also in
+		// a session that runs on the leader (killForwarded).
+		fs.warnings.Store(ranHere)
 		return "", false, nil
 	}
 	if multi {
@@ -241,6 +252,7 @@ func (h *handler) onLeader(ctx context.Context, c *mysql.Conn, cmd metrics.Comma
 		// Global variables are this member's (forward_set.go).
 		switch scopeOfSet(query) {
 		case setGlobal:
+			fs.warnings.Store(ranHere)
 			return "", false, nil
 		case setPersist:
 			return rest, true, errPersistOnFollower
