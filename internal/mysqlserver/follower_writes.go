@@ -13,6 +13,7 @@ import (
 
 	"github.com/guocedb/guocedb/internal/backend"
 	"github.com/guocedb/guocedb/internal/raftlog"
+	"github.com/guocedb/guocedb/internal/storage"
 )
 
 // refuseWritesOnFollower fails a write on a cluster member that does not
@@ -52,6 +53,19 @@ func refuseWritesOnFollower(writable func() bool, forward bool) analyzer.RuleFun
 		}
 		return nil, transform.SameTree, errRejectedOnFollower
 	}
+}
+
+// followerWriteError gives a commit that the store refused for want of
+// leadership (storage.ErrFollower, whose text fits a moment without a
+// leader, as under follower-writes = forward, where no steady follower
+// commits) follower-writes = reject's text on a member with that
+// setting: there a follower's literal INSERT, which go-mysql-server runs
+// past this package's rule, reaches the commit.
+func (h *handler) followerWriteError(err error) error {
+	if h.rejectWrites && err != nil && strings.Contains(err.Error(), storage.ErrFollower.Error()) {
+		return errRejectedOnFollower
+	}
+	return err
 }
 
 // errRejectedOnFollower is follower-writes = reject's answer to a write

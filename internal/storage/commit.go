@@ -67,12 +67,12 @@ func (c *logCommitter) Commit(_ context.Context, ws *WriteSet, commitTs uint64) 
 }
 
 // ErrFollower is returned by a commit on a cluster member that does not
-// lead: nothing was written. The SQL layer answers MySQL error 1290. It
-// names no follower-writes mode: the SQL layer refuses (reject) or
-// forwards (forward) a follower's writes before they reach a commit, so
-// a commit meets this only in a moment without a leader here (none
-// elected yet, or leadership moved while the statement ran), in either
-// mode.
+// lead: nothing was written. The SQL layer answers MySQL error 1290. Its
+// text names no follower-writes mode, which is the SQL layer's: under
+// forward a steady follower's writes never reach a commit, so one meets
+// this only in a moment without a leader here (none elected yet, or
+// leadership moved while the statement ran), which the text describes;
+// under reject the SQL layer answers with that setting's text instead.
 var ErrFollower = errors.New("this node does not lead its cluster at the moment (no leader, or the leadership moved while the statement ran) and wrote nothing; retry the statement")
 
 // ErrUnknownOutcome is returned by a commit whose entry was in flight
