@@ -90,6 +90,17 @@ func TestClusterForwardSession(t *testing.T) {
 	require.ErrorContains(t, err, "run it on the leader")
 	_, err = conn.ExecContext(bg, "SET GLOBAL wait_timeout = 7000, SESSION sql_mode = ''")
 	requireMySQLErr(t, err, 1235)
+	// A prepared SET GLOBAL (go-sql-driver prepares a statement with
+	// arguments) in the moved session acts here too.
+	_, err = conn.ExecContext(bg, "SET GLOBAL wait_timeout = ?", 6666)
+	require.NoError(t, err)
+	require.NoError(t, fdb.QueryRow("SELECT @@global.wait_timeout").Scan(&wt))
+	require.Equal(t, 6666, wt, "a prepared SET GLOBAL on %s", fol.ID)
+	require.NoError(t, leader.QueryRow("SELECT @@global.wait_timeout").Scan(&wt))
+	require.NotEqual(t, 6666, wt, "a prepared SET GLOBAL through a follower changed the leader")
+	var ro int
+	require.NoError(t, conn.QueryRowContext(bg, "SELECT @@read_only").Scan(&ro))
+	require.Equal(t, 0, ro, "the session still runs on the leader")
 
 	// A leader-less moment: a transaction opened on the leader, whose
 	// followers then stop; the leader steps down, and its COMMIT is

@@ -232,32 +232,22 @@ func leaderCommand(cmd metrics.Command) bool {
 
 // onLeader runs a text statement on the leader when c's session runs
 // there, or must move there for it (leaderBound); ok is false when the
-// statement runs here (KILL, SET GLOBAL: this member's). With multi, query may hold several statements:
-// only the first runs, and rest is what vitess hands back.
+// statement runs here (also in a moved session: stayHere). With multi,
+// query may hold several statements: only the first runs, and rest is
+// what vitess hands back.
 func (h *handler) onLeader(ctx context.Context, c *mysql.Conn, cmd metrics.Command, query string, multi bool, send mysql.ResultSpoolFn) (rest string, ok bool, err error) {
 	fs := h.forwarded(c)
 	if fs == nil && !h.leaderBound(c, cmd) {
 		return "", false, nil
 	}
-	if fs != nil && cmd == metrics.CommandKill {
-		// KILL names this node's connection ids: it runs here, also in
-		// a session that runs on the leader (killForwarded).
-		fs.warnings.Store(ranHere)
-		return "", false, nil
-	}
 	if multi {
 		query, rest = splitFirstStatement(query)
 	}
-	if fs != nil && cmd == metrics.CommandSetOption {
-		// Global variables are this member's (forward_set.go).
-		switch scopeOfSet(query) {
-		case setGlobal:
-			fs.warnings.Store(ranHere)
+	if fs != nil {
+		if here, err := stayHere(fs, cmd, query); err != nil {
+			return rest, true, err
+		} else if here {
 			return "", false, nil
-		case setPersist:
-			return rest, true, errPersistOnFollower
-		case setMixed:
-			return rest, true, errMixedSetForwarded
 		}
 	}
 	if err := localLoadNotForwarded(cmd, query); err != nil {
@@ -267,6 +257,31 @@ func (h *handler) onLeader(ctx context.Context, c *mysql.Conn, cmd metrics.Comma
 		return rest, true, h.forwardStatement(ctx, c, query, send)
 	}
 	return rest, true, h.relay(ctx, c, fs, query, send, false)
+}
+
+// stayHere reports whether a statement of a session that runs on the
+// leader runs on this node instead: KILL, which names this node's
+// connection ids (killForwarded reaches the leader), and SET GLOBAL,
+// whose variables are this member's (forward_set.go). SET PERSIST and a
+// SET of global and session variables at once are refused (err).
+func stayHere(fs *forwardedSession, cmd metrics.Command, query string) (bool, error) {
+	switch cmd {
+	case metrics.CommandKill:
+	case metrics.CommandSetOption:
+		switch scopeOfSet(query) {
+		case setGlobal:
+		case setPersist:
+			return false, errPersistOnFollower
+		case setMixed:
+			return false, errMixedSetForwarded
+		default:
+			return false, nil
+		}
+	default:
+		return false, nil
+	}
+	fs.warnings.Store(ranHere)
+	return true, nil
 }
 
 // forwardStatement moves c's session to the leader and runs query there:

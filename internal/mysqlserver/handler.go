@@ -446,9 +446,12 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}))
 	zeroDateParams(prepare)
 	if fs := h.forwarded(c); fs != nil {
-		return h.relayPrepared(ctx, c, fs, prepare, fixed)
-	}
-	if h.leaderBound(c, probe.cmd) {
+		if here, err := stayHere(fs, probe.cmd, prepare.PrepareStmt); err != nil {
+			return err
+		} else if !here {
+			return h.relayPrepared(ctx, c, fs, prepare, fixed)
+		}
+	} else if h.leaderBound(c, probe.cmd) {
 		fs, err := h.startForward(ctx, c)
 		if err != nil {
 			return err
