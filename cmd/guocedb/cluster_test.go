@@ -78,6 +78,7 @@ func TestClusterFailover(t *testing.T) {
 		var me *mysql.MySQLError
 		require.ErrorAs(t, err, &me)
 		require.Equal(t, uint16(1290), me.Number, "%v", err)
+		require.Contains(t, me.Message, "(follower-writes = reject); write on the leader", "the refusal names the setting")
 	}
 
 	checkClusterStatus(t, nodes, li)

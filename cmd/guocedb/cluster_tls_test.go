@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
+	"database/sql"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"net"
 	"strings"
@@ -19,7 +22,8 @@ import (
 // replicates; a peer speaking plaintext on a raft address, and one
 // presenting a certificate another CA signed, are refused, and the
 // cluster goes on; a new member joins and catches up from a snapshot
-// streamed over TLS.
+// streamed over TLS. A follower's session forwarded to the leader runs
+// over TLS too, and the leader refuses a forwarded login in plaintext.
 func TestClusterTLS(t *testing.T) {
 	bin := testutil.BuildBinary(t)
 	certs := testutil.NewTestCerts(t)
@@ -45,6 +49,44 @@ func TestClusterTLS(t *testing.T) {
 	for _, nd := range nodes {
 		require.Contains(t, nd.P.Output(), "tls=true", "member %s does not say its raft transport uses TLS", nd.ID)
 	}
+
+	// A follower's session moves to the leader over TLS: its write
+	// lands, and the leader's side of the session reports a cipher
+	// while the client's own connection to the follower is plaintext.
+	ctx := context.Background()
+	fc, err := testutil.Connect(t, nodes[(li+1)%len(nodes)].P.MySQLAddr).Conn(ctx)
+	require.NoError(t, err)
+	sslCipher := func() string {
+		t.Helper()
+		var name, cipher string
+		require.NoError(t, fc.QueryRowContext(ctx, "SHOW STATUS LIKE 'Ssl_cipher'").Scan(&name, &cipher))
+		return cipher
+	}
+	require.Empty(t, sslCipher(), "the client's connection to the follower")
+	_, err = fc.ExecContext(ctx, "INSERT INTO tl.t VALUES (1000)")
+	require.NoError(t, err, "a write through a follower with TLS on")
+	var ro int
+	require.NoError(t, fc.QueryRowContext(ctx, "SELECT @@read_only").Scan(&ro))
+	require.Equal(t, 0, ro, "the session runs on the leader")
+	cipher := sslCipher()
+	require.NotEmpty(t, cipher, "the forwarded session's connection to the leader is not TLS")
+	require.NoError(t, fc.Close())
+	t.Logf("a follower's session runs on the leader over TLS (%s)", cipher)
+	waitCount(2)
+
+	// A forwarded login in plaintext is refused by a leader with TLS
+	// (3159), before its key is checked; over TLS, without the key, it
+	// is refused as any wrong password (1045).
+	forged := "guocedb-forward/" + hex.EncodeToString([]byte("root")) + "/" + hex.EncodeToString([]byte("localhost"))
+	plain, err := sql.Open("mysql", testutil.DSN(forged, "x", nodes[li].P.MySQLAddr, ""))
+	require.NoError(t, err)
+	requireMySQLErr(t, plain.Ping(), 3159)
+	require.NoError(t, plain.Close())
+	tlsName := testutil.RegisterClientTLS(t, &tls.Config{RootCAs: certs.Pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+	overTLS, err := sql.Open("mysql", testutil.DSN(forged, "x", nodes[li].P.MySQLAddr, "")+"&tls="+tlsName)
+	require.NoError(t, err)
+	requireMySQLErr(t, overTLS.Ping(), 1045)
+	require.NoError(t, overTLS.Close())
 
 	// Plaintext: a frame as a member would send it without TLS.
 	target := nodes[(li+1)%len(nodes)]
@@ -91,7 +133,7 @@ func TestClusterTLS(t *testing.T) {
 		_, err = leader.Exec("INSERT INTO tl.t VALUES (?)", i)
 		require.NoError(t, err)
 	}
-	waitCount(200)
+	waitCount(201)
 
 	// A fourth member joins through the admin API (https) once the
 	// leader's log no longer starts at its first entry: it catches up
@@ -100,7 +142,7 @@ func TestClusterTLS(t *testing.T) {
 		30*time.Second, 200*time.Millisecond, "no checkpoint on the leader")
 	n4 := testutil.JoinCluster(t, bin, "n4", "", "https://"+nodes[li].P.AdminAddr, flags...)
 	nodes = append(nodes, n4)
-	waitCount(200)
+	waitCount(201)
 	sent := metricValue(nodes[li].P.HTTPAddr, "guocedb_raft_snapshot_sent_bytes_total")
 	require.Positive(t, sent, "the leader sent no snapshot")
 	t.Logf("n4 joined over TLS from a %0.f-byte snapshot", sent)

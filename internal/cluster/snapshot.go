@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -23,7 +24,30 @@ const (
 	frameSnapChunk byte = 3 // records: [uvarint key length][key][uvarint version][uvarint value length][value]...
 	frameSnapEnd   byte = 4 // [uvarint record count]
 	frameSnapAck   byte = 5 // [0 ok | 1 failed][message]
+	// The receiver's answer to a header that offers to resume: the
+	// snapshot's timestamp, whether it holds the snapshot already, how
+	// many keys an interrupted load of it holds, and the last of them
+	// (empty: from the first key).
+	frameSnapResume byte = 6 // [u64 ts][0 | 1 have it][uvarint keys][key]
+	// The leader's reply to frameSnapResume, before the chunks: the
+	// chunks carry the keys above key (empty: all of them).
+	frameSnapFrom byte = 7 // [key]
 )
+
+// snapResumeWait bounds how long a leader waits for the receiver's
+// frameSnapResume before it streams from the first key: a receiver of a
+// release before resumable streams never sends one.
+const snapResumeWait = 10 * time.Second
+
+// snapRetain is how long a leader keeps the snapshot of a failed stream
+// pinned, so that the next stream to the same peer resumes it. A pinned
+// snapshot holds back garbage collection of the versions it reads, hence
+// the bound; success, this bound and Close release it.
+const snapRetain = 2 * time.Minute
+
+// maxResumeKey bounds the key of a frameSnapResume: above Badger's
+// largest key (65,000 bytes), no snapshot holds it.
+const maxResumeKey = 1 << 16
 
 // snapChunkSize is the size a chunk of records grows to before it is
 // sent.
@@ -49,6 +73,9 @@ type SnapshotHeader struct {
 	Members       []Member `json:"members"`
 	InitialVoters []uint64 `json:"initial_voters"`
 	MaxRaftID     uint64   `json:"max_raft_id"`
+	// Resumable: the leader reads a frameSnapResume after the header.
+	// A receiver of a release before resumable streams ignores it.
+	Resumable bool `json:"resumable,omitempty"`
 }
 
 // SnapshotRecord is one live key of a snapshot with the commit
@@ -60,16 +87,24 @@ type SnapshotRecord struct {
 
 // SnapshotSource is the leader's side of snapshots (the store): it
 // opens a consistent snapshot and fills the header's position, members
-// and timestamp; scan emits its records in key order; release frees it.
+// and timestamp; scan emits its records above after (all when nil) in
+// key order, and may be called again (a resumed stream) until release
+// frees the snapshot. A snapshot is used by one stream at a time.
 type SnapshotSource interface {
-	OpenSnapshot(ctx context.Context) (hdr SnapshotHeader, scan func(ctx context.Context, emit func(SnapshotRecord) error) error, release func(), err error)
+	OpenSnapshot(ctx context.Context) (hdr SnapshotHeader, scan func(ctx context.Context, after []byte, emit func(SnapshotRecord) error) error, release func(), err error)
 }
 
-// SnapshotSink is the receiver's side: it loads the records next returns
-// (in key order, nil at the end; valid until the next call) into the
-// store, durably, then hands the snapshot to raft.
+// SnapshotSink is the receiver's side. ResumePoint says what the store
+// holds of the snapshot hdr names: have when this member is past it
+// already, else the last key (and the count of keys) of an interrupted
+// load of that very snapshot, nil to start from its first key.
+// InstallSnapshot loads the records next returns (in key order, above
+// after; nil at the end; valid until the next call) into the store,
+// durably, then hands the snapshot to raft; a load cut short keeps what
+// it loaded for a later stream to resume.
 type SnapshotSink interface {
-	InstallSnapshot(ctx context.Context, hdr SnapshotHeader, next func() ([]SnapshotRecord, error)) error
+	ResumePoint(hdr SnapshotHeader) (after []byte, keys uint64, have bool)
+	InstallSnapshot(ctx context.Context, hdr SnapshotHeader, after []byte, next func() ([]SnapshotRecord, error)) error
 }
 
 // SetSnapshots connects the store's sides of snapshot streaming. Until
@@ -142,8 +177,11 @@ func (t *Transport) sendSnapshot(p *peer, m *pb.Message) {
 }
 
 // streamSnapshot writes one snapshot to p on a new connection and waits
-// for the receiver's answer. It returns the bytes sent.
-func (t *Transport) streamSnapshot(src SnapshotSource, p *peer, m *pb.Message) (int64, error) {
+// for the receiver's answer. It returns the bytes sent. The snapshot is
+// the one a failed stream to p left pinned when it is still there and
+// not older than raft asks for, else a new one; a failed stream leaves
+// it pinned for the next (keepSnapshot).
+func (t *Transport) streamSnapshot(src SnapshotSource, p *peer, m *pb.Message) (sent int64, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), snapTimeout)
 	defer cancel()
 	go func() {
@@ -153,12 +191,18 @@ func (t *Transport) streamSnapshot(src SnapshotSource, p *peer, m *pb.Message) (
 		case <-ctx.Done():
 		}
 	}()
-	hdr, scan, release, err := src.OpenSnapshot(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("open snapshot: %w", err)
+	ks := t.takeSnapshot(p.id, m.GetSnapshot().GetMetadata().GetIndex())
+	if ks == nil {
+		hdr, scan, release, err := src.OpenSnapshot(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("open snapshot: %w", err)
+		}
+		ks = &keptSnapshot{hdr: hdr, scan: scan, release: release}
 	}
-	defer release()
+	defer func() { t.keepSnapshot(p.id, ks, err) }()
+	hdr := ks.hdr
 	hdr.From, hdr.Term, hdr.To = m.GetFrom(), m.GetTerm(), p.id
+	hdr.Resumable = !t.snapLegacy
 	c, err := t.dial(p.addr)
 	if err != nil {
 		return 0, err
@@ -169,7 +213,7 @@ func (t *Transport) streamSnapshot(src SnapshotSource, p *peer, m *pb.Message) (
 		_ = c.Close() // unblocks a write or read stuck on a dead peer
 	}()
 	w := bufio.NewWriterSize(c, 256<<10)
-	var sent int64
+	r := bufio.NewReader(c)
 	frame := func(kind byte, payload []byte) error {
 		_ = c.SetWriteDeadline(time.Now().Add(snapIOTimeout))
 		var hdr [5]byte
@@ -190,22 +234,50 @@ func (t *Transport) streamSnapshot(src SnapshotSource, p *peer, m *pb.Message) (
 	if err := frame(frameSnapBegin, hb); err != nil {
 		return sent, err
 	}
+	var after []byte
+	skip, lateResume := false, false
+	if hdr.Resumable {
+		if err := w.Flush(); err != nil {
+			return sent, err
+		}
+		req, ok, err := t.readResume(c, r, hdr.Ts)
+		if err != nil {
+			return sent, err
+		}
+		if ok {
+			after, skip = req.after, req.have
+			if skip {
+				t.logger.Info("peer holds the snapshot already; streaming none of it", "peer", p.id, "ts", hdr.Ts)
+			} else if after != nil {
+				t.logger.Info("resuming a snapshot stream", "peer", p.id, "ts", hdr.Ts, "keys_skipped", req.keys)
+			}
+			if err := frame(frameSnapFrom, after); err != nil {
+				return sent, err
+			}
+		} else {
+			// An older receiver: it takes the stream from the first
+			// key, and answers only at the end.
+			lateResume = true
+		}
+	}
 	var buf []byte
 	var count uint64
-	err = scan(ctx, func(rec SnapshotRecord) error {
-		buf = binary.AppendUvarint(buf, uint64(len(rec.Key)))
-		buf = append(buf, rec.Key...)
-		buf = binary.AppendUvarint(buf, rec.Version)
-		buf = binary.AppendUvarint(buf, uint64(len(rec.Value)))
-		buf = append(buf, rec.Value...)
-		count++
-		if len(buf) >= snapChunkSize {
-			err := frame(frameSnapChunk, buf)
-			buf = buf[:0]
-			return err
-		}
-		return nil
-	})
+	if !skip {
+		err = ks.scan(ctx, after, func(rec SnapshotRecord) error {
+			buf = binary.AppendUvarint(buf, uint64(len(rec.Key)))
+			buf = append(buf, rec.Key...)
+			buf = binary.AppendUvarint(buf, rec.Version)
+			buf = binary.AppendUvarint(buf, uint64(len(rec.Value)))
+			buf = append(buf, rec.Value...)
+			count++
+			if len(buf) >= snapChunkSize {
+				err := frame(frameSnapChunk, buf)
+				buf = buf[:0]
+				return err
+			}
+			return nil
+		})
+	}
 	if err == nil && len(buf) > 0 {
 		err = frame(frameSnapChunk, buf)
 	}
@@ -221,17 +293,109 @@ func (t *Transport) streamSnapshot(src SnapshotSource, p *peer, m *pb.Message) (
 	// The answer comes once the receiver has loaded, synced and handed
 	// the snapshot to raft.
 	_ = c.SetReadDeadline(time.Now().Add(snapTimeout))
-	kind, payload, err := readFrame(bufio.NewReader(c))
+	kind, payload, err := readFrame(r)
+	if err == nil && kind == frameSnapResume && lateResume {
+		// A receiver slower than snapResumeWait asked to resume; it saw
+		// chunks instead of frameSnapFrom and took the stream whole.
+		kind, payload, err = readFrame(r)
+	}
 	if err != nil {
 		return sent, fmt.Errorf("no answer from the receiver: %w", err)
 	}
 	if kind != frameSnapAck || len(payload) == 0 {
-		return sent, errors.New("receiver answered with an unexpected frame")
+		return sent, fmt.Errorf("receiver answered with an unexpected frame (kind %d)", kind)
 	}
 	if payload[0] != 0 {
 		return sent, fmt.Errorf("receiver refused the snapshot: %s", payload[1:])
 	}
 	return sent, nil
+}
+
+// resumeRequest is a decoded frameSnapResume.
+type resumeRequest struct {
+	after []byte // nil: from the first key
+	keys  uint64
+	have  bool
+}
+
+// readResume reads the receiver's frameSnapResume for the snapshot at
+// ts, for up to snapResumeWait; false when none came in that time (a
+// receiver of an older release). A request this snapshot cannot serve
+// is an error: the stream fails, and the receiver's next stream (of a
+// newer snapshot, if the leader has no other) starts over.
+func (t *Transport) readResume(c net.Conn, r *bufio.Reader, ts uint64) (resumeRequest, bool, error) {
+	// Peek consumes nothing: a length that arrives in part just before
+	// the wait ends stays buffered for the ack's read.
+	_ = c.SetReadDeadline(time.Now().Add(t.snapResumeWait))
+	_, err := r.Peek(4)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		_ = c.SetReadDeadline(time.Time{})
+		return resumeRequest{}, false, nil
+	}
+	var kind byte
+	var p []byte
+	if err == nil {
+		_ = c.SetReadDeadline(time.Now().Add(snapIOTimeout))
+		kind, p, err = readFrame(r)
+	}
+	_ = c.SetReadDeadline(time.Time{})
+	if err != nil {
+		return resumeRequest{}, false, fmt.Errorf("reading the receiver's resume request: %w", err)
+	}
+	if kind == frameSnapAck && len(p) > 0 && p[0] != 0 {
+		return resumeRequest{}, false, fmt.Errorf("receiver refused the snapshot: %s", p[1:])
+	}
+	if kind != frameSnapResume {
+		return resumeRequest{}, false, fmt.Errorf("receiver answered the header with an unexpected frame (kind %d)", kind)
+	}
+	req, rts, err := decodeResume(p)
+	if err != nil {
+		return resumeRequest{}, false, err
+	}
+	if rts != ts {
+		return resumeRequest{}, false, fmt.Errorf("receiver asked to resume the snapshot at ts %d; this stream is at ts %d", rts, ts)
+	}
+	return req, true, nil
+}
+
+// encodeResume builds a frameSnapResume's payload.
+func encodeResume(ts uint64, req resumeRequest) []byte {
+	b := binary.BigEndian.AppendUint64(nil, ts)
+	if req.have {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendUvarint(b, req.keys)
+	return append(b, req.after...)
+}
+
+// decodeResume reads a frameSnapResume's payload.
+func decodeResume(p []byte) (resumeRequest, uint64, error) {
+	bad := func(why string) (resumeRequest, uint64, error) {
+		return resumeRequest{}, 0, fmt.Errorf("malformed resume request from the receiver: %s", why)
+	}
+	if len(p) < 9 {
+		return bad("too short")
+	}
+	ts := binary.BigEndian.Uint64(p)
+	if p[8] > 1 {
+		return bad("unknown flag")
+	}
+	req := resumeRequest{have: p[8] == 1}
+	n := 0
+	if req.keys, n = binary.Uvarint(p[9:]); n <= 0 {
+		return bad("key count")
+	}
+	key := p[9+n:]
+	if len(key) > maxResumeKey {
+		return bad(fmt.Sprintf("key of %d bytes", len(key)))
+	}
+	if len(key) > 0 {
+		req.after = bytes.Clone(key)
+	}
+	return req, ts, nil
 }
 
 // readFrame reads one [u32 length][kind][payload] frame.
@@ -288,19 +452,74 @@ func (t *Transport) receiveSnapshot(c net.Conn, r *bufio.Reader, hb []byte) {
 		case <-ctx.Done():
 		}
 	}()
+	t.snapRecvMu.Lock()
+	defer t.snapRecvMu.Unlock()
 	t.logger.Info("receiving a snapshot from the leader", "index", hdr.Index, "ts", hdr.Ts)
+	// read returns the stream's next frame: first the one read ahead
+	// while waiting for frameSnapFrom, if any.
+	var ahead []byte
+	aheadKind := byte(0)
+	read := func() (byte, []byte, error) {
+		if ahead != nil {
+			k, p := aheadKind, ahead
+			ahead = nil
+			return k, p, nil
+		}
+		_ = c.SetReadDeadline(time.Now().Add(snapIOTimeout))
+		kind, p, err := readFrame(r)
+		if err != nil {
+			return 0, nil, fmt.Errorf("snapshot stream: %w", err)
+		}
+		t.snapRecv.Add(uint64(len(p) + 5))
+		return kind, p, nil
+	}
+	var after []byte
+	have := false
+	if hdr.Resumable && !t.snapLegacy {
+		req := resumeRequest{}
+		req.after, req.keys, req.have = sink.ResumePoint(hdr)
+		if req.have {
+			req.after, req.keys = nil, 0
+		}
+		p := encodeResume(hdr.Ts, req)
+		var fh [5]byte
+		binary.BigEndian.PutUint32(fh[:4], uint32(len(p)+1))
+		fh[4] = frameSnapResume
+		_ = c.SetWriteDeadline(time.Now().Add(snapIOTimeout))
+		if _, err := c.Write(append(fh[:], p...)); err != nil {
+			t.logger.Warn("receiving a snapshot failed: could not ask the leader where to start", "index", hdr.Index, "err", err)
+			return
+		}
+		kind, p, err := read()
+		if err != nil {
+			t.logger.Warn("receiving a snapshot failed", "index", hdr.Index, "err", err)
+			return
+		}
+		switch {
+		case kind != frameSnapFrom:
+			// The leader did not wait for the request: the whole
+			// snapshot follows.
+			ahead, aheadKind = p, kind
+		case len(p) == 0:
+			have = req.have
+		case bytes.Equal(p, req.after):
+			after = req.after
+			t.logger.Info("resuming a snapshot stream", "index", hdr.Index, "ts", hdr.Ts, "keys_skipped", req.keys)
+		default:
+			answer(errors.New("the leader resumed the snapshot after a key this member did not ask for"))
+			return
+		}
+	}
 	var recs []SnapshotRecord
 	done := false
 	next := func() ([]SnapshotRecord, error) {
 		if done {
 			return nil, nil
 		}
-		_ = c.SetReadDeadline(time.Now().Add(snapIOTimeout))
-		kind, p, err := readFrame(r)
+		kind, p, err := read()
 		if err != nil {
-			return nil, fmt.Errorf("snapshot stream: %w", err)
+			return nil, err
 		}
-		t.snapRecv.Add(uint64(len(p) + 5))
 		switch kind {
 		case frameSnapEnd:
 			done = true
@@ -328,7 +547,16 @@ func (t *Transport) receiveSnapshot(c net.Conn, r *bufio.Reader, hb []byte) {
 		}
 		return recs, nil
 	}
-	err := sink.InstallSnapshot(ctx, hdr, next)
+	var err error
+	if have {
+		// This member is past the snapshot: the leader sends none of
+		// it, and raft learns where the member is from its next answer.
+		for err == nil && !done {
+			_, err = next()
+		}
+	} else {
+		err = sink.InstallSnapshot(ctx, hdr, after, next)
+	}
 	if err != nil {
 		t.logger.Warn("installing a snapshot failed", "index", hdr.Index, "err", err)
 	}

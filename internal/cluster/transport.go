@@ -115,6 +115,19 @@ type Transport struct {
 	snapSink           SnapshotSink
 	snapBusy           map[uint64]bool
 	snapSent, snapRecv atomic.Uint64
+	// snapKept: the snapshots failed streams left pinned, by peer
+	// (snapshot_keep.go), for snapRetain. snapResumeWait bounds the wait
+	// for a receiver's resume request. snapLegacy makes this member
+	// stream and receive as the release before resumable streams did
+	// (tests of mixed releases set it).
+	// snapRecvMu serializes received streams: a stream that follows a
+	// cut one must not ask where to resume before the cut one's load
+	// has stopped and recorded its progress, nor load beside it.
+	snapRecvMu     sync.Mutex
+	snapKept       map[uint64]*keptSnapshot
+	snapRetain     time.Duration
+	snapResumeWait time.Duration
+	snapLegacy     bool
 
 	self     uint64 // this member's raft id
 	st       atomic.Pointer[State]
@@ -159,7 +172,8 @@ func NewTransport(st *State, listenAddr string, peerTLS *PeerTLS, logger *slog.L
 		}
 	}
 	t := &Transport{logger: logger, ln: ln, dialer: dialer, tls: peerTLS, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
-		self: self.RaftID, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}, snapBusy: map[uint64]bool{}}
+		self: self.RaftID, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}, snapBusy: map[uint64]bool{},
+		snapKept: map[uint64]*keptSnapshot{}, snapRetain: snapRetain, snapResumeWait: snapResumeWait}
 	t.SetState(st)
 	t.wg.Add(2)
 	go t.acceptLoop()
@@ -559,6 +573,7 @@ func (t *Transport) Close() error {
 	close(t.stop)
 	err := t.ln.Close()
 	t.wg.Wait()
+	t.releaseKept()
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
 	}

@@ -19,7 +19,12 @@ type Statement struct {
 	Schema string
 	// Text is the statement as the client sent it; only its normalized
 	// form is kept.
-	Text     string
+	Text string
+	// Shape, when set, is a key every statement with Text's digest text
+	// shares (the plan cache's token shape: the text without its
+	// literals): the digest text is then computed once per shape, not
+	// once per distinct text (inserts rarely repeat their values).
+	Shape    string
 	Start    time.Time
 	Duration time.Duration
 	// Failed marks a statement that returned an error.
@@ -117,8 +122,13 @@ func (s *Summary) Record(st Statement) {
 	if s == nil {
 		return
 	}
+	// Shapes are kept beside texts under a prefix no text starts with.
+	textKey := st.Text
+	if st.Shape != "" {
+		textKey = "\x01" + st.Shape
+	}
 	s.mu.Lock()
-	n, cached := s.texts[st.Text]
+	n, cached := s.texts[textKey]
 	s.mu.Unlock()
 	if !cached {
 		// Outside the lock: normalization is the expensive part.
@@ -132,11 +142,11 @@ func (s *Summary) Record(st Statement) {
 	k := key{st.Schema, n.digest}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !cached && len(st.Text) <= maxCachedText {
+	if !cached && len(textKey) <= maxCachedText {
 		if len(s.texts) >= maxCachedTexts {
 			clear(s.texts)
 		}
-		s.texts[st.Text] = n
+		s.texts[textKey] = n
 	}
 	e := s.entries[k]
 	if e == nil {

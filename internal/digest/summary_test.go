@@ -118,3 +118,26 @@ func BenchmarkRecord(b *testing.B) {
 		s.Record(Statement{Schema: "sbtest", Text: "SELECT c FROM sbtest1 WHERE id=4711", Duration: time.Millisecond})
 	}
 }
+
+// TestSummaryShape: statements recorded with one shape are normalized
+// once and share the first one's digest; the shape's cache entry is
+// apart from the texts'.
+func TestSummaryShape(t *testing.T) {
+	s := NewSummary(0)
+	for i := range 50 {
+		s.Record(Statement{Schema: "shop", Text: fmt.Sprintf("INSERT INTO t VALUES (%d, 'v%d')", i, i),
+			Shape: "insert_shape", Duration: time.Millisecond})
+	}
+	s.Record(Statement{Schema: "shop", Text: "insert_shape", Duration: time.Millisecond})
+	rows := s.Snapshot()
+	require.Len(t, rows, 2)
+	byText := map[string]Stats{}
+	for _, r := range rows {
+		byText[r.Text] = r
+	}
+	ins := byText["INSERT INTO `t` VALUES (...)"]
+	require.Equal(t, uint64(50), ins.Count)
+	require.Equal(t, Sum(ins.Text), ins.Digest)
+	require.Equal(t, uint64(1), byText["`insert_shape`"].Count, "a text equal to a shape is its own statement")
+	require.Len(t, s.texts, 2)
+}

@@ -12,9 +12,9 @@
 //
 // On a cluster follower with follower-writes = forward, the handler runs
 // a session on the leader from its first statement that needs it
-// (forward.go, forward_uservars.go), and the leader takes such sessions
-// through a login of its own (forward_auth.go); see
-// internal/cluster/DESIGN.md.
+// (forward.go, forward_uservars.go, forward_results.go, forward_set.go), and the leader takes such sessions
+// through a login of its own (forward_auth.go), over TLS when the server
+// has TLS (ForwardTLS); see internal/cluster/DESIGN.md.
 //
 // Wire, below vitess on the packets: packetconn.go and packetconn_tls.go
 // (guocedb's packet layer, TLS under it), compress.go, wire_commands.go

@@ -79,6 +79,8 @@ var errorCodes = []errorCode{
 	{regexp.MustCompile(`^context canceled$`), mysql.ERQueryInterrupted, mysql.SSQueryInterrupted},
 	// A write on a cluster member that does not lead (follower_writes.go).
 	{regexp.MustCompile(regexp.QuoteMeta(storage.ErrFollower.Error())), mysql.EROptionPreventsStatement, mysql.SSUnknownSQLState},
+	{regexp.MustCompile(regexp.QuoteMeta(errRejectedOnFollower.Message)), mysql.EROptionPreventsStatement, mysql.SSUnknownSQLState},
+	{regexp.MustCompile(regexp.QuoteMeta(errPersistOnFollower.Message)), mysql.EROptionPreventsStatement, mysql.SSUnknownSQLState},
 }
 
 // errLocalInfileDisabled is MySQL's ER_CLIENT_LOCAL_FILES_DISABLED, with

@@ -19,9 +19,10 @@ import (
 // refuseWritesOnFollower fails a write on a cluster member that does not
 // lead, before it runs. With follower-writes = reject (forward false) the
 // error is MySQL's 1290 (ER_OPTION_PREVENTS_STATEMENT, as MySQL answers
-// under read_only); the store's commit refuses as well
-// (storage.ErrFollower), for a write that slips through here or a leader
-// that loses its role mid-statement. Transaction control and SET change
+// under read_only) with errRejectedOnFollower's text; the store's commit
+// refuses as well (storage.ErrFollower, whose text names no mode), for a
+// write that slips through here or a leader that loses its role
+// mid-statement. Transaction control and SET change
 // no stored data and pass, so that a read-only transaction works on a
 // follower.
 //
@@ -34,6 +35,11 @@ import (
 // node; READ ONLY stays here), locking reads and LOCK TABLES.
 func refuseWritesOnFollower(writable func() bool, forward bool) analyzer.RuleFunc {
 	return func(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+		if set, ok := n.(*plan.Set); ok && setPersists(set) && !writable() {
+			// In either mode: a SET changes no stored data, but SET
+			// PERSIST does (forward_set.go).
+			return nil, transform.SameTree, errPersistOnFollower
+		}
 		if forward && !writable() && needsLeader(ctx, n) {
 			return nil, transform.SameTree, errNeedsLeader
 		}
@@ -45,9 +51,27 @@ func refuseWritesOnFollower(writable func() bool, forward bool) analyzer.RuleFun
 			*plan.CreateSavepoint, *plan.RollbackSavepoint, *plan.ReleaseSavepoint:
 			return n, transform.SameTree, nil
 		}
-		return nil, transform.SameTree, mysql.NewSQLError(mysql.EROptionPreventsStatement, mysql.SSUnknownSQLState, "%s", storage.ErrFollower.Error())
+		return nil, transform.SameTree, errRejectedOnFollower
 	}
 }
+
+// followerWriteError gives a commit that the store refused for want of
+// leadership (storage.ErrFollower, whose text fits a moment without a
+// leader, as under follower-writes = forward, where no steady follower
+// commits) follower-writes = reject's text on a member with that
+// setting: there a follower's literal INSERT, which go-mysql-server runs
+// past this package's rule, reaches the commit.
+func (h *handler) followerWriteError(err error) error {
+	if h.rejectWrites && err != nil && strings.Contains(err.Error(), storage.ErrFollower.Error()) {
+		return errRejectedOnFollower
+	}
+	return err
+}
+
+// errRejectedOnFollower is follower-writes = reject's answer to a write
+// on a follower.
+var errRejectedOnFollower = mysql.NewSQLError(mysql.EROptionPreventsStatement, mysql.SSUnknownSQLState,
+	"this node is a follower of its cluster and refuses writes (follower-writes = reject); write on the leader")
 
 // needsLeader reports whether n must run on the leader when follower
 // writes are forwarded (see refuseWritesOnFollower).

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	querypb "github.com/dolthub/vitess/go/vt/proto/query"
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+	"github.com/dolthub/vitess/go/vt/vttls"
 
 	"github.com/guocedb/guocedb/internal/metrics"
 )
@@ -45,6 +47,29 @@ type Forwarding struct {
 	// still takes the sessions of members that forward (a cluster whose
 	// members disagree on the setting, as during a rolling change).
 	Reject bool
+	// TLS, set when the server has TLS (and so cluster-ca), secures the
+	// connection a forwarded session runs over, as raft's links are;
+	// nil: plain TCP, which config.Validate allows on loopback only.
+	TLS *ForwardTLS
+}
+
+// ForwardTLS is how a follower reaches the leader's MySQL listener for a
+// forwarded session: over TLS only, the leader's certificate verified
+// against the cluster CA for the host of the leader's address (as raft
+// peers verify each other), the member's own certificate offered. A
+// leader that does not offer TLS, or whose certificate does not verify,
+// is not forwarded to: the statement is refused (1290), never sent in
+// plaintext. Files, because vitess' client loads them itself (and keeps
+// them loaded, per path).
+type ForwardTLS struct {
+	// CertFile and KeyFile are the member's certificate and key
+	// (tls-cert and tls-key, or the generated pair: TLSOptions.Files).
+	CertFile, KeyFile string
+	// CAFile is cluster-ca.
+	CAFile string
+	// MinVersion is tls-min-version ("TLSv1.2", "TLSv1.3"; empty is
+	// TLSv1.2).
+	MinVersion string
 }
 
 // forwards reports whether f has followers forward (not Reject).
@@ -62,6 +87,25 @@ type forwardedSession struct {
 	// is gone with the old leader's role, and the client's connection is
 	// closed (see relay).
 	addr string
+	// warnings is the leader's warning count of the statement relayed
+	// last, read by vitess after the command (handler.WarningCount), or
+	// ranHere when the session's last statement ran on this node.
+	warnings atomic.Uint32
+}
+
+// ranHere marks a forwarded session whose last statement ran on this
+// node (KILL, SET GLOBAL): its warnings are this node's.
+const ranHere = 1 << 16
+
+// WarningCount implements mysql.Handler: a session that runs on the
+// leader has the leader's warnings.
+func (h *handler) WarningCount(c *mysql.Conn) uint16 {
+	if fs := h.forwarded(c); fs != nil {
+		if n := fs.warnings.Load(); n != ranHere {
+			return uint16(n)
+		}
+	}
+	return h.Handler.WarningCount(c)
 }
 
 // maxForwardedRows bounds one forwarded result: vitess' client holds a
@@ -188,17 +232,23 @@ func leaderCommand(cmd metrics.Command) bool {
 
 // onLeader runs a text statement on the leader when c's session runs
 // there, or must move there for it (leaderBound); ok is false when the
-// statement runs here. With multi, query may hold several statements:
-// only the first runs, and rest is what vitess hands back.
+// statement runs here (also in a moved session: stayHere). With multi,
+// query may hold several statements: only the first runs, and rest is
+// what vitess hands back.
 func (h *handler) onLeader(ctx context.Context, c *mysql.Conn, cmd metrics.Command, query string, multi bool, send mysql.ResultSpoolFn) (rest string, ok bool, err error) {
 	fs := h.forwarded(c)
-	// KILL names this node's connection ids: it runs here, also in a
-	// session that runs on the leader (killForwarded).
-	if fs == nil && !h.leaderBound(c, cmd) || fs != nil && cmd == metrics.CommandKill {
+	if fs == nil && !h.leaderBound(c, cmd) {
 		return "", false, nil
 	}
 	if multi {
 		query, rest = splitFirstStatement(query)
+	}
+	if fs != nil {
+		if here, err := stayHere(fs, cmd, query); err != nil {
+			return rest, true, err
+		} else if here {
+			return "", false, nil
+		}
 	}
 	if err := localLoadNotForwarded(cmd, query); err != nil {
 		return rest, true, err
@@ -207,6 +257,31 @@ func (h *handler) onLeader(ctx context.Context, c *mysql.Conn, cmd metrics.Comma
 		return rest, true, h.forwardStatement(ctx, c, query, send)
 	}
 	return rest, true, h.relay(ctx, c, fs, query, send, false)
+}
+
+// stayHere reports whether a statement of a session that runs on the
+// leader runs on this node instead: KILL, which names this node's
+// connection ids (killForwarded reaches the leader), and SET GLOBAL,
+// whose variables are this member's (forward_set.go). SET PERSIST and a
+// SET of global and session variables at once are refused (err).
+func stayHere(fs *forwardedSession, cmd metrics.Command, query string) (bool, error) {
+	switch cmd {
+	case metrics.CommandKill:
+	case metrics.CommandSetOption:
+		switch scopeOfSet(query) {
+		case setGlobal:
+		case setPersist:
+			return false, errPersistOnFollower
+		case setMixed:
+			return false, errMixedSetForwarded
+		default:
+			return false, nil
+		}
+	default:
+		return false, nil
+	}
+	fs.warnings.Store(ranHere)
+	return true, nil
 }
 
 // forwardStatement moves c's session to the leader and runs query there:
@@ -293,10 +368,22 @@ func (h *handler) dialLeader(ctx context.Context, addr string, u sql.MysqlConnec
 		Flags:            uint64(flags),
 		ConnectTimeoutMs: uint64(forwardConnectTimeout / time.Millisecond),
 	}
+	if t := h.fwd.TLS; t != nil {
+		// VerifyIdentity: TLS required (a leader that does not offer it
+		// fails the login), the chain checked against the cluster CA and
+		// the name against the host dialed. ServerName is set: vitess
+		// would otherwise ask for "IP:127.0.0.1".
+		params.SslMode = vttls.VerifyIdentity
+		params.SslCa, params.SslCert, params.SslKey = t.CAFile, t.CertFile, t.KeyFile
+		params.ServerName, params.TLSMinVersion = host, t.MinVersion
+	}
 	cctx, cancel := context.WithTimeout(ctx, forwardConnectTimeout)
 	defer cancel()
 	conn, err := mysql.Connect(cctx, params)
 	if err != nil {
+		if h.fwd.TLS != nil {
+			return nil, fmt.Errorf("login over TLS on %s: %w", addr, err)
+		}
 		return nil, fmt.Errorf("login on %s: %w", addr, err)
 	}
 	return conn, nil
@@ -388,20 +475,23 @@ func (h *handler) relay(ctx context.Context, c *mysql.Conn, fs *forwardedSession
 		return h.lostLeader(c, errors.New("the leader changed since the session moved there"))
 	}
 	stop := h.watchLeader(fs)
-	var sets []*sqltypes.Result
-	res, status, err := fs.conn.ExecuteFetchMulti(ctx, query, maxForwardedRows, true)
-	if err == nil {
-		sets = append(sets, res)
-	}
-	for err == nil && uint16(status)&mysql.ServerMoreResultsExists != 0 {
-		// A CALL's result sets, then its OK (or the error that stopped
-		// the procedure).
-		res, status, _, err = fs.conn.ReadQueryResult(ctx, maxForwardedRows, true)
-		if err == nil {
-			sets = append(sets, res)
+	var (
+		sets   []*sqltypes.Result
+		answer relayedAnswer
+	)
+	err := fs.conn.WriteComQuery(query)
+	for more := err == nil; more; more = answer.status&mysql.ServerMoreResultsExists != 0 {
+		// With more: a CALL's result sets, then its OK (or the error
+		// that stopped the procedure).
+		if answer, err = readRelayed(ctx, fs.conn, maxForwardedRows); err != nil {
+			break
 		}
+		sets = append(sets, answer.res)
 	}
 	stop()
+	// The client's OK or EOF carries the leader's count
+	// (handler.WarningCount); SHOW WARNINGS runs there too.
+	fs.warnings.Store(uint32(answer.warnings))
 	var se *mysql.SQLError
 	if err != nil && (!errors.As(err, &se) || !serverAnswer(se)) {
 		return h.lostLeader(c, err)
@@ -433,7 +523,7 @@ func (h *handler) relay(ctx context.Context, c *mysql.Conn, fs *forwardedSession
 	// The client learns the session's transaction state from the status
 	// flags, which are the leader's now.
 	const txnFlags = mysql.ServerInTransaction | mysql.ServerStatusAutocommit
-	c.StatusFlags = c.StatusFlags&^txnFlags | uint16(status)&txnFlags
+	c.StatusFlags = c.StatusFlags&^txnFlags | answer.status&txnFlags
 	return send(final, false)
 }
 

@@ -20,7 +20,11 @@ import (
 // with the ordinary native password scramble (so vitess' client does the
 // follower's side unchanged, and the key never crosses the wire), only
 // from a member's address, and gives the connection that account: its
-// privileges apply on the leader as on the follower.
+// privileges apply on the leader as on the follower. A leader with TLS
+// takes forwarded logins over TLS only (errForwardInsecure): the
+// session's statements and rows cross the network, and its followers
+// always dial it with TLS (ForwardTLS), so a plaintext one is not a
+// member's.
 
 // forwardUserPrefix starts a forwarded login's name.
 const forwardUserPrefix = "guocedb-forward/"
@@ -56,20 +60,27 @@ func forwardPassword(key []byte, user, host string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
+// errForwardInsecure refuses a forwarded login without TLS on a leader
+// with TLS: MySQL's ER_SECURE_TRANSPORT_REQUIRED, with the reason.
+var errForwardInsecure = mysql.NewSQLError(erSecureTransportRequired, "HY000",
+	"Forwarded sessions must use TLS on a cluster member with TLS on (tls-cert and tls-key, or tls-auto-generate)")
+
 // forwardAuthServer accepts forwarded logins (see above) before the
 // inner methods see them; every other login goes to the inner methods
 // unchanged. It is outermost: login protection (accountlock.go) and
 // require_secure_transport were applied on the follower, where the
-// client logged in.
+// client logged in. requireTLS is the server having TLS: forwarded
+// logins then need it.
 type forwardAuthServer struct {
 	mysql.AuthServer
-	f *Forwarding
+	f          *Forwarding
+	requireTLS bool
 }
 
 // AuthMethods implements mysql.AuthServer.
 func (s forwardAuthServer) AuthMethods() []mysql.AuthMethod {
 	return wrappedAuthMethods(s.AuthServer, func(m mysql.AuthMethod) mysql.AuthMethod {
-		return forwardAuthMethod{AuthMethod: m, f: s.f}
+		return forwardAuthMethod{AuthMethod: m, f: s.f, requireTLS: s.requireTLS}
 	})
 }
 
@@ -77,7 +88,8 @@ func (s forwardAuthServer) AuthMethods() []mysql.AuthMethod {
 // first.
 type forwardAuthMethod struct {
 	mysql.AuthMethod
-	f *Forwarding
+	f          *Forwarding
+	requireTLS bool
 }
 
 // HandleUser implements mysql.AuthMethod: a forwarded login is handled
@@ -95,6 +107,11 @@ func (m forwardAuthMethod) HandleAuthPluginData(c *mysql.Conn, user string, serv
 	u, host, ok := parseForwardLogin(user)
 	if !ok {
 		return m.AuthMethod.HandleAuthPluginData(c, user, serverData, clientData, remote)
+	}
+	// The transport first, as secureAuthMethod does: HandleUser marked
+	// a TLS connection as such (markTLS).
+	if m.requireTLS && !c.TLSEnabled() {
+		return nil, errForwardInsecure
 	}
 	denied := mysql.NewSQLError(erAccessDenied, mysql.SSAccessDeniedError, "Access denied for forwarded session of '%s'@'%s'", u, host)
 	if m.f == nil || !m.f.Member(remoteHost(remote)) {

@@ -75,10 +75,14 @@ type handler struct {
 	// (forward.go); fwdSessions are the connections whose session runs
 	// on the leader, fwdIn those that are such sessions of another
 	// member, under mu.
-	fwd         *Forwarding
-	writable    func() bool
-	fwdSessions map[*mysql.Conn]*forwardedSession
-	fwdIn       map[*mysql.Conn]bool
+	fwd      *Forwarding
+	writable func() bool
+	// rejectWrites is follower-writes = reject on a cluster member: a
+	// commit refused there for want of leadership says so
+	// (followerWriteError).
+	rejectWrites bool
+	fwdSessions  map[*mysql.Conn]*forwardedSession
+	fwdIn        map[*mysql.Conn]bool
 	// userVars are the user variable names each connection mentioned
 	// (forward_uservars.go), under mu.
 	userVars map[*mysql.Conn]map[string]bool
@@ -281,7 +285,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 	}
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
-			_, err := h.executeText(ctx, c, query, false, send)
+			_, err := h.executeText(ctx, c, query, false, send, &probe.shape)
 			return err
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return query })
@@ -292,6 +296,7 @@ func (h *handler) ComQuery(ctx context.Context, c *mysql.Conn, query string, cal
 		err = h.forwardStatement(ctx, c, query, encodeResults(c, cb))
 	}
 	err = mapError(err, query)
+	err = h.followerWriteError(err)
 	noteError(c, err)
 	closeOnUnknownOutcome(c, err)
 	return err
@@ -365,7 +370,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 	err = h.runStatement(ctx, c, query, probe.cmd, nil, func(send mysql.ResultSpoolFn) error {
 		return h.withCallResultSets(ctx, c, query, probe.cmd, false, func(ctx context.Context, send mysql.ResultSpoolFn) error {
 			var err error
-			rest, err = h.executeText(ctx, c, query, true, send)
+			rest, err = h.executeText(ctx, c, query, true, send, &probe.shape)
 			return err
 		}, send, nil)
 	}, h.fixingFields(c, query, encodeResults(c, cb)), func() string { return strings.TrimSuffix(query, rest) })
@@ -378,6 +383,7 @@ func (h *handler) ComMultiQuery(ctx context.Context, c *mysql.Conn, query string
 		err = h.forwardStatement(ctx, c, first, encodeResults(c, cb))
 	}
 	err = mapError(err, query)
+	err = h.followerWriteError(err)
 	noteError(c, err)
 	closeOnUnknownOutcome(c, err)
 	return rest, err
@@ -440,9 +446,12 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 	}))
 	zeroDateParams(prepare)
 	if fs := h.forwarded(c); fs != nil {
-		return h.relayPrepared(ctx, c, fs, prepare, fixed)
-	}
-	if h.leaderBound(c, probe.cmd) {
+		if here, err := stayHere(fs, probe.cmd, prepare.PrepareStmt); err != nil {
+			return err
+		} else if !here {
+			return h.relayPrepared(ctx, c, fs, prepare, fixed)
+		}
+	} else if h.leaderBound(c, probe.cmd) {
 		fs, err := h.startForward(ctx, c)
 		if err != nil {
 			return err
@@ -481,6 +490,7 @@ func (h *handler) ComStmtExecute(ctx context.Context, c *mysql.Conn, prepare *my
 		}
 	}
 	err = mapError(err, prepare.PrepareStmt)
+	err = h.followerWriteError(err)
 	noteError(c, err)
 	closeOnUnknownOutcome(c, err)
 	return err

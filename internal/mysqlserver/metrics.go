@@ -49,6 +49,9 @@ type stmtProbe struct {
 	read0  uint64
 	write0 uint64
 	sent   uint64
+	// shape is the statement's text shape when the plan cache read it
+	// (executeText): its digest is then computed once per shape.
+	shape string
 }
 
 // connSession returns the guocedb session of c (set by the session
@@ -118,7 +121,7 @@ func (p *stmtProbe) finish(err error, rest string) {
 		db = p.sess.GetCurrentDatabase()
 	}
 	p.o.digests.Record(digest.Statement{
-		Schema: db, Text: text, Start: p.start, Duration: d, Failed: code != 0,
+		Schema: db, Text: text, Shape: p.shape, Start: p.start, Duration: d, Failed: code != 0,
 		RowsExamined: read, RowsAffected: written, RowsSent: p.sent,
 	})
 	p.o.audit.statement(p, strings.TrimSuffix(p.text, rest), code)

@@ -1,6 +1,7 @@
 package mysqlserver
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -50,6 +51,17 @@ func TestStatementDigestTable(t *testing.T) {
 	require.NoError(t, db.QueryRow(`SELECT SUM_ERRORS FROM performance_schema.events_statements_summary_by_digest
 		WHERE DIGEST_TEXT = ?`, "SELECT `nope` FROM `items` WHERE `id` = ?").Scan(&errs))
 	require.Equal(t, uint64(1), errs)
+
+	// Single-row inserts through the plan cache (one text shape, its
+	// digest text computed once): one row, no value.
+	var digestText string
+	for i := 4; i <= 6; i++ {
+		_, err := db.Exec(fmt.Sprintf("INSERT INTO items (id, descr) VALUES (%d, 'secret-%d')", i, i))
+		require.NoError(t, err)
+	}
+	require.NoError(t, db.QueryRow(`SELECT DIGEST_TEXT, COUNT_STAR FROM performance_schema.events_statements_summary_by_digest
+		WHERE DIGEST_TEXT LIKE ?`, "INSERT INTO `items` (%").Scan(&digestText, &count))
+	require.Equal(t, uint64(3), count, digestText)
 
 	var n int
 	require.NoError(t, db.QueryRow(`SELECT COUNT(*) FROM performance_schema.events_statements_summary_by_digest

@@ -2,7 +2,6 @@ package mysqlserver
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/server"
@@ -83,16 +82,17 @@ func textShape(query string, ansiQuotes bool) (string, []boundValue, bool) {
 			// A second statement, or a variable.
 			return "", nil, false
 		}
-		b.WriteByte(0)
-		b.WriteString(strconv.Itoa(typ))
-		b.WriteByte(' ')
+		// The token's type in three bytes (strconv would allocate per
+		// token: the types are above its small-number cache).
+		b.Write([]byte{0, byte(typ >> 16), byte(typ >> 8), byte(typ), ' '})
 		b.Write(val)
 	}
 }
 
 // executeText runs one text statement (and returns the rest of a
-// multi-statement text), through the plan cache when it allows.
-func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, multi bool, send mysql.ResultSpoolFn) (string, error) {
+// multi-statement text), through the plan cache when it allows; then
+// shapeOut receives the text's shape (for its digest).
+func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, multi bool, send mysql.ResultSpoolFn, shapeOut *string) (string, error) {
 	full := func() (string, error) {
 		if multi {
 			return h.Handler.ComMultiQuery(ctx, c, query, send)
@@ -114,6 +114,9 @@ func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, 
 	if !ok {
 		return full()
 	}
+	// The whole text is one statement of this shape: its digest text is
+	// the shape's (digest.Statement.Shape).
+	*shapeOut = shape
 	// Shapes start with a byte no statement text starts with.
 	e, p, ok := pc.lookup(sctx, c.ConnectionID, s, "\x01"+shape, vals)
 	if !ok {

@@ -24,7 +24,10 @@ var errInsecureTransport = mysql.NewSQLError(erSecureTransportRequired, "HY000",
 //
 // The login guard (accountlock.go) wraps everything, so that it also sees
 // the 3159 refusals.
-func listenerFactory(requireSecure bool, guard *loginGuard, fwd *Forwarding) server.ProtocolListenerFunc {
+//
+// tlsOn is the server having TLS: forwarded logins then need it
+// (forward_auth.go).
+func listenerFactory(requireSecure, tlsOn bool, guard *loginGuard, fwd *Forwarding) server.ProtocolListenerFunc {
 	return func(cfg server.Config, lcfg mysql.ListenerConfig, sel server.ServerEventListener) (server.ProtocolListener, error) {
 		if requireSecure {
 			lcfg.AuthServer = secureAuthServer{AuthServer: lcfg.AuthServer}
@@ -33,7 +36,7 @@ func listenerFactory(requireSecure bool, guard *loginGuard, fwd *Forwarding) ser
 		if fwd != nil {
 			// Outermost: a follower's forwarded session passed the
 			// login checks on the follower (forward_auth.go).
-			lcfg.AuthServer = forwardAuthServer{AuthServer: lcfg.AuthServer, f: fwd}
+			lcfg.AuthServer = forwardAuthServer{AuthServer: lcfg.AuthServer, f: fwd, requireTLS: tlsOn}
 		}
 		cfg.RequireSecureTransport = false
 		return server.MySQLProtocolListenerFactory(cfg, lcfg, sel)

@@ -354,7 +354,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 			tls:          cfg.TLS,
 		},
 		Version:                 "8.0.33-guocedb-" + cfg.Version,
-		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, guard, cfg.Forward),
+		ProtocolListenerFactory: listenerFactory(cfg.RequireSecureTransport, cfg.TLS != nil, guard, cfg.Forward),
 	}
 	// Before the wire server takes the list over: it adds and readies
 	// every connection through it.
@@ -366,6 +366,7 @@ func New(cfg Config, store *storage.Store, logger *slog.Logger) (*Server, error)
 		if cfg.Forward.forwards() {
 			h.fwd, h.writable = cfg.Forward, store.Writable
 		}
+		h.rejectWrites = cfg.Forward != nil && cfg.Forward.Reject
 		// The session starts at login, so that a connection that has
 		// sent nothing yet (a pool's idle one) is in the process list
 		// under its user, sleeping, as in MySQL. vitess sets the same

@@ -69,6 +69,21 @@ func TLSVersionList(minVersion string) (string, uint16, error) {
 	return "", 0, fmt.Errorf("tls-min-version: %q is not TLSv1.2 or TLSv1.3", minVersion)
 }
 
+// Files returns the certificate and key files o names: CertFile and
+// KeyFile, or with AutoGenerate the generated pair under DataDir (which
+// LoadTLS creates); empty without TLS. A forwarded session's connection
+// to the leader presents them (ForwardTLS).
+func (o TLSOptions) Files() (certFile, keyFile string) {
+	switch {
+	case o.CertFile != "" || o.KeyFile != "":
+		return o.CertFile, o.KeyFile
+	case o.AutoGenerate:
+		dir := filepath.Join(o.DataDir, tlsDirName)
+		return filepath.Join(dir, generatedCert), filepath.Join(dir, generatedKey)
+	}
+	return "", ""
+}
+
 // LoadTLS returns the server TLS configuration for o, or nil when o asks
 // for no TLS. Errors name the configuration key at fault.
 func LoadTLS(o TLSOptions) (*tls.Config, error) {

@@ -19,7 +19,7 @@ func AppendCommitted(fsys FS, dir string, sealer Sealer, proposals [][]byte) err
 	if fsys == nil {
 		fsys = OSFS{}
 	}
-	w, rec, err := openWAL(fsys, dir, 64<<20, false, false, sealer)
+	w, rec, err := openWAL(fsys, dir, 64<<20, false, false, sealer, false)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func Inspect(fsys FS, dir string, sealer Sealer) (*Info, error) {
 	if fsys == nil {
 		fsys = OSFS{}
 	}
-	_, rec, err := openWAL(fsys, dir, 64<<20, true, false, sealer)
+	_, rec, err := openWAL(fsys, dir, 64<<20, true, false, sealer, false)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func Create(fsys FS, dir string) error {
 		return fmt.Errorf("commit log %s: already exists", dir)
 	}
 	// No entry yet: a header and a hard state, which are never sealed.
-	w, _, err := openWAL(fsys, dir, 64<<20, false, false, nil)
+	w, _, err := openWAL(fsys, dir, 64<<20, false, false, nil, false)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,10 @@ type FS interface {
 	Create(name string) (File, error)
 	// OpenAppend opens an existing file for appending at its end.
 	OpenAppend(name string) (File, error)
+	// OpenWriter opens an existing file of zeros (a preallocated
+	// segment, see wal.prepareSpare) for writing from its start, over
+	// the zeros: the file keeps its size.
+	OpenWriter(name string) (File, error)
 	// Truncate cuts name to size bytes and syncs it.
 	Truncate(name string, size int64) error
 	// Remove deletes name.
@@ -36,10 +40,11 @@ type FS interface {
 	SyncDir(dir string) error
 }
 
-// File is an open log file, written only at its end.
+// File is an open log file, written sequentially.
 type File interface {
 	Write(p []byte) (int, error)
-	// Sync makes everything written so far durable (fdatasync).
+	// Sync makes everything written so far durable (fdatasync: the
+	// file's size too when it grew, not its times).
 	Sync() error
 	Close() error
 }
@@ -76,12 +81,29 @@ func (OSFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
 
 // Create implements FS.
 func (OSFS) Create(name string) (File, error) {
-	return os.OpenFile(name, os.O_CREATE|os.O_TRUNC|os.O_WRONLY|os.O_APPEND, 0o600)
+	return openOSFile(name, os.O_CREATE|os.O_TRUNC|os.O_WRONLY|os.O_APPEND)
 }
 
 // OpenAppend implements FS.
 func (OSFS) OpenAppend(name string) (File, error) {
-	return os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0o600)
+	return openOSFile(name, os.O_WRONLY|os.O_APPEND)
+}
+
+// OpenWriter implements FS.
+func (OSFS) OpenWriter(name string) (File, error) {
+	return openOSFile(name, os.O_WRONLY)
+}
+
+// osFile is a log file of the operating system; Sync is fdatasync
+// (fdatasync.go).
+type osFile struct{ *os.File }
+
+func openOSFile(name string, flag int) (File, error) {
+	f, err := os.OpenFile(name, flag, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return osFile{f}, nil
 }
 
 // Truncate implements FS.

@@ -47,7 +47,8 @@ type Options struct {
 	// FS is the file layer; nil means the operating system's.
 	FS FS
 	// SegmentSize is the size at which a new segment file is started; 0
-	// means 64 MiB.
+	// means 16 MiB (with Preallocate, the size of each zero-filled spare:
+	// small enough to fill in a few tens of milliseconds at start).
 	SegmentSize int64
 	// Apply applies committed entries to the application's state, in log
 	// order, from one goroutine. It is given only entries that are durable
@@ -62,6 +63,12 @@ type Options struct {
 	// NoSync skips the fsyncs: entries count as durable once written to
 	// the operating system. For tests that do not crash the machine.
 	NoSync bool
+	// Preallocate fills the next segment with zeros in the background
+	// (SegmentSize bytes, kept as spare.prealloc), so that appends
+	// overwrite zeros instead of growing a file: the fdatasync of a
+	// group commit then has no file size to journal, about half the
+	// latency on ext4. Costs SegmentSize of disk ahead of use.
+	Preallocate bool
 	// Sealer, when set, encrypts every entry's data (encryption at rest);
 	// a log written with one must be opened with one of the same master
 	// key, and one written without must be opened without.
@@ -143,7 +150,7 @@ func Open(opts Options) (*Log, *Recovery, error) {
 		opts.FS = OSFS{}
 	}
 	if opts.SegmentSize <= 0 {
-		opts.SegmentSize = 64 << 20
+		opts.SegmentSize = 16 << 20
 	}
 	if opts.TickInterval <= 0 {
 		opts.TickInterval = 100 * time.Millisecond
@@ -163,7 +170,7 @@ func Open(opts Options) (*Log, *Recovery, error) {
 		id, voters = c.ID, c.Voters
 		electionTick, heartbeatTick = cmp.Or(c.ElectionTick, 15), cmp.Or(c.HeartbeatTick, 2)
 	}
-	w, rec, err := openWAL(opts.FS, opts.Dir, opts.SegmentSize, false, opts.NoSync, opts.Sealer)
+	w, rec, err := openWAL(opts.FS, opts.Dir, opts.SegmentSize, false, opts.NoSync, opts.Sealer, opts.Preallocate)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -24,6 +24,10 @@ const (
 	segmentSuffix  = ".seg"
 	checkpointName = "checkpoint"
 	checkpointTmp  = "checkpoint.tmp"
+	// spareName is the next segment, zero-filled ahead of its use
+	// (prepareSpare); spareTmp while it is being filled.
+	spareName = "spare.prealloc"
+	spareTmp  = "spare.prealloc.tmp"
 )
 
 // segment is one file of the log, named by its sequence number.
@@ -77,24 +81,38 @@ type wal struct {
 	durable   uint64 // highest index written and synced
 	hs        hardState
 	cp        Checkpoint
+
+	// Preallocation (Options.Preallocate): the next segment is filled
+	// with zeros by a background goroutine, so that the segment being
+	// written never grows and an fdatasync has no metadata to commit.
+	// Guarded by mu.
+	prealloc   bool
+	overwrite  bool // cur is a preallocated segment
+	spareReady bool // spareName is complete
+	spareBusy  bool // a preparation is running
+	stopped    bool
+	spareDone  sync.WaitGroup
 }
 
 // openWAL reads the log in dir (empty or missing: a new log), cuts a torn
 // end off its newest segment, and, unless readOnly, starts a new segment
 // to append to.
-func openWAL(fsys FS, dir string, segmentSize int64, readOnly, noSync bool, sealer Sealer) (*wal, *recovered, error) {
+func openWAL(fsys FS, dir string, segmentSize int64, readOnly, noSync bool, sealer Sealer, prealloc bool) (*wal, *recovered, error) {
 	if !readOnly {
 		if err := fsys.MkdirAll(dir); err != nil {
 			return nil, nil, fmt.Errorf("commit log %s: %w", dir, err)
 		}
 	}
-	w := &wal{fs: fsys, dir: dir, segmentSize: segmentSize, noSync: noSync, sealer: sealer, counters: &logCounters{}}
+	w := &wal{fs: fsys, dir: dir, segmentSize: segmentSize, noSync: noSync, sealer: sealer, counters: &logCounters{}, prealloc: prealloc && !readOnly}
 	rec, err := w.recover(readOnly)
 	if err != nil {
 		return nil, nil, fmt.Errorf("commit log %s: %w", dir, err)
 	}
 	if readOnly {
 		return w, rec, nil
+	}
+	if err := w.removeSpares(); err != nil {
+		return nil, nil, fmt.Errorf("commit log %s: %w", dir, err)
 	}
 	if err := w.startSegment(); err != nil {
 		return nil, nil, fmt.Errorf("commit log %s: %w", dir, err)
@@ -181,6 +199,10 @@ func (w *wal) readSegment(seg *segment, data []byte, rec *recovered, last *uint6
 	off := 0
 	for off < len(data) {
 		typ, p, n, err := readRecord(data[off:])
+		if err != nil && allZero(data[off:]) {
+			// The unused end of a preallocated segment (prepareSpare).
+			return off, nil
+		}
 		if err != nil {
 			return off, err
 		}
@@ -214,7 +236,7 @@ func (w *wal) readSegment(seg *segment, data []byte, rec *recovered, last *uint6
 			default:
 				idx, term, etyp, d, err = decodeEntry(p)
 			}
-			if errors.Is(err, errTorn) && off+n < len(data) {
+			if errors.Is(err, errTorn) && off+n < len(data) && !allZero(data[off+n:]) {
 				// The framing and CRC are intact and more records follow:
 				// no crash leaves that, so a seal that does not open is
 				// a changed record (or the wrong key), never a torn tail.
@@ -255,18 +277,45 @@ func (w *wal) readSegment(seg *segment, data []byte, rec *recovered, last *uint6
 	return off, nil
 }
 
+// allZero reports whether b holds only zero bytes.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // startSegment opens a new newest segment, beginning with the current
-// hard state so that older segments are never needed for it.
+// hard state so that older segments are never needed for it: the spare
+// when one is ready (its zeros are overwritten), else a new file that
+// grows as it is written, while a spare is prepared for the next.
 func (w *wal) startSegment() error {
 	seq := uint64(1)
 	if n := len(w.segs); n > 0 {
 		seq = w.segs[n-1].seq + 1
 	}
 	name := segmentName(seq)
-	f, err := w.fs.Create(w.path(name))
+	var f File
+	var err error
+	overwrite := w.spareReady
+	if overwrite {
+		// The rename is made durable with the header, below.
+		w.spareReady = false
+		if err = w.fs.Rename(w.path(spareName), w.path(name)); err == nil {
+			f, err = w.fs.OpenWriter(w.path(name))
+		}
+		overwrite = err == nil
+	}
+	if !overwrite {
+		// No spare, or it could not be used: a segment that grows.
+		f, err = w.fs.Create(w.path(name))
+	}
 	if err != nil {
 		return err
 	}
+	w.prepareSpare()
 	buf := encodeSegmentHeader(seq)
 	buf = encodeHardState(buf, w.hs)
 	if _, err := f.Write(buf); err != nil {
@@ -277,8 +326,80 @@ func (w *wal) startSegment() error {
 		return errors.Join(err, f.Close())
 	}
 	w.segs = append(w.segs, segment{seq: seq, name: name})
-	w.cur, w.curSize = f, int64(len(buf))
+	w.cur, w.curSize, w.overwrite = f, int64(len(buf)), overwrite
 	return nil
+}
+
+// removeSpares removes the spares a previous run left: a complete one
+// could have been renamed to a segment and written while that rename
+// was not yet durable, so its zeros are not to be trusted; a new one
+// is prepared.
+func (w *wal) removeSpares() error {
+	names, err := w.fs.List(w.dir)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if name == spareName || name == spareTmp {
+			if err := w.fs.Remove(w.path(name)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// spareChunk is the size of one write of zeros into a spare.
+const spareChunk = 1 << 20
+
+// prepareSpare starts filling the next segment with zeros in the
+// background, unless one is ready or being prepared. Called with mu
+// held. A failure leaves no spare: the next segment grows as it is
+// written, and the next rotation tries again; it never fails a commit.
+func (w *wal) prepareSpare() {
+	if !w.prealloc || w.spareReady || w.spareBusy || w.stopped {
+		return
+	}
+	w.spareBusy = true
+	w.spareDone.Add(1)
+	go func() {
+		defer w.spareDone.Done()
+		err := w.fillSpare()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.spareBusy = false
+		w.spareReady = err == nil
+	}()
+}
+
+// fillSpare writes segmentSize zeros to spareTmp, syncs it and renames
+// it to spareName: a file of that name is always whole.
+func (w *wal) fillSpare() error {
+	f, err := w.fs.Create(w.path(spareTmp))
+	if err != nil {
+		return err
+	}
+	zeros := make([]byte, spareChunk)
+	for n := int64(0); n < w.segmentSize; n += spareChunk {
+		w.mu.Lock()
+		stopped := w.stopped
+		w.mu.Unlock()
+		if stopped {
+			return errors.Join(errors.New("commit log closed"), f.Close())
+		}
+		if _, err := f.Write(zeros[:min(spareChunk, w.segmentSize-n)]); err != nil {
+			return errors.Join(err, f.Close())
+		}
+	}
+	if !w.noSync {
+		if err := f.Sync(); err != nil {
+			return errors.Join(err, f.Close())
+		}
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return w.fs.Rename(w.path(spareTmp), w.path(spareName))
 }
 
 // save appends entries and the hard state (nil: unchanged), and fsyncs
@@ -300,8 +421,10 @@ func (w *wal) save(hs *hardState, ents []walEntry, sync bool) error {
 	if w.cur == nil {
 		return errors.New("commit log is closed")
 	}
-	// A segment holds at least one batch, however large.
-	if w.curSize+int64(len(buf)) > w.segmentSize && w.segs[len(w.segs)-1].maxIndex > 0 {
+	// A segment holds at least one batch, however large. A growing
+	// segment gives way to a spare as soon as one is ready.
+	if w.curSize+int64(len(buf)) > w.segmentSize && w.segs[len(w.segs)-1].maxIndex > 0 ||
+		w.spareReady && !w.overwrite {
 		if err := w.rotateLocked(); err != nil {
 			return err
 		}
@@ -450,6 +573,12 @@ func (w *wal) installSnapshot(cp Checkpoint) error {
 // close closes the segment being written; it was synced by every save
 // that needed it.
 func (w *wal) close() error {
+	w.mu.Lock()
+	w.stopped = true
+	w.mu.Unlock()
+	// A spare being filled stops at its next chunk; a half-filled one is
+	// removed at the next open.
+	w.spareDone.Wait()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.cur == nil {

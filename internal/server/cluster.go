@@ -253,8 +253,16 @@ func (s *Server) forwarding(st *storage.Store) *mysqlserver.Forwarding {
 	if !st.Clustered() {
 		return nil
 	}
-	return &mysqlserver.Forwarding{Leader: s.leaderMySQLAddr, Key: st.ForwardKey, Member: s.memberIP,
+	f := &mysqlserver.Forwarding{Leader: s.leaderMySQLAddr, Key: st.ForwardKey, Member: s.memberIP,
 		Reject: s.cfg.FollowerWrites != "forward"}
+	if s.cfg.PeersSecure() {
+		// The same certificate and trust as raft's links: a forwarded
+		// session carries a client's statements and rows.
+		cert, key := mysqlserver.TLSOptions{CertFile: s.cfg.TLSCert, KeyFile: s.cfg.TLSKey,
+			AutoGenerate: s.cfg.TLSAutoGenerate, DataDir: s.cfg.DataDir}.Files()
+		f.TLS = &mysqlserver.ForwardTLS{CertFile: cert, KeyFile: key, CAFile: s.cfg.ClusterCA, MinVersion: s.cfg.TLSMinVersion}
+	}
+	return f
 }
 
 // leaderMySQLAddr is the leader's MySQL address as it announced it; a

@@ -31,7 +31,7 @@ var (
 // OpenSnapshot pins a snapshot of the store (a read view at a timestamp,
 // held like a transaction's, so compaction keeps its versions while it
 // streams) at the log's applied index.
-func (sn *snapshots) OpenSnapshot(ctx context.Context) (cluster.SnapshotHeader, func(context.Context, func(cluster.SnapshotRecord) error) error, func(), error) {
+func (sn *snapshots) OpenSnapshot(ctx context.Context) (cluster.SnapshotHeader, func(context.Context, []byte, func(cluster.SnapshotRecord) error) error, func(), error) {
 	st, lg := sn.st.Load(), sn.log.Load()
 	if st == nil || lg == nil {
 		return cluster.SnapshotHeader{}, nil, nil, errors.New("storage is not open")
@@ -54,8 +54,8 @@ func (sn *snapshots) OpenSnapshot(ctx context.Context) (cluster.SnapshotHeader, 
 		InitialVoters:  cs.BootVoters(),
 		MaxRaftID:      cs.MaxRaftID,
 	}
-	scan := func(ctx context.Context, emit func(cluster.SnapshotRecord) error) error {
-		return snap.Scan(ctx, func(e storage.SnapshotEntry) error {
+	scan := func(ctx context.Context, after []byte, emit func(cluster.SnapshotRecord) error) error {
+		return snap.ScanAfter(ctx, after, func(e storage.SnapshotEntry) error {
 			v, err := e.Value()
 			if err != nil {
 				return err
@@ -66,11 +66,34 @@ func (sn *snapshots) OpenSnapshot(ctx context.Context) (cluster.SnapshotHeader, 
 	return hdr, scan, snap.Close, nil
 }
 
-// InstallSnapshot loads a leader's snapshot into the store, takes the
+// snapshotID is the store's identity of the snapshot hdr names.
+func snapshotID(hdr cluster.SnapshotHeader) storage.SnapshotID {
+	return storage.SnapshotID{Ts: hdr.Ts, Index: hdr.Index, Term: hdr.LogTerm}
+}
+
+// ResumePoint: have when the log has committed past the snapshot, else
+// the store's progress in an interrupted load of that very snapshot.
+func (sn *snapshots) ResumePoint(hdr cluster.SnapshotHeader) ([]byte, uint64, bool) {
+	st, lg := sn.st.Load(), sn.log.Load()
+	if st == nil || lg == nil {
+		return nil, 0, false
+	}
+	if lg.Stale(hdr.Index) {
+		return nil, 0, true
+	}
+	p, ok := st.SnapshotProgress()
+	if !ok || p.SnapshotID != snapshotID(hdr) || p.Keys == 0 {
+		return nil, 0, false
+	}
+	return p.LastKey, p.Keys, false
+}
+
+// InstallSnapshot loads a leader's snapshot into the store (the keys
+// above after: an interrupted load of it holds the rest), takes the
 // leader's membership, and hands the snapshot to raft. A snapshot this
 // member has already passed is read to its end and acknowledged: raft
 // learns where the member is from its next answer.
-func (sn *snapshots) InstallSnapshot(ctx context.Context, hdr cluster.SnapshotHeader, next func() ([]cluster.SnapshotRecord, error)) error {
+func (sn *snapshots) InstallSnapshot(ctx context.Context, hdr cluster.SnapshotHeader, after []byte, next func() ([]cluster.SnapshotRecord, error)) error {
 	st, lg := sn.st.Load(), sn.log.Load()
 	if st == nil || lg == nil {
 		return errors.New("storage is not open")
@@ -98,7 +121,7 @@ func (sn *snapshots) InstallSnapshot(ctx context.Context, hdr cluster.SnapshotHe
 	if lg.Stale(hdr.Index) {
 		return drain()
 	}
-	err := st.LoadSnapshot(ctx, hdr.Ts, nextKV)
+	err := st.LoadSnapshotFrom(ctx, snapshotID(hdr), after, nextKV)
 	if errors.Is(err, storage.ErrSnapshotStale) {
 		return drain()
 	}

@@ -67,9 +67,13 @@ func (c *logCommitter) Commit(_ context.Context, ws *WriteSet, commitTs uint64) 
 }
 
 // ErrFollower is returned by a commit on a cluster member that does not
-// lead (follower-writes = reject): nothing was written. The SQL layer
-// answers MySQL error 1290.
-var ErrFollower = errors.New("this node is a follower of its cluster and refuses writes (follower-writes = reject); write on the leader")
+// lead: nothing was written. The SQL layer answers MySQL error 1290. Its
+// text names no follower-writes mode, which is the SQL layer's: under
+// forward a steady follower's writes never reach a commit, so one meets
+// this only in a moment without a leader here (none elected yet, or
+// leadership moved while the statement ran), which the text describes;
+// under reject the SQL layer answers with that setting's text instead.
+var ErrFollower = errors.New("this node does not lead its cluster at the moment (no leader, or the leadership moved while the statement ran) and wrote nothing; retry the statement")
 
 // ErrUnknownOutcome is returned by a commit whose entry was in flight
 // when leadership changed: it may or may not be committed. The SQL layer

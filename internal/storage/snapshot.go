@@ -324,12 +324,24 @@ func (e SnapshotEntry) Value() ([]byte, error) {
 // order, without loading values (fn decides, through Value). It stops at
 // the first error from fn and when ctx is cancelled.
 func (sn *Snapshot) Scan(ctx context.Context, fn func(SnapshotEntry) error) error {
+	return sn.ScanAfter(ctx, nil, fn)
+}
+
+// ScanAfter is Scan over the keys above after (all keys when after is
+// nil): the cursor seeks there, so a resumed snapshot stream costs
+// nothing for the keys it skips.
+func (sn *Snapshot) ScanAfter(ctx context.Context, after []byte, fn func(SnapshotEntry) error) error {
 	opts := badger.DefaultIteratorOptions
 	opts.PrefetchValues = false
 	it := sn.txn.NewIterator(opts)
 	defer it.Close()
+	if after != nil {
+		it.Seek(append(bytes.Clone(after), 0)) // the first key above after
+	} else {
+		it.Rewind()
+	}
 	n := 0
-	for it.Rewind(); it.Valid(); it.Next() {
+	for ; it.Valid(); it.Next() {
 		if n++; n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err

@@ -140,6 +140,10 @@ type Store struct {
 	readOnly bool
 	// partial: a snapshot load was interrupted (install.go).
 	partial atomic.Bool
+	// snapCheckpoint is how many bytes of a snapshot's records a load
+	// writes between two progress records (snapshotCheckpointBytes;
+	// tests lower it).
+	snapCheckpoint int
 	// key is the master key; nil when the directory is not encrypted.
 	key *encryption.Key
 	// sealer encrypts the commit log's entries; nil without key.
@@ -217,20 +221,21 @@ func OpenContext(ctx context.Context, dir string, opts Options, logger *slog.Log
 		cpInterval = defaultCheckpointInterval
 	}
 	s := &Store{
-		db:         db,
-		dir:        dir,
-		oracle:     newOracle(db.MaxVersion()),
-		committer:  readOnlyCommitter{},
-		seed:       maphash.MakeSeed(),
-		locks:      lockmgr.New(lockmgr.Options{MaxLocks: opts.MaxLocks}),
-		logger:     logger,
-		counters:   counters,
-		stop:       make(chan struct{}),
-		watchCh:    make(chan struct{}, 1),
-		cpInterval: cpInterval,
-		noSync:     !opts.SyncWrites,
-		key:        opts.EncryptionKey,
-		sealer:     sealer,
+		db:             db,
+		dir:            dir,
+		oracle:         newOracle(db.MaxVersion()),
+		committer:      readOnlyCommitter{},
+		seed:           maphash.MakeSeed(),
+		locks:          lockmgr.New(lockmgr.Options{MaxLocks: opts.MaxLocks}),
+		logger:         logger,
+		counters:       counters,
+		stop:           make(chan struct{}),
+		watchCh:        make(chan struct{}, 1),
+		cpInterval:     cpInterval,
+		noSync:         !opts.SyncWrites,
+		snapCheckpoint: snapshotCheckpointBytes,
+		key:            opts.EncryptionKey,
+		sealer:         sealer,
 	}
 	if _, err := os.Stat(filepath.Join(dir, snapshotMarker)); err == nil {
 		s.partial.Store(true)
@@ -248,13 +253,17 @@ func OpenContext(ctx context.Context, dir string, opts Options, logger *slog.Log
 	// Replay: every entry after the checkpoint is applied again (Open
 	// of the log returns only then), before anything reads the store.
 	lg, rec, err := raftlog.Open(raftlog.Options{
-		Dir:     logDir,
-		FS:      opts.logFS,
-		Apply:   s.applyEntries,
-		Logger:  logger.With("component", "raftlog"),
-		NoSync:  !opts.SyncWrites,
-		Sealer:  sealer,
-		Cluster: opts.Cluster,
+		Dir:    logDir,
+		FS:     opts.logFS,
+		Apply:  s.applyEntries,
+		Logger: logger.With("component", "raftlog"),
+		NoSync: !opts.SyncWrites,
+		// Durable logs on the real file system write over zeros
+		// (raftlog.Options.Preallocate); the crash tests' file layer
+		// keeps its operations in a fixed order without the filler.
+		Preallocate: opts.SyncWrites && opts.logFS == nil,
+		Sealer:      sealer,
+		Cluster:     opts.Cluster,
 	})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("data directory %q: %w", dir, err), db.Close())
@@ -562,10 +571,19 @@ type badgerLogger struct {
 
 func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...)) }
-func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Infof(f string, a ...any)    { b.debug(f, a) }
+
+// Debugf is called several times per write (Badger's write loop logs
+// each request); the text is built only when debug logging is on.
 func (b badgerLogger) Debugf(f string, a ...any) {
 	b.counters.observeLog(f, a)
-	b.l.Debug(fmt.Sprintf(f, a...))
+	b.debug(f, a)
+}
+
+func (b badgerLogger) debug(f string, a []any) {
+	if b.l.Enabled(context.Background(), slog.LevelDebug) {
+		b.l.Debug(fmt.Sprintf(f, a...))
+	}
 }
 
 // Compact merges the LSM tree into its last level and waits for it to

@@ -88,10 +88,22 @@ func StartProcessNoWait(t testing.TB, bin, dataDir string, extraArgs ...string) 
 			_ = p.cmd.Process.Kill()
 			<-p.done
 		}
-		FailOnPanicOutput(t, p.Output())
+		out := p.Output()
+		FailOnPanicOutput(t, out)
+		if t.Failed() {
+			// What a failed test's servers said, for the one run that
+			// cannot be repeated at will (the tail: the end matters).
+			if len(out) > failedOutputTail {
+				out = "...\n" + out[len(out)-failedOutputTail:]
+			}
+			t.Logf("output of guocedb on %s (MySQL %s):\n%s", dataDir, p.MySQLAddr, out)
+		}
 	})
 	return p
 }
+
+// failedOutputTail bounds the output a failed test logs per process.
+const failedOutputTail = 16 << 10
 
 // WaitReady waits until /readyz answers 200 (at most a minute), failing
 // the test otherwise.

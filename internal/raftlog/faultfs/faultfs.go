@@ -34,9 +34,22 @@ const (
 	CutGarbage
 )
 
+// node is a file: data as written, of which the first synced bytes are
+// durable, then, for a preallocated file opened with OpenWriter, zeros
+// up to fill (durable: synced before the file was opened so).
 type node struct {
 	data   []byte
 	synced int
+	fill   int
+}
+
+// content is what a reader sees.
+func (n *node) content() []byte {
+	out := append([]byte(nil), n.data...)
+	if n.fill > len(out) {
+		out = append(out, make([]byte, n.fill-len(out))...)
+	}
+	return out
 }
 
 // FS is the crashable file system. Safe for concurrent use.
@@ -102,6 +115,10 @@ func (f *FS) Crash(rng *rand.Rand, mode Mode) *FS {
 				}
 				c.data = append(c.data, junk...)
 			}
+			if n.fill > len(c.data) {
+				// The preallocated zeros after what was kept.
+				c.data = append(c.data, make([]byte, n.fill-len(c.data))...)
+			}
 			c.synced = len(c.data)
 			copies[n] = c
 		}
@@ -109,6 +126,22 @@ func (f *FS) Crash(rng *rand.Rand, mode Mode) *FS {
 		out.durable[name] = c
 	}
 	return out
+}
+
+// Overwritten returns how many files under dir were opened with
+// OpenWriter (preallocated files written over their zeros), for tests
+// to see that their runs reached such files.
+func (f *FS) Overwritten(dir string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	prefix := filepath.Clean(dir) + string(filepath.Separator)
+	for name, nd := range f.files {
+		if strings.HasPrefix(name, prefix) && nd.fill > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // MkdirAll implements raftlog.FS; directories are implicit.
@@ -136,7 +169,7 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	if !ok {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	return append([]byte(nil), n.data...), nil
+	return n.content(), nil
 }
 
 // Create implements raftlog.FS.
@@ -162,6 +195,19 @@ func (f *FS) OpenAppend(name string) (raftlog.File, error) {
 	return &file{fs: f, n: n}, nil
 }
 
+// OpenWriter implements raftlog.FS: the file's content (zeros, synced)
+// becomes its preallocated fill, which writes from its start replace.
+func (f *FS) OpenWriter(name string) (raftlog.File, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, ok := f.files[name]
+	if !ok {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	n.fill, n.data, n.synced = len(n.content()), nil, 0
+	return &file{fs: f, n: n}, nil
+}
+
 // Truncate implements raftlog.FS (the cut is synced).
 func (f *FS) Truncate(name string, size int64) error {
 	f.mu.Lock()
@@ -173,10 +219,11 @@ func (f *FS) Truncate(name string, size int64) error {
 	if !ok {
 		return &fs.PathError{Op: "truncate", Path: name, Err: fs.ErrNotExist}
 	}
+	n.data = n.content()
 	if int(size) < len(n.data) {
 		n.data = n.data[:size]
 	}
-	n.synced = len(n.data)
+	n.synced, n.fill = len(n.data), 0
 	return nil
 }
 
