@@ -153,23 +153,41 @@ func (m *Membership) Apply(cc raftlog.ConfChange) {
 }
 
 // leaderCheck returns the log when this member leads, else a
-// NotLeaderError naming the leader (or ErrNoLeader).
+// NotLeaderError naming the leader (or ErrNoLeader). It waits up to
+// leaderWait for an answer the caller can act on: a leader that has not
+// applied its first entry yet (or is handing over) becomes writable or
+// names another leader within moments, and a member that has just
+// started hears each peer's admin address within infoInterval; without
+// the wait a change sent in that moment failed with nowhere to go.
 func (m *Membership) leaderCheck() (Log, raftlog.Status, error) {
-	l := m.commitLog()
-	if l == nil {
-		return nil, raftlog.Status{}, ErrNoLeader
+	deadline := time.Now().Add(leaderWait)
+	for {
+		l := m.commitLog()
+		if l == nil {
+			return nil, raftlog.Status{}, ErrNoLeader
+		}
+		rs := l.Status()
+		if rs.Writable {
+			return l, rs, nil
+		}
+		leader, ok := m.st.Load().ByRaftID(rs.Leader)
+		var addr string
+		if ok && rs.Leader != rs.ID && m.tr != nil {
+			addr = m.tr.Peers()[rs.Leader].AdminAddr
+		}
+		if addr != "" || !time.Now().Before(deadline) {
+			if rs.Leader == 0 || !ok {
+				return nil, rs, ErrNoLeader
+			}
+			return nil, rs, &NotLeaderError{Leader: leader.NodeID, AdminAddr: addr}
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	rs := l.Status()
-	if rs.Writable {
-		return l, rs, nil
-	}
-	st := m.st.Load()
-	leader, ok := st.ByRaftID(rs.Leader)
-	if rs.Leader == 0 || !ok {
-		return nil, rs, ErrNoLeader
-	}
-	return nil, rs, &NotLeaderError{Leader: leader.NodeID, AdminAddr: m.tr.Peers()[rs.Leader].AdminAddr}
 }
+
+// leaderWait bounds leaderCheck's wait: three announcements, and
+// longer than a leadership transfer takes (an election timeout).
+const leaderWait = 3 * infoInterval
 
 // Add adds node nodeID at raftAddr as a learner (on the leader) and
 // returns the state with it. Adding a member again with the same address
