@@ -290,11 +290,17 @@ func newListenerService(name string, s *Server, open func() (listening, error)) 
 		}
 		done = make(chan error, 1)
 		go func() { done <- l.serve() }()
+		// Ready once starting ends, not when run begins: Server.Start
+		// returns when every service is Running, and dskit calls run
+		// only after that, on another goroutine (/readyz answered 503
+		// right after Start in CI).
+		if l.setReady != nil {
+			l.setReady(true)
+		}
 		return nil
 	}
 	run := func(ctx context.Context) error {
 		if l.setReady != nil {
-			l.setReady(true)
 			defer l.setReady(false)
 		}
 		select {
