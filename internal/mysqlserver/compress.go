@@ -89,6 +89,9 @@ func newCompressConn(c net.Conn, advertise bool) *compressConn {
 	return cc
 }
 
+// NetConn returns the connection under c (closeRead).
+func (c *compressConn) NetConn() net.Conn { return c.Conn }
+
 func (c *compressConn) getState() compressState {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/sql"
@@ -133,18 +134,60 @@ func (h *handler) close() <-chan struct{} {
 	return done
 }
 
-// closeConns closes every client connection; their sessions end and roll
-// back their open transactions.
-func (h *handler) closeConns() {
+// clientConns returns the open client connections.
+func (h *handler) clientConns() []*mysql.Conn {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	conns := make([]*mysql.Conn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
 	}
-	h.mu.Unlock()
-	for _, c := range conns {
+	return conns
+}
+
+// closeConns closes every client connection; their sessions end and roll
+// back their open transactions.
+func (h *handler) closeConns() {
+	for _, c := range h.clientConns() {
 		c.Close()
 	}
+}
+
+// endConns ends every client connection once it is idle, after close's
+// channel said no command runs: it closes the reading half of each
+// socket, so vitess finishes what it is writing (the end of a result and
+// a COMMIT's OK are written after the handler returned: closing the
+// socket then would turn a committed transaction into a lost connection
+// for its client), reads end of file and ends the connection, rolling
+// back an open transaction. A connection that cannot half-close is
+// closed. It returns once every connection ended or after grace.
+func (h *handler) endConns(grace time.Duration) {
+	for _, c := range h.clientConns() {
+		if !closeRead(c.Conn) {
+			c.Close()
+		}
+	}
+	deadline := time.Now().Add(grace)
+	for len(h.clientConns()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// closeRead shuts down the reading half of the socket under c (through
+// the layers above it: packetConn, compressConn, TLS), and reports
+// whether it could.
+func closeRead(c net.Conn) bool {
+	for c != nil {
+		switch x := c.(type) {
+		case interface{ CloseRead() error }:
+			return x.CloseRead() == nil
+		case interface{ NetConn() net.Conn }:
+			c = x.NetConn()
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func (h *handler) NewConnection(c *mysql.Conn) {

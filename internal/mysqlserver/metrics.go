@@ -182,6 +182,9 @@ type countingConn struct {
 	m *metrics.SQL
 }
 
+// NetConn returns the connection under c (closeRead).
+func (c countingConn) NetConn() net.Conn { return c.Conn }
+
 func (c countingConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	c.m.BytesReceived(n)

@@ -112,6 +112,9 @@ func newPacketConn(c net.Conn) *packetConn {
 	return &packetConn{Conn: c, out: c, r: bufio.NewReaderSize(c, 16<<10)}
 }
 
+// NetConn returns the connection under c (closeRead).
+func (c *packetConn) NetConn() net.Conn { return c.Conn }
+
 func (c *packetConn) Read(p []byte) (int, error) {
 	if c.pending.Len() > 0 {
 		return c.pending.Read(p)

@@ -424,6 +424,10 @@ func (s *Server) Serve() error { return s.srv.Start() }
 // at the shutdown deadline.
 const killGrace = 10 * time.Second
 
+// endGrace bounds the wait for idle connections to end at shutdown
+// (handler.endConns) before they are closed.
+const endGrace = 2 * time.Second
+
 // Shutdown stops accepting connections and commands, waits for running
 // statements up to ctx's deadline (then kills them), closes every client
 // connection (rolling back open transactions) and persists the catalog's
@@ -450,6 +454,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			return errors.Join(err, fmt.Errorf("shutdown: commands still running %s after their connections were closed (%d statements)", killGrace, running(s.engine)))
 		}
 	}
+	s.h.endConns(endGrace)
 	s.h.closeConns()
 	return errors.Join(err, s.provider.Close())
 }
