@@ -130,10 +130,25 @@ func TestClusterFailover(t *testing.T) {
 	requireSameChecksums(t, nodes, "cf.t")
 	requireSameChecksums(t, nodes, "cf.u")
 	// A dead leader is UNREACHABLE for the others, and the new one
-	// PRIMARY.
+	// PRIMARY. The others saw its process go (its connections ended,
+	// nothing listens at its raft address) and elected without waiting
+	// out an election timeout.
+	const gone = "leader's process is gone"
+	seen := map[int]int{}
+	for i, nd := range nodes {
+		seen[i] = strings.Count(nd.P.Output(), gone)
+	}
 	nodes[li].P.Kill9()
 	nl := testutil.FindLeader(nodes, func(i int) bool { return i != li }, 30*time.Second)
 	require.GreaterOrEqual(t, nl, 0, "no new leader after kill -9")
+	require.Eventually(t, func() bool {
+		for i, nd := range nodes {
+			if i != li && strings.Count(nd.P.Output(), gone) > seen[i] {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "no member noticed the leader's process was gone")
 	checkGroupMembers(t, nodes, nodes[nl], nl, map[int]bool{li: true})
 	// Without a quorum the last member knows no leader: /readyz says so.
 	nodes[nl].P.Kill9()

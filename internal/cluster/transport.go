@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -42,6 +44,9 @@ type Receiver interface {
 	ReportUnreachable(id uint64)
 	ReportSnapshotFailure(id uint64)
 	ReportSnapshotDone(id uint64)
+	// PeerGone: peer id's process is gone (probeGone) or restarted
+	// (noteInfo).
+	PeerGone(id uint64)
 }
 
 // Frame kinds: the byte after a frame's length.
@@ -134,6 +139,10 @@ type Transport struct {
 	infoMu   sync.Mutex
 	local    MemberInfo
 	peerInfo map[uint64]PeerInfo
+	// incarnation tells this process from the member's earlier ones, in
+	// its info; peerIncarnation is each peer's last (probeGone).
+	incarnation     uint64
+	peerIncarnation map[uint64]uint64
 }
 
 type peer struct {
@@ -173,11 +182,16 @@ func NewTransport(st *State, listenAddr string, peerTLS *PeerTLS, logger *slog.L
 	}
 	t := &Transport{logger: logger, ln: ln, dialer: dialer, tls: peerTLS, peers: map[uint64]*peer{}, conns: map[net.Conn]struct{}{}, stop: make(chan struct{}),
 		self: self.RaftID, local: MemberInfo{NodeID: st.NodeID}, peerInfo: map[uint64]PeerInfo{}, snapBusy: map[uint64]bool{},
-		snapKept: map[uint64]*keptSnapshot{}, snapRetain: snapRetain, snapResumeWait: snapResumeWait}
+		snapKept: map[uint64]*keptSnapshot{}, snapRetain: snapRetain, snapResumeWait: snapResumeWait,
+		incarnation: rand.Uint64() | 1, peerIncarnation: map[uint64]uint64{}}
 	t.SetState(st)
 	t.wg.Add(2)
 	go t.acceptLoop()
 	go t.infoLoop()
+	// At once, not after the first infoInterval: a member that restarted
+	// tells its peers so (noteInfo), and that its MySQL address is not
+	// known yet.
+	t.sendInfo()
 	return t, nil
 }
 
@@ -198,6 +212,7 @@ func (t *Transport) SetState(st *State) {
 			delete(t.peers, id)
 			t.infoMu.Lock()
 			delete(t.peerInfo, id)
+			delete(t.peerIncarnation, id)
 			t.infoMu.Unlock()
 		}
 	}
@@ -240,10 +255,7 @@ func (t *Transport) infoFrame() []byte {
 	t.infoMu.Lock()
 	info := t.local
 	t.infoMu.Unlock()
-	b, _ := json.Marshal(struct {
-		MemberInfo
-		RaftID uint64 `json:"raft_id"`
-	}{info, t.self})
+	b, _ := json.Marshal(infoJSON{info, t.self, t.incarnation})
 	return append([]byte{frameInfo}, b...)
 }
 
@@ -360,6 +372,9 @@ func (t *Transport) sendLoop(p *peer) {
 		t.logger.Debug("raft peer unreachable", "peer", p.id, "addr", p.addr, "err", err)
 		if r := t.receiver(); r != nil {
 			r.ReportUnreachable(p.id)
+			if refused(err) {
+				r.PeerGone(p.id)
+			}
 		}
 		if conn != nil {
 			_ = conn.Close()
@@ -468,11 +483,15 @@ func (t *Transport) handshake(c net.Conn) (net.Conn, bool) {
 // readLoop reads frames from one peer's connection until it closes.
 func (t *Transport) readLoop(raw net.Conn) {
 	defer t.wg.Done()
+	var from uint64 // the peer, once a raft message named it
 	defer func() {
 		t.mu.Lock()
 		delete(t.conns, raw)
 		t.mu.Unlock()
 		_ = raw.Close()
+		if from != 0 {
+			t.probeGone(from)
+		}
 	}()
 	c, ok := t.handshake(raw)
 	if !ok {
@@ -514,20 +533,65 @@ func (t *Transport) readLoop(raw net.Conn) {
 			t.logger.Warn("raft peer sent an unreadable message; closing the connection", "err", err, "remote", c.RemoteAddr().String())
 			return
 		}
-		t.seen(m.GetFrom())
+		from = m.GetFrom()
+		t.seen(from)
 		if rc := t.receiver(); rc != nil {
 			rc.Step(m)
 		}
 	}
 }
 
-// noteInfo records a peer's MemberInfo; false for one that is not JSON
-// or names no member of this cluster under its raft id.
-func (t *Transport) noteInfo(b []byte) bool {
-	var in struct {
-		MemberInfo
-		RaftID uint64 `json:"raft_id"`
+// probeGone runs when a connection from peer id ended, other than by
+// Close: one dial to the peer's raft address tells a process that is
+// gone (killed, crashed: its kernel closed the connection, and the
+// refused dial says nothing listens any more) from a connection that
+// broke (the dial succeeds; raft's timeouts handle that). A gone
+// process is reported to the receiver, whose follower then need not
+// wait out an election timeout if that peer led (raftlog.Log.PeerGone).
+// A dead host refuses nothing: that takes the election timeout.
+func (t *Transport) probeGone(id uint64) {
+	select {
+	case <-t.stop:
+		return
+	default:
 	}
+	t.peersMu.Lock()
+	p := t.peers[id]
+	t.peersMu.Unlock()
+	if p == nil {
+		return
+	}
+	c, err := t.dial(p.addr)
+	if err == nil {
+		_ = c.Close()
+		return
+	}
+	if rc := t.receiver(); rc != nil && refused(err) {
+		t.logger.Info("raft peer's process is gone (its connection ended, nothing listens at its address)", "peer", id, "addr", p.addr)
+		rc.PeerGone(id)
+	}
+}
+
+// refused reports whether err is a refused connection: the peer's host
+// answered that nothing listens at the address.
+func refused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
+
+// infoJSON is a frameInfo's payload.
+type infoJSON struct {
+	MemberInfo
+	RaftID uint64 `json:"raft_id"`
+	// Incarnation is random per process ("" from releases before it).
+	Incarnation uint64 `json:"incarnation,omitempty"`
+}
+
+// noteInfo records a peer's MemberInfo; false for one that is not JSON
+// or names no member of this cluster under its raft id. A peer whose
+// incarnation changed restarted: it leads no more (a restarted member
+// starts as a follower), which the receiver learns like a gone process
+// (PeerGone): a supervisor may restart a killed leader before probeGone
+// finds its address unused.
+func (t *Transport) noteInfo(b []byte) bool {
+	var in infoJSON
 	if json.Unmarshal(b, &in) != nil {
 		return false
 	}
@@ -543,7 +607,17 @@ func (t *Transport) noteInfo(b []byte) bool {
 	}
 	t.infoMu.Lock()
 	t.peerInfo[in.RaftID] = PeerInfo{MemberInfo: in.MemberInfo, LastSeen: time.Now()}
+	was := t.peerIncarnation[in.RaftID]
+	if in.Incarnation != 0 {
+		t.peerIncarnation[in.RaftID] = in.Incarnation
+	}
 	t.infoMu.Unlock()
+	if was != 0 && in.Incarnation != 0 && was != in.Incarnation {
+		if rc := t.receiver(); rc != nil {
+			t.logger.Info("raft peer restarted", "peer", in.RaftID, "node_id", in.NodeID)
+			rc.PeerGone(in.RaftID)
+		}
+	}
 	return true
 }
 

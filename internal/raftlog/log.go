@@ -112,6 +112,11 @@ type Log struct {
 	closed      bool
 
 	applied atomic.Uint64 // highest index whose Apply returned
+	// held is the last entry the state already held at Open (the
+	// checkpoint's applied index): raft hands the entries up to it over
+	// again (their membership changes must reach it), but Apply does not
+	// see them.
+	held uint64
 	// confHist holds the configurations from the last checkpoint's on,
 	// each with the index it took effect at (confchange.go).
 	confMu       sync.Mutex
@@ -250,15 +255,16 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	if err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("commit log %s: %w", opts.Dir, err), w.close())
 	}
-	l.applied.Store(cp.Index)
+	l.held = min(cp.applied(), cp.Index+uint64(len(rec.entries)))
+	l.applied.Store(l.held)
 	target := cp.Index + uint64(len(rec.entries)) + 1 // the leader's empty entry
 	if opts.Cluster != nil {
 		// Only what this node knows to be committed; the rest waits for
 		// a leader's word.
-		target = max(cp.Index, min(rec.hardState.Commit, cp.Index+uint64(len(rec.entries))))
+		target = max(l.held, min(rec.hardState.Commit, cp.Index+uint64(len(rec.entries))))
 	}
-	if len(rec.entries) > 0 {
-		l.logger.Info("replaying commit log", "from", cp.Index+1, "entries", len(rec.entries))
+	if n := cp.Index + uint64(len(rec.entries)) - l.held; n > 0 {
+		l.logger.Info("replaying commit log", "from", l.held+1, "entries", n)
 	}
 	if opts.Cluster != nil && opts.Cluster.Attach != nil {
 		opts.Cluster.Attach(l)
@@ -273,11 +279,11 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	}
 	r := &Recovery{Checkpoint: cp, TornBytes: rec.tornBytes, Duration: time.Since(start)}
 	for _, e := range rec.entries {
-		if pb.EntryType(e.Type) == pb.EntryNormal && len(e.Data) > HeaderLen {
+		if pb.EntryType(e.Type) == pb.EntryNormal && len(e.Data) > HeaderLen && e.Index > l.held {
 			r.Replayed++
 		}
 	}
-	if len(rec.entries) > 0 {
+	if cp.Index+uint64(len(rec.entries)) > l.held {
 		l.logger.Info("commit log replayed", "entries", r.Replayed, "duration", r.Duration)
 	}
 	return l, r, nil
@@ -374,12 +380,40 @@ func (l *Log) Checkpoint(index uint64) error {
 		// store). A lower checkpoint is always safe: it only replays
 		// more (applying is idempotent, and entries are in timestamp
 		// order, see internal/storage's DESIGN.md).
+		// What the state holds is recorded all the same (Applied): a
+		// restart applies only the entries after it.
+		applied := index
 		retain := cmp.Or(c.Retain, 100000)
-		if index <= retain {
+		index = 0
+		if applied > retain {
+			index = min(applied-retain, l.minPeerMatch())
+		}
+		cur := l.checkpointRecord()
+		if index <= cur.Index {
+			if applied <= cur.applied() {
+				return nil
+			}
+			cur.Applied = applied
+			if err := l.w.setCheckpoint(cur); err != nil {
+				return fmt.Errorf("checkpoint %d: %w", applied, err)
+			}
 			return nil
 		}
-		index = min(index-retain, l.minPeerMatch())
+		return l.truncateAt(index, applied)
 	}
+	return l.truncateAt(index, index)
+}
+
+// checkpointRecord returns the last checkpoint recorded.
+func (l *Log) checkpointRecord() Checkpoint {
+	l.w.mu.Lock()
+	defer l.w.mu.Unlock()
+	return l.w.cp
+}
+
+// truncateAt records a checkpoint at index with the state holding every
+// entry up to applied, and deletes the log below index.
+func (l *Log) truncateAt(index, applied uint64) error {
 	term, err := l.storage.Term(index)
 	if errors.Is(err, raft.ErrCompacted) {
 		return nil // an older checkpoint already covers it
@@ -387,7 +421,7 @@ func (l *Log) Checkpoint(index uint64) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint %d: %w", index, err)
 	}
-	cp := Checkpoint{Index: index, Term: term}
+	cp := Checkpoint{Index: index, Term: term, Applied: applied}
 	if l.opts.Cluster != nil {
 		cp.Conf = l.confAtIndex(index)
 	}
@@ -406,12 +440,13 @@ func (l *Log) Checkpoint(index uint64) error {
 	return nil
 }
 
-// CheckpointIndex returns the index of the last checkpoint.
-func (l *Log) CheckpointIndex() uint64 {
-	l.w.mu.Lock()
-	defer l.w.mu.Unlock()
-	return l.w.cp.Index
-}
+// CheckpointIndex returns the index of the last checkpoint: the log
+// starts after it.
+func (l *Log) CheckpointIndex() uint64 { return l.checkpointRecord().Index }
+
+// CheckpointApplied returns the last entry the last checkpoint says the
+// state durably holds (CheckpointIndex or above).
+func (l *Log) CheckpointApplied() uint64 { return l.checkpointRecord().applied() }
 
 // Close stops the log after the entries already handed to Apply are
 // applied; proposals still waiting fail with ErrClosed. It does not take
@@ -639,7 +674,7 @@ func (l *Log) applyLoop() {
 		var ids []uint64
 		for _, e := range ents {
 			d := e.GetData()
-			if e.GetType() != pb.EntryNormal || len(d) <= HeaderLen {
+			if e.GetType() != pb.EntryNormal || len(d) <= HeaderLen || e.GetIndex() <= l.held {
 				continue
 			}
 			ids = append(ids, binary.BigEndian.Uint64(d))

@@ -26,6 +26,12 @@ const (
 	// those 17 bytes as additional data. A log without a Sealer refuses
 	// it; a log with one refuses recEntry.
 	recSealedEntry byte = 5
+	// recCheckpointApplied is recCheckpoint with the applied index:
+	// index, term, applied, then the configuration. Written only when
+	// applied is above index (a cluster member keeping entries for its
+	// peers), so that a single node's checkpoint stays readable by
+	// releases before it.
+	recCheckpointApplied byte = 6
 )
 
 // Sealer encrypts and authenticates the data of the log's entries
@@ -169,9 +175,16 @@ func decodeHardState(p []byte) (hardState, error) {
 
 // Checkpoint is the durable point up to which the application's state
 // holds every entry: entries at or below Index are never replayed and may
-// be deleted.
+// be deleted. On a cluster member the log keeps entries its peers may
+// still need (ClusterOptions.Retain) above what the state holds: Applied
+// then says how far the state durably goes, and the entries in
+// (Index, Applied] stay in the log for the peers without being applied
+// again after a restart.
 type Checkpoint struct {
 	Index, Term uint64
+	// Applied is the last entry the application state durably holds,
+	// at least Index (0 in a checkpoint that records none: Index).
+	Applied uint64
 	// Conf is the group's configuration at Index (a marshaled
 	// raftpb.ConfState) on a cluster member whose membership changed
 	// through the log; nil when none was recorded (a single node, a
@@ -180,23 +193,42 @@ type Checkpoint struct {
 	Conf []byte
 }
 
-// encodeCheckpoint writes index and term, then the configuration when
+// applied returns the last entry the state holds by cp.
+func (cp Checkpoint) applied() uint64 { return max(cp.Index, cp.Applied) }
+
+// encodeCheckpoint writes index and term (and the applied index when it
+// is above index: recCheckpointApplied), then the configuration when
 // there is one: a checkpoint of 16 bytes (older builds) still reads.
 func encodeCheckpoint(cp Checkpoint) []byte {
 	p := binary.BigEndian.AppendUint64(nil, cp.Index)
 	p = binary.BigEndian.AppendUint64(p, cp.Term)
+	typ := recCheckpoint
+	if cp.Applied > cp.Index {
+		typ = recCheckpointApplied
+		p = binary.BigEndian.AppendUint64(p, cp.Applied)
+	}
 	p = append(p, cp.Conf...)
-	return appendRecord(nil, recCheckpoint, p)
+	return appendRecord(nil, typ, p)
 }
 
 func decodeCheckpoint(b []byte) (Checkpoint, error) {
 	typ, p, n, err := readRecord(b)
-	if err != nil || typ != recCheckpoint || len(p) < 16 || n != len(b) {
+	fixed := 16
+	if typ == recCheckpointApplied {
+		fixed = 24
+	}
+	if err != nil || (typ != recCheckpoint && typ != recCheckpointApplied) || len(p) < fixed || n != len(b) {
 		return Checkpoint{}, errors.New("checkpoint file is corrupt")
 	}
 	cp := Checkpoint{Index: binary.BigEndian.Uint64(p), Term: binary.BigEndian.Uint64(p[8:])}
-	if len(p) > 16 {
-		cp.Conf = append([]byte(nil), p[16:]...)
+	if typ == recCheckpointApplied {
+		cp.Applied = binary.BigEndian.Uint64(p[16:])
+		if cp.Applied < cp.Index {
+			return Checkpoint{}, errors.New("checkpoint file is corrupt: applied index below the checkpoint's")
+		}
+	}
+	if len(p) > fixed {
+		cp.Conf = append([]byte(nil), p[fixed:]...)
 	}
 	return cp, nil
 }

@@ -182,6 +182,11 @@ func (w *wal) recover(readOnly bool) (*recovered, error) {
 	if rec.hardState.Commit > last {
 		rec.hardState.Commit = last
 	}
+	// What the state holds was committed (a hard state written after
+	// it may not have reached the disk), as far as the log still has it.
+	if a := min(rec.checkpoint.applied(), last); rec.hardState.Commit < a {
+		rec.hardState.Commit = a
+	}
 	if rec.hardState.Commit < rec.checkpoint.Index {
 		rec.hardState.Commit = rec.checkpoint.Index
 	}
@@ -505,11 +510,16 @@ func (w *wal) setCheckpoint(cp Checkpoint) error {
 	w.mu.Lock()
 	prev, durable := w.cp, w.durable
 	w.mu.Unlock()
-	if cp.Index <= prev.Index {
+	if cp.Index < prev.Index {
+		// The log is never cut back below a previous checkpoint; only
+		// the applied index may still move.
+		cp.Index, cp.Term, cp.Conf = prev.Index, prev.Term, prev.Conf
+	}
+	if cp.Index == prev.Index && cp.applied() <= prev.applied() {
 		return nil
 	}
-	if cp.Index > durable {
-		return fmt.Errorf("checkpoint %d beyond the durable log (%d)", cp.Index, durable)
+	if cp.applied() > durable {
+		return fmt.Errorf("checkpoint %d beyond the durable log (%d)", cp.applied(), durable)
 	}
 	f, err := w.fs.Create(w.path(checkpointTmp))
 	if err != nil {

@@ -148,11 +148,19 @@ func (s *Store) verifyLog() error {
 	if err != nil {
 		return err
 	}
-	s.logReport = LogReport{Checkpoint: info.Checkpoint.Index, Segments: info.Segments, Bytes: info.Bytes, Tail: len(info.Entries), LastIndex: info.LastIndex}
+	// A cluster member's log keeps entries for its peers below what
+	// Badger durably holds (Checkpoint.Applied): those are not checked,
+	// Badger may have discarded their versions since.
+	held := max(info.Checkpoint.Index, info.Checkpoint.Applied)
+	tail := info.Entries
+	for len(tail) > 0 && tail[0].Index <= held {
+		tail = tail[1:]
+	}
+	s.logReport = LogReport{Checkpoint: held, Segments: info.Segments, Bytes: info.Bytes, Tail: len(tail), LastIndex: info.LastIndex}
 	if info.TornBytes > 0 {
 		return fmt.Errorf("%w: the commit log ends in an unfinished write; start guocedb on it once and stop it (that replays the log), then retry", ErrNotCleanlyClosed)
 	}
-	for _, e := range info.Entries {
+	for _, e := range tail {
 		ok, err := s.entryApplied(e)
 		if err != nil {
 			return fmt.Errorf("commit log entry %d: %w", e.Index, err)

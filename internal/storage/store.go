@@ -472,7 +472,7 @@ func (s *Store) checkpoint() error {
 	defer s.cpMu.Unlock()
 	d := s.oracle.visibleTs()
 	i := s.log.Applied()
-	if i > s.log.CheckpointIndex() {
+	if i > s.log.CheckpointApplied() {
 		if err := s.syncBadger(); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
