@@ -297,3 +297,44 @@ func TestFastInsertRevoke(t *testing.T) {
 	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM fr.t").Scan(&n))
 	require.Equal(t, 9, n)
 }
+
+// TestPlanCacheAutoIncrementZero: an AUTO_INCREMENT value of 0 generates
+// the id and sets LAST_INSERT_ID, an explicit one does neither, whichever
+// came first into the plan cache (go-mysql-server plans the two apart
+// without a trace in the plan's text, so zero is a value class of its
+// own).
+func TestPlanCacheAutoIncrementZero(t *testing.T) {
+	_, db := startPlanServer(t)
+	for _, q := range []string{"CREATE DATABASE az", "CREATE TABLE az.t (id INT PRIMARY KEY AUTO_INCREMENT, n INT)"} {
+		_, err := db.Exec(q)
+		require.NoError(t, err)
+	}
+	conn, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	defer conn.Close()
+	lastID := func() int64 {
+		var id int64
+		require.NoError(t, conn.QueryRowContext(context.Background(), "SELECT LAST_INSERT_ID()").Scan(&id))
+		return id
+	}
+	next, want := int64(0), int64(0)
+	for i := 1; i <= 8; i++ {
+		// Explicit ids first, so that the cached plan was made for one.
+		explicit := int64(100 * i)
+		o := runOutcome(t, conn, fmt.Sprintf("INSERT INTO az.t (id, n) VALUES (%d, %d)", explicit, i+10))
+		require.Equal(t, outcome{affected: 1, insertID: explicit}, o)
+		require.Equal(t, want, lastID(), "an explicit id leaves LAST_INSERT_ID")
+		next = explicit + 1
+		o = runOutcome(t, conn, fmt.Sprintf("INSERT INTO az.t (id, n) VALUES (%d, %d)", 0, i+20))
+		require.Equal(t, outcome{affected: 1, insertID: next}, o)
+		want = next
+		require.Equal(t, want, lastID(), "a generated id is LAST_INSERT_ID")
+		o = runOutcome(t, conn, "INSERT INTO az.t (id, n) VALUES (?, ?)", 0, i+30)
+		require.Equal(t, outcome{affected: 1, insertID: next + 1}, o)
+		want = next + 1
+		require.Equal(t, want, lastID())
+		o = runOutcome(t, conn, "INSERT INTO az.t (id, n) VALUES (?, ?)", explicit+50, i+40)
+		require.Equal(t, outcome{affected: 1, insertID: explicit + 50}, o)
+		require.Equal(t, want, lastID())
+	}
+}
