@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqle "github.com/dolthub/go-mysql-server"
@@ -68,6 +69,11 @@ type handler struct {
 	parser sql.Parser
 	// engine runs cached point lookups (plancache_spool.go).
 	engine *sqle.Engine
+	// fastInserts counts the executions spoolInsert ran
+	// (plancache_insert.go); noFastInsert turns that path off (the
+	// benchmarks compare both).
+	fastInserts  atomic.Uint64
+	noFastInsert atomic.Bool
 	// locks renders the row lock table (SHOW ENGINE INNODB STATUS,
 	// locktables.go).
 	locks lockViews

@@ -89,6 +89,10 @@ type planEntry struct {
 	// its column definitions, for spoolPoint.
 	point  bool
 	fields []*querypb.Field
+	// insert: the plan is a single-row insert that spoolInsert runs
+	// with each execution's values (reuse then returns the kept plan
+	// unchanged: only spoolInsert may run it).
+	insert *insertPlan
 	// stmt is a text statement's syntax tree (the database, aliases
 	// and row locking of each execution come from it).
 	stmt ast.Statement
@@ -259,6 +263,13 @@ func boundValueOf(val sqltypes.Value) (boundValue, bool) {
 		if err != nil {
 			return boundValue{}, false
 		}
+		if f == 0 {
+			// go-mysql-server plans an AUTO_INCREMENT value of 0 apart
+			// (analyzer/inserts.go: LAST_INSERT_ID is set only for a
+			// generated value), and prints no sign of it in the plan:
+			// zero has an entry of its own.
+			return boundValue{class: 'z', v: f}, true
+		}
 		return boundValue{class: 'f', v: f}, true
 	case val.Type() == sqltypes.Decimal:
 		return boundValue{}, false
@@ -274,6 +285,10 @@ func boundValueOf(val sqltypes.Value) (boundValue, bool) {
 func intLiteral(s string) (boundValue, bool) {
 	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
 		switch {
+		case v == 0:
+			// An AUTO_INCREMENT value of 0 is planned apart (see the
+			// float case of boundValueOf): int8, with an entry of its own.
+			return boundValue{class: '0', v: int8(0)}, true
 		case v >= math.MinInt8 && v <= math.MaxInt8:
 			return boundValue{class: '1', v: int8(v)}, true
 		case v >= 0 && v <= math.MaxUint8:
@@ -494,7 +509,7 @@ func sameValue(v any, o boundValue, numeric bool) bool {
 	case 's':
 		s, ok := v.(string)
 		return ok && s == o.v.(string)
-	case 'f':
+	case 'f', 'z':
 		f, ok := v.(float64)
 		return ok && f == o.v.(float64)
 	}
@@ -524,8 +539,9 @@ func (e *planEntry) reuse(ctx *sql.Context, vals []boundValue) (sql.Node, bool, 
 			same = false
 		}
 	}
-	if same {
-		// The very values it was analyzed for.
+	if same || e.insert != nil {
+		// The very values it was analyzed for, or an insert whose
+		// values spoolInsert puts in.
 		return e.plan, true, nil
 	}
 	p, _, err := substitute(ctx, e.plan, e.bound, vals)
@@ -559,7 +575,7 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 		return full()
 	}
 	if p != nil {
-		return h.executeCached(ctx, c, gms, s, query, e, p, send)
+		return h.executeCached(ctx, c, gms, s, query, e, p, vals, send)
 	}
 	// Analyze, as go-mysql-server's execute would, but keep the plan.
 	pc.metrics.PlanCacheMiss()
@@ -573,7 +589,7 @@ func (h *handler) executePrepared(ctx context.Context, c *mysql.Conn, prepare *m
 	// execution is the statement's too.
 	h.noteExecuteDatabase(c, prepare)
 	p = analyzed.(sql.Node)
-	keepPlan(sctx, e, p, vals, fields)
+	h.keepPlan(sctx, e, p, vals, fields)
 	return h.executeBound(ctx, c, gms, s, query, p, send)
 }
 
@@ -611,13 +627,16 @@ func (pc *planCache) lookup(ctx *sql.Context, connID uint32, s *backend.Session,
 // with other values in positions not yet checked checks them: putting
 // its values into the kept plan must give the analyzer's plan, or the
 // entry starts again from this plan.
-func keepPlan(ctx *sql.Context, e *planEntry, p sql.Node, vals []boundValue, fields []*querypb.Field) {
+func (h *handler) keepPlan(ctx *sql.Context, e *planEntry, p sql.Node, vals []boundValue, fields []*querypb.Field) {
 	if e.plan == nil {
 		if !cacheablePlan(p) {
 			e.dead = true
 		} else if _, found, err := substitute(ctx, p, vals, vals); err == nil && allTrue(found) {
 			e.plan, e.bound, e.checked = p, vals, make([]bool, len(vals))
 			e.point, e.fields = pointPlan(ctx, p), fields
+			if h.engine != nil && !h.noFastInsert.Load() {
+				e.insert = fastInsertOf(ctx, p, vals, h.engine.Analyzer.ExecBuilder)
+			}
 		} else if e.tries++; e.tries >= maxPlanTries {
 			e.dead = true
 		}
@@ -644,7 +663,7 @@ func keepPlan(ctx *sql.Context, e *planEntry, p sql.Node, vals []boundValue, fie
 	// A constant of the statement had a parameter's value (k + 1 with
 	// id = 1) and was taken for it: start again from this execution's
 	// plan.
-	e.plan, e.bound, e.checked = nil, nil, nil
+	e.plan, e.bound, e.checked, e.insert = nil, nil, nil, nil
 	if e.tries++; e.tries >= maxPlanTries {
 		e.dead = true
 	}
@@ -658,9 +677,15 @@ func (h *handler) executeBound(ctx context.Context, c *mysql.Conn, gms *server.H
 	return gms.ComExecuteBound(ctx, c, query, p, send)
 }
 
-// executeCached runs a plan from the cache: a point lookup through
+// executeCached runs a plan from the cache, with the values vals: a
+// single-row insert through spoolInsert, a point lookup through
 // spoolPoint, any other through go-mysql-server.
-func (h *handler) executeCached(ctx context.Context, c *mysql.Conn, gms *server.Handler, s *backend.Session, query string, e *planEntry, p sql.Node, send mysql.ResultSpoolFn) error {
+func (h *handler) executeCached(ctx context.Context, c *mysql.Conn, gms *server.Handler, s *backend.Session, query string, e *planEntry, p sql.Node, vals []boundValue, send mysql.ResultSpoolFn) error {
+	if e.insert != nil {
+		h.countQuestion(ctx, s, p)
+		h.fastInserts.Add(1)
+		return h.spoolInsert(ctx, c, s, query, e.insert, vals, send)
+	}
 	if !e.point || e.fields == nil || h.engine == nil {
 		return h.executeBound(ctx, c, gms, s, query, p, send)
 	}

@@ -124,7 +124,7 @@ func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, 
 	}
 	if p != nil {
 		h.noteStatement(c, s, query, e.stmt)
-		return "", h.executeCached(ctx, c, gms, s, query, e, p, send)
+		return "", h.executeCached(ctx, c, gms, s, query, e, p, vals, send)
 	}
 	stmt, _, _, err := h.parser.ParseWithOptions(sctx, query, ';', false, mode.ParserOptions())
 	if err != nil || !cacheableStatement(stmt) {
@@ -142,7 +142,7 @@ func (h *handler) executeText(ctx context.Context, c *mysql.Conn, query string, 
 	// database and row locking (backend.Session.CommandEnd).
 	h.noteStatement(c, s, query, stmt)
 	p = analyzed.(sql.Node)
-	keepPlan(sctx, e, p, vals, fields)
+	h.keepPlan(sctx, e, p, vals, fields)
 	e.stmt = stmt
 	return "", h.executeBound(ctx, c, gms, s, query, p, send)
 }
