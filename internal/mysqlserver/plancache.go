@@ -85,9 +85,11 @@ type planEntry struct {
 	dead bool
 	// tries counts executions that could not make a plan to keep.
 	tries int
-	// point: the plan reads at most one row (pointPlan), and fields are
-	// its column definitions, for spoolPoint.
+	// point: the plan reads at most one row (pointPlan); rows: it only
+	// reads (readPlan); fields are its column definitions, for
+	// spoolPoint and spoolRows.
 	point  bool
+	rows   bool
 	fields []*querypb.Field
 	// stmt is a text statement's syntax tree (the database, aliases
 	// and row locking of each execution come from it).
@@ -617,7 +619,7 @@ func keepPlan(ctx *sql.Context, e *planEntry, p sql.Node, vals []boundValue, fie
 			e.dead = true
 		} else if _, found, err := substitute(ctx, p, vals, vals); err == nil && allTrue(found) {
 			e.plan, e.bound, e.checked = p, vals, make([]bool, len(vals))
-			e.point, e.fields = pointPlan(ctx, p), fields
+			e.point, e.rows, e.fields = pointPlan(ctx, p), readPlan(p), fields
 		} else if e.tries++; e.tries >= maxPlanTries {
 			e.dead = true
 		}
@@ -659,13 +661,17 @@ func (h *handler) executeBound(ctx context.Context, c *mysql.Conn, gms *server.H
 }
 
 // executeCached runs a plan from the cache: a point lookup through
-// spoolPoint, any other through go-mysql-server.
+// spoolPoint, another read through spoolRows, any other through
+// go-mysql-server.
 func (h *handler) executeCached(ctx context.Context, c *mysql.Conn, gms *server.Handler, s *backend.Session, query string, e *planEntry, p sql.Node, send mysql.ResultSpoolFn) error {
-	if !e.point || e.fields == nil || h.engine == nil {
+	if !(e.point || e.rows) || e.fields == nil || h.engine == nil {
 		return h.executeBound(ctx, c, gms, s, query, p, send)
 	}
 	h.countQuestion(ctx, s, p)
-	return h.spoolPoint(ctx, c, s, query, p, copyFields(e.fields), send)
+	if e.point {
+		return h.spoolPoint(ctx, c, s, query, p, copyFields(e.fields), send)
+	}
+	return h.spoolRows(ctx, c, s, query, p, copyFields(e.fields), send)
 }
 
 // countQuestion counts the statement in the status variables, as
