@@ -503,11 +503,44 @@ func sameValue(v any, o boundValue, numeric bool) bool {
 	if !numeric {
 		return v == o.v
 	}
-	switch v.(type) {
-	case int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint:
-		return fmt.Sprint(v) == fmt.Sprint(o.v)
+	vn, vm, vok := integerParts(v)
+	on, om, ook := integerParts(o.v)
+	return vok && ook && vn == on && vm == om
+}
+
+// integerParts splits a Go integer into its sign and magnitude, so that
+// integers of different types compare by value without formatting them
+// (this runs for every bound of every cached execution).
+func integerParts(v any) (neg bool, mag uint64, ok bool) {
+	signed := func(i int64) (bool, uint64, bool) {
+		if i < 0 {
+			return true, uint64(-(i + 1)) + 1, true
+		}
+		return false, uint64(i), true
 	}
-	return false
+	switch x := v.(type) {
+	case int8:
+		return signed(int64(x))
+	case int16:
+		return signed(int64(x))
+	case int32:
+		return signed(int64(x))
+	case int64:
+		return signed(x)
+	case int:
+		return signed(int64(x))
+	case uint8:
+		return false, uint64(x), true
+	case uint16:
+		return false, uint64(x), true
+	case uint32:
+		return false, uint64(x), true
+	case uint64:
+		return false, x, true
+	case uint:
+		return false, uint64(x), true
+	}
+	return false, 0, false
 }
 
 // reuse returns the entry's plan with vals put in, when every value that

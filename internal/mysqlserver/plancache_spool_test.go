@@ -214,3 +214,31 @@ func (a spoolAnswer) flat() []string {
 	}
 	return out
 }
+
+// TestSameValueIntegers: an index bound converted to its column's type
+// is the parameter whatever the two integer types, by value only.
+func TestSameValueIntegers(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		o    boundValue
+		want bool
+	}{
+		{int64(5), boundValue{class: '1', v: int8(5)}, true},
+		{uint32(200), boundValue{class: '2', v: uint8(200)}, true},
+		{int32(-5), boundValue{class: '1', v: int8(-5)}, true},
+		{uint64(5), boundValue{class: '1', v: int8(-5)}, false},
+		{int64(-9223372036854775808), boundValue{class: '7', v: int64(-9223372036854775808)}, true},
+		{uint64(18446744073709551615), boundValue{class: '8', v: uint64(18446744073709551615)}, true},
+		{int64(-1), boundValue{class: '8', v: uint64(18446744073709551615)}, false},
+		{int(300), boundValue{class: '3', v: int16(300)}, true},
+		{float64(5), boundValue{class: '1', v: int8(5)}, false},
+		{"5", boundValue{class: '1', v: int8(5)}, false},
+		{"abc", boundValue{class: 's', v: "abc"}, true},
+		{1.5, boundValue{class: 'f', v: 1.5}, true},
+	} {
+		require.Equal(t, c.want, sameValue(c.v, c.o, true), "%T(%v) vs %T(%v)", c.v, c.v, c.o.v, c.o.v)
+	}
+	// Literals compare with their exact type.
+	require.False(t, sameValue(int64(5), boundValue{class: '1', v: int8(5)}, false))
+	require.True(t, sameValue(int8(5), boundValue{class: '1', v: int8(5)}, false))
+}
