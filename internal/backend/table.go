@@ -38,6 +38,9 @@ type projection struct {
 	names    []string
 	ordinals []int
 	schema   sql.Schema
+	// cols decodes only these columns of a stored row (nil: decode the
+	// row, then apply).
+	cols *codec.Columns
 }
 
 func (p *projection) apply(row sql.Row) sql.Row {
@@ -114,6 +117,7 @@ func (t *Table) withProjections(colNames []string) *Table {
 		p.ordinals = append(p.ordinals, o)
 		p.schema = append(p.schema, t.st.schema[o])
 	}
+	p.cols = codec.NewColumns(len(t.st.schema), p.ordinals)
 	c := *t
 	c.proj = p
 	return &c
@@ -339,7 +343,10 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 				}
 				continue
 			}
-			it, err := s.txn.NewIteratorAt(s.view, storage.IterOptions{Start: sp.start, End: sp.end, Reverse: s.reverse, Current: s.lock != nil})
+			// An entry is used before the iterator moves on, so the
+			// iterator may reuse its buffers; a locking read hands the
+			// key to the lock table and reads again, so it copies.
+			it, err := s.txn.NewIteratorAt(s.view, storage.IterOptions{Start: sp.start, End: sp.end, Reverse: s.reverse, Current: s.lock != nil, Reuse: s.lock == nil})
 			if err != nil {
 				return nil, err
 			}
@@ -362,37 +369,37 @@ func (s *scanIter) Next(ctx *sql.Context) (sql.Row, error) {
 			}
 			continue
 		}
+		// The entry is used before Next: the iterator may reuse the
+		// key's and value's buffers for the next one.
 		key, val := s.it.Key(), s.it.Value()
-		s.last = key
+		s.last = append(s.last[:0], key...)
+		row, ok, err := s.entry(ctx, key, val)
 		s.it.Next()
-		sp := &s.spans[0]
-		if len(sp.cols) > 0 {
-			ok, err := sp.matches(key[s.prefixLen:])
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue
-			}
+		if err != nil || ok {
+			return row, err
 		}
-		if s.secondary && len(sp.ext) > 0 {
-			ok, err := sp.matchesPK(val)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue
-			}
-		}
-		if s.lock != nil {
-			row, ok, err := s.lockedRow(ctx, key, val)
-			if err != nil || ok {
-				return row, err
-			}
-			continue
-		}
-		return s.row(val)
 	}
+}
+
+// entry turns the iterator's entry into a row: ok is false when the
+// span's column bounds or a locking read skip it.
+func (s *scanIter) entry(ctx *sql.Context, key, val []byte) (row sql.Row, ok bool, err error) {
+	sp := &s.spans[0]
+	if len(sp.cols) > 0 {
+		if ok, err := sp.matches(key[s.prefixLen:]); err != nil || !ok {
+			return nil, false, err
+		}
+	}
+	if s.secondary && len(sp.ext) > 0 {
+		if ok, err := sp.matchesPK(val); err != nil || !ok {
+			return nil, false, err
+		}
+	}
+	if s.lock != nil {
+		return s.lockedRow(ctx, key, val)
+	}
+	row, err = s.row(val)
+	return row, err == nil, err
 }
 
 // lockedRow locks the row of the entry key (a row key, or a secondary
@@ -455,7 +462,7 @@ func (s *scanIter) nextPoint(ctx *sql.Context) (row sql.Row, ok bool, err error)
 		if err != nil || !found {
 			return nil, false, err
 		}
-		s.last = sp.start
+		s.last = append(s.last[:0], sp.start...)
 		if !s.secondary {
 			row, err = s.decode(val)
 			return row, err == nil, err
@@ -466,7 +473,7 @@ func (s *scanIter) nextPoint(ctx *sql.Context) (row sql.Row, ok bool, err error)
 	if err != nil || !found {
 		return nil, false, err
 	}
-	s.last = sp.start
+	s.last = append(s.last[:0], sp.start...)
 	row, err = s.row(val)
 	return row, err == nil, err
 }
@@ -487,14 +494,18 @@ func (s *scanIter) row(val []byte) (sql.Row, error) {
 	return s.decode(val)
 }
 
-// decode decodes a row's value, projects and counts it.
+// decode decodes a row's value, projects and counts it. A projection
+// decodes only its columns (sysbench's range statements read one of four).
 func (s *scanIter) decode(val []byte) (sql.Row, error) {
-	row, err := codec.DecodeRow(val, s.st.schema)
+	var row sql.Row
+	var err error
+	if s.proj != nil && s.proj.cols != nil {
+		row, err = codec.DecodeColumns(val, s.st.schema, s.proj.cols)
+	} else if row, err = codec.DecodeRow(val, s.st.schema); err == nil && s.proj != nil {
+		row = s.proj.apply(row)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", s.st.def.Name, err)
-	}
-	if s.proj != nil {
-		row = s.proj.apply(row)
 	}
 	if s.rows != nil {
 		s.rows.read.Add(1)
@@ -513,7 +524,8 @@ func (s *scanIter) resume(ctx *sql.Context) error {
 	if s.last != nil && len(s.spans) > 0 {
 		sp := &s.spans[0]
 		if s.reverse {
-			sp.end = s.last
+			// A copy: last is the scan's buffer, rewritten per entry.
+			sp.end = append([]byte(nil), s.last...)
 		} else {
 			sp.start = append(append([]byte(nil), s.last...), 0)
 		}

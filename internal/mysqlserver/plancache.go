@@ -85,9 +85,11 @@ type planEntry struct {
 	dead bool
 	// tries counts executions that could not make a plan to keep.
 	tries int
-	// point: the plan reads at most one row (pointPlan), and fields are
-	// its column definitions, for spoolPoint.
+	// point: the plan reads at most one row (pointPlan); rows: it only
+	// reads (readPlan); fields are its column definitions, for
+	// spoolPoint and spoolRows.
 	point  bool
+	rows   bool
 	fields []*querypb.Field
 	// insert: the plan is a single-row insert that spoolInsert runs
 	// with each execution's values (reuse then returns the kept plan
@@ -516,11 +518,44 @@ func sameValue(v any, o boundValue, numeric bool) bool {
 	if !numeric {
 		return v == o.v
 	}
-	switch v.(type) {
-	case int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint:
-		return fmt.Sprint(v) == fmt.Sprint(o.v)
+	vn, vm, vok := integerParts(v)
+	on, om, ook := integerParts(o.v)
+	return vok && ook && vn == on && vm == om
+}
+
+// integerParts splits a Go integer into its sign and magnitude, so that
+// integers of different types compare by value without formatting them
+// (this runs for every bound of every cached execution).
+func integerParts(v any) (neg bool, mag uint64, ok bool) {
+	signed := func(i int64) (bool, uint64, bool) {
+		if i < 0 {
+			return true, uint64(-(i + 1)) + 1, true
+		}
+		return false, uint64(i), true
 	}
-	return false
+	switch x := v.(type) {
+	case int8:
+		return signed(int64(x))
+	case int16:
+		return signed(int64(x))
+	case int32:
+		return signed(int64(x))
+	case int64:
+		return signed(x)
+	case int:
+		return signed(int64(x))
+	case uint8:
+		return false, uint64(x), true
+	case uint16:
+		return false, uint64(x), true
+	case uint32:
+		return false, uint64(x), true
+	case uint64:
+		return false, x, true
+	case uint:
+		return false, uint64(x), true
+	}
+	return false, 0, false
 }
 
 // reuse returns the entry's plan with vals put in, when every value that
@@ -633,7 +668,7 @@ func (h *handler) keepPlan(ctx *sql.Context, e *planEntry, p sql.Node, vals []bo
 			e.dead = true
 		} else if _, found, err := substitute(ctx, p, vals, vals); err == nil && allTrue(found) {
 			e.plan, e.bound, e.checked = p, vals, make([]bool, len(vals))
-			e.point, e.fields = pointPlan(ctx, p), fields
+			e.point, e.rows, e.fields = pointPlan(ctx, p), readPlan(p), fields
 			if h.engine != nil && !h.noFastInsert.Load() {
 				e.insert = fastInsertOf(ctx, p, vals, h.engine.Analyzer.ExecBuilder)
 			}
@@ -679,18 +714,22 @@ func (h *handler) executeBound(ctx context.Context, c *mysql.Conn, gms *server.H
 
 // executeCached runs a plan from the cache, with the values vals: a
 // single-row insert through spoolInsert, a point lookup through
-// spoolPoint, any other through go-mysql-server.
+// spoolPoint, another read through spoolRows, any other through
+// go-mysql-server.
 func (h *handler) executeCached(ctx context.Context, c *mysql.Conn, gms *server.Handler, s *backend.Session, query string, e *planEntry, p sql.Node, vals []boundValue, send mysql.ResultSpoolFn) error {
 	if e.insert != nil {
 		h.countQuestion(ctx, s, p)
 		h.fastInserts.Add(1)
 		return h.spoolInsert(ctx, c, s, query, e.insert, vals, send)
 	}
-	if !e.point || e.fields == nil || h.engine == nil {
+	if !(e.point || e.rows) || e.fields == nil || h.engine == nil {
 		return h.executeBound(ctx, c, gms, s, query, p, send)
 	}
 	h.countQuestion(ctx, s, p)
-	return h.spoolPoint(ctx, c, s, query, p, copyFields(e.fields), send)
+	if e.point {
+		return h.spoolPoint(ctx, c, s, query, p, copyFields(e.fields), send)
+	}
+	return h.spoolRows(ctx, c, s, query, p, copyFields(e.fields), send)
 }
 
 // countQuestion counts the statement in the status variables, as

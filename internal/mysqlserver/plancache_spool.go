@@ -36,6 +36,15 @@ import (
 // its iterator's Close, as there), the row converted by
 // go-mysql-server's own RowToSQL under the column definitions its
 // binder gave the plan, and the connection's status flags.
+//
+// A cached plan that only reads (readPlan: sysbench's range statements,
+// with their sort, distinct and sum) runs the same way through
+// spoolRows, its rows sent in batches of 128 as go-mysql-server sends
+// them. What the goroutines gave that this does not: a poll of the
+// socket that cancels the statement when the client goes away while it
+// computes; here that is noticed at the next write (every 128 rows, or
+// at the end), as MySQL notices it. KILL QUERY and the statement's
+// context are checked before every row.
 
 // pointPlan reports whether a cacheable plan returns at most one row: a
 // single point lookup (uniquePoint), under
@@ -81,6 +90,26 @@ func uniquePoint(ctx *sql.Context, l sql.IndexLookup) bool {
 	return true
 }
 
+// readPlan reports whether a cacheable plan only reads tables (no
+// writes, no transaction statements): its rows can be spooled without
+// go-mysql-server's goroutines (spoolRows).
+func readPlan(n sql.Node) bool {
+	ok, tables := true, 0
+	transform.Inspect(n, func(n sql.Node) bool {
+		switch n.(type) {
+		case *plan.Project, *plan.Filter, *plan.Limit, *plan.Offset, *plan.Sort, *plan.TopN,
+			*plan.GroupBy, *plan.Distinct, *plan.OrderedDistinct, *plan.TableAlias:
+		case *plan.ResolvedTable, *plan.IndexedTableAccess:
+			tables++
+		case nil:
+		default:
+			ok = false
+		}
+		return ok
+	})
+	return ok && tables > 0
+}
+
 // spoolPids numbers the queries spoolPoint runs, far above the session
 // manager's own numbering, so that the process list never sees one
 // query's end as another's.
@@ -89,7 +118,18 @@ var spoolPids atomic.Uint64
 func init() { spoolPids.Store(1 << 62) }
 
 // spoolPoint executes a cached plan for which pointPlan holds.
-func (h *handler) spoolPoint(ctx context.Context, c *mysql.Conn, s *backend.Session, query string, p sql.Node, fields []*querypb.Field, send mysql.ResultSpoolFn) (err error) {
+func (h *handler) spoolPoint(ctx context.Context, c *mysql.Conn, s *backend.Session, query string, p sql.Node, fields []*querypb.Field, send mysql.ResultSpoolFn) error {
+	return h.spool(ctx, c, s, query, p, fields, true, send)
+}
+
+// spoolRows executes a cached plan for which readPlan holds.
+func (h *handler) spoolRows(ctx context.Context, c *mysql.Conn, s *backend.Session, query string, p sql.Node, fields []*querypb.Field, send mysql.ResultSpoolFn) error {
+	return h.spool(ctx, c, s, query, p, fields, false, send)
+}
+
+// spool runs a cached read in this goroutine: one row at most (point),
+// or every row, sent in batches.
+func (h *handler) spool(ctx context.Context, c *mysql.Conn, s *backend.Session, query string, p sql.Node, fields []*querypb.Field, point bool, send mysql.ResultSpoolFn) (err error) {
 	defer func() {
 		if err != nil {
 			err = sql.CastSQLError(err)
@@ -121,14 +161,68 @@ func (h *handler) spoolPoint(ctx context.Context, c *mysql.Conn, s *backend.Sess
 		buf.Reset()
 		sql.ByteBufPool.Put(buf)
 	}()
-	res, err := onePointRow(sctx, schema, iter, fields, buf)
+	var res *sqltypes.Result
+	sent := false
+	if point {
+		res, err = onePointRow(sctx, schema, iter, fields, buf)
+	} else {
+		res, sent, err = allRows(sctx, schema, iter, fields, buf, send)
+	}
 	if err != nil {
 		return err
 	}
 	if err := setStatusFlags(sctx, c); err != nil {
 		return err
 	}
+	if sent && len(res.Rows) == 0 {
+		// The column definitions went with the first batch.
+		return nil
+	}
 	return send(res, false)
+}
+
+// spoolBatch is how many rows go to the wire at a time, as
+// go-mysql-server's rowsBatch.
+const spoolBatch = 128
+
+// allRows reads a plan's rows, sending every full batch, and closes the
+// iterator (which ends an autocommit statement's transaction); it
+// returns the last, partial batch, and whether a batch went out before.
+func allRows(ctx *sql.Context, schema sql.Schema, iter sql.RowIter, fields []*querypb.Field, buf *sql.ByteBuffer, send mysql.ResultSpoolFn) (res *sqltypes.Result, sent bool, err error) {
+	defer func() {
+		if cerr := iter.Close(ctx); err == nil && cerr != nil {
+			res, err = nil, cerr
+		}
+	}()
+	done := ctx.Done()
+	res = &sqltypes.Result{Fields: fields}
+	for {
+		select {
+		case <-done:
+			return nil, sent, context.Cause(ctx)
+		default:
+		}
+		row, err := iter.Next(ctx)
+		if err == io.EOF {
+			return res, sent, nil
+		}
+		if err != nil {
+			return nil, sent, err
+		}
+		out, err := server.RowToSQL(ctx, schema, row, nil, buf)
+		if err != nil {
+			return nil, sent, err
+		}
+		res.Rows = append(res.Rows, out)
+		res.RowsAffected++
+		if len(res.Rows) == spoolBatch {
+			if err := send(res, false); err != nil {
+				return nil, sent, err
+			}
+			sent = true
+			res = &sqltypes.Result{Fields: fields}
+		}
+	}
 }
 
 // onePointRow reads the row (or none) of a point plan's iterator and

@@ -288,7 +288,11 @@ type Iterator struct {
 	pending  []entry // buffered writes inside the range, in iteration order
 	pi       int
 	keysOnly bool
+	reuse    bool
 	view     *curView // the current-read snapshot it reads, nil for the transaction's
+	// keyBuf and valBuf hold the snapshot's current key and value under
+	// IterOptions.Reuse.
+	keyBuf, valBuf []byte
 
 	key, value []byte
 	valid      bool
@@ -305,6 +309,11 @@ type IterOptions struct {
 	// and DML do) instead of the transaction's snapshot; the
 	// transaction's own writes still come first.
 	Current bool
+	// Reuse copies each key and value read from the snapshot into the
+	// iterator's own buffers instead of new slices: Key and Value are
+	// then valid only until the next Next (a scan that decodes each row
+	// before moving on allocates nothing per entry).
+	Reuse bool
 }
 
 // NewIterator opens an iterator positioned on the first key of the range.
@@ -338,7 +347,7 @@ func (t *Txn) newIterator(sp *Savepoint, opts IterOptions) (*Iterator, error) {
 		view.iters++
 		snap = view.snap
 	}
-	it := &Iterator{txn: t, it: snap.NewIterator(bo), start: opts.Start, end: opts.End, reverse: opts.Reverse, keysOnly: opts.KeysOnly, view: view}
+	it := &Iterator{txn: t, it: snap.NewIterator(bo), start: opts.Start, end: opts.End, reverse: opts.Reverse, keysOnly: opts.KeysOnly, reuse: opts.Reuse, view: view}
 	// The write buffer is copied into the iterator so that writes made while
 	// iterating (UPDATE of the scanned table) do not disturb the scan.
 	collect := func(e entry) bool { it.pending = append(it.pending, e); return true }
@@ -440,11 +449,20 @@ func (it *Iterator) advance() {
 			return
 		default:
 			item := it.it.Item()
-			it.key = item.KeyCopy(nil)
 			var v []byte
 			var err error
-			if !it.keysOnly {
-				v, err = item.ValueCopy(nil)
+			if it.reuse {
+				it.keyBuf = item.KeyCopy(it.keyBuf[:0])
+				it.key = it.keyBuf
+				if !it.keysOnly {
+					v, err = item.ValueCopy(it.valBuf[:0])
+					it.valBuf = v
+				}
+			} else {
+				it.key = item.KeyCopy(nil)
+				if !it.keysOnly {
+					v, err = item.ValueCopy(nil)
+				}
 			}
 			it.it.Next()
 			if err != nil {
@@ -460,10 +478,12 @@ func (it *Iterator) advance() {
 // Valid reports whether the iterator is positioned on a key.
 func (it *Iterator) Valid() bool { return it.valid }
 
-// Key returns the current key; it stays valid after Next.
+// Key returns the current key; it stays valid after Next, unless the
+// iterator was opened with Reuse.
 func (it *Iterator) Key() []byte { return it.key }
 
-// Value returns the current value; it stays valid after Next.
+// Value returns the current value; it stays valid after Next, unless
+// the iterator was opened with Reuse.
 func (it *Iterator) Value() []byte { return it.value }
 
 // Next moves to the following key.

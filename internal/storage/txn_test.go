@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,8 +57,41 @@ func TestIteratorMergesBufferedWrites(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			require.Equal(t, tt.want, keys(t, txn, tt.opts))
+			// With Reuse each entry is read before Next, so the same.
+			tt.opts.Reuse = true
+			require.Equal(t, tt.want, keys(t, txn, tt.opts))
 		})
 	}
+}
+
+// TestIteratorReuse: under Reuse the snapshot's keys and values share the
+// iterator's buffers (no allocation per entry), and each entry read before
+// Next is whole, also when a longer one came before it.
+func TestIteratorReuse(t *testing.T) {
+	s := openTest(t)
+	w := s.Begin()
+	want := []string{"r1=" + string(make([]byte, 300)), "r2=short", "r3=", "r4=mid-length value"}
+	for _, kv := range want {
+		k, v, _ := strings.Cut(kv, "=")
+		require.NoError(t, w.Set([]byte(k), []byte(v)))
+	}
+	require.NoError(t, w.Commit(context.Background()))
+	txn := s.Begin()
+	defer txn.Discard()
+	it, err := txn.NewIterator(IterOptions{Start: []byte("r"), End: []byte("s"), Reuse: true})
+	require.NoError(t, err)
+	defer it.Close()
+	var got []string
+	var firstVal []byte
+	for ; it.Valid(); it.Next() {
+		if firstVal == nil {
+			firstVal = it.Value()
+		}
+		got = append(got, string(it.Key())+"="+string(it.Value()))
+	}
+	require.NoError(t, it.Err())
+	require.Equal(t, want, got)
+	require.Equal(t, "mid-length value", string(firstVal[:len("mid-length value")]), "the first value's buffer was reused for the last")
 }
 
 func TestWriteWriteConflict(t *testing.T) {
