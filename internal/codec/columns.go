@@ -53,15 +53,7 @@ func DecodeColumns(b []byte, sch sql.Schema, cols *Columns) (sql.Row, error) {
 	if len(cols.at) != len(sch) {
 		return nil, fmt.Errorf("codec: columns selected of %d, schema has %d", len(cols.at), len(sch))
 	}
-	r := rowReader{b: b}
-	n, err := r.uvarint()
-	if err != nil {
-		return nil, err
-	}
-	if n != uint64(len(sch)) {
-		return nil, fmt.Errorf("%w: row has %d columns, schema has %d", ErrCorrupt, n, len(sch))
-	}
-	bitmap, err := r.fixed((len(sch) + 7) / 8)
+	r, bitmap, err := readRowHeader(b, sch)
 	if err != nil {
 		return nil, err
 	}

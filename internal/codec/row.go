@@ -161,20 +161,27 @@ func (r *rowReader) span() (int, int, error) {
 	return start, r.pos, nil
 }
 
+// readRowHeader reads a row's column count, which must be sch's, and
+// its NULL bitmap; r then stands at the first value.
+func readRowHeader(b []byte, sch sql.Schema) (r rowReader, bitmap []byte, err error) {
+	r = rowReader{b: b}
+	n, err := r.uvarint()
+	if err != nil {
+		return r, nil, err
+	}
+	if n != uint64(len(sch)) {
+		return r, nil, fmt.Errorf("%w: row has %d columns, schema has %d", ErrCorrupt, n, len(sch))
+	}
+	bitmap, err = r.fixed((len(sch) + 7) / 8)
+	return r, bitmap, err
+}
+
 // DecodeRow decodes a row encoded by EncodeRow with the same schema. It
 // returns the Go types go-mysql-server uses for each column type; the
 // result does not alias b. Corrupt or truncated input, or a row written for
 // a different column count, returns an error wrapping ErrCorrupt.
 func DecodeRow(b []byte, sch sql.Schema) (sql.Row, error) {
-	r := rowReader{b: b}
-	n, err := r.uvarint()
-	if err != nil {
-		return nil, err
-	}
-	if n != uint64(len(sch)) {
-		return nil, fmt.Errorf("%w: row has %d columns, schema has %d", ErrCorrupt, n, len(sch))
-	}
-	bitmap, err := r.fixed((len(sch) + 7) / 8)
+	r, bitmap, err := readRowHeader(b, sch)
 	if err != nil {
 		return nil, err
 	}

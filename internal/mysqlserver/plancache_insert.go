@@ -222,22 +222,11 @@ func (h *handler) spoolInsert(ctx context.Context, c *mysql.Conn, s *backend.Ses
 			err = sql.CastSQLError(err)
 		}
 	}()
-	sctx := sql.NewContext(ctx,
-		sql.WithSession(s),
-		sql.WithPid(spoolPids.Add(1)),
-		sql.WithQuery(query),
-		sql.WithMemoryManager(h.engine.MemoryManager),
-		sql.WithProcessList(h.engine.ProcessList),
-	)
-	sctx, err = sctx.ProcessList.BeginQuery(sctx, query)
+	sctx, end, err := h.beginSpooled(ctx, s, query)
 	if err != nil {
 		return err
 	}
-	defer sctx.ProcessList.EndQuery(sctx)
-	if err := sql.SessionCommandBegin(s); err != nil {
-		return err
-	}
-	defer sql.SessionCommandEnd(s)
+	defer end()
 
 	p, err := fp.bind(vals)
 	if err != nil {

@@ -127,14 +127,10 @@ func (h *handler) spoolRows(ctx context.Context, c *mysql.Conn, s *backend.Sessi
 	return h.spool(ctx, c, s, query, p, fields, false, send)
 }
 
-// spool runs a cached read in this goroutine: one row at most (point),
-// or every row, sent in batches.
-func (h *handler) spool(ctx context.Context, c *mysql.Conn, s *backend.Session, query string, p sql.Node, fields []*querypb.Field, point bool, send mysql.ResultSpoolFn) (err error) {
-	defer func() {
-		if err != nil {
-			err = sql.CastSQLError(err)
-		}
-	}()
+// beginSpooled starts a cached statement run in this goroutine, as
+// go-mysql-server's handler does: a context in the process list and the
+// session's command begun; end undoes both.
+func (h *handler) beginSpooled(ctx context.Context, s *backend.Session, query string) (_ *sql.Context, end func(), err error) {
 	sctx := sql.NewContext(ctx,
 		sql.WithSession(s),
 		sql.WithPid(spoolPids.Add(1)),
@@ -144,13 +140,31 @@ func (h *handler) spool(ctx context.Context, c *mysql.Conn, s *backend.Session, 
 	)
 	sctx, err = sctx.ProcessList.BeginQuery(sctx, query)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer sctx.ProcessList.EndQuery(sctx)
 	if err := sql.SessionCommandBegin(s); err != nil {
+		sctx.ProcessList.EndQuery(sctx)
+		return nil, nil, err
+	}
+	return sctx, func() {
+		sql.SessionCommandEnd(s)
+		sctx.ProcessList.EndQuery(sctx)
+	}, nil
+}
+
+// spool runs a cached read in this goroutine: one row at most (point),
+// or every row, sent in batches.
+func (h *handler) spool(ctx context.Context, c *mysql.Conn, s *backend.Session, query string, p sql.Node, fields []*querypb.Field, point bool, send mysql.ResultSpoolFn) (err error) {
+	defer func() {
+		if err != nil {
+			err = sql.CastSQLError(err)
+		}
+	}()
+	sctx, end, err := h.beginSpooled(ctx, s, query)
+	if err != nil {
 		return err
 	}
-	defer sql.SessionCommandEnd(s)
+	defer end()
 
 	schema, iter, _, err := h.engine.PrepQueryPlanForExecution(sctx, query, p, nil)
 	if err != nil {
