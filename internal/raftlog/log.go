@@ -117,6 +117,12 @@ type Log struct {
 	// again (their membership changes must reach it), but Apply does not
 	// see them.
 	held uint64
+	// replaying is set while Open replays the log: raft does not tick,
+	// so a member does not campaign before it can serve (it still votes
+	// and follows). A restarted leader has the longest log and would win
+	// an election the others were slow to hold, then serve nothing until
+	// its replay ended.
+	replaying atomic.Bool
 	// confHist holds the configurations from the last checkpoint's on,
 	// each with the index it took effect at (confchange.go).
 	confMu       sync.Mutex
@@ -269,6 +275,7 @@ func Open(opts Options) (*Log, *Recovery, error) {
 	if opts.Cluster != nil && opts.Cluster.Attach != nil {
 		opts.Cluster.Attach(l)
 	}
+	l.replaying.Store(opts.Cluster != nil)
 	go l.run()
 	go l.applyLoop()
 	for l.applied.Load() < target {
@@ -277,6 +284,7 @@ func Open(opts Options) (*Log, *Recovery, error) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	l.replaying.Store(false)
 	r := &Recovery{Checkpoint: cp, TornBytes: rec.tornBytes, Duration: time.Since(start)}
 	for _, e := range rec.entries {
 		if pb.EntryType(e.Type) == pb.EntryNormal && len(e.Data) > HeaderLen && e.Index > l.held {
@@ -551,7 +559,9 @@ func (l *Log) run() {
 		case <-l.stop:
 			return
 		case <-tick.C:
-			l.rn.Tick()
+			if !l.replaying.Load() {
+				l.rn.Tick()
+			}
 		case m := <-l.recv:
 			l.step(m)
 			// Take what else arrived: one Ready for all of them.
